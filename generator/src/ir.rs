@@ -1,0 +1,348 @@
+//! The language-neutral intermediate representation.
+//!
+//! `lower` turns a loaded OpenAPI document into an [`Api`]; every target reads only
+//! this. Nothing here knows about any target language: names are the spec's own
+//! words (targets apply their own case conventions and escaping), and every list is
+//! in a deterministic order (spec order), never hash order.
+
+use serde_json::Value;
+
+/// The whole API, as every target sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// Named types: `components/schemas` in spec order; a type hoisted from an inline
+    /// schema follows the type it was found in.
+    pub types: Vec<TypeDef>,
+    /// Operations in spec order: paths in document order, methods in the order
+    /// get, put, post, delete, options, head, patch, trace.
+    pub operations: Vec<Operation>,
+    /// `components/securitySchemes` in spec order.
+    pub security_schemes: Vec<SecurityScheme>,
+}
+
+impl Api {
+    /// The named type called `name`, if any.
+    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
+        self.types.iter().find(|t| t.name == name)
+    }
+}
+
+/// A named type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// The spec's name (`components/schemas` key), or for a hoisted inline schema the
+    /// parent's name followed by the property name in PascalCase (`CrudEntry` + `op` ->
+    /// `CrudEntryOp`). Unique within the API.
+    pub name: String,
+    pub description: Option<String>,
+    /// `example`, if the schema has one.
+    pub example: Option<Value>,
+    /// JSON pointer of the schema in the spec, for messages.
+    pub pointer: String,
+    pub kind: TypeDefKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeDefKind {
+    /// An object with known properties (`allOf` already merged in).
+    Struct(StructDef),
+    /// A string enum.
+    Enum(EnumDef),
+    /// A tagged union: `oneOf` + `discriminator`.
+    Union(UnionDef),
+    /// A named schema that is not an object, enum or union (an array, a constrained
+    /// string, a map, ...).
+    Alias(Ty),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructDef {
+    /// Properties in spec order. When the struct is a union variant, the
+    /// discriminator property is not here but in `tag`.
+    pub fields: Vec<Field>,
+    /// `additionalProperties` with a schema: the type of the values of the
+    /// properties not listed in `fields`. `None`: unknown properties are accepted
+    /// and ignored (forward compatibility), which is also the meaning of `true`/absent.
+    pub additional_properties: Option<Ty>,
+    /// Set when this struct is a variant of a tagged union: the discriminator
+    /// property and the value that selects this variant.
+    pub tag: Option<StructTag>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructTag {
+    /// The discriminator property's wire name (`status`).
+    pub property: String,
+    /// The value that selects this struct (`success`).
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The wire name, exactly as in the spec.
+    pub name: String,
+    pub description: Option<String>,
+    pub ty: Ty,
+    /// Listed in the parent's `required`: the property must be present. Whether it
+    /// may be `null` is `ty.nullable`, independently.
+    pub required: bool,
+    pub default: Option<Value>,
+    pub example: Option<Value>,
+    pub deprecated: bool,
+    /// JSON pointer of the property's schema in the spec.
+    pub pointer: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumDef {
+    /// The allowed strings, in spec order.
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionDef {
+    /// The discriminator property's wire name.
+    pub discriminator: String,
+    /// One variant per `oneOf` member, in spec order.
+    pub variants: Vec<UnionVariant>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    /// The discriminator value that selects this variant (from `mapping`, else the
+    /// schema name).
+    pub tag: String,
+    /// The variant's struct: a [`TypeDefKind::Struct`] whose `tag` is set.
+    pub type_name: String,
+}
+
+/// A use of a type: in a field, an array item, a parameter, a body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ty {
+    pub kind: TyKind,
+    /// `nullable: true`: `null` is a valid value.
+    pub nullable: bool,
+    pub constraints: Constraints,
+}
+
+impl Ty {
+    pub fn new(kind: TyKind) -> Self {
+        Ty { kind, nullable: false, constraints: Constraints::default() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TyKind {
+    Boolean,
+    Integer(IntFormat),
+    Number(NumberFormat),
+    String(StringFormat),
+    Array(Box<Ty>),
+    /// An object whose property names are free and whose values all have this type.
+    /// A free-form object (`type: object` with no properties) is `Map(Any)`.
+    Map(Box<Ty>),
+    /// Any JSON value (`{}`).
+    Any,
+    /// A named type, by [`TypeDef::name`].
+    Named(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntFormat {
+    /// `format: int32`.
+    Int32,
+    /// `format: int64`, and `integer` without a format.
+    Int64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberFormat {
+    /// `format: float`.
+    Float,
+    /// `format: double`, and `number` without a format.
+    Double,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StringFormat {
+    Plain,
+    DateTime,
+    Date,
+    Uuid,
+    /// base64 (`format: byte`).
+    Byte,
+    /// Any other `format` value: carried for documentation, validated as a string.
+    Other(String),
+}
+
+/// Validation keywords of one type use. Only the ones meaningful for the type's
+/// kind are ever set (lowering rejects `minLength` on an integer, for example).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    pub minimum: Option<Bound>,
+    pub maximum: Option<Bound>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    /// An ECMA 262 regular expression, unanchored, as in JSON Schema.
+    pub pattern: Option<String>,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
+    pub unique_items: bool,
+}
+
+impl Constraints {
+    pub fn is_empty(&self) -> bool {
+        *self == Constraints::default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bound {
+    /// Exactly as written in the spec (an integer bound stays an integer).
+    pub value: serde_json::Number,
+    pub exclusive: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// `operationId`, unique within the API (lowering rejects duplicates and
+    /// operations without one).
+    pub id: String,
+    pub method: Method,
+    /// The path template as written (`/api/data`, `/items/{id}`).
+    pub path: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    /// Path-level parameters merged with the operation's, in spec order.
+    pub parameters: Vec<Parameter>,
+    pub request_body: Option<RequestBody>,
+    /// In the order of the spec's `responses` keys, `default` last if present.
+    pub responses: Vec<Response>,
+    /// The effective security requirement: the operation's own `security`, else the
+    /// document's. Alternatives: satisfying any one entry is enough; an empty list
+    /// means the operation needs no credentials.
+    pub security: Vec<SecurityRequirement>,
+    pub deprecated: bool,
+    /// JSON pointer of the operation in the spec.
+    pub pointer: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl Method {
+    /// Upper-case HTTP name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    pub name: String,
+    pub location: ParameterLocation,
+    pub required: bool,
+    pub description: Option<String>,
+    pub ty: Ty,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterLocation {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestBody {
+    pub description: Option<String>,
+    pub required: bool,
+    /// The media type (only JSON media types are supported: `application/json` or
+    /// `application/*+json`).
+    pub content_type: String,
+    pub ty: Ty,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: StatusCode,
+    pub description: String,
+    pub headers: Vec<ResponseHeader>,
+    /// `None` for a response without content.
+    pub body: Option<ResponseBody>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusCode {
+    Code(u16),
+    Default,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseHeader {
+    pub name: String,
+    pub description: Option<String>,
+    pub required: bool,
+    pub ty: Ty,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseBody {
+    pub content_type: String,
+    pub ty: Ty,
+}
+
+/// One alternative of an operation's security: every scheme listed must be satisfied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityRequirement {
+    pub schemes: Vec<SecurityUse>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityUse {
+    /// The [`SecurityScheme::name`] used.
+    pub scheme: String,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityScheme {
+    /// The `components/securitySchemes` key.
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: SecuritySchemeKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SecuritySchemeKind {
+    /// `type: http, scheme: bearer`.
+    HttpBearer { bearer_format: Option<String> },
+    /// `type: apiKey`.
+    ApiKey { location: ParameterLocation, name: String },
+}
