@@ -133,7 +133,11 @@ pub struct Ty {
 
 impl Ty {
     pub fn new(kind: TyKind) -> Self {
-        Ty { kind, nullable: false, constraints: Constraints::default() }
+        Ty {
+            kind,
+            nullable: false,
+            constraints: Constraints::default(),
+        }
     }
 }
 
@@ -344,5 +348,8 @@ pub enum SecuritySchemeKind {
     /// `type: http, scheme: bearer`.
     HttpBearer { bearer_format: Option<String> },
     /// `type: apiKey`.
-    ApiKey { location: ParameterLocation, name: String },
+    ApiKey {
+        location: ParameterLocation,
+        name: String,
+    },
 }

@@ -1,0 +1,630 @@
+//! Operations: parameters (path-level merged with the operation's), JSON request
+//! bodies, responses per status with headers, and the effective security.
+
+use heck::ToUpperCamelCase;
+use serde_json::Value;
+
+use super::{Lowerer, bool_field, pointer, str_field, string_field};
+use crate::ir::{
+    Method, Operation, Parameter, ParameterLocation, RequestBody, Response, ResponseBody,
+    ResponseHeader, SecurityRequirement, StatusCode, Ty, TyKind, TypeDefKind,
+};
+
+const METHODS: [(&str, Method); 8] = [
+    ("get", Method::Get),
+    ("put", Method::Put),
+    ("post", Method::Post),
+    ("delete", Method::Delete),
+    ("options", Method::Options),
+    ("head", Method::Head),
+    ("patch", Method::Patch),
+    ("trace", Method::Trace),
+];
+
+const JSON_ONLY: &str = "supported are JSON media types (application/json, application/*+json)";
+
+impl<'a> Lowerer<'a> {
+    /// Every operation, paths in document order, methods in [`METHODS`] order.
+    pub(super) fn operations(&mut self) -> Vec<Operation> {
+        let spec: &'a crate::spec::LoadedSpec = self.spec;
+        let document_security = match spec.raw.get("security") {
+            Some(list) => self.security_requirements("#/security", list),
+            None => Vec::new(),
+        };
+        let mut operations = Vec::new();
+        let mut ids: Vec<(String, String)> = Vec::new();
+        for (path, item) in spec
+            .raw
+            .get("paths")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let item_at = pointer::join("#/paths", path);
+            if item.get("$ref").is_some() {
+                self.error(
+                    &pointer::join(&item_at, "$ref"),
+                    "a path item `$ref` is not supported; supported are path items written in place",
+                    Some("write the operations under the path itself".to_owned()),
+                );
+                continue;
+            }
+            for (key, method) in METHODS {
+                let Some(op) = item.get(key) else { continue };
+                let op_at = pointer::join(&item_at, key);
+                let operation = self.operation(
+                    path,
+                    method,
+                    &item_at,
+                    item,
+                    &op_at,
+                    op,
+                    &document_security,
+                    &mut ids,
+                );
+                operations.push(operation);
+            }
+        }
+        operations
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn operation(
+        &mut self,
+        path: &str,
+        method: Method,
+        item_at: &str,
+        item: &'a Value,
+        op_at: &str,
+        op: &'a Value,
+        document_security: &[SecurityRequirement],
+        ids: &mut Vec<(String, String)>,
+    ) -> Operation {
+        let id = match str_field(op, "operationId") {
+            Some(id) if !id.is_empty() => {
+                let id_at = pointer::join(op_at, "operationId");
+                if let Some((_, first_at)) = ids.iter().find(|(i, _)| i == id) {
+                    let place = self.place(first_at);
+                    self.error(
+                        &id_at,
+                        format!("duplicate operationId `{id}`; it is first used at {place}"),
+                        Some("operationIds must be unique: every target names a handler method after them".to_owned()),
+                    );
+                } else {
+                    ids.push((id.to_owned(), id_at));
+                }
+                id.to_owned()
+            }
+            _ => {
+                self.error(
+                    op_at,
+                    format!("{} {path} has no operationId", method.as_str()),
+                    Some("add `operationId: <name>` (for example `uploadData`); every target names the handler method after it".to_owned()),
+                );
+                String::new()
+            }
+        };
+        // Hoisted inline schemas are named after the operation.
+        let prefix = if id.is_empty() {
+            format!("{} {path}", method.as_str()).to_upper_camel_case()
+        } else {
+            id.to_upper_camel_case()
+        };
+        for key in ["callbacks"] {
+            if op.get(key).is_some() {
+                self.error(
+                    &pointer::join(op_at, key),
+                    "callbacks are not supported; supported are operations with one request and its responses",
+                    Some("describe the callback as an operation of the API that receives it".to_owned()),
+                );
+            }
+        }
+
+        let parameters = self.parameters(&prefix, path, item_at, item, op_at, op);
+        let request_body = op.get("requestBody").and_then(|body| {
+            self.request_body(
+                &format!("{prefix}Request"),
+                &pointer::join(op_at, "requestBody"),
+                body,
+            )
+        });
+        let responses = match op.get("responses") {
+            Some(responses) => {
+                self.responses(&prefix, &pointer::join(op_at, "responses"), responses)
+            }
+            None => Vec::new(),
+        };
+        let security = match op.get("security") {
+            Some(list) => self.security_requirements(&pointer::join(op_at, "security"), list),
+            None => document_security.to_vec(),
+        };
+        Operation {
+            id,
+            method,
+            path: path.to_owned(),
+            summary: string_field(op, "summary"),
+            description: string_field(op, "description"),
+            tags: op
+                .get("tags")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            parameters,
+            request_body,
+            responses,
+            security,
+            deprecated: bool_field(op, "deprecated"),
+            pointer: op_at.to_owned(),
+        }
+    }
+
+    /// Path-level parameters, overridden (same name and `in`) or extended by the
+    /// operation's.
+    fn parameters(
+        &mut self,
+        prefix: &str,
+        path: &str,
+        item_at: &str,
+        item: &'a Value,
+        op_at: &str,
+        op: &'a Value,
+    ) -> Vec<Parameter> {
+        let mut merged: Vec<(Parameter, String)> = Vec::new();
+        for (owner_at, owner) in [(item_at, item), (op_at, op)] {
+            let list_at = pointer::join(owner_at, "parameters");
+            let mut in_this_list: Vec<(String, ParameterLocation)> = Vec::new();
+            for (i, value) in owner
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let at = pointer::join_index(&list_at, i);
+                let Some((at, param)) = self.follow(&at, value, "parameters") else {
+                    continue;
+                };
+                let Some(parameter) = self.parameter(prefix, &at, param) else {
+                    continue;
+                };
+                let key = (parameter.name.clone(), parameter.location);
+                if in_this_list.contains(&key) {
+                    self.error(
+                        &at,
+                        format!(
+                            "parameter `{}` is declared twice in this list",
+                            parameter.name
+                        ),
+                        Some("remove one".to_owned()),
+                    );
+                    continue;
+                }
+                in_this_list.push(key);
+                match merged
+                    .iter_mut()
+                    .find(|(p, _)| p.name == parameter.name && p.location == parameter.location)
+                {
+                    Some(slot) => *slot = (parameter, at),
+                    None => merged.push((parameter, at)),
+                }
+            }
+        }
+
+        let placeholders = path_placeholders(path);
+        for name in &placeholders {
+            let declared = merged
+                .iter()
+                .any(|(p, _)| p.location == ParameterLocation::Path && p.name == *name);
+            if !declared {
+                self.error(
+                    op_at,
+                    format!("path parameter `{{{name}}}` of `{path}` is not declared"),
+                    Some(format!("add a parameter `{{name: {name}, in: path, required: true, schema: {{type: string}}}}`")),
+                );
+            }
+        }
+        for (p, at) in &merged {
+            if p.location == ParameterLocation::Path && !placeholders.contains(&p.name) {
+                self.error(
+                    at,
+                    format!("path parameter `{}` does not appear in `{path}`", p.name),
+                    Some(format!(
+                        "add `{{{}}}` to the path, or remove the parameter",
+                        p.name
+                    )),
+                );
+            }
+        }
+        merged.into_iter().map(|(p, _)| p).collect()
+    }
+
+    fn parameter(&mut self, prefix: &str, at: &str, param: &'a Value) -> Option<Parameter> {
+        let name = str_field(param, "name").unwrap_or_default().to_owned();
+        let location = match str_field(param, "in").unwrap_or_default() {
+            "path" => ParameterLocation::Path,
+            "query" => ParameterLocation::Query,
+            "header" => ParameterLocation::Header,
+            "cookie" => ParameterLocation::Cookie,
+            other => {
+                self.error(&pointer::join(at, "in"), format!("parameter location `{other}` is not supported; supported are path, query, header and cookie"), None);
+                return None;
+            }
+        };
+        if location == ParameterLocation::Path && !bool_field(param, "required") {
+            self.error(
+                at,
+                format!("path parameter `{name}` must have `required: true`"),
+                Some("add `required: true`".to_owned()),
+            );
+        }
+        self.check_serialization(at, param, location);
+        let schema_at = pointer::join(at, "schema");
+        let Some(schema) = param.get("schema") else {
+            self.no_schema(at, param, &format!("parameter `{name}`"));
+            return None;
+        };
+        let ty = self.ty(
+            &schema_at,
+            schema,
+            &format!("{prefix}{}", name.to_upper_camel_case()),
+        );
+        self.check_simple(
+            &schema_at,
+            &ty,
+            location != ParameterLocation::Path,
+            &format!("parameter `{name}`"),
+        );
+        Some(Parameter {
+            name,
+            location,
+            required: bool_field(param, "required"),
+            description: string_field(param, "description"),
+            ty,
+        })
+    }
+
+    /// Only the default serialization of each location is supported.
+    fn check_serialization(&mut self, at: &str, param: &Value, location: ParameterLocation) {
+        let default_style = match location {
+            ParameterLocation::Query | ParameterLocation::Cookie => "form",
+            ParameterLocation::Path | ParameterLocation::Header => "simple",
+        };
+        if let Some(style) = str_field(param, "style")
+            && style != default_style
+        {
+            self.error(
+                    &pointer::join(at, "style"),
+                    format!("parameter style `{style}` is not supported; supported is the default style here, `{default_style}`"),
+                    Some("remove `style`".to_owned()),
+                );
+        }
+        if let Some(explode) = param.get("explode").and_then(Value::as_bool)
+            && explode != (default_style == "form")
+        {
+            self.error(
+                    &pointer::join(at, "explode"),
+                    format!("`explode: {explode}` is not supported; supported is the default for style `{default_style}`"),
+                    Some("remove `explode`".to_owned()),
+                );
+        }
+        for key in ["allowReserved", "allowEmptyValue"] {
+            if bool_field(param, key) {
+                self.error(
+                    &pointer::join(at, key),
+                    format!("`{key}: true` is not supported"),
+                    Some(format!("remove `{key}`")),
+                );
+            }
+        }
+    }
+
+    fn no_schema(&mut self, at: &str, value: &Value, what: &str) {
+        if value.get("content").is_some() {
+            self.error(
+                &pointer::join(at, "content"),
+                format!("{what} with `content` is not supported; supported is `schema`"),
+                Some("describe the value with `schema:`".to_owned()),
+            );
+        } else {
+            self.error(
+                at,
+                format!("{what} has no `schema`"),
+                Some("add `schema: {type: string}` or the value's schema".to_owned()),
+            );
+        }
+    }
+
+    /// Parameters and headers carry plain values: scalars, string enums and (outside
+    /// the path) arrays of these.
+    fn check_simple(&mut self, at: &str, ty: &Ty, arrays: bool, what: &str) {
+        let ok = match &ty.kind {
+            TyKind::Array(items) => arrays && self.is_scalar(items),
+            _ => self.is_scalar(ty),
+        };
+        if !ok {
+            self.error(
+                at,
+                format!("this type is not supported for {what}; supported are strings, numbers, integers, booleans, string enums{}", if arrays { " and arrays of these" } else { "" }),
+                Some("send structured data in a JSON request body".to_owned()),
+            );
+        }
+    }
+
+    fn is_scalar(&self, ty: &Ty) -> bool {
+        match &ty.kind {
+            TyKind::Boolean | TyKind::Integer(_) | TyKind::Number(_) | TyKind::String(_) => true,
+            TyKind::Named(name) => match self.find_type(name).map(|t| &t.kind) {
+                Some(TypeDefKind::Enum(_)) => true,
+                Some(TypeDefKind::Alias(inner)) => {
+                    matches!(
+                        inner.kind,
+                        TyKind::Boolean
+                            | TyKind::Integer(_)
+                            | TyKind::Number(_)
+                            | TyKind::String(_)
+                    )
+                }
+                Some(_) => false,
+                // Unknown: reported elsewhere.
+                None => true,
+            },
+            TyKind::Array(_) | TyKind::Map(_) | TyKind::Any => false,
+        }
+    }
+
+    fn request_body(&mut self, name: &str, at: &str, value: &'a Value) -> Option<RequestBody> {
+        let (at, body) = self.follow(at, value, "requestBodies")?;
+        let name =
+            component_name(&at, "requestBodies", "RequestBody").unwrap_or_else(|| name.to_owned());
+        let Some((content_type, media_at, media)) = self.json_content(&at, body, "request body")
+        else {
+            if body
+                .get("content")
+                .and_then(Value::as_object)
+                .is_none_or(|c| c.is_empty())
+            {
+                self.error(
+                    &at,
+                    "the request body has no content",
+                    Some("add `content: {application/json: {schema: ...}}`".to_owned()),
+                );
+            }
+            return None;
+        };
+        let schema_at = pointer::join(&media_at, "schema");
+        let Some(schema) = media.get("schema") else {
+            self.error(
+                &media_at,
+                "the request body has no `schema`",
+                Some("add `schema:` with the body's schema".to_owned()),
+            );
+            return None;
+        };
+        let ty = self.ty(&schema_at, schema, &name);
+        Some(RequestBody {
+            description: string_field(body, "description"),
+            required: bool_field(body, "required"),
+            content_type,
+            ty,
+        })
+    }
+
+    /// The one JSON media type of `content`: (media type, pointer, media object).
+    fn json_content(
+        &mut self,
+        at: &str,
+        value: &'a Value,
+        what: &str,
+    ) -> Option<(String, String, &'a Value)> {
+        let content_at = pointer::join(at, "content");
+        let mut found: Option<(String, String, &'a Value)> = None;
+        for (media_type, media) in value
+            .get("content")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let media_at = pointer::join(&content_at, media_type);
+            if !is_json(media_type) {
+                self.error(
+                    &media_at,
+                    format!("{what} media type `{media_type}` is not supported; {JSON_ONLY}"),
+                    Some("describe the body as JSON, or remove this media type".to_owned()),
+                );
+                continue;
+            }
+            if let Some((first, ..)) = &found {
+                self.error(
+                    &media_at,
+                    format!("a second JSON media type (`{media_type}` after `{first}`) is not supported; supported is one media type per {what}"),
+                    Some("keep one of them".to_owned()),
+                );
+                continue;
+            }
+            found = Some((media_type.clone(), media_at, media));
+        }
+        found
+    }
+
+    fn responses(&mut self, prefix: &str, at: &str, value: &'a Value) -> Vec<Response> {
+        let Some(map) = value.as_object() else {
+            return Vec::new();
+        };
+        if map.is_empty() {
+            self.error(
+                at,
+                "the operation has no responses",
+                Some("add at least one, for example `'200': {description: OK}`".to_owned()),
+            );
+        }
+        let mut responses = Vec::new();
+        let mut default = None;
+        for (code, response) in map {
+            let code_at = pointer::join(at, code);
+            let status = match code.as_str() {
+                "default" => StatusCode::Default,
+                c => match c.parse::<u16>() {
+                    Ok(n) if (100..=599).contains(&n) && c.len() == 3 => StatusCode::Code(n),
+                    _ if c.len() == 3 && c.ends_with("XX") => {
+                        self.error(
+                            &code_at,
+                            format!("status code range `{c}` is not supported; supported are status codes and `default`"),
+                            Some("list each status code the operation returns".to_owned()),
+                        );
+                        continue;
+                    }
+                    _ => {
+                        self.error(&code_at, format!("`{c}` is not an HTTP status code; supported are 100 to 599 and `default`"), None);
+                        continue;
+                    }
+                },
+            };
+            let label = match status {
+                StatusCode::Code(n) => n.to_string(),
+                StatusCode::Default => "Default".to_owned(),
+            };
+            let Some(lowered) = self.response(
+                &format!("{prefix}{label}Response"),
+                status,
+                &code_at,
+                response,
+            ) else {
+                continue;
+            };
+            match status {
+                StatusCode::Default => default = Some(lowered),
+                StatusCode::Code(_) => responses.push(lowered),
+            }
+        }
+        responses.extend(default);
+        responses
+    }
+
+    fn response(
+        &mut self,
+        name: &str,
+        status: StatusCode,
+        at: &str,
+        value: &'a Value,
+    ) -> Option<Response> {
+        let (at, response) = self.follow(at, value, "responses")?;
+        let name = component_name(&at, "responses", "Response").unwrap_or_else(|| name.to_owned());
+        if response.get("links").is_some() {
+            self.error(
+                &pointer::join(&at, "links"),
+                "links are not supported; supported are responses with headers and a JSON body",
+                Some("remove `links` and describe the relation in `description`".to_owned()),
+            );
+        }
+        let headers_at = pointer::join(&at, "headers");
+        let mut headers = Vec::new();
+        for (header_name, header) in response
+            .get("headers")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let header_at = pointer::join(&headers_at, header_name);
+            let Some((header_at, header)) = self.follow(&header_at, header, "headers") else {
+                continue;
+            };
+            let what = format!("header `{header_name}`");
+            let Some(schema) = header.get("schema") else {
+                self.no_schema(&header_at, header, &what);
+                continue;
+            };
+            let schema_at = pointer::join(&header_at, "schema");
+            let ty = self.ty(
+                &schema_at,
+                schema,
+                &format!("{name}{}", header_name.to_upper_camel_case()),
+            );
+            self.check_simple(&schema_at, &ty, true, &what);
+            headers.push(ResponseHeader {
+                name: header_name.clone(),
+                description: string_field(header, "description"),
+                required: bool_field(header, "required"),
+                ty,
+            });
+        }
+        let body = self.json_content(&at, response, "response").and_then(
+            |(content_type, media_at, media)| {
+                let schema_at = pointer::join(&media_at, "schema");
+                match media.get("schema") {
+                    Some(schema) => Some(ResponseBody {
+                        content_type,
+                        ty: self.ty(&schema_at, schema, &name),
+                    }),
+                    None => {
+                        self.error(
+                            &media_at,
+                            "the response body has no `schema`",
+                            Some("add `schema:` with the body's schema".to_owned()),
+                        );
+                        None
+                    }
+                }
+            },
+        );
+        Some(Response {
+            status,
+            description: string_field(response, "description").unwrap_or_default(),
+            headers,
+            body,
+        })
+    }
+}
+
+/// For an object defined under `#/components/<kind>/<name>`: PascalCase(name) +
+/// `suffix`, the prefix of types hoisted from it (shared by every use).
+fn component_name(at: &str, kind: &str, suffix: &str) -> Option<String> {
+    let tokens = pointer::tokens(at);
+    match tokens.as_slice() {
+        [components, k, name] if components == "components" && k == kind => {
+            Some(format!("{}{suffix}", name.to_upper_camel_case()))
+        }
+        _ => None,
+    }
+}
+
+/// `{name}` placeholders of a path template.
+fn path_placeholders(path: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        names.push(after[..close].to_owned());
+        rest = &after[close + 1..];
+    }
+    names
+}
+
+/// `application/json`, `application/<x>+json`, with or without parameters.
+fn is_json(media_type: &str) -> bool {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_placeholders_and_json_types() {
+        assert_eq!(path_placeholders("/a/{id}/b/{x}"), ["id", "x"]);
+        assert_eq!(path_placeholders("/a/{"), Vec::<String>::new());
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("application/problem+json"));
+        assert!(!is_json("text/plain"));
+    }
+}

@@ -1,0 +1,228 @@
+//! Markdown building blocks, printed exactly as prettier would print them, so that
+//! running prettier over the generated reference changes nothing.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// An inline code span whose fence is longer than any run of backticks inside.
+pub fn code(text: &str) -> String {
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run + 1);
+    // CommonMark strips one space on each side, so padding keeps edge backticks apart
+    // from the fence.
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// A link to a heading in the same document.
+pub fn link(text: &str, anchor: &str) -> String {
+    format!("[{text}](#{anchor})")
+}
+
+/// Spec text (CommonMark, possibly several lines) made to fit in one table cell: `|`
+/// escaped, lines of a paragraph joined with a space, list items and paragraphs
+/// separated by `<br>`.
+pub fn cell(text: &str) -> String {
+    let mut out = String::new();
+    let mut blank_lines = 0;
+    for line in text.trim().lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            blank_lines += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            let separator = if blank_lines > 0 {
+                "<br><br>"
+            } else if starts_list_item(line) {
+                "<br>"
+            } else {
+                " "
+            };
+            out.push_str(separator);
+        }
+        blank_lines = 0;
+        out.push_str(line);
+    }
+    out.replace('|', "\\|")
+}
+
+fn starts_list_item(line: &str) -> bool {
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    let rest = &line[digits..];
+    if digits > 0 {
+        rest.starts_with(". ") || rest.starts_with(") ")
+    } else {
+        ["- ", "* ", "+ "]
+            .iter()
+            .any(|marker| rest.starts_with(marker))
+    }
+}
+
+/// A table whose columns are padded to a common width, as prettier prints them.
+#[derive(Debug, Clone)]
+pub struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// `header` and every row's cells are Markdown already fit for a cell ([`cell`]).
+    pub fn new(header: &[&str]) -> Self {
+        Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row; missing cells are left empty and extra cells dropped.
+    pub fn push(&mut self, mut cells: Vec<String>) {
+        cells.resize(self.header.len(), String::new());
+        self.rows.push(cells);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn widths(&self) -> Vec<usize> {
+        self.header
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                self.rows
+                    .iter()
+                    .filter_map(|row| row.get(i))
+                    .map(|c| display_width(c))
+                    .fold(display_width(h).max(3), usize::max)
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let widths = self.widths();
+        let write_row = |f: &mut fmt::Formatter<'_>, cells: &[String]| -> fmt::Result {
+            write!(f, "|")?;
+            for (cell, width) in cells.iter().zip(&widths) {
+                let pad = width.saturating_sub(display_width(cell));
+                write!(f, " {cell}{} |", " ".repeat(pad))?;
+            }
+            Ok(())
+        };
+        write_row(f, &self.header)?;
+        writeln!(f)?;
+        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        write_row(f, &rule)?;
+        for row in &self.rows {
+            writeln!(f)?;
+            write_row(f, row)?;
+        }
+        Ok(())
+    }
+}
+
+/// Columns a string takes in a monospace font, the way prettier measures table cells:
+/// wide East Asian characters and emoji count two, combining marks and control
+/// characters none.
+pub fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| {
+            let c = u32::from(c);
+            match c {
+                0..=0x1f | 0x7f..=0x9f | 0x300..=0x36f => 0,
+                0x1100..=0x115f
+                | 0x2e80..=0x303e
+                | 0x3041..=0x33ff
+                | 0x3400..=0x4dbf
+                | 0x4e00..=0x9fff
+                | 0xa000..=0xa4cf
+                | 0xac00..=0xd7a3
+                | 0xf900..=0xfaff
+                | 0xfe30..=0xfe4f
+                | 0xff00..=0xff60
+                | 0xffe0..=0xffe6
+                | 0x1f300..=0x1f64f
+                | 0x1f900..=0x1f9ff
+                | 0x20000..=0x3fffd => 2,
+                _ => 1,
+            }
+        })
+        .sum()
+}
+
+/// Heading anchors as GitHub makes them: lower case, punctuation dropped, spaces
+/// turned into `-`, and `-1`, `-2`, ... appended to repeats in document order.
+#[derive(Debug, Default)]
+pub struct Slugger {
+    seen: BTreeMap<String, usize>,
+}
+
+impl Slugger {
+    /// The anchor of the next heading whose plain text is `heading`.
+    pub fn slug(&mut self, heading: &str) -> String {
+        let base: String = heading
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect();
+        let mut slug = base.clone();
+        while self.seen.contains_key(&slug) {
+            let count = self.seen.entry(base.clone()).or_insert(0);
+            *count += 1;
+            slug = format!("{base}-{count}");
+        }
+        self.seen.insert(slug.clone(), 0);
+        slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_fence_backticks_inside() {
+        assert_eq!(code("a|b"), "`a|b`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+    }
+
+    #[test]
+    fn cells_escape_pipes_and_fold_lines() {
+        assert_eq!(
+            cell("a | b\nc\n\nnext\n- one\n- two\n"),
+            "a \\| b c<br><br>next<br>- one<br>- two"
+        );
+    }
+
+    #[test]
+    fn tables_pad_columns_like_prettier() {
+        let mut t = Table::new(&["A", "Long header"]);
+        t.push(vec!["wide cell".into(), "中".into()]);
+        t.push(vec!["x".into()]);
+        assert_eq!(
+            t.to_string(),
+            "| A         | Long header |\n\
+             | --------- | ----------- |\n\
+             | wide cell | 中          |\n\
+             | x         |             |"
+        );
+    }
+
+    #[test]
+    fn slugs_follow_github() {
+        let mut s = Slugger::default();
+        assert_eq!(s.slug("POST /api/data"), "post-apidata");
+        assert_eq!(s.slug("CrudEntry"), "crudentry");
+        assert_eq!(s.slug("crudEntry"), "crudentry-1");
+        assert_eq!(s.slug("crudentry"), "crudentry-2");
+        assert_eq!(s.slug("crudentry-1"), "crudentry-1-1");
+    }
+}

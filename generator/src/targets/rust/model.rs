@@ -1,0 +1,291 @@
+//! `models.rs`: one serde type per named IR type.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::names::{Namespace, camel, ident, snake};
+use super::types::{RustTypes, Scope};
+use super::{TargetError, docs, error};
+use crate::ir::{EnumDef, Field, StructDef, Ty, TypeDef, TypeDefKind, UnionDef};
+
+pub fn render(rs: &RustTypes) -> Result<TokenStream, TargetError> {
+    let mut items = Vec::new();
+    let mut uses_deserialize_some = false;
+    let mut reencode_arms = Vec::new();
+    for def in &rs.api.types {
+        let (name, ty) = (&def.name, rs.type_ident(&def.name)?);
+        let tag = match &def.kind {
+            TypeDefKind::Struct(StructDef { tag: Some(t), .. }) => {
+                let (property, value) = (&t.property, &t.value);
+                quote!(Some((#property, #value)))
+            }
+            _ => quote!(None),
+        };
+        reencode_arms.push(quote!(#name => reencode_as::<#ty>(value, #tag),));
+        let item = match &def.kind {
+            TypeDefKind::Struct(s) => {
+                let (item, some) = struct_item(rs, def, s)?;
+                uses_deserialize_some |= some;
+                item
+            }
+            TypeDefKind::Enum(e) => enum_item(rs, def, e)?,
+            TypeDefKind::Union(u) => union_item(rs, def, u)?,
+            TypeDefKind::Alias(ty) => alias_item(rs, def, ty)?,
+        };
+        items.push(item);
+    }
+    let helper = uses_deserialize_some.then(|| {
+        quote! {
+            /// Deserializes a present value (even `null`) as `Some`, so that an optional
+            /// nullable property keeps "absent" (`None`) and "null" (`Some(None)`) apart.
+            fn deserialize_some<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
+            where
+                T: serde::Deserialize<'de>,
+                D: serde::Deserializer<'de>,
+            {
+                <T as serde::Deserialize<'de>>::deserialize(deserializer).map(Some)
+            }
+        }
+    });
+    Ok(quote! {
+        //! The spec's named types. Decoding does not check constraints: run
+        //! `validate()` (or the validator in `crate::validation` on the raw JSON) for that.
+        #(#items)*
+
+        /// Decodes `value` as the model of the schema called `name` (as in the spec) and
+        /// encodes it again; `None` if the spec has no schema of that name. Properties
+        /// the model does not declare are dropped; a union variant gets its tag back,
+        /// which its struct implies rather than holds.
+        pub fn reencode(name: &str, value: &serde_json::Value) -> Option<Result<serde_json::Value, serde_json::Error>> {
+            Some(match name {
+                #(#reencode_arms)*
+                _ => return None,
+            })
+        }
+
+        fn reencode_as<T: serde::Serialize + serde::de::DeserializeOwned>(
+            value: &serde_json::Value,
+            tag: Option<(&str, &str)>,
+        ) -> Result<serde_json::Value, serde_json::Error> {
+            let model = <T as serde::Deserialize>::deserialize(value)?;
+            let mut encoded = serde_json::to_value(&model)?;
+            if let (Some((property, tag)), Some(object)) = (tag, encoded.as_object_mut()) {
+                object.insert(property.to_owned(), serde_json::Value::String(tag.to_owned()));
+            }
+            Ok(encoded)
+        }
+        #helper
+    })
+}
+
+/// The `validate()` method every model gets.
+fn validate_impl(
+    rs: &RustTypes,
+    def: &TypeDef,
+    tag: Option<(&str, &str)>,
+) -> Result<TokenStream, TargetError> {
+    let name = rs.type_ident(&def.name)?;
+    let validator = rs.validator(&def.name)?;
+    let tag = match tag {
+        Some((property, value)) => quote!(Some((#property, #value))),
+        None => quote!(None),
+    };
+    Ok(quote! {
+        impl #name {
+            /// Checks this value against the schema, returning every violation.
+            pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+                crate::validation::validate_model(self, #tag, crate::validation::#validator)
+            }
+        }
+    })
+}
+
+fn struct_item(
+    rs: &RustTypes,
+    def: &TypeDef,
+    s: &StructDef,
+) -> Result<(TokenStream, bool), TargetError> {
+    let name = rs.type_ident(&def.name)?;
+    let doc = docs(def.description.as_deref());
+    let mut fields_ns = Namespace::snake();
+    let mut fields = Vec::new();
+    let mut uses_some = false;
+    for field in &s.fields {
+        let (tokens, some) = field_item(rs, def, field, &mut fields_ns)?;
+        uses_some |= some;
+        fields.push(tokens);
+    }
+    if let Some(extra) = &s.additional_properties {
+        let id = ident(&fields_ns.claim("additional_properties"));
+        let value = rs.ty(extra, Scope::Models)?;
+        fields.push(quote! {
+            /// The properties not declared above.
+            #[serde(flatten)]
+            pub #id: std::collections::BTreeMap<String, #value>,
+        });
+    }
+    let tag = s
+        .tag
+        .as_ref()
+        .map(|t| (t.property.as_str(), t.value.as_str()));
+    let tag_doc = s.tag.as_ref().map(|t| {
+        let line = format!(
+            " On the wire this variant carries `\"{}\": \"{}\"`.",
+            t.property, t.value
+        );
+        quote!(#[doc = ""] #[doc = #line])
+    });
+    let validate = validate_impl(rs, def, tag)?;
+    Ok((
+        quote! {
+            #doc
+            #tag_doc
+            #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+            pub struct #name {
+                #(#fields)*
+            }
+            #validate
+        },
+        uses_some,
+    ))
+}
+
+/// A struct field; the flag says whether it uses `deserialize_some`.
+fn field_item(
+    rs: &RustTypes,
+    owner: &TypeDef,
+    field: &Field,
+    ns: &mut Namespace,
+) -> Result<(TokenStream, bool), TargetError> {
+    let name = ns.claim(&snake(&field.name, "field"));
+    let id = ident(&name);
+    let mut doc = docs(field.description.as_deref());
+    if field.deprecated {
+        doc = quote!(#doc #[doc = ""] #[doc = " Deprecated."]);
+    }
+    let wire = &field.name;
+    // serde names a raw identifier (`r#type`) without its `r#`.
+    let serde_name = id.to_string().trim_start_matches("r#").to_owned();
+    let rename = (serde_name != *wire).then(|| quote!(#[serde(rename = #wire)]));
+    let boxed = rs.needs_box(&owner.name, &field.ty);
+    let inner = rs.ty_boxed(&field.ty, Scope::Models, boxed)?;
+    if field.required {
+        return Ok((quote!(#doc #rename pub #id: #inner,), false));
+    }
+    let some = rs.admits_null(&field.ty);
+    let deserialize_with = some.then(|| quote!(, deserialize_with = "deserialize_some"));
+    Ok((
+        quote! {
+            #doc
+            #rename
+            #[serde(default, skip_serializing_if = "Option::is_none" #deserialize_with)]
+            pub #id: Option<#inner>,
+        },
+        some,
+    ))
+}
+
+/// The Rust variant names of a string enum's values, in order.
+pub fn enum_variants(e: &EnumDef) -> Vec<Ident> {
+    let mut ns = Namespace::camel().reserve(&["Self"]);
+    e.values
+        .iter()
+        .map(|v| format_ident!("{}", ns.claim(&camel(v, "Value"))))
+        .collect()
+}
+
+fn enum_item(rs: &RustTypes, def: &TypeDef, e: &EnumDef) -> Result<TokenStream, TargetError> {
+    if e.values.is_empty() {
+        return Err(error(format!("enum `{}` has no values", def.name)));
+    }
+    let name = rs.type_ident(&def.name)?;
+    let doc = docs(def.description.as_deref());
+    let variants = enum_variants(e);
+    let values = &e.values;
+    let count = values.len();
+    let validate = validate_impl(rs, def, None)?;
+    Ok(quote! {
+        #doc
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[allow(clippy::enum_variant_names)]
+        pub enum #name {
+            #(#[serde(rename = #values)] #variants,)*
+        }
+        impl #name {
+            /// Every value, in the spec's order.
+            pub const ALL: [Self; #count] = [#(Self::#variants),*];
+
+            /// The value as it appears on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    #(Self::#variants => #values,)*
+                }
+            }
+        }
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        #validate
+    })
+}
+
+/// The Rust variant names of a union's variants, in order.
+pub fn union_variants(u: &UnionDef) -> Vec<Ident> {
+    let mut ns = Namespace::camel().reserve(&["Self"]);
+    u.variants
+        .iter()
+        .map(|v| format_ident!("{}", ns.claim(&camel(&v.tag, "Variant"))))
+        .collect()
+}
+
+fn union_item(rs: &RustTypes, def: &TypeDef, u: &UnionDef) -> Result<TokenStream, TargetError> {
+    if u.variants.is_empty() {
+        return Err(error(format!("union `{}` has no variants", def.name)));
+    }
+    let name = rs.type_ident(&def.name)?;
+    let doc = docs(def.description.as_deref());
+    let tag = &u.discriminator;
+    let idents = union_variants(u);
+    let mut variants = Vec::new();
+    for (variant, id) in u.variants.iter().zip(&idents) {
+        let target = rs.def(&variant.type_name)?;
+        if !matches!(target.kind, TypeDefKind::Struct(_)) {
+            return Err(error(format!(
+                "union `{}`: variant `{}` is not an object type",
+                def.name, variant.type_name
+            )));
+        }
+        let variant_ty = Ty::new(crate::ir::TyKind::Named(variant.type_name.clone()));
+        let boxed = rs.needs_box(&def.name, &variant_ty);
+        let ty = rs.ty_boxed(&variant_ty, Scope::Models, boxed)?;
+        let value = &variant.tag;
+        variants.push(quote!(#[serde(rename = #value)] #id(#ty),));
+    }
+    let validate = validate_impl(rs, def, None)?;
+    Ok(quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(tag = #tag)]
+        #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+        pub enum #name {
+            #(#variants)*
+        }
+        #validate
+    })
+}
+
+fn alias_item(rs: &RustTypes, def: &TypeDef, ty: &Ty) -> Result<TokenStream, TargetError> {
+    let name = rs.type_ident(&def.name)?;
+    let doc = docs(def.description.as_deref());
+    let inner = rs.ty_boxed(ty, Scope::Models, rs.needs_box(&def.name, ty))?;
+    let validate = validate_impl(rs, def, None)?;
+    Ok(quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct #name(pub #inner);
+        #validate
+    })
+}

@@ -1,0 +1,611 @@
+//! `server.rs`: the trait an implementation provides (one method per operation) and
+//! the axum adapter that binds it to HTTP.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::operations::{OpView, OperationViews, Shape, status_tokens};
+use super::types::{RustTypes, Scope};
+use super::{TargetError, doc_lines, error};
+use crate::ir::{Method, ParameterLocation, SecuritySchemeKind, StatusCode};
+
+pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, TargetError> {
+    let trait_name = &views.trait_name;
+    let secured = views.any_security();
+    let mut methods = Vec::new();
+    let mut handlers = Vec::new();
+    let mut responses = Vec::new();
+    for view in &views.ops {
+        methods.push(trait_method(view));
+        handlers.push(handler(rs, trait_name, view)?);
+        responses.push(into_response(view)?);
+    }
+    let routes = routes(views)?;
+    let auth_items = secured.then(|| {
+        quote! {
+            /// Who made a request, as `authenticate` decided.
+            type Principal: Send;
+
+            /// Checks the credentials of a request to an operation that requires them.
+            /// The adapter calls this before reading the body; a missing or malformed
+            /// credential is refused with 401 without calling it.
+            fn authenticate(
+                &self,
+                credentials: Credentials,
+            ) -> impl Future<Output = Result<Self::Principal, Rejection>> + Send;
+        }
+    });
+    let title_doc = format!(
+        " The operations of {}, one method per operation.",
+        rs.api.title
+    );
+    Ok(quote! {
+        //! The server side: implement the trait, then serve [`router`] with axum.
+        #![allow(dead_code)]
+
+        use std::future::Future;
+        use std::sync::Arc;
+
+        use axum::response::{IntoResponse, Response};
+        use http::{HeaderMap, StatusCode};
+
+        use crate::operations;
+        use crate::validation::Violation;
+
+        /// A credential taken from a request: the security scheme's name (as in the spec)
+        /// and the bearer token or API key.
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct Credentials {
+            pub scheme: &'static str,
+            pub secret: String,
+        }
+
+        impl std::fmt::Debug for Credentials {
+            // Keeps secrets out of logs.
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct("Credentials").field("scheme", &self.scheme).field("secret", &"<redacted>").finish()
+            }
+        }
+
+        /// A request refused before (or instead of) reaching the implementation.
+        ///
+        /// Serialized as `{"code": "...", "message": "...", "violations": [...]}`, the
+        /// shape of the spec's error response by convention; `status` is the HTTP status.
+        /// The adapter's codes: `INVALID_REQUEST` (400: not JSON, or every schema
+        /// violation), `UNAUTHENTICATED` (401), `PAYLOAD_TOO_LARGE` (413),
+        /// `UNSUPPORTED_MEDIA_TYPE` (415).
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        pub struct Rejection {
+            #[serde(skip)]
+            pub status: StatusCode,
+            pub code: String,
+            pub message: String,
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            pub violations: Vec<Violation>,
+        }
+
+        impl Rejection {
+            pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
+                Rejection { status, code: code.into(), message: message.into(), violations: Vec::new() }
+            }
+
+            /// 400: the request does not match the schema.
+            pub fn invalid_request(violations: Vec<Violation>) -> Self {
+                Rejection {
+                    violations,
+                    ..Rejection::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "the request does not match the schema")
+                }
+            }
+
+            /// 400: the body is not JSON.
+            pub fn malformed_json(detail: impl std::fmt::Display) -> Self {
+                Rejection::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", format!("the body is not valid JSON: {detail}"))
+            }
+
+            /// 401: missing, malformed or refused credentials.
+            pub fn unauthorized(message: impl Into<String>) -> Self {
+                Rejection::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message)
+            }
+
+            /// 413: the body is larger than the configured limit.
+            pub fn payload_too_large(limit: usize) -> Self {
+                Rejection::new(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", format!("the body exceeds {limit} bytes"))
+            }
+
+            /// 415: the body is not JSON by its content type.
+            pub fn unsupported_media_type(found: &str) -> Self {
+                Rejection::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    format!("expected a JSON content type, found `{found}`"),
+                )
+            }
+        }
+
+        impl IntoResponse for Rejection {
+            fn into_response(self) -> Response {
+                (self.status, axum::Json(self)).into_response()
+            }
+        }
+
+        #[doc = #title_doc]
+        ///
+        /// Every method returns a `Send` future, so an implementation can be served by
+        /// [`router`] on a multi-threaded runtime.
+        pub trait #trait_name: Send + Sync + 'static {
+            #auth_items
+            #(#methods)*
+
+            /// Turns a rejection into the HTTP response; override to change its shape.
+            fn rejection_response(&self, rejection: Rejection) -> Response {
+                rejection.into_response()
+            }
+        }
+
+        /// Settings of the adapter.
+        #[derive(Debug, Clone)]
+        pub struct RouterConfig {
+            /// The largest accepted request body in bytes; larger ones get 413.
+            pub body_limit: usize,
+        }
+
+        impl RouterConfig {
+            pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+        }
+
+        impl Default for RouterConfig {
+            fn default() -> Self {
+                RouterConfig { body_limit: Self::DEFAULT_BODY_LIMIT }
+            }
+        }
+
+        struct AppState<S> {
+            api: Arc<S>,
+            config: RouterConfig,
+        }
+
+        // Not derived: that would require `S: Clone`.
+        impl<S> Clone for AppState<S> {
+            fn clone(&self) -> Self {
+                AppState { api: Arc::clone(&self.api), config: self.config.clone() }
+            }
+        }
+
+        /// The axum router serving every operation of `api`. A known path with another
+        /// method answers 405.
+        pub fn router<S: #trait_name>(api: Arc<S>, config: RouterConfig) -> axum::Router {
+            axum::Router::new()
+                #(#routes)*
+                .with_state(AppState { api, config })
+        }
+
+        #(#handlers)*
+
+        #(#responses)*
+
+        fn lookup<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+            pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+        }
+
+        fn query_pairs(uri: &http::Uri) -> Vec<(String, String)> {
+            axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri)
+                .map(|query| query.0)
+                .unwrap_or_default()
+        }
+
+        fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+            headers.get(name).and_then(|value| value.to_str().ok())
+        }
+
+        fn bearer_credentials(headers: &HeaderMap, scheme: &'static str) -> Option<Credentials> {
+            let (kind, token) = header_text(headers, "authorization")?.split_once(' ')?;
+            let token = token.trim();
+            (kind.eq_ignore_ascii_case("bearer") && !token.is_empty())
+                .then(|| Credentials { scheme, secret: token.to_owned() })
+        }
+
+        fn key_credentials(value: Option<&str>, scheme: &'static str) -> Option<Credentials> {
+            value.filter(|v| !v.is_empty()).map(|v| Credentials { scheme, secret: v.to_owned() })
+        }
+
+        fn parameter<T: serde::de::DeserializeOwned>(
+            raw: Option<&str>,
+            location: &str,
+            name: &str,
+            kind: operations::TextKind,
+        ) -> Result<Option<T>, Rejection> {
+            let Some(text) = raw else { return Ok(None) };
+            operations::from_text(text, kind).map(Some).map_err(|message| {
+                Rejection::invalid_request(vec![Violation::new(&format!("{location}.{name}"), "type", message)])
+            })
+        }
+
+        fn required<T>(value: Option<T>, location: &str, name: &str) -> Result<T, Rejection> {
+            value.ok_or_else(|| {
+                Rejection::invalid_request(vec![Violation::new(
+                    &format!("{location}.{name}"),
+                    "required",
+                    format!("the {location} parameter `{name}` is required"),
+                )])
+            })
+        }
+
+        fn is_json(content_type: &str) -> bool {
+            let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+        }
+
+        /// Reads, parses, validates and decodes a JSON body, in that order: the
+        /// validator reports every violation; typed decoding only backs it up.
+        async fn json_body<T: serde::de::DeserializeOwned>(
+            headers: &HeaderMap,
+            body: axum::body::Body,
+            limit: usize,
+            validate: fn(&serde_json::Value, &str, &mut Vec<Violation>),
+            required: bool,
+        ) -> Result<Option<T>, Rejection> {
+            let declared = header_text(headers, "content-length").and_then(|v| v.parse::<u64>().ok());
+            if declared.is_some_and(|length| length > limit as u64) {
+                return Err(Rejection::payload_too_large(limit));
+            }
+            let content_type = headers.get(http::header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("?"));
+            if let Some(found) = content_type
+                && !is_json(found)
+            {
+                return Err(Rejection::unsupported_media_type(found));
+            }
+            let bytes = match axum::body::to_bytes(body, limit).await {
+                Ok(bytes) => bytes,
+                Err(err) => {
+                    let too_large = std::error::Error::source(&err)
+                        .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+                    return Err(if too_large {
+                        Rejection::payload_too_large(limit)
+                    } else {
+                        Rejection::malformed_json(format!("the body could not be read: {err}"))
+                    });
+                }
+            };
+            if content_type.is_none() {
+                if bytes.is_empty() && !required {
+                    return Ok(None);
+                }
+                return Err(Rejection::unsupported_media_type(""));
+            }
+            let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(Rejection::malformed_json)?;
+            let mut violations = Vec::new();
+            validate(&value, "$", &mut violations);
+            if !violations.is_empty() {
+                return Err(Rejection::invalid_request(violations));
+            }
+            serde_path_to_error::deserialize(value).map(Some).map_err(|err| {
+                let mut path = String::from("$");
+                for segment in err.path().iter() {
+                    path = match segment {
+                        serde_path_to_error::Segment::Seq { index } => crate::validation::index_path(&path, *index),
+                        serde_path_to_error::Segment::Map { key } => crate::validation::property_path(&path, key),
+                        serde_path_to_error::Segment::Enum { variant } => crate::validation::property_path(&path, variant),
+                        serde_path_to_error::Segment::Unknown => path,
+                    };
+                }
+                Rejection::invalid_request(vec![Violation::new(&path, "type", err.inner().to_string())])
+            })
+        }
+
+        fn json_response<T: serde::Serialize>(status: StatusCode, mut headers: HeaderMap, content_type: &'static str, body: &T) -> Response {
+            match serde_json::to_vec(body) {
+                Ok(bytes) => {
+                    headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
+                    (status, headers, bytes).into_response()
+                }
+                Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, format!("the response could not be encoded: {err}")).into_response(),
+            }
+        }
+
+        fn insert_header<T: serde::Serialize>(headers: &mut HeaderMap, name: &'static str, value: &T) {
+            if let Some(value) = operations::to_text(value).and_then(|text| http::HeaderValue::from_str(&text).ok()) {
+                headers.insert(http::HeaderName::from_static(name), value);
+            }
+        }
+    })
+}
+
+fn trait_method(view: &OpView) -> TokenStream {
+    let op = view.op;
+    let method = &view.method;
+    let response = &view.response;
+    let mut doc = Vec::new();
+    if let Some(summary) = &op.summary {
+        doc.extend(doc_lines(summary, false));
+    }
+    if let Some(description) = &op.description {
+        if !doc.is_empty() {
+            doc.push(quote!(#[doc = ""]));
+        }
+        doc.extend(doc_lines(description, false));
+    }
+    if !doc.is_empty() {
+        doc.push(quote!(#[doc = ""]));
+    }
+    let route = format!(" `{} {}` (`{}`).", op.method.as_str(), op.path, op.id);
+    doc.push(quote!(#[doc = #route]));
+    let principal = (!view.security.is_empty()).then(|| quote!(principal: Self::Principal,));
+    let request = view.request.as_ref().map(|r| {
+        let name = &r.name;
+        quote!(request: operations::#name,)
+    });
+    quote! {
+        #(#doc)*
+        fn #method(&self, #principal #request) -> impl Future<Output = operations::#response> + Send;
+    }
+}
+
+fn handler(
+    rs: &RustTypes,
+    trait_name: &proc_macro2::Ident,
+    view: &OpView,
+) -> Result<TokenStream, TargetError> {
+    let method = &view.method;
+    let handle = format_ident!("handle_{}", method);
+    let run = format_ident!("run_{}", method);
+    let has_path = view.request.as_ref().is_some_and(|r| {
+        r.params
+            .iter()
+            .any(|p| p.param.location == ParameterLocation::Path)
+    });
+    let needs_query = view.request.as_ref().is_some_and(|r| {
+        r.params
+            .iter()
+            .any(|p| p.param.location == ParameterLocation::Query)
+    }) || view.security.iter().any(|s| {
+        matches!(
+            &s.kind,
+            SecuritySchemeKind::ApiKey {
+                location: ParameterLocation::Query,
+                ..
+            }
+        )
+    });
+    if view.request.is_none() && view.security.is_empty() {
+        return Ok(quote! {
+            async fn #handle<S: #trait_name>(axum::extract::State(state): axum::extract::State<AppState<S>>) -> Response {
+                state.api.#method().await.into_response()
+            }
+        });
+    }
+    let mut steps = Vec::new();
+    let has_body = view.request.as_ref().is_some_and(|r| r.body.is_some());
+    let body_binding = if has_body {
+        quote!(body)
+    } else {
+        quote!(_body)
+    };
+    steps.push(quote!(let (parts, #body_binding) = request.into_parts();));
+    if needs_query {
+        steps.push(quote!(let query = query_pairs(&parts.uri);));
+    }
+    let mut call_args = Vec::new();
+    if !view.security.is_empty() {
+        let mut sources = Vec::new();
+        for s in &view.security {
+            let scheme = &s.scheme;
+            sources.push(match &s.kind {
+                SecuritySchemeKind::HttpBearer { .. } => {
+                    quote!(bearer_credentials(&parts.headers, #scheme))
+                }
+                SecuritySchemeKind::ApiKey {
+                    location: ParameterLocation::Query,
+                    name,
+                } => {
+                    quote!(key_credentials(lookup(&query, #name), #scheme))
+                }
+                SecuritySchemeKind::ApiKey { name, .. } => {
+                    let name = name.to_ascii_lowercase();
+                    quote!(key_credentials(header_text(&parts.headers, #name), #scheme))
+                }
+            });
+        }
+        let (first, rest) = sources
+            .split_first()
+            .ok_or_else(|| error("no security source"))?;
+        steps.push(quote! {
+            let credentials = #first #(.or_else(|| #rest))*
+                .ok_or_else(|| Rejection::unauthorized("missing or malformed credentials"))?;
+            let principal = state.api.authenticate(credentials).await?;
+        });
+        call_args.push(quote!(principal));
+    }
+    if let Some(request) = &view.request {
+        let name = &request.name;
+        let mut fields = Vec::new();
+        for p in &request.params {
+            let field = &p.field;
+            let wire = &p.param.name;
+            let kind = p.kind.tokens();
+            let (location, raw) = match p.param.location {
+                ParameterLocation::Path => ("path", quote!(lookup(&path, #wire))),
+                ParameterLocation::Query => ("query", quote!(lookup(&query, #wire))),
+                ParameterLocation::Header => {
+                    let lower = wire.to_ascii_lowercase();
+                    ("header", quote!(header_text(&parts.headers, #lower)))
+                }
+                ParameterLocation::Cookie => {
+                    return Err(error("cookie parameters are not supported"));
+                }
+            };
+            let ty = &p.ty;
+            let parsed = quote!(parameter::<#ty>(#raw, #location, #wire, #kind)?);
+            fields.push(if p.param.required {
+                quote!(#field: required(#parsed, #location, #wire)?,)
+            } else {
+                quote!(#field: #parsed,)
+            });
+        }
+        if let Some(body) = &request.body {
+            let field = &body.field;
+            let ty = rs.ty(body.ty, Scope::Crate)?;
+            let required = body.required;
+            let read = quote! {
+                json_body::<#ty>(&parts.headers, body, state.config.body_limit, crate::validation::bodies::#method, #required).await?
+            };
+            fields.push(if required {
+                quote!(#field: #read.ok_or_else(|| Rejection::malformed_json("a body is required"))?,)
+            } else {
+                quote!(#field: #read,)
+            });
+        }
+        steps.push(quote!(let request = operations::#name { #(#fields)* };));
+        call_args.push(quote!(request));
+    }
+    let path_param = has_path
+        .then(|| quote!(axum::extract::Path(path): axum::extract::Path<Vec<(String, String)>>,));
+    let path_arg = has_path.then(|| quote!(path,));
+    let path_run = has_path.then(|| quote!(path: Vec<(String, String)>,));
+    Ok(quote! {
+        async fn #handle<S: #trait_name>(
+            axum::extract::State(state): axum::extract::State<AppState<S>>,
+            #path_param
+            request: axum::extract::Request,
+        ) -> Response {
+            let api = Arc::clone(&state.api);
+            match #run(state, #path_arg request).await {
+                Ok(response) => response,
+                Err(rejection) => api.rejection_response(rejection),
+            }
+        }
+
+        async fn #run<S: #trait_name>(
+            state: AppState<S>,
+            #path_run
+            request: axum::extract::Request,
+        ) -> Result<Response, Rejection> {
+            #(#steps)*
+            Ok(state.api.#method(#(#call_args),*).await.into_response())
+        }
+    })
+}
+
+fn into_response(view: &OpView) -> Result<TokenStream, TargetError> {
+    let name = &view.response;
+    let mut arms = Vec::new();
+    for r in &view.responses {
+        let variant = &r.variant;
+        let status = match r.status {
+            StatusCode::Code(code) => status_tokens(code),
+            StatusCode::Default => quote!(status),
+        };
+        let mut inserts = Vec::new();
+        let mut bindings = Vec::new();
+        if r.status == StatusCode::Default {
+            bindings.push(quote!(status));
+        }
+        for h in &r.headers {
+            let field = &h.field;
+            let header = &h.name;
+            bindings.push(quote!(#field));
+            inserts.push(quote!(insert_header(&mut headers, #header, &#field);));
+        }
+        let body_field = &r.body_field;
+        if r.body.is_some() && r.shape == Shape::Struct {
+            bindings.push(quote!(#body_field));
+        }
+        let pattern = match r.shape {
+            Shape::Unit => quote!(Self::#variant),
+            Shape::Tuple => quote!(Self::#variant(#body_field)),
+            Shape::Struct => quote!(Self::#variant { #(#bindings),* }),
+        };
+        let headers_init = if inserts.is_empty() {
+            quote!(let headers = HeaderMap::new();)
+        } else {
+            quote!(let mut headers = HeaderMap::new(); #(#inserts)*)
+        };
+        let respond = match r.body {
+            Some((_, content_type)) => {
+                quote!(json_response(#status, headers, #content_type, &#body_field))
+            }
+            None => quote!((#status, headers).into_response()),
+        };
+        arms.push(quote!(#pattern => { #headers_init #respond }));
+    }
+    if arms.is_empty() {
+        return Err(error(format!(
+            "operation `{}` has no responses",
+            view.op.id
+        )));
+    }
+    Ok(quote! {
+        impl IntoResponse for operations::#name {
+            fn into_response(self) -> Response {
+                match self {
+                    #(#arms)*
+                }
+            }
+        }
+    })
+}
+
+/// One `.route(path, method_router)` per path, in spec order.
+fn routes(views: &OperationViews) -> Result<Vec<TokenStream>, TargetError> {
+    let mut paths: Vec<(&str, Vec<TokenStream>)> = Vec::new();
+    let mut shapes = BTreeSet::new();
+    for view in &views.ops {
+        let op = view.op;
+        let path = op.path.as_str();
+        if !path.starts_with('/') || path.contains("{*") {
+            return Err(error(format!(
+                "operation `{}`: path `{path}` cannot be routed",
+                op.id
+            )));
+        }
+        let handle = format_ident!("handle_{}", view.method);
+        let method = format_ident!(
+            "{}",
+            match op.method {
+                Method::Get => "get",
+                Method::Put => "put",
+                Method::Post => "post",
+                Method::Delete => "delete",
+                Method::Options => "options",
+                Method::Head => "head",
+                Method::Patch => "patch",
+                Method::Trace => "trace",
+            }
+        );
+        match paths.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, methods)) => methods.push(quote!(.#method(#handle::<S>))),
+            None => {
+                // axum refuses two routes that differ only in parameter names.
+                if !shapes.insert(route_shape(path)) {
+                    return Err(error(format!(
+                        "operation `{}`: path `{path}` conflicts with another path that differs only in parameter names",
+                        op.id
+                    )));
+                }
+                paths.push((path, vec![quote!(axum::routing::#method(#handle::<S>))]));
+            }
+        }
+    }
+    Ok(paths
+        .into_iter()
+        .map(|(path, methods)| quote!(.route(#path, #(#methods)*)))
+        .collect())
+}
+
+fn route_shape(path: &str) -> String {
+    let mut shape = String::new();
+    let mut in_param = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                shape.push_str("{}");
+            }
+            '}' => in_param = false,
+            c if !in_param => shape.push(c),
+            _ => {}
+        }
+    }
+    shape
+}

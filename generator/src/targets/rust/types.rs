@@ -1,0 +1,172 @@
+//! The Rust type of every IR type use, shared by all the generated modules.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::names::{TypeNames, ident};
+use super::{TargetError, error};
+use crate::ir::{Api, Field, IntFormat, NumberFormat, Ty, TyKind, TypeDef, TypeDefKind};
+
+/// Where a type is named from: `models.rs` itself, or another module of the crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Models,
+    Crate,
+}
+
+/// The API together with the Rust names of its types.
+pub struct RustTypes<'a> {
+    pub api: &'a Api,
+    pub names: TypeNames,
+}
+
+impl<'a> RustTypes<'a> {
+    pub fn new(api: &'a Api) -> Self {
+        RustTypes {
+            api,
+            names: TypeNames::new(api),
+        }
+    }
+
+    pub fn def(&self, name: &str) -> Result<&'a TypeDef, TargetError> {
+        self.api
+            .type_def(name)
+            .ok_or_else(|| error(format!("reference to unknown type `{name}`")))
+    }
+
+    /// The identifier of the Rust type for the spec type `name`.
+    pub fn type_ident(&self, name: &str) -> Result<proc_macro2::Ident, TargetError> {
+        self.names
+            .type_name(name)
+            .map(ident)
+            .ok_or_else(|| error(format!("reference to unknown type `{name}`")))
+    }
+
+    /// The path of the Rust type for the spec type `name`, as seen from `scope`.
+    pub fn type_path(&self, name: &str, scope: Scope) -> Result<TokenStream, TargetError> {
+        let id = self.type_ident(name)?;
+        Ok(match scope {
+            Scope::Models => quote!(#id),
+            Scope::Crate => quote!(crate::models::#id),
+        })
+    }
+
+    /// The identifier of the validator function of the spec type `name`.
+    pub fn validator(&self, name: &str) -> Result<proc_macro2::Ident, TargetError> {
+        self.names
+            .validator(name)
+            .map(|n| format_ident!("{}", n))
+            .ok_or_else(|| error(format!("reference to unknown type `{name}`")))
+    }
+
+    /// The identifier of the proptest strategy function of the spec type `name`.
+    pub fn strategy(&self, name: &str) -> Result<proc_macro2::Ident, TargetError> {
+        self.names
+            .strategy(name)
+            .map(ident)
+            .ok_or_else(|| error(format!("reference to unknown type `{name}`")))
+    }
+
+    /// The Rust type of a use of `ty`: `Option<_>` when it is nullable (except for
+    /// `Any`, whose `serde_json::Value` holds `null` itself).
+    pub fn ty(&self, ty: &Ty, scope: Scope) -> Result<TokenStream, TargetError> {
+        self.ty_boxed(ty, scope, false)
+    }
+
+    /// Like [`Self::ty`], with a named type boxed (for recursive types).
+    pub fn ty_boxed(&self, ty: &Ty, scope: Scope, boxed: bool) -> Result<TokenStream, TargetError> {
+        let mut base = self.base(ty, scope)?;
+        if boxed {
+            base = quote!(Box<#base>);
+        }
+        Ok(if ty.nullable && ty.kind != TyKind::Any {
+            quote!(Option<#base>)
+        } else {
+            base
+        })
+    }
+
+    fn base(&self, ty: &Ty, scope: Scope) -> Result<TokenStream, TargetError> {
+        Ok(match &ty.kind {
+            TyKind::Boolean => quote!(bool),
+            TyKind::Integer(IntFormat::Int32) => quote!(i32),
+            TyKind::Integer(IntFormat::Int64) => quote!(i64),
+            TyKind::Number(NumberFormat::Float) => quote!(f32),
+            TyKind::Number(NumberFormat::Double) => quote!(f64),
+            TyKind::String(_) => quote!(String),
+            TyKind::Array(item) => {
+                let item = self.ty(item, scope)?;
+                quote!(Vec<#item>)
+            }
+            TyKind::Map(value) if value.kind == TyKind::Any => {
+                quote!(serde_json::Map<String, serde_json::Value>)
+            }
+            TyKind::Map(value) => {
+                let value = self.ty(value, scope)?;
+                quote!(std::collections::BTreeMap<String, #value>)
+            }
+            TyKind::Any => quote!(serde_json::Value),
+            TyKind::Named(name) => self.type_path(name, scope)?,
+        })
+    }
+
+    /// Whether JSON `null` is a valid value of `ty` (so an optional field must keep
+    /// "absent" and "null" apart).
+    pub fn admits_null(&self, ty: &Ty) -> bool {
+        self.admits_null_seen(ty, &mut BTreeSet::new())
+    }
+
+    fn admits_null_seen<'b>(&'b self, ty: &'b Ty, seen: &mut BTreeSet<&'b str>) -> bool {
+        if ty.nullable || ty.kind == TyKind::Any {
+            return true;
+        }
+        match &ty.kind {
+            TyKind::Named(name) if seen.insert(name.as_str()) => match self.api.type_def(name) {
+                Some(TypeDef {
+                    kind: TypeDefKind::Alias(inner),
+                    ..
+                }) => self.admits_null_seen(inner, seen),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether a field of type `ty` inside the type `owner` must be boxed: the named
+    /// type it refers to contains `owner` again without a `Vec` or map in between.
+    pub fn needs_box(&self, owner: &str, ty: &Ty) -> bool {
+        match &ty.kind {
+            TyKind::Named(name) => self.reaches(name, owner, &mut BTreeSet::new()),
+            _ => false,
+        }
+    }
+
+    fn reaches<'b>(&'b self, from: &'b str, target: &str, seen: &mut BTreeSet<&'b str>) -> bool {
+        if from == target {
+            return true;
+        }
+        if !seen.insert(from) {
+            return false;
+        }
+        let Some(def) = self.api.type_def(from) else {
+            return false;
+        };
+        let direct = |ty: &'b Ty| match &ty.kind {
+            TyKind::Named(n) => Some(n.as_str()),
+            _ => None,
+        };
+        let next: Vec<&str> = match &def.kind {
+            TypeDefKind::Struct(s) => s
+                .fields
+                .iter()
+                .filter_map(|f: &'b Field| direct(&f.ty))
+                .collect(),
+            TypeDefKind::Union(u) => u.variants.iter().map(|v| v.type_name.as_str()).collect(),
+            TypeDefKind::Alias(ty) => direct(ty).into_iter().collect(),
+            TypeDefKind::Enum(_) => Vec::new(),
+        };
+        next.into_iter().any(|n| self.reaches(n, target, seen))
+    }
+}

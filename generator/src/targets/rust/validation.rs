@@ -1,0 +1,618 @@
+//! `validation.rs`: one function per named type checking a raw `serde_json::Value`
+//! against the schema, plus the shared checks those functions call.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::TargetError;
+use super::operations::OperationViews;
+use super::types::RustTypes;
+use crate::ir::{
+    Bound, Constraints, IntFormat, StructDef, Ty, TyKind, TypeDef, TypeDefKind, UnionDef,
+};
+
+/// The regular expressions of every `pattern`, compiled once each.
+#[derive(Default)]
+struct Patterns {
+    by_source: BTreeMap<String, usize>,
+    order: Vec<String>,
+}
+
+impl Patterns {
+    fn get(&mut self, source: &str) -> TokenStream {
+        let next = self.order.len();
+        let index = *self
+            .by_source
+            .entry(source.to_owned())
+            .or_insert_with(|| next);
+        if index == next {
+            self.order.push(source.to_owned());
+        }
+        let id = format_ident!("PATTERN_{}", index);
+        quote!(Some((#source, &*#id)))
+    }
+
+    fn statics(&self) -> TokenStream {
+        let items = self.order.iter().enumerate().map(|(i, source)| {
+            let id = format_ident!("PATTERN_{}", i);
+            quote! {
+                static #id: LazyLock<Result<Regex, regex::Error>> = LazyLock::new(|| Regex::new(#source));
+            }
+        });
+        quote!(#(#items)*)
+    }
+}
+
+pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, TargetError> {
+    let mut patterns = Patterns::default();
+    let mut bodies = Vec::new();
+    for view in &views.ops {
+        let Some(body) = view.request.as_ref().and_then(|r| r.body.as_ref()) else {
+            continue;
+        };
+        let method = &view.method;
+        let doc = format!(" Validates the request body of `{}`.", view.op.id);
+        let check = check_ty(rs, body.ty, &quote!(value), &quote!(path), 0, &mut patterns)?
+            .unwrap_or_else(|| quote!(let _ = (value, path, out);));
+        bodies.push(quote! {
+            #[doc = #doc]
+            pub fn #method(value: &Value, path: &str, out: &mut Vec<Violation>) {
+                #check
+            }
+        });
+    }
+    let mut functions = Vec::new();
+    let mut lookup = Vec::new();
+    for def in &rs.api.types {
+        functions.push(type_validator(rs, def, &mut patterns)?);
+        let name = &def.name;
+        let validator = rs.validator(name)?;
+        lookup.push(quote!(#name => #validator,));
+    }
+    let statics = patterns.statics();
+    let lazy_import = (!patterns.order.is_empty()).then(|| {
+        quote!(
+            use std::sync::LazyLock;
+        )
+    });
+    let helpers = helpers();
+    Ok(quote! {
+        //! Validation of raw JSON against the spec's schemas, run before typed decoding.
+        //!
+        //! Every function reports every violation it finds as a [`Violation`] with a path
+        //! (`$` is the root, `.name` or `['name']` a property, `[i]` an array item) and
+        //! the JSON Schema keyword that failed. Nothing below a `type` violation is checked.
+        #![allow(dead_code, clippy::ptr_arg)]
+
+        use regex::Regex;
+        use serde_json::{Map, Value};
+        #lazy_import
+
+        /// One way a value fails its schema.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub struct Violation {
+            /// Where: `$.transactions[0].crud[2].op`.
+            pub path: String,
+            /// The schema keyword that failed (`type`, `required`, `enum`, ...).
+            pub keyword: String,
+            /// For people.
+            pub message: String,
+        }
+
+        impl Violation {
+            pub fn new(path: &str, keyword: &str, message: String) -> Self {
+                Violation { path: path.to_owned(), keyword: keyword.to_owned(), message }
+            }
+        }
+
+        /// The validator of the schema called `name` (as in the spec), if there is one.
+        pub fn validator(name: &str) -> Option<fn(&Value, &str, &mut Vec<Violation>)> {
+            Some(match name {
+                #(#lookup)*
+                _ => return None,
+            })
+        }
+
+        /// Validates `value` against the schema called `name`; `None` if the spec has no
+        /// schema of that name.
+        pub fn validate_schema(name: &str, value: &Value) -> Option<Vec<Violation>> {
+            let check = validator(name)?;
+            let mut out = Vec::new();
+            check(value, "$", &mut out);
+            Some(out)
+        }
+
+        /// Validates a typed model by serializing it first. `tag` is the discriminator
+        /// property and value of a union variant, which the variant struct does not hold.
+        pub fn validate_model<T: serde::Serialize>(
+            model: &T,
+            tag: Option<(&str, &str)>,
+            check: fn(&Value, &str, &mut Vec<Violation>),
+        ) -> Result<(), Vec<Violation>> {
+            let mut value = match serde_json::to_value(model) {
+                Ok(value) => value,
+                Err(error) => return Err(vec![Violation::new("$", "type", error.to_string())]),
+            };
+            if let (Some((property, tag)), Some(object)) = (tag, value.as_object_mut()) {
+                object.insert(property.to_owned(), Value::String(tag.to_owned()));
+            }
+            let mut out = Vec::new();
+            check(&value, "$", &mut out);
+            if out.is_empty() { Ok(()) } else { Err(out) }
+        }
+
+        #helpers
+
+        fn check_string(
+            value: &Value,
+            path: &str,
+            out: &mut Vec<Violation>,
+            min_length: Option<u64>,
+            max_length: Option<u64>,
+            pattern: Option<(&str, &Result<Regex, regex::Error>)>,
+        ) {
+            let Some(text) = value.as_str() else {
+                return type_violation(out, path, "string", value);
+            };
+            // Lengths count Unicode code points, as JSON Schema does.
+            let length = text.chars().count() as u64;
+            if let Some(min) = min_length.filter(|min| length < *min) {
+                out.push(Violation::new(path, "minLength", format!("must be at least {min} characters long")));
+            }
+            if let Some(max) = max_length.filter(|max| length > *max) {
+                out.push(Violation::new(path, "maxLength", format!("must be at most {max} characters long")));
+            }
+            match pattern {
+                Some((source, Ok(regex))) if !regex.is_match(text) => out.push(Violation::new(
+                    path,
+                    "pattern",
+                    format!("must match the pattern `{source}`"),
+                )),
+                Some((source, Err(error))) => out.push(Violation::new(
+                    path,
+                    "pattern",
+                    format!("the schema's pattern `{source}` is not supported: {error}"),
+                )),
+                _ => {}
+            }
+        }
+
+        #statics
+
+        #(#functions)*
+
+        /// The validators of the operations' request bodies, by operation.
+        pub mod bodies {
+            use super::*;
+
+            #(#bodies)*
+        }
+    })
+}
+
+/// The checks that do not depend on the spec.
+fn helpers() -> TokenStream {
+    quote! {
+        /// The path of property `name` below `path`.
+        pub fn property_path(path: &str, name: &str) -> String {
+            let mut chars = name.chars();
+            let plain = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if plain {
+                format!("{path}.{name}")
+            } else {
+                let escaped = name.replace('\\', "\\\\").replace('\'', "\\'");
+                format!("{path}['{escaped}']")
+            }
+        }
+
+        /// The path of item `index` below `path`.
+        pub fn index_path(path: &str, index: usize) -> String {
+            format!("{path}[{index}]")
+        }
+
+        fn json_type(value: &Value) -> &'static str {
+            match value {
+                Value::Null => "null",
+                Value::Bool(_) => "boolean",
+                Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+                Value::Number(_) => "number",
+                Value::String(_) => "string",
+                Value::Array(_) => "array",
+                Value::Object(_) => "object",
+            }
+        }
+
+        fn type_violation(out: &mut Vec<Violation>, path: &str, expected: &str, value: &Value) {
+            out.push(Violation::new(path, "type", format!("expected {expected}, found {}", json_type(value))));
+        }
+
+        fn required(out: &mut Vec<Violation>, path: &str, name: &str) {
+            out.push(Violation::new(&property_path(path, name), "required", format!("`{name}` is required")));
+        }
+
+        fn expect_object<'v>(value: &'v Value, path: &str, out: &mut Vec<Violation>) -> Option<&'v Map<String, Value>> {
+            let object = value.as_object();
+            if object.is_none() {
+                type_violation(out, path, "object", value);
+            }
+            object
+        }
+
+        #[derive(Debug, Clone, Copy)]
+        enum Limit {
+            Int(i128),
+            Float(f64),
+        }
+
+        /// A `minimum` or `maximum`.
+        #[derive(Debug, Clone, Copy)]
+        struct Bound {
+            limit: Limit,
+            exclusive: bool,
+        }
+
+        fn number_limit(number: &serde_json::Number) -> Option<Limit> {
+            if let Some(i) = number.as_i64() {
+                Some(Limit::Int(i.into()))
+            } else if let Some(u) = number.as_u64() {
+                Some(Limit::Int(u.into()))
+            } else {
+                number.as_f64().map(Limit::Float)
+            }
+        }
+
+        fn compare(value: Limit, bound: Limit) -> Option<std::cmp::Ordering> {
+            match (value, bound) {
+                (Limit::Int(v), Limit::Int(b)) => Some(v.cmp(&b)),
+                (Limit::Int(v), Limit::Float(b)) => (v as f64).partial_cmp(&b),
+                (Limit::Float(v), Limit::Int(b)) => v.partial_cmp(&(b as f64)),
+                (Limit::Float(v), Limit::Float(b)) => v.partial_cmp(&b),
+            }
+        }
+
+        fn show(limit: Limit) -> String {
+            match limit {
+                Limit::Int(i) => i.to_string(),
+                Limit::Float(f) => f.to_string(),
+            }
+        }
+
+        fn check_bounds(value: Limit, path: &str, out: &mut Vec<Violation>, minimum: Option<Bound>, maximum: Option<Bound>) {
+            use std::cmp::Ordering::{Greater, Less};
+            if let Some(min) = minimum {
+                let ordering = compare(value, min.limit);
+                if ordering == Some(Less) || (min.exclusive && ordering != Some(Greater)) {
+                    let op = if min.exclusive { ">" } else { ">=" };
+                    out.push(Violation::new(path, "minimum", format!("must be {op} {}", show(min.limit))));
+                }
+            }
+            if let Some(max) = maximum {
+                let ordering = compare(value, max.limit);
+                if ordering == Some(Greater) || (max.exclusive && ordering != Some(Less)) {
+                    let op = if max.exclusive { "<" } else { "<=" };
+                    out.push(Violation::new(path, "maximum", format!("must be {op} {}", show(max.limit))));
+                }
+            }
+        }
+
+        fn check_boolean(value: &Value, path: &str, out: &mut Vec<Violation>) {
+            if !value.is_boolean() {
+                type_violation(out, path, "boolean", value);
+            }
+        }
+
+        /// An integer is a number written without fraction or exponent.
+        fn check_integer(value: &Value, path: &str, out: &mut Vec<Violation>, int32: bool, minimum: Option<Bound>, maximum: Option<Bound>) {
+            let number = match value {
+                Value::Number(n) if n.is_i64() || n.is_u64() => n,
+                _ => return type_violation(out, path, "integer", value),
+            };
+            let Some(limit) = number_limit(number) else { return };
+            let (name, range) = if int32 {
+                ("int32", i128::from(i32::MIN)..=i128::from(i32::MAX))
+            } else {
+                ("int64", i128::from(i64::MIN)..=i128::from(i64::MAX))
+            };
+            if let Limit::Int(i) = limit
+                && !range.contains(&i)
+            {
+                out.push(Violation::new(path, "format", format!("is outside the {name} range")));
+            }
+            check_bounds(limit, path, out, minimum, maximum);
+        }
+
+        fn check_number(value: &Value, path: &str, out: &mut Vec<Violation>, minimum: Option<Bound>, maximum: Option<Bound>) {
+            let Some(limit) = value.as_number().and_then(number_limit) else {
+                return type_violation(out, path, "number", value);
+            };
+            check_bounds(limit, path, out, minimum, maximum);
+        }
+
+        fn check_enum(value: &Value, path: &str, out: &mut Vec<Violation>, allowed: &[&str]) {
+            match value.as_str() {
+                None => type_violation(out, path, "string", value),
+                Some(text) if !allowed.contains(&text) => {
+                    out.push(Violation::new(path, "enum", format!("must be one of {}", allowed.join(", "))));
+                }
+                Some(_) => {}
+            }
+        }
+
+        /// The discriminator property of a union variant checked on its own.
+        fn check_tag(object: &Map<String, Value>, path: &str, out: &mut Vec<Violation>, property: &str, tag: &str) {
+            match object.get(property) {
+                None => required(out, path, property),
+                Some(value) => check_enum(value, &property_path(path, property), out, &[tag]),
+            }
+        }
+
+        fn check_array<'v>(
+            value: &'v Value,
+            path: &str,
+            out: &mut Vec<Violation>,
+            min_items: Option<u64>,
+            max_items: Option<u64>,
+            unique_items: bool,
+        ) -> Option<&'v Vec<Value>> {
+            let Some(items) = value.as_array() else {
+                type_violation(out, path, "array", value);
+                return None;
+            };
+            let count = items.len() as u64;
+            if let Some(min) = min_items.filter(|min| count < *min) {
+                out.push(Violation::new(path, "minItems", format!("must have at least {min} items")));
+            }
+            if let Some(max) = max_items.filter(|max| count > *max) {
+                out.push(Violation::new(path, "maxItems", format!("must have at most {max} items")));
+            }
+            if unique_items && items.iter().enumerate().any(|(i, a)| items.iter().skip(i + 1).any(|b| a == b)) {
+                out.push(Violation::new(path, "uniqueItems", "items must be unique".to_owned()));
+            }
+            Some(items)
+        }
+    }
+}
+
+fn type_validator(
+    rs: &RustTypes,
+    def: &TypeDef,
+    patterns: &mut Patterns,
+) -> Result<TokenStream, TargetError> {
+    let validator = rs.validator(&def.name)?;
+    let doc = format!(
+        " Validates a `{}` at `path`, appending every violation to `out`.",
+        def.name
+    );
+    let body = match &def.kind {
+        TypeDefKind::Struct(s) => struct_body(rs, s, patterns)?,
+        TypeDefKind::Enum(e) => {
+            let values = &e.values;
+            quote!(check_enum(value, path, out, &[#(#values),*]);)
+        }
+        TypeDefKind::Union(u) => union_body(rs, u)?,
+        TypeDefKind::Alias(ty) => {
+            match check_ty(rs, ty, &quote!(value), &quote!(path), 0, patterns)? {
+                Some(check) => check,
+                None => quote!(let _ = (value, path, out);),
+            }
+        }
+    };
+    Ok(quote! {
+        #[doc = #doc]
+        pub fn #validator(value: &Value, path: &str, out: &mut Vec<Violation>) {
+            #body
+        }
+    })
+}
+
+fn struct_body(
+    rs: &RustTypes,
+    s: &StructDef,
+    patterns: &mut Patterns,
+) -> Result<TokenStream, TargetError> {
+    let mut checks = Vec::new();
+    if let Some(tag) = &s.tag {
+        let (property, value) = (&tag.property, &tag.value);
+        checks.push(quote!(check_tag(object, path, out, #property, #value);));
+    }
+    for field in &s.fields {
+        let name = &field.name;
+        let check = check_ty(rs, &field.ty, &quote!(value), &quote!(&path), 0, patterns)?;
+        checks.push(match (check, field.required) {
+            (Some(check), true) => quote! {
+                match object.get(#name) {
+                    Some(value) => {
+                        let path = property_path(path, #name);
+                        #check
+                    }
+                    None => required(out, path, #name),
+                }
+            },
+            (Some(check), false) => quote! {
+                if let Some(value) = object.get(#name) {
+                    let path = property_path(path, #name);
+                    #check
+                }
+            },
+            (None, true) => quote! {
+                if !object.contains_key(#name) {
+                    required(out, path, #name);
+                }
+            },
+            (None, false) => quote!(),
+        });
+    }
+    if let Some(extra) = &s.additional_properties
+        && let Some(check) = check_ty(rs, extra, &quote!(value), &quote!(&path), 0, patterns)?
+    {
+        let mut known: Vec<&str> = s.fields.iter().map(|f| f.name.as_str()).collect();
+        known.extend(s.tag.as_ref().map(|t| t.property.as_str()));
+        checks.push(quote! {
+            for (name, value) in object {
+                if ![#(#known),*].contains(&name.as_str()) {
+                    let path = property_path(path, name);
+                    #check
+                }
+            }
+        });
+    }
+    Ok(quote! {
+        let Some(object) = expect_object(value, path, out) else { return };
+        #(#checks)*
+    })
+}
+
+fn union_body(rs: &RustTypes, u: &UnionDef) -> Result<TokenStream, TargetError> {
+    let property = &u.discriminator;
+    let tags: Vec<&str> = u.variants.iter().map(|v| v.tag.as_str()).collect();
+    let expected = format!("is not one of {}", tags.join(", "));
+    let mut arms = Vec::new();
+    for variant in &u.variants {
+        let tag = &variant.tag;
+        let validator = rs.validator(&variant.type_name)?;
+        arms.push(quote!(Some(#tag) => #validator(value, path, out),));
+    }
+    Ok(quote! {
+        let Some(object) = expect_object(value, path, out) else { return };
+        let Some(tag) = object.get(#property) else {
+            return required(out, path, #property);
+        };
+        match tag.as_str() {
+            None => type_violation(out, &property_path(path, #property), "string", tag),
+            #(#arms)*
+            Some(other) => out.push(Violation::new(
+                &property_path(path, #property),
+                "discriminator",
+                format!("`{other}` {}", #expected),
+            )),
+        }
+    })
+}
+
+fn bound(bound: Option<&Bound>) -> TokenStream {
+    let Some(b) = bound else { return quote!(None) };
+    let exclusive = b.exclusive;
+    let limit = if let Some(i) = b.value.as_i64() {
+        let lit = Literal::i128_unsuffixed(i.into());
+        quote!(Limit::Int(#lit))
+    } else if let Some(u) = b.value.as_u64() {
+        let lit = Literal::i128_unsuffixed(u.into());
+        quote!(Limit::Int(#lit))
+    } else {
+        let lit = Literal::f64_suffixed(b.value.as_f64().unwrap_or(0.0));
+        quote!(Limit::Float(#lit))
+    };
+    quote!(Some(Bound { limit: #limit, exclusive: #exclusive }))
+}
+
+fn option_u64(v: Option<u64>) -> TokenStream {
+    match v {
+        Some(n) => {
+            let lit = Literal::u64_unsuffixed(n);
+            quote!(Some(#lit))
+        }
+        None => quote!(None),
+    }
+}
+
+/// The statements checking `value` (an expression of type `&Value`) at `path` (a
+/// `&str` expression) against `ty`; `None` when every value is valid.
+fn check_ty(
+    rs: &RustTypes,
+    ty: &Ty,
+    value: &TokenStream,
+    path: &TokenStream,
+    depth: usize,
+    patterns: &mut Patterns,
+) -> Result<Option<TokenStream>, TargetError> {
+    let c: &Constraints = &ty.constraints;
+    let check = match &ty.kind {
+        TyKind::Any => return Ok(None),
+        TyKind::Boolean => quote!(check_boolean(#value, #path, out);),
+        TyKind::Integer(format) => {
+            let int32 = *format == IntFormat::Int32;
+            let (min, max) = (bound(c.minimum.as_ref()), bound(c.maximum.as_ref()));
+            quote!(check_integer(#value, #path, out, #int32, #min, #max);)
+        }
+        TyKind::Number(_) => {
+            let (min, max) = (bound(c.minimum.as_ref()), bound(c.maximum.as_ref()));
+            quote!(check_number(#value, #path, out, #min, #max);)
+        }
+        TyKind::String(_) => {
+            let (min, max) = (option_u64(c.min_length), option_u64(c.max_length));
+            let pattern = match &c.pattern {
+                Some(p) => patterns.get(p),
+                None => quote!(None),
+            };
+            quote!(check_string(#value, #path, out, #min, #max, #pattern);)
+        }
+        TyKind::Array(item) => {
+            let (min, max) = (option_u64(c.min_items), option_u64(c.max_items));
+            let unique = c.unique_items;
+            let items = format_ident!("items_{}", depth);
+            let index = format_ident!("index_{}", depth);
+            let item_value = format_ident!("item_{}", depth);
+            let item_path = format_ident!("path_{}", depth);
+            let inner = check_ty(
+                rs,
+                item,
+                &quote!(#item_value),
+                &quote!(&#item_path),
+                depth + 1,
+                patterns,
+            )?;
+            match inner {
+                Some(inner) => quote! {
+                    if let Some(#items) = check_array(#value, #path, out, #min, #max, #unique) {
+                        for (#index, #item_value) in #items.iter().enumerate() {
+                            let #item_path = index_path(#path, #index);
+                            #inner
+                        }
+                    }
+                },
+                None => quote!(check_array(#value, #path, out, #min, #max, #unique);),
+            }
+        }
+        TyKind::Map(values) => {
+            let object = format_ident!("object_{}", depth);
+            let key = format_ident!("key_{}", depth);
+            let item_value = format_ident!("item_{}", depth);
+            let item_path = format_ident!("path_{}", depth);
+            let inner = check_ty(
+                rs,
+                values,
+                &quote!(#item_value),
+                &quote!(&#item_path),
+                depth + 1,
+                patterns,
+            )?;
+            match inner {
+                Some(inner) => quote! {
+                    if let Some(#object) = expect_object(#value, #path, out) {
+                        for (#key, #item_value) in #object {
+                            let #item_path = property_path(#path, #key);
+                            #inner
+                        }
+                    }
+                },
+                None => quote!(expect_object(#value, #path, out);),
+            }
+        }
+        TyKind::Named(name) => {
+            let validator = rs.validator(name)?;
+            quote!(#validator(#value, #path, out);)
+        }
+    };
+    Ok(Some(if ty.nullable {
+        quote! {
+            if !#value.is_null() {
+                #check
+            }
+        }
+    } else {
+        check
+    }))
+}

@@ -1,0 +1,158 @@
+//! `cargo xtask bench`: how long generation takes on the real spec, stage by stage.
+//!
+//! A benchmark, not a test: it prints numbers and never fails on them. The baseline,
+//! measured in the same run, is reading the spec and parsing its YAML into a plain
+//! JSON value; every stage is also shown as a multiple of it.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow, bail};
+use powersync_write_gen::targets::{self, Context};
+use powersync_write_gen::{lower, package_name_from_title, spec};
+
+pub fn run(root: &Path, spec_path: &str, runs: u32) -> anyhow::Result<u8> {
+    if cfg!(debug_assertions) {
+        return rerun_in_release(root, runs);
+    }
+    let runs = runs.max(1);
+    let path = root.join(spec_path);
+    let all_targets = targets::all();
+
+    let mut baseline = Samples::new("baseline: read + parse YAML");
+    let mut load = Samples::new("load (spec::load_file)");
+    let mut lower_stage = Samples::new("lower");
+    let mut per_target: Vec<Samples> = all_targets
+        .iter()
+        .map(|t| Samples::new(&format!("target {}", t.name())))
+        .collect();
+    let mut total = Samples::new("total: load + lower + targets");
+
+    // The first round warms caches and is not counted.
+    for round in 0..=runs {
+        let counted = round > 0;
+
+        let started = Instant::now();
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let value: serde_json::Value =
+            serde_saphyr::from_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        std::hint::black_box(&value);
+        baseline.record(counted, started.elapsed());
+
+        let pipeline_started = Instant::now();
+        let started = Instant::now();
+        let loaded = spec::load_file(&path).map_err(|d| anyhow!("{d}"))?;
+        load.record(counted, started.elapsed());
+
+        let started = Instant::now();
+        let api = lower::lower(&loaded).map_err(|d| anyhow!("{d}"))?;
+        lower_stage.record(counted, started.elapsed());
+
+        let ctx = Context {
+            spec_display_path: spec_path.to_string(),
+            regenerate_command: "cargo xtask gen".to_string(),
+            package_name: package_name_from_title(&api.title),
+        };
+        for (target, samples) in all_targets.iter().zip(&mut per_target) {
+            let started = Instant::now();
+            let files = target.generate(&api, &ctx)?;
+            std::hint::black_box(&files);
+            samples.record(counted, started.elapsed());
+        }
+        total.record(counted, pipeline_started.elapsed());
+    }
+
+    println!("generation benchmark: {spec_path}, {runs} runs, release build\n");
+    println!(
+        "{:<32} {:>12} {:>12} {:>14}",
+        "stage", "mean", "min", "mean/baseline"
+    );
+    let base = baseline.mean();
+    let mut rows = vec![&baseline, &load, &lower_stage];
+    rows.extend(per_target.iter());
+    rows.push(&total);
+    for samples in rows {
+        println!(
+            "{:<32} {:>12} {:>12} {:>14}",
+            samples.name,
+            format_duration(samples.mean()),
+            format_duration(samples.min),
+            format!("{:.1}x", ratio(samples.mean(), base)),
+        );
+    }
+    Ok(0)
+}
+
+/// Benchmarks in a debug build say little: run the release build of this command.
+fn rerun_in_release(root: &Path, runs: u32) -> anyhow::Result<u8> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    println!("building xtask in release mode for the benchmark...");
+    let status = Command::new(cargo)
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "--package",
+            "xtask",
+            "--",
+            "bench",
+            "--runs",
+        ])
+        .arg(runs.to_string())
+        .current_dir(root)
+        .status()
+        .context("could not run the release build")?;
+    match status.code() {
+        Some(code) => Ok(u8::try_from(code).unwrap_or(1)),
+        None => bail!("the release benchmark was killed by a signal"),
+    }
+}
+
+struct Samples {
+    name: String,
+    sum: Duration,
+    min: Duration,
+    count: u32,
+}
+
+impl Samples {
+    fn new(name: &str) -> Self {
+        Samples {
+            name: name.to_string(),
+            sum: Duration::ZERO,
+            min: Duration::MAX,
+            count: 0,
+        }
+    }
+
+    fn record(&mut self, counted: bool, elapsed: Duration) {
+        if counted {
+            self.sum += elapsed;
+            self.min = self.min.min(elapsed);
+            self.count += 1;
+        }
+    }
+
+    fn mean(&self) -> Duration {
+        self.sum.checked_div(self.count).unwrap_or(Duration::ZERO)
+    }
+}
+
+fn ratio(value: Duration, base: Duration) -> f64 {
+    if base.is_zero() {
+        0.0
+    } else {
+        value.as_secs_f64() / base.as_secs_f64()
+    }
+}
+
+fn format_duration(d: Duration) -> String {
+    let micros = d.as_secs_f64() * 1e6;
+    if micros < 1000.0 {
+        format!("{micros:.1} µs")
+    } else {
+        format!("{:.3} ms", micros / 1000.0)
+    }
+}
