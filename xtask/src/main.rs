@@ -148,43 +148,161 @@ fn check_task() -> anyhow::Result<u8> {
     Ok(1)
 }
 
+/// Generated output that is not Rust, held to prettier's formatting (Rust output is
+/// formatted by prettyplease). Globs relative to the root.
+const PRETTIER_CHECKED: &[&str] = &[
+    "generated/**/*.md",
+    "generator/tests/fixtures/features/*/docs/**/*.md",
+];
+
+/// Where the pinned formatters live (`package.json` + lock file).
+const FORMAT_TOOLS: &str = "tests/format";
+
+/// One step of the test command.
+enum Step {
+    /// A cargo command, run as is.
+    Cargo(&'static [&'static str]),
+    /// The drift check, in process: no need for cargo to rebuild and restart this binary.
+    Drift,
+    /// prettier over the generated non-Rust files, installed from the lock file.
+    Prettier,
+    /// `cargo test --workspace`, counting the results.
+    Tests,
+}
+
+impl Step {
+    fn describe(&self) -> String {
+        match self {
+            Step::Cargo(args) => format!("cargo {}", args.join(" ")),
+            Step::Drift => "cargo xtask check".to_string(),
+            Step::Prettier => format!("prettier --check {}", PRETTIER_CHECKED.join(" ")),
+            Step::Tests => "cargo test --workspace".to_string(),
+        }
+    }
+}
+
 fn test_task() -> anyhow::Result<u8> {
     let root = root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let steps: [&[&str]; 4] = [
-        &["fmt", "--all", "--check"],
-        &[
+    let steps = [
+        Step::Cargo(&["fmt", "--all", "--check"]),
+        Step::Cargo(&[
             "clippy",
             "--workspace",
             "--all-targets",
             "--",
             "-D",
             "warnings",
-        ],
-        &["xtask", "check"],
-        &["test", "--workspace"],
+        ]),
+        Step::Drift,
+        Step::Prettier,
+        Step::Tests,
     ];
-    for args in steps {
-        println!("\n$ cargo {}", args.join(" "));
-        let code = if args == ["xtask", "check"] {
-            // In process: no need for cargo to rebuild and restart this binary.
-            check_task()?
-        } else {
-            let status = Command::new(&cargo)
-                .args(args)
-                .current_dir(&root)
-                .status()
-                .with_context(|| format!("could not run `cargo {}`", args.join(" ")))?;
-            match status.code() {
-                Some(code) => u8::try_from(code).unwrap_or(1),
-                None => bail!("`cargo {}` was killed by a signal", args.join(" ")),
-            }
+    for step in &steps {
+        println!("\n$ {}", step.describe());
+        let code = match step {
+            Step::Cargo(args) => run(Command::new(cargo()).args(*args).current_dir(&root))?,
+            Step::Drift => check_task()?,
+            Step::Prettier => prettier_check(&root)?,
+            Step::Tests => test_workspace(&root)?,
         };
         if code != 0 {
-            eprintln!("\nfailed: cargo {}", args.join(" "));
+            eprintln!("\nfailed: {}", step.describe());
             return Ok(code);
         }
     }
     println!("\nall checks passed");
     Ok(0)
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+/// Runs a command to completion, returning its exit code.
+fn run(command: &mut Command) -> anyhow::Result<u8> {
+    let shown = format!("{command:?}");
+    let status = command
+        .status()
+        .with_context(|| format!("could not run {shown}"))?;
+    match status.code() {
+        Some(code) => Ok(u8::try_from(code).unwrap_or(1)),
+        None => bail!("{shown} was killed by a signal"),
+    }
+}
+
+/// Installs the pinned prettier from the lock file, then checks the generated files.
+fn prettier_check(root: &Path) -> anyhow::Result<u8> {
+    let tools = root.join(FORMAT_TOOLS);
+    let code = run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&tools))?;
+    if code != 0 {
+        eprintln!("could not install the pinned prettier in {FORMAT_TOOLS} (npm ci)");
+        return Ok(code);
+    }
+    let prettier = tools.join("node_modules/prettier/bin/prettier.cjs");
+    run(Command::new("node")
+        .arg(prettier)
+        .arg("--check")
+        .args(PRETTIER_CHECKED)
+        .current_dir(root))
+}
+
+/// `cargo test --workspace`, echoing its output and ending with one line that sums up
+/// every test binary's `test result:` line, so a reader (or CI) sees the total.
+fn test_workspace(root: &Path) -> anyhow::Result<u8> {
+    use std::io::{BufRead, BufReader};
+
+    let mut child = Command::new(cargo())
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .current_dir(root)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("could not run `cargo test`")?;
+    let (mut passed, mut failed) = (0u64, 0u64);
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.context("reading `cargo test` output")?;
+            println!("{line}");
+            if let Some(summary) = line.strip_prefix("test result: ") {
+                passed += count_before(summary, "passed");
+                failed += count_before(summary, "failed");
+            }
+        }
+    }
+    let status = child.wait().context("waiting for `cargo test`")?;
+    println!("\ncargo test --workspace: {passed} passed, {failed} failed");
+    match status.code() {
+        Some(code) => Ok(u8::try_from(code).unwrap_or(1)),
+        None => bail!("`cargo test` was killed by a signal"),
+    }
+}
+
+/// The number just before `label` in a `test result:` line (`ok. 3 passed; 0 failed; ...`).
+fn count_before(summary: &str, label: &str) -> u64 {
+    summary
+        .split(';')
+        .find_map(|part| {
+            let mut words = part.split_whitespace().rev();
+            if words.next() == Some(label) {
+                words.next()?.parse().ok()
+            } else {
+                None
+            }
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_before;
+
+    #[test]
+    fn test_result_lines_are_counted() {
+        let line =
+            "FAILED. 26 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.18s";
+        assert_eq!(count_before(line, "passed"), 26);
+        assert_eq!(count_before(line, "failed"), 1);
+        assert_eq!(count_before("ok. 0 passed; 0 failed", "ignored"), 0);
+    }
 }

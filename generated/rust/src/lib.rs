@@ -28,8 +28,10 @@
 //!      it (stop uploading until the app has resolved it).
 //!    - `not_attempted`: the backend stopped before this transaction; nothing of it was
 //!      applied. Keep it queued and send it again in the next request.
+//!
 //!    A transaction may only be completed when every transaction before it has been
 //!    completed, because the SDK's upload queue is a strict prefix queue.
+//!
 //! 4. Any other HTTP status means nothing was decided per transaction: see each
 //!    response's description for what to do. A network error or timeout means the
 //!    outcome is unknown: send the same batch again. That is safe when `client_id` and
