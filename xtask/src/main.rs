@@ -189,6 +189,8 @@ fn test_task() -> anyhow::Result<u8> {
             "clippy",
             "--workspace",
             "--all-targets",
+            // Optional code such as the generated `proptest` strategies must build too.
+            "--all-features",
             "--",
             "-D",
             "warnings",

@@ -29,7 +29,7 @@ publish = false
 description = {description}
 
 [features]
-# `strategies`: proptest strategies for every model, for property tests.
+# Enables the `strategies` module: proptest strategies for every model, for property tests.
 proptest = ["dep:proptest"]
 
 [dependencies]

@@ -47,6 +47,39 @@ pub fn render(rs: &RustTypes) -> Result<TokenStream, TargetError> {
             }
         }
     });
+    // Without schemas, `match name { _ => return None }` trips clippy and
+    // `reencode_as` is never used.
+    let (reencode_body, reencode_as) = if reencode_arms.is_empty() {
+        (
+            quote! {
+                let _ = (name, value);
+                None
+            },
+            None,
+        )
+    } else {
+        (
+            quote! {
+                Some(match name {
+                    #(#reencode_arms)*
+                    _ => return None,
+                })
+            },
+            Some(quote! {
+                fn reencode_as<T: serde::Serialize + serde::de::DeserializeOwned>(
+                    value: &serde_json::Value,
+                    tag: Option<(&str, &str)>,
+                ) -> Result<serde_json::Value, serde_json::Error> {
+                    let model = <T as serde::Deserialize>::deserialize(value)?;
+                    let mut encoded = serde_json::to_value(&model)?;
+                    if let (Some((property, tag)), Some(object)) = (tag, encoded.as_object_mut()) {
+                        object.insert(property.to_owned(), serde_json::Value::String(tag.to_owned()));
+                    }
+                    Ok(encoded)
+                }
+            }),
+        )
+    };
     Ok(quote! {
         //! The spec's named types. Decoding does not check constraints: run
         //! `validate()` (or the validator in `crate::validation` on the raw JSON) for that.
@@ -57,23 +90,10 @@ pub fn render(rs: &RustTypes) -> Result<TokenStream, TargetError> {
         /// the model does not declare are dropped; a union variant gets its tag back,
         /// which its struct implies rather than holds.
         pub fn reencode(name: &str, value: &serde_json::Value) -> Option<Result<serde_json::Value, serde_json::Error>> {
-            Some(match name {
-                #(#reencode_arms)*
-                _ => return None,
-            })
+            #reencode_body
         }
 
-        fn reencode_as<T: serde::Serialize + serde::de::DeserializeOwned>(
-            value: &serde_json::Value,
-            tag: Option<(&str, &str)>,
-        ) -> Result<serde_json::Value, serde_json::Error> {
-            let model = <T as serde::Deserialize>::deserialize(value)?;
-            let mut encoded = serde_json::to_value(&model)?;
-            if let (Some((property, tag)), Some(object)) = (tag, encoded.as_object_mut()) {
-                object.insert(property.to_owned(), serde_json::Value::String(tag.to_owned()));
-            }
-            Ok(encoded)
-        }
+        #reencode_as
         #helper
     })
 }

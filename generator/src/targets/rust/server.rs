@@ -37,6 +37,12 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             ) -> impl Future<Output = Result<Self::Principal, Rejection>> + Send;
         }
     });
+    // Unused (a warning) when no trait method returns a future.
+    let future_import = (secured || !methods.is_empty()).then(|| {
+        quote!(
+            use std::future::Future;
+        )
+    });
     let title_doc = format!(
         " The operations of {}, one method per operation.",
         rs.api.title
@@ -45,7 +51,7 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
         //! The server side: implement the trait, then serve [`router`] with axum.
         #![allow(dead_code)]
 
-        use std::future::Future;
+        #future_import
         use std::sync::Arc;
 
         use axum::response::{IntoResponse, Response};

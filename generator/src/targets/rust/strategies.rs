@@ -1,7 +1,7 @@
 //! `strategies.rs` (behind the generated crate's `proptest` feature): a proptest
 //! strategy per named type, and a check that every type survives encode -> decode.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
 use super::TargetError;
@@ -23,13 +23,50 @@ pub fn render(rs: &RustTypes) -> Result<TokenStream, TargetError> {
         let name = &def.name;
         checks.push(quote!(roundtrip::<#ty>(#name, #strategy(DEPTH), cases)?;));
     }
+    // Each helper only if something calls it: an unused one is a dead-code warning
+    // (a spec without schemas, or without optional, nullable, array or map values).
+    let or_empty = functions.iter().any(|f| calls(f, "or_empty")).then(|| {
+        quote! {
+            /// `empty` once `depth` is used up (so recursive types stay finite), else `make()`.
+            fn or_empty<T: Clone + std::fmt::Debug + 'static>(
+                depth: u32,
+                empty: T,
+                make: impl FnOnce() -> BoxedStrategy<T>,
+            ) -> BoxedStrategy<T> {
+                if depth == 0 { Just(empty).boxed() } else { make() }
+            }
+        }
+    });
+    let runner_import = (!checks.is_empty()).then(|| {
+        quote!(
+            use proptest::test_runner::{Config, TestCaseError, TestRunner};
+        )
+    });
+    let roundtrip = (!checks.is_empty()).then(|| {
+        quote! {
+            fn roundtrip<T>(name: &str, strategy: BoxedStrategy<T>, cases: u32) -> Result<(), String>
+            where
+                T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+            {
+                let mut runner = TestRunner::new(Config { cases, ..Config::default() });
+                runner
+                    .run(&strategy, |value| {
+                        let json = serde_json::to_string(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                        let back: T = serde_json::from_str(&json).map_err(|e| TestCaseError::fail(format!("{e}: {json}")))?;
+                        prop_assert_eq!(&back, &value, "encoded as {}", json);
+                        Ok(())
+                    })
+                    .map_err(|e| format!("{name}: {e}"))
+            }
+        }
+    });
     Ok(quote! {
         //! proptest strategies for every model, generated from the spec, and the
         //! encode -> decode property over all of them.
         #![allow(unused_variables)]
 
         use proptest::prelude::*;
-        use proptest::test_runner::{Config, TestCaseError, TestRunner};
+        #runner_import
 
         /// How deep generated values nest through arrays, maps and nullable values.
         pub const DEPTH: u32 = 3;
@@ -52,14 +89,7 @@ pub fn render(rs: &RustTypes) -> Result<TokenStream, TargetError> {
                 .boxed()
         }
 
-        /// `empty` once `depth` is used up (so recursive types stay finite), else `make()`.
-        fn or_empty<T: Clone + std::fmt::Debug + 'static>(
-            depth: u32,
-            empty: T,
-            make: impl FnOnce() -> BoxedStrategy<T>,
-        ) -> BoxedStrategy<T> {
-            if depth == 0 { Just(empty).boxed() } else { make() }
-        }
+        #or_empty
 
         #(#functions)*
 
@@ -70,20 +100,16 @@ pub fn render(rs: &RustTypes) -> Result<TokenStream, TargetError> {
             Ok(())
         }
 
-        fn roundtrip<T>(name: &str, strategy: BoxedStrategy<T>, cases: u32) -> Result<(), String>
-        where
-            T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
-        {
-            let mut runner = TestRunner::new(Config { cases, ..Config::default() });
-            runner
-                .run(&strategy, |value| {
-                    let json = serde_json::to_string(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
-                    let back: T = serde_json::from_str(&json).map_err(|e| TestCaseError::fail(format!("{e}: {json}")))?;
-                    prop_assert_eq!(&back, &value, "encoded as {}", json);
-                    Ok(())
-                })
-                .map_err(|e| format!("{name}: {e}"))
-        }
+        #roundtrip
+    })
+}
+
+/// Whether `tokens` mention the identifier `name` anywhere.
+fn calls(tokens: &TokenStream, name: &str) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        TokenTree::Ident(ident) => ident == name,
+        TokenTree::Group(group) => calls(&group.stream(), name),
+        _ => false,
     })
 }
 
