@@ -1,0 +1,1 @@
+//! Bearer-token authentication (in progress).

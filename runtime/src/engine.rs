@@ -1,0 +1,1 @@
+//! The batch engine (in progress).

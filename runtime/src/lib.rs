@@ -1,0 +1,19 @@
+//! The reference PowerSync write backend.
+//!
+//! A request flows: `service` (the generated `PowerSyncWriteApi` trait, served by the
+//! generated axum router) -> `auth` (bearer JWT -> [`hooks::Principal`]) -> `engine`
+//! (per transaction: authorize, check the idempotency ledger, `mapping`, apply through
+//! a `persist::Persister`, `classify` failures, keep fatal ones as dead letters) ->
+//! one `TransactionResult` per transaction.
+//!
+//! Used as a binary (`powersync-write-server serve`) or as a library with custom
+//! hooks (see `examples/`).
+
+pub mod auth;
+pub mod classify;
+pub mod engine;
+pub mod failure;
+pub mod hooks;
+pub mod mapping;
+pub mod persist;
+pub mod schema;

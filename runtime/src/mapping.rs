@@ -1,0 +1,127 @@
+//! Mapping client tables and columns onto the database: renames, primary-key column,
+//! client-only tables, PUT mode. A name that is not an introspected table or column is
+//! a SCHEMA_MISMATCH; client-supplied names never reach SQL.
+
+use std::collections::BTreeMap;
+
+use powersync_write_api::models::{CrudEntry, UpdateType};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::hooks::HandlerRegistry;
+use crate::persist::{MappedEntry, PutMode, WriteOp};
+use crate::schema::DatabaseSchema;
+
+/// The `[mapping]` configuration.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MappingConfig {
+    /// PUT mode of tables that do not set their own.
+    #[serde(default)]
+    pub put_mode: PutMode,
+    /// Per client table.
+    #[serde(default)]
+    pub tables: BTreeMap<String, TableMapping>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableMapping {
+    /// The database table, when it is named differently from the client table.
+    pub table: Option<String>,
+    /// The primary-key column the client's `id` goes to (default `id`).
+    pub primary_key: Option<String>,
+    /// Client column -> database column renames.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// A client-only table: its entries are accepted and not written.
+    #[serde(default)]
+    pub ignore: bool,
+    pub put_mode: Option<PutMode>,
+}
+
+/// Why an entry could not be mapped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub operation_index: usize,
+    pub table: String,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+/// The column name the client's `id` goes to when no mapping says otherwise.
+pub const DEFAULT_PRIMARY_KEY: &str = "id";
+
+impl MappingConfig {
+    /// Maps one entry; `Ok(None)` for a client-only table.
+    pub fn map(
+        &self,
+        operation_index: usize,
+        entry: &CrudEntry,
+        schema: &DatabaseSchema,
+        handlers: &HandlerRegistry,
+    ) -> Result<Option<MappedEntry>, Mismatch> {
+        let config = self.tables.get(&entry.table);
+        if config.is_some_and(|c| c.ignore) {
+            return Ok(None);
+        }
+        let db_table = config.and_then(|c| c.table.clone()).unwrap_or_else(|| entry.table.clone());
+        let key_column = config
+            .and_then(|c| c.primary_key.clone())
+            .unwrap_or_else(|| DEFAULT_PRIMARY_KEY.to_string());
+        let op = match entry.op {
+            UpdateType::Put => WriteOp::Put(config.and_then(|c| c.put_mode).unwrap_or(self.put_mode)),
+            UpdateType::Patch => WriteOp::Patch,
+            UpdateType::Delete => WriteOp::Delete,
+        };
+        let rename = |column: &str| -> String {
+            config
+                .and_then(|c| c.columns.get(column).cloned())
+                .unwrap_or_else(|| column.to_string())
+        };
+        let data = entry.op_data.clone().flatten().unwrap_or_default();
+        let mut columns: Vec<(String, Value)> = data
+            .into_iter()
+            // The row id travels as `id`; a copy inside op_data is the same value.
+            .filter(|(column, _)| column != "id")
+            .map(|(column, value)| (rename(&column), value))
+            .collect();
+        if op == WriteOp::Delete {
+            columns.clear();
+        }
+        let mapped = MappedEntry {
+            operation_index,
+            op,
+            table: db_table.clone(),
+            key_column: key_column.clone(),
+            id: Value::String(entry.id.clone()),
+            columns,
+            client_table: entry.table.clone(),
+        };
+        // A table owned by a custom handler needs no database table.
+        if handlers.contains(&entry.table) {
+            return Ok(Some(mapped));
+        }
+        let mismatch = |column: Option<&str>, message: String| Mismatch {
+            operation_index,
+            table: entry.table.clone(),
+            column: column.map(str::to_string),
+            message,
+        };
+        let Some(table) = schema.tables.get(&db_table) else {
+            return Err(mismatch(None, format!("table `{db_table}` does not exist in the database")));
+        };
+        if table.column(&key_column).is_none() {
+            return Err(mismatch(
+                Some(&key_column),
+                format!("table `{db_table}` has no primary-key column `{key_column}`"),
+            ));
+        }
+        for (column, _) in &mapped.columns {
+            if table.column(column).is_none() {
+                return Err(mismatch(Some(column), format!("table `{db_table}` has no column `{column}`")));
+            }
+        }
+        Ok(Some(mapped))
+    }
+}

@@ -1,0 +1,186 @@
+//! Persisters: everything that touches a database, behind one trait so the engine
+//! does not know which database it writes to.
+//!
+//! A persister introspects the schema, creates the runtime's own tables (`migrate`),
+//! applies one upload transaction atomically together with its idempotency-ledger and
+//! write-checkpoint updates, and keeps dead letters. Values are converted to column
+//! types inside the persister, since that is database-specific.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::hooks::{HandlerRegistry, Principal};
+use crate::schema::DatabaseSchema;
+
+pub mod postgres;
+pub mod sqlite;
+
+/// Which database a persister speaks to; classifiers key their tables on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+/// A database-level error, before classification.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DbError {
+    /// The database refused a statement: SQLSTATE (PostgreSQL), errno (MySQL) or
+    /// extended result code (SQLite) in `code`.
+    #[error("{message} ({dialect:?} {code})")]
+    Database {
+        dialect: Dialect,
+        code: String,
+        message: String,
+        table: Option<String>,
+        column: Option<String>,
+        constraint: Option<String>,
+        /// The entry being applied when it failed, when the persister knows it.
+        operation_index: Option<usize>,
+    },
+    /// The connection failed or was lost (including during COMMIT), or none could be
+    /// had in time: the outcome is "nothing applied", and retrying may succeed.
+    #[error("database connection: {message}")]
+    Connection { message: String },
+    /// A value could not be converted to its column's type.
+    #[error("{table}.{column}: {message} (operation {operation_index})")]
+    InvalidValue {
+        table: String,
+        column: String,
+        message: String,
+        operation_index: usize,
+    },
+    /// A custom table handler refused the entry.
+    #[error("{code}: {message} (operation {operation_index})")]
+    Handler {
+        code: String,
+        message: String,
+        operation_index: usize,
+    },
+}
+
+/// How a PUT treats columns it does not mention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PutMode {
+    /// Upsert only the supplied columns; others keep their value (or default on insert).
+    #[default]
+    Merge,
+    /// The row becomes exactly the supplied columns; others are set to NULL.
+    Replace,
+}
+
+/// The write of one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOp {
+    Put(PutMode),
+    Patch,
+    Delete,
+}
+
+/// One entry, mapped onto the database: names are introspected identifiers, values
+/// still JSON (the persister converts them to the column types).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappedEntry {
+    /// Index in the transaction's `crud` list (the `operation_index` of failures).
+    pub operation_index: usize,
+    pub op: WriteOp,
+    /// The database table.
+    pub table: String,
+    /// The primary-key column and the row id.
+    pub key_column: String,
+    pub id: Value,
+    /// Database column -> value, in the order the client sent them.
+    pub columns: Vec<(String, Value)>,
+    /// The client's table name, for custom handlers registered under it.
+    pub client_table: String,
+}
+
+/// Everything a persister needs to apply one upload transaction.
+pub struct TransactionWork<'a> {
+    pub principal: &'a Principal,
+    pub entries: &'a [MappedEntry],
+    pub schema: &'a DatabaseSchema,
+    /// Set when the client sent `client_id` and every entry has an `op_id`.
+    pub idempotency: Option<Idempotency<'a>>,
+    /// Set when write checkpoints are enabled.
+    pub checkpoint: Option<CheckpointKey<'a>>,
+    pub handlers: &'a HandlerRegistry,
+}
+
+/// The ledger key and range of one transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Idempotency<'a> {
+    pub client_id: &'a str,
+    /// The transaction's highest `op_id`: it is a replay when the ledger's last
+    /// applied op_id for the client is at least this.
+    pub last_op_id: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointKey<'a> {
+    pub user_id: &'a str,
+    pub client_id: &'a str,
+}
+
+/// What applying a transaction did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// Written and committed; the new write checkpoint if checkpoints are enabled.
+    Written { write_checkpoint: Option<i64> },
+    /// The ledger shows it was applied before: nothing was written.
+    Duplicate,
+}
+
+/// A transaction kept instead of applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDeadLetter {
+    /// The verified subject of the uploader.
+    pub subject: String,
+    pub client_id: Option<String>,
+    /// The whole transaction as received (the wire `CrudTransaction`, as JSON).
+    pub transaction: Value,
+    pub error_code: String,
+    pub error_message: String,
+    pub error_details: Value,
+    pub operation_index: usize,
+    /// Advance the ledger too, so a replay of the batch does not store it again.
+    pub idempotency: Option<(String, i64)>,
+}
+
+/// A stored dead letter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadLetter {
+    /// Stable id (a UUID), returned to the client as `dead_letter_id`.
+    pub id: String,
+    /// RFC 3339 time it was stored.
+    pub created_at: String,
+    pub letter: NewDeadLetter,
+}
+
+#[async_trait]
+pub trait Persister: Send + Sync + 'static {
+    fn dialect(&self) -> Dialect;
+    /// Creates the runtime's own tables if missing (ledger, checkpoints, dead letters),
+    /// never touching any other table.
+    async fn migrate(&self) -> Result<(), DbError>;
+    /// Cheap round trip for `/ready`.
+    async fn ping(&self) -> Result<(), DbError>;
+    /// The user tables and their columns (the runtime's own tables excluded).
+    async fn introspect(&self) -> Result<DatabaseSchema, DbError>;
+    /// Applies one transaction atomically with its ledger and checkpoint updates.
+    async fn apply(&self, work: &TransactionWork<'_>) -> Result<Applied, DbError>;
+    /// Stores a dead letter in its own database transaction; returns its id.
+    async fn store_dead_letter(&self, letter: &NewDeadLetter) -> Result<String, DbError>;
+    /// Dead letters, oldest first.
+    async fn list_dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, DbError>;
+    async fn get_dead_letter(&self, id: &str) -> Result<Option<DeadLetter>, DbError>;
+    /// Removes a dead letter; `false` when there was none with that id.
+    async fn delete_dead_letter(&self, id: &str) -> Result<bool, DbError>;
+}
+
+/// A shared persister.
+pub type SharedPersister = Arc<dyn Persister>;
