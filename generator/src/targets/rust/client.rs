@@ -20,6 +20,44 @@ pub fn render(_rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Ta
     for view in &views.ops {
         methods.push(method(view)?);
     }
+    let array_params = || {
+        views
+            .ops
+            .iter()
+            .filter_map(|v| v.request.as_ref())
+            .flat_map(|r| &r.params)
+            .filter(|p| p.item.is_some())
+    };
+    let any_array = array_params().next().is_some();
+    let header_arrays = array_params().any(|p| p.param.location == ParameterLocation::Header);
+    let texts_helper = any_array.then(|| {
+        quote! {
+            /// The text of every item of an array parameter; none for `null`.
+            fn texts<T: serde::Serialize>(value: &T, name: &str) -> Result<Vec<String>, ClientError> {
+                match serde_json::to_value(value) {
+                    Ok(serde_json::Value::Array(items)) => items.iter().map(|item| text(item, name)).collect(),
+                    Ok(serde_json::Value::Null) => Ok(Vec::new()),
+                    Ok(_) => Err(ClientError::InvalidRequest(format!("`{name}` is not an array"))),
+                    Err(e) => Err(ClientError::InvalidRequest(format!("`{name}`: {e}"))),
+                }
+            }
+        }
+    });
+    let header_helper = header_arrays.then(|| {
+        quote! {
+            /// An array header value: its items comma-separated (style `simple`). An item
+            /// holding a comma cannot be told apart from two items, so it is refused.
+            fn header_list<T: serde::Serialize>(value: &T, name: &str) -> Result<String, ClientError> {
+                let items = texts(value, name)?;
+                if items.iter().any(|item| item.contains(',')) {
+                    return Err(ClientError::InvalidRequest(format!(
+                        "an item of the header `{name}` contains a comma, which separates items"
+                    )));
+                }
+                Ok(items.join(","))
+            }
+        }
+    });
     let bearer_field = uses_bearer.then(|| quote!(bearer_token: Option<String>,));
     let key_field = uses_key.then(|| quote!(api_key: Option<String>,));
     let bearer_init = uses_bearer.then(|| quote!(bearer_token: None,));
@@ -133,6 +171,9 @@ pub fn render(_rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Ta
             operations::to_text(value).ok_or_else(|| ClientError::InvalidRequest(format!("`{name}` has no text form")))
         }
 
+        #texts_helper
+        #header_helper
+
         fn decode<T: serde::de::DeserializeOwned>(status: http::StatusCode, bytes: &[u8]) -> Result<T, ClientError> {
             serde_json::from_slice(bytes).map_err(|e| ClientError::InvalidBody { status, message: e.to_string() })
         }
@@ -229,13 +270,25 @@ fn method(view: &OpView) -> Result<TokenStream, TargetError> {
             } else {
                 quote!(request.#field.as_ref())
             };
-            match p.param.location {
-                ParameterLocation::Query => query.push(quote! {
+            match (p.param.location, &p.item) {
+                (ParameterLocation::Query, Some(_)) => query.push(quote! {
+                    if let Some(value) = #value {
+                        for item in texts(value, #wire)? {
+                            url.query_pairs_mut().append_pair(#wire, &item);
+                        }
+                    }
+                }),
+                (ParameterLocation::Header, Some(_)) => builder.push(quote! {
+                    if let Some(value) = #value {
+                        builder = builder.header(#wire, header_list(value, #wire)?);
+                    }
+                }),
+                (ParameterLocation::Query, None) => query.push(quote! {
                     if let Some(value) = #value {
                         url.query_pairs_mut().append_pair(#wire, &text(value, #wire)?);
                     }
                 }),
-                ParameterLocation::Header => builder.push(quote! {
+                (ParameterLocation::Header, None) => builder.push(quote! {
                     if let Some(value) = #value {
                         builder = builder.header(#wire, text(value, #wire)?);
                     }

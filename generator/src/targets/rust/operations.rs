@@ -35,9 +35,13 @@ impl TextKind {
 pub struct ParamView<'a> {
     pub param: &'a Parameter,
     pub field: Ident,
+    /// How the value (of an array: each item) is written as text.
     pub kind: TextKind,
     /// The Rust type of the value (without the `Option` of an optional parameter).
     pub ty: TokenStream,
+    /// The Rust type of an item when the parameter is an array: repeated keys in the
+    /// query (style `form`, `explode: true`), comma-separated in a header (style `simple`).
+    pub item: Option<TokenStream>,
 }
 
 pub struct BodyView<'a> {
@@ -191,9 +195,16 @@ fn request_view<'a>(
                 param.name
             )));
         }
-        let kind = text_kind(rs, &param.ty).ok_or_else(|| {
+        let (scalar, item) = match &param.ty.kind {
+            TyKind::Array(item) if param.location != ParameterLocation::Path => {
+                (item.as_ref(), Some(rs.ty(item, Scope::Crate)?))
+            }
+            _ => (&param.ty, None),
+        };
+        let kind = text_kind(rs, scalar).ok_or_else(|| {
             error(format!(
-                "{}: parameter `{}` must be a string, number, integer, boolean or string enum for the Rust target",
+                "{}: parameter `{}` must be a string, number, integer, boolean or string enum \
+                 (or, in the query or a header, an array of these) for the Rust target",
                 what(op),
                 param.name
             ))
@@ -203,6 +214,7 @@ fn request_view<'a>(
             field: ident(&fields.claim(&snake(&param.name, "param"))),
             kind,
             ty: rs.ty(&param.ty, Scope::Crate)?,
+            item,
         });
     }
     let body = op.request_body.as_ref().map(|b| BodyView {

@@ -23,6 +23,7 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
         responses.push(into_response(view)?);
     }
     let routes = routes(views)?;
+    let array_helpers = array_helpers(views);
     let auth_items = secured.then(|| {
         quote! {
             /// Who made a request, as `authenticate` decided.
@@ -205,6 +206,8 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             headers.get(name).and_then(|value| value.to_str().ok())
         }
 
+        #array_helpers
+
         fn bearer_credentials(headers: &HeaderMap, scheme: &'static str) -> Option<Credentials> {
             let (kind, token) = header_text(headers, "authorization")?.split_once(' ')?;
             let token = token.trim();
@@ -313,6 +316,84 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
         fn insert_header<T: serde::Serialize>(headers: &mut HeaderMap, name: &'static str, value: &T) {
             if let Some(value) = operations::to_text(value).and_then(|text| http::HeaderValue::from_str(&text).ok()) {
                 headers.insert(http::HeaderName::from_static(name), value);
+            }
+        }
+    })
+}
+
+/// The adapter's helpers for array parameters, when an operation has one.
+fn array_helpers(views: &OperationViews) -> Option<TokenStream> {
+    let params = || {
+        views
+            .ops
+            .iter()
+            .filter_map(|v| v.request.as_ref())
+            .flat_map(|r| &r.params)
+            .filter(|p| p.item.is_some())
+    };
+    let in_query = params().any(|p| p.param.location == ParameterLocation::Query);
+    let in_header = params().any(|p| p.param.location == ParameterLocation::Header);
+    if !in_query && !in_header {
+        return None;
+    }
+    let query = in_query.then(|| {
+        quote! {
+            /// Every value of a repeated query key (style `form`, `explode: true`);
+            /// `None` when the key is absent.
+            fn query_values<'a>(pairs: &'a [(String, String)], name: &str) -> Option<Vec<&'a str>> {
+                let values: Vec<&str> = pairs.iter().filter(|(key, _)| key == name).map(|(_, value)| value.as_str()).collect();
+                (!values.is_empty()).then_some(values)
+            }
+        }
+    });
+    let header = in_header.then(|| {
+        quote! {
+            /// The comma-separated items of a header (style `simple`), over every line of
+            /// it; `None` when the header is absent, no items when it is empty.
+            fn header_items<'a>(headers: &'a HeaderMap, name: &str) -> Option<Vec<&'a str>> {
+                let lines: Vec<&str> = headers.get_all(name).iter().filter_map(|value| value.to_str().ok()).collect();
+                if lines.is_empty() {
+                    return None;
+                }
+                Some(
+                    lines
+                        .into_iter()
+                        .filter(|line| !line.trim().is_empty())
+                        .flat_map(|line| line.split(','))
+                        .map(str::trim)
+                        .collect(),
+                )
+            }
+        }
+    });
+    Some(quote! {
+        #query
+        #header
+
+        /// Decodes every item of an array parameter; a violation per item that does not.
+        fn array_parameter<T: serde::de::DeserializeOwned>(
+            raw: Option<Vec<&str>>,
+            location: &str,
+            name: &str,
+            kind: operations::TextKind,
+        ) -> Result<Option<Vec<T>>, Rejection> {
+            let Some(texts) = raw else { return Ok(None) };
+            let mut items = Vec::with_capacity(texts.len());
+            let mut violations = Vec::new();
+            for (index, text) in texts.into_iter().enumerate() {
+                match operations::from_text(text, kind) {
+                    Ok(item) => items.push(item),
+                    Err(message) => violations.push(Violation::new(
+                        &crate::validation::index_path(&format!("{location}.{name}"), index),
+                        "type",
+                        message,
+                    )),
+                }
+            }
+            if violations.is_empty() {
+                Ok(Some(items))
+            } else {
+                Err(Rejection::invalid_request(violations))
             }
         }
     })
@@ -441,13 +522,38 @@ fn handler(
                     return Err(error("cookie parameters are not supported"));
                 }
             };
-            let ty = &p.ty;
-            let parsed = quote!(parameter::<#ty>(#raw, #location, #wire, #kind)?);
-            fields.push(if p.param.required {
-                quote!(#field: required(#parsed, #location, #wire)?,)
-            } else {
-                quote!(#field: #parsed,)
-            });
+            let Some(item) = &p.item else {
+                let ty = &p.ty;
+                let parsed = quote!(parameter::<#ty>(#raw, #location, #wire, #kind)?);
+                fields.push(if p.param.required {
+                    quote!(#field: required(#parsed, #location, #wire)?,)
+                } else {
+                    quote!(#field: #parsed,)
+                });
+                continue;
+            };
+            let raw = match p.param.location {
+                ParameterLocation::Query => quote!(query_values(&query, #wire)),
+                ParameterLocation::Header => {
+                    let lower = wire.to_ascii_lowercase();
+                    quote!(header_items(&parts.headers, #lower))
+                }
+                _ => {
+                    return Err(error(format!(
+                        "operation `{}`: array parameter `{wire}` must be in the query or a header",
+                        view.op.id
+                    )));
+                }
+            };
+            let parsed = quote!(array_parameter::<#item>(#raw, #location, #wire, #kind)?);
+            // A nullable array is an `Option<Vec<_>>` that the wire never makes `None`.
+            let value = match (p.param.required, p.param.ty.nullable) {
+                (true, false) => quote!(required(#parsed, #location, #wire)?),
+                (true, true) => quote!(Some(required(#parsed, #location, #wire)?)),
+                (false, false) => parsed,
+                (false, true) => quote!(#parsed.map(Some)),
+            };
+            fields.push(quote!(#field: #value,));
         }
         if let Some(body) = &request.body {
             let field = &body.field;

@@ -701,3 +701,55 @@ fn the_project_spec_renders() {
     let server = file(&files, "rust/src/server.rs");
     assert!(server.contains("fn upload_data("), "{server}");
 }
+
+#[test]
+fn array_parameters_in_the_query_and_headers_render() {
+    let array = |item: Ty| ty(TyKind::Array(Box::new(item)));
+    let mut api = awkward_api();
+    for op in &mut api.operations {
+        for p in &mut op.parameters {
+            match p.location {
+                ParameterLocation::Query => p.ty = array(named("Option")),
+                ParameterLocation::Header => p.ty = nullable(array(int64())),
+                _ => {}
+            }
+        }
+    }
+    let files = generate(&api, "awkward-api");
+    let server = file(&files, "rust/src/server.rs");
+    assert!(server.contains("fn query_values"), "{server}");
+    assert!(server.contains("fn header_items"), "{server}");
+    assert!(server.contains("fn array_parameter"), "{server}");
+    // A nullable array: `Option<Vec<_>>`, never `None` from the wire.
+    assert!(server.contains(".map(Some)"), "{server}");
+    let client = file(&files, "rust/src/client.rs");
+    assert!(client.contains("fn texts"), "{client}");
+    assert!(client.contains("fn header_list"), "{client}");
+
+    // Without array parameters, none of their helpers.
+    let files = generate(&awkward_api(), "awkward-api");
+    assert!(!file(&files, "rust/src/server.rs").contains("fn array_parameter"));
+    assert!(!file(&files, "rust/src/client.rs").contains("fn texts"));
+}
+
+#[test]
+fn array_parameters_elsewhere_are_errors_not_panics() {
+    let generate_err = |api: &Api| {
+        RustTarget
+            .generate(api, &context("x"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    let mut api = awkward_api();
+    api.operations[0].parameters[0].ty = ty(TyKind::Array(Box::new(int64())));
+    let err = generate_err(&api);
+    assert!(err.contains("parameter `item id`"), "{err}");
+
+    let mut api = awkward_api();
+    api.operations[0].parameters[2].ty = ty(TyKind::Array(Box::new(ty(TyKind::Array(Box::new(
+        string(),
+    ))))));
+    let err = generate_err(&api);
+    assert!(err.contains("parameter `limit`"), "{err}");
+}
