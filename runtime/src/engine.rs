@@ -1,1 +1,450 @@
-//! The batch engine (in progress).
+//! The batch engine: one result per transaction, in order.
+//!
+//! Per transaction: authorize, map onto the database schema, apply through the
+//! persister (ledger and checkpoint in the same database transaction), classify a
+//! failure, and keep a fatal one as a dead letter before answering. Nothing is ever
+//! acknowledged that was neither applied nor kept.
+
+use std::sync::{Arc, RwLock};
+
+use powersync_write_api::models::{
+    CrudTransaction, FailedOperation, TransactionFatalError, TransactionNotAttempted,
+    TransactionResult, TransactionRetryableError, TransactionSuccess, WriteBatch,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::classify::DefaultClassifier;
+use crate::failure::{Failure, FatalFailure, codes};
+use crate::hooks::{
+    AllowAll, Authorizer, ErrorClassifier, FatalRouter, HandlerRegistry, KeepAsDeadLetter,
+    Principal,
+};
+use crate::mapping::{MappingConfig, Mismatch};
+use crate::persist::{
+    Applied, CheckpointKey, DbError, Idempotency, MappedEntry, NewDeadLetter, SharedPersister,
+    TransactionWork,
+};
+use crate::schema::DatabaseSchema;
+
+/// What the engine does after a transaction fails fatally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BatchPolicy {
+    /// Stop: the transactions after it are `not_attempted` (the default; keeps the
+    /// client's queue order obvious).
+    #[default]
+    Stop,
+    /// Go on with the next transaction, but only after a failure the backend kept as
+    /// a dead letter: skipping past one the client still holds would let later
+    /// transactions advance the idempotency ledger past it, and its retry would then
+    /// be mistaken for a replay.
+    Skip,
+}
+
+/// Engine settings (the `[engine]` table of the configuration).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    pub batch_policy: BatchPolicy,
+    /// Maintain `write_checkpoint`s (off by default).
+    pub write_checkpoints: bool,
+    /// Pass database error messages to clients; off by default, since they can reveal
+    /// data of other rows (a unique violation quotes the conflicting value).
+    pub expose_database_messages: bool,
+    /// How long clients wait before retrying after a retryable failure.
+    pub retry_after_ms: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            batch_policy: BatchPolicy::Stop,
+            write_checkpoints: false,
+            expose_database_messages: false,
+            retry_after_ms: crate::classify::DEFAULT_RETRY_AFTER_MS,
+        }
+    }
+}
+
+/// The hooks an embedding application may replace.
+#[derive(Clone)]
+pub struct Hooks {
+    pub authorizer: Arc<dyn Authorizer>,
+    pub classifier: Arc<dyn ErrorClassifier>,
+    pub router: Arc<dyn FatalRouter>,
+    pub handlers: HandlerRegistry,
+}
+
+impl Hooks {
+    /// The defaults: allow every verified principal, the built-in classifier with
+    /// this retry delay, and keep every fatal failure as a dead letter.
+    pub fn defaults(retry_after_ms: u64) -> Self {
+        Hooks {
+            authorizer: Arc::new(AllowAll),
+            classifier: Arc::new(DefaultClassifier { retry_after_ms }),
+            router: Arc::new(KeepAsDeadLetter),
+            handlers: HandlerRegistry::default(),
+        }
+    }
+}
+
+pub struct Engine {
+    persister: SharedPersister,
+    schema: RwLock<Arc<DatabaseSchema>>,
+    mapping: MappingConfig,
+    hooks: Hooks,
+    config: EngineConfig,
+}
+
+/// How one transaction ended, before it becomes a wire result.
+enum Outcome {
+    Applied(Applied),
+    Failed(Failure),
+}
+
+impl Engine {
+    /// Builds an engine and learns the database schema.
+    pub async fn new(
+        persister: SharedPersister,
+        mapping: MappingConfig,
+        hooks: Hooks,
+        config: EngineConfig,
+    ) -> Result<Self, DbError> {
+        let schema = persister.introspect().await?;
+        Ok(Engine {
+            persister,
+            schema: RwLock::new(Arc::new(schema)),
+            mapping,
+            hooks,
+            config,
+        })
+    }
+
+    pub fn persister(&self) -> &SharedPersister {
+        &self.persister
+    }
+
+    /// The current schema snapshot.
+    pub fn schema(&self) -> Arc<DatabaseSchema> {
+        match self.schema.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Learns the schema again (after a SCHEMA_MISMATCH, or on demand).
+    pub async fn refresh_schema(&self) -> Result<Arc<DatabaseSchema>, DbError> {
+        let fresh = Arc::new(self.persister.introspect().await?);
+        match self.schema.write() {
+            Ok(mut guard) => *guard = fresh.clone(),
+            Err(poisoned) => *poisoned.into_inner() = fresh.clone(),
+        }
+        Ok(fresh)
+    }
+
+    /// Processes a whole batch: exactly one result per transaction, in order.
+    pub async fn process(
+        &self,
+        principal: &Principal,
+        batch: &WriteBatch,
+    ) -> Vec<TransactionResult> {
+        let client_id = batch.client_id.as_deref();
+        let mut results = Vec::with_capacity(batch.transactions.len());
+        let mut stopped = false;
+        for transaction in &batch.transactions {
+            if stopped {
+                results.push(TransactionResult::NotAttempted(TransactionNotAttempted {
+                    message: Some("an earlier transaction of this batch was not applied".into()),
+                }));
+                continue;
+            }
+            let (result, stop) = self.transaction(principal, client_id, transaction).await;
+            stopped = stop;
+            results.push(result);
+        }
+        results
+    }
+
+    /// One transaction: its result and whether the batch stops after it.
+    async fn transaction(
+        &self,
+        principal: &Principal,
+        client_id: Option<&str>,
+        transaction: &CrudTransaction,
+    ) -> (TransactionResult, bool) {
+        match self.attempt(principal, client_id, transaction).await {
+            Outcome::Applied(Applied::Written { write_checkpoint }) => (
+                TransactionResult::Success(TransactionSuccess {
+                    write_checkpoint: write_checkpoint.map(|c| c.to_string()),
+                    duplicate: None,
+                }),
+                false,
+            ),
+            Outcome::Applied(Applied::Duplicate) => (
+                TransactionResult::Success(TransactionSuccess {
+                    write_checkpoint: None,
+                    duplicate: Some(true),
+                }),
+                false,
+            ),
+            Outcome::Failed(Failure::Retryable {
+                message,
+                retry_after_ms,
+            }) => (retryable(message, retry_after_ms), true),
+            Outcome::Failed(Failure::Fatal(failure)) => {
+                self.fatal(principal, client_id, transaction, failure).await
+            }
+        }
+    }
+
+    /// Applies one transaction without dead-lettering a failure (for `dead-letters
+    /// retry`): authorizes, maps and applies.
+    pub async fn try_apply(
+        &self,
+        principal: &Principal,
+        client_id: Option<&str>,
+        transaction: &CrudTransaction,
+    ) -> Result<Applied, Failure> {
+        match self.attempt(principal, client_id, transaction).await {
+            Outcome::Applied(applied) => Ok(applied),
+            Outcome::Failed(failure) => Err(failure),
+        }
+    }
+
+    /// Authorizes, maps and applies; refreshes the schema once on a mismatch.
+    async fn attempt(
+        &self,
+        principal: &Principal,
+        client_id: Option<&str>,
+        transaction: &CrudTransaction,
+    ) -> Outcome {
+        if let Err(refusal) = self
+            .hooks
+            .authorizer
+            .authorize(principal, client_id, transaction)
+            .await
+        {
+            return Outcome::Failed(Failure::Fatal(FatalFailure::new(
+                codes::UNAUTHORIZED,
+                refusal.message,
+                refusal.operation_index,
+            )));
+        }
+        let mut schema = self.schema();
+        let mut refreshed = false;
+        loop {
+            let outcome = match self.map(transaction, &schema) {
+                Err(mismatch) => Outcome::Failed(Failure::Fatal(mismatch_failure(mismatch))),
+                Ok(entries) => {
+                    self.apply(principal, client_id, transaction, &entries, &schema)
+                        .await
+                }
+            };
+            let mismatch = matches!(
+                &outcome,
+                Outcome::Failed(Failure::Fatal(f)) if f.code == codes::SCHEMA_MISMATCH
+            );
+            if !mismatch || refreshed {
+                return outcome;
+            }
+            // The database may have changed since we looked: look once more.
+            refreshed = true;
+            schema = match self.refresh_schema().await {
+                Ok(fresh) => fresh,
+                Err(error) => return Outcome::Failed(self.hooks.classifier.classify(&error, 0)),
+            };
+        }
+    }
+
+    fn map(
+        &self,
+        transaction: &CrudTransaction,
+        schema: &DatabaseSchema,
+    ) -> Result<Vec<MappedEntry>, Mismatch> {
+        let mut entries = Vec::with_capacity(transaction.crud.len());
+        for (index, entry) in transaction.crud.iter().enumerate() {
+            if let Some(mapped) = self
+                .mapping
+                .map(index, entry, schema, &self.hooks.handlers)?
+            {
+                entries.push(mapped);
+            }
+        }
+        Ok(entries)
+    }
+
+    async fn apply(
+        &self,
+        principal: &Principal,
+        client_id: Option<&str>,
+        transaction: &CrudTransaction,
+        entries: &[MappedEntry],
+        schema: &DatabaseSchema,
+    ) -> Outcome {
+        let last_op_id = last_op_id(transaction);
+        let work = TransactionWork {
+            principal,
+            entries,
+            schema,
+            idempotency: client_id
+                .zip(last_op_id)
+                .map(|(client_id, last_op_id)| Idempotency {
+                    client_id,
+                    last_op_id,
+                }),
+            checkpoint: client_id
+                .filter(|_| self.config.write_checkpoints)
+                .map(|client_id| CheckpointKey {
+                    user_id: &principal.subject,
+                    client_id,
+                }),
+            handlers: &self.hooks.handlers,
+        };
+        match self.persister.apply(&work).await {
+            Ok(applied) => Outcome::Applied(applied),
+            Err(error) => {
+                let at = error_index(&error).unwrap_or(0);
+                Outcome::Failed(self.hooks.classifier.classify(&error, at))
+            }
+        }
+    }
+
+    /// A fatal failure: hand it to the client, or keep it and let the client drop it.
+    async fn fatal(
+        &self,
+        principal: &Principal,
+        client_id: Option<&str>,
+        transaction: &CrudTransaction,
+        failure: FatalFailure,
+    ) -> (TransactionResult, bool) {
+        let failure = self.redact(failure);
+        if self
+            .hooks
+            .router
+            .requires_client_handling(principal, &failure)
+        {
+            // The client still holds it: always stop (see BatchPolicy::Skip).
+            return (fatal_result(&failure, true, None), true);
+        }
+        let letter = NewDeadLetter {
+            subject: principal.subject.clone(),
+            client_id: client_id.map(str::to_string),
+            transaction: serde_json::to_value(transaction).unwrap_or(Value::Null),
+            error_code: failure.code.clone(),
+            error_message: failure.message.clone(),
+            error_details: Value::Object(failure.details.clone()),
+            operation_index: failure.operation_index,
+            idempotency: client_id
+                .zip(last_op_id(transaction))
+                .map(|(client_id, op_id)| (client_id.to_string(), op_id)),
+        };
+        match self.persister.store_dead_letter(&letter).await {
+            Ok(id) => (
+                fatal_result(&failure, false, Some(id)),
+                self.config.batch_policy == BatchPolicy::Stop,
+            ),
+            Err(error) => {
+                tracing::error!(%error, code = %failure.code, "could not store a dead letter; answering retryable");
+                (
+                    retryable(
+                        format!(
+                            "the transaction failed ({}) and could not be kept as a dead letter; retry later",
+                            failure.code
+                        ),
+                        self.config.retry_after_ms,
+                    ),
+                    true,
+                )
+            }
+        }
+    }
+
+    /// Replaces database messages by a description of the code, unless configured
+    /// to pass them on.
+    fn redact(&self, mut failure: FatalFailure) -> FatalFailure {
+        if !self.config.expose_database_messages && failure.details.contains_key("database_code") {
+            failure.message = describe(&failure.code).to_string();
+        }
+        failure
+    }
+}
+
+/// The highest `op_id` of the transaction, when every entry has one.
+fn last_op_id(transaction: &CrudTransaction) -> Option<i64> {
+    transaction
+        .crud
+        .iter()
+        .map(|entry| entry.op_id)
+        .collect::<Option<Vec<i64>>>()
+        .and_then(|ids| ids.into_iter().max())
+}
+
+fn error_index(error: &DbError) -> Option<usize> {
+    match error {
+        DbError::Database {
+            operation_index, ..
+        } => *operation_index,
+        DbError::InvalidValue {
+            operation_index, ..
+        }
+        | DbError::Handler {
+            operation_index, ..
+        } => Some(*operation_index),
+        DbError::Connection { .. } => None,
+    }
+}
+
+fn mismatch_failure(mismatch: Mismatch) -> FatalFailure {
+    let mut failure = FatalFailure::new(
+        codes::SCHEMA_MISMATCH,
+        mismatch.message,
+        mismatch.operation_index,
+    )
+    .detail("table", mismatch.table);
+    if let Some(column) = mismatch.column {
+        failure = failure.detail("column", column);
+    }
+    failure
+}
+
+fn describe(code: &str) -> &'static str {
+    match code {
+        codes::NOT_NULL_VIOLATION => "a required column is missing or null",
+        codes::UNIQUE_VIOLATION => "the row conflicts with an existing row on a unique key",
+        codes::FOREIGN_KEY_VIOLATION => {
+            "the row references a row that does not exist, or is still referenced"
+        }
+        codes::CHECK_VIOLATION => "a value fails a check constraint",
+        codes::CONSTRAINT_VIOLATION => "the row violates a database constraint",
+        codes::INVALID_DATA => "a value is not valid for its column",
+        codes::SCHEMA_MISMATCH => "the table or column does not exist in the database",
+        codes::UNAUTHORIZED => "the database refused this write for this user",
+        _ => "the database refused the write",
+    }
+}
+
+fn retryable(message: String, retry_after_ms: u64) -> TransactionResult {
+    TransactionResult::RetryableError(TransactionRetryableError {
+        message,
+        retry_after_ms: i64::try_from(retry_after_ms).unwrap_or(i64::MAX),
+    })
+}
+
+fn fatal_result(
+    failure: &FatalFailure,
+    requires_client_handling: bool,
+    dead_letter_id: Option<String>,
+) -> TransactionResult {
+    let details: Map<String, Value> = failure.details.clone();
+    TransactionResult::FatalError(TransactionFatalError {
+        requires_client_handling,
+        failed_operation: FailedOperation {
+            error_code: failure.code.clone(),
+            message: failure.message.clone(),
+            details: (!details.is_empty()).then_some(Some(details)),
+            operation_index: i32::try_from(failure.operation_index).unwrap_or(i32::MAX),
+        },
+        dead_letter_id,
+    })
+}

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use powersync_write_api::models::{CrudEntry, CrudTransaction};
 use serde_json::{Map, Value};
 
-use crate::failure::{FatalFailure, Failure};
+use crate::failure::{Failure, FatalFailure};
 use crate::persist::{DbError, Dialect, MappedEntry};
 
 /// The verified identity of an uploader.
@@ -73,7 +73,11 @@ pub trait SqlExecutor: Send {
     /// returns the number of rows affected.
     async fn execute(&mut self, sql: &str, params: &[SqlParam]) -> Result<u64, DbError>;
     /// Runs a query; each row as a JSON object keyed by column name.
-    async fn query(&mut self, sql: &str, params: &[SqlParam]) -> Result<Vec<Map<String, Value>>, DbError>;
+    async fn query(
+        &mut self,
+        sql: &str,
+        params: &[SqlParam],
+    ) -> Result<Vec<Map<String, Value>>, DbError>;
     /// Applies the entry the default way (upsert, update or delete).
     async fn apply_default(&mut self, entry: &MappedEntry) -> Result<(), DbError>;
 }

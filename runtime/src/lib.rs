@@ -11,9 +11,13 @@
 
 pub mod auth;
 pub mod classify;
+pub mod config;
+pub mod dead_letters;
 pub mod engine;
 pub mod failure;
 pub mod hooks;
 pub mod mapping;
+pub mod metrics;
 pub mod persist;
 pub mod schema;
+pub mod service;

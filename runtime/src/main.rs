@@ -1,1 +1,338 @@
-fn main() {}
+//! `powersync-write-server`: the reference PowerSync write backend's command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use powersync_write_server::auth::{AuthMode, Authenticator, mint_dev_token};
+use powersync_write_server::config::{Config, LogFormat};
+use powersync_write_server::dead_letters;
+use powersync_write_server::engine::{Engine, Hooks};
+use powersync_write_server::metrics::Metrics;
+use powersync_write_server::persist::{self, SharedPersister};
+use powersync_write_server::service::{self, WriteService};
+
+#[derive(Parser)]
+#[command(
+    name = "powersync-write-server",
+    version,
+    about = "The reference PowerSync write backend: applies uploaded CRUD transactions to SQLite or PostgreSQL",
+    after_help = "Quick start (SQLite under ./data, dev tokens):\n  \
+        powersync-write-server migrate --example-schema\n  \
+        powersync-write-server serve\n  \
+        powersync-write-server token --sub user-1\n\n\
+        Configuration: --config FILE (TOML), POWERSYNC_WRITE__<KEY> environment variables \
+        (`__` between nested keys), then flags; see the README for every key."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// TOML configuration file.
+    #[arg(long, value_name = "FILE", env = "POWERSYNC_WRITE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database: sqlite://PATH or postgres://USER@HOST:PORT/DB (default: sqlite under the data folder).
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+    /// Folder for the default SQLite database and the dev-mode signing key.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the write API (POST /api/data, GET /health, GET /ready, GET /metrics).
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// Address to listen on (default 127.0.0.1:6060).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+        /// Create the runtime's tables first (as `migrate` does).
+        #[arg(long)]
+        migrate: bool,
+        /// Also create the example `lists`/`todos` tables if missing (implies --migrate).
+        #[arg(long)]
+        example_schema: bool,
+        /// Allow dev-mode auth (tokens anyone with the data folder can mint) on a
+        /// non-loopback address. Never do this in production.
+        #[arg(long)]
+        insecure_dev_auth_on_public_address: bool,
+    },
+    /// Create the runtime's own tables (ledger, checkpoints, dead letters); no other table is touched.
+    Migrate {
+        #[command(flatten)]
+        common: Common,
+        /// Also create the example `lists`/`todos` tables if missing.
+        #[arg(long)]
+        example_schema: bool,
+    },
+    /// Print a dev-mode token for a user (signed with the key under the data folder).
+    Token {
+        #[command(flatten)]
+        common: Common,
+        /// The user id (`sub` claim).
+        #[arg(long)]
+        sub: String,
+        /// Lifetime, e.g. 3600s, 60m, 12h, 7d.
+        #[arg(long, default_value = "12h", value_parser = parse_duration)]
+        ttl: Duration,
+    },
+    /// Inspect and resolve transactions kept as dead letters.
+    DeadLetters {
+        #[command(flatten)]
+        common: Common,
+        #[command(subcommand)]
+        action: DeadLetterAction,
+    },
+    /// Load and check the configuration (and the JWKS source) without serving.
+    CheckConfig {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeadLetterAction {
+    /// List dead letters, oldest first.
+    List {
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Show one dead letter with its whole transaction.
+    Show { id: String },
+    /// Apply a dead letter's transaction again (after fixing the cause); removes it on success.
+    Retry { id: String },
+    /// Remove a dead letter for good.
+    Discard { id: String },
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}`: expected a number and a unit, like 12h"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("`{text}`: unit must be s, m, h or d")),
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
+fn load_config(common: &Common) -> anyhow::Result<Config> {
+    let mut config = Config::load(common.config.as_deref(), std::env::vars())?;
+    if let Some(url) = &common.database_url {
+        config.database_url = Some(url.clone());
+    }
+    if let Some(dir) = &common.data_dir {
+        config.data_dir = dir.clone();
+    }
+    Ok(config)
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<SharedPersister> {
+    let url = config.database_url();
+    persist::open(&url, config)
+        .await
+        .with_context(|| format!("cannot open the database {}", persist::redact_url(&url)))
+}
+
+async fn migrate(persister: &SharedPersister, example_schema: bool) -> anyhow::Result<()> {
+    persister
+        .migrate()
+        .await
+        .context("creating the runtime's tables")?;
+    if example_schema {
+        persister
+            .create_example_schema()
+            .await
+            .context("creating the example lists/todos tables")?;
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            common,
+            listen,
+            migrate: do_migrate,
+            example_schema,
+            insecure_dev_auth_on_public_address,
+        } => {
+            let mut config = load_config(&common)?;
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            init_logging(config.log_format);
+            serve(
+                config,
+                do_migrate || example_schema,
+                example_schema,
+                insecure_dev_auth_on_public_address,
+            )
+            .await
+        }
+        Command::Migrate {
+            common,
+            example_schema,
+        } => {
+            let config = load_config(&common)?;
+            let persister = open(&config).await?;
+            migrate(&persister, example_schema).await?;
+            println!("migrated {}", persist::redact_url(&config.database_url()));
+            Ok(())
+        }
+        Command::Token { common, sub, ttl } => {
+            let config = load_config(&common)?;
+            if config.auth.effective_mode() != AuthMode::Dev {
+                bail!(
+                    "`token` mints dev-mode tokens, but [auth] is configured for {:?}: get tokens from your identity provider",
+                    config.auth.effective_mode()
+                );
+            }
+            println!("{}", mint_dev_token(&config.data_dir, &sub, ttl)?);
+            Ok(())
+        }
+        Command::DeadLetters { common, action } => {
+            let config = load_config(&common)?;
+            let persister = open(&config).await?;
+            dead_letters::run(persister, &config, action.into()).await
+        }
+        Command::CheckConfig { common } => {
+            let config = load_config(&common)?;
+            config.auth.check()?;
+            Authenticator::new(&config.auth, &config.data_dir)
+                .await
+                .context("setting up authentication")?;
+            println!(
+                "configuration is valid: listen {}, database {}, auth {:?}",
+                config.listen,
+                persist::redact_url(&config.database_url()),
+                config.auth.effective_mode()
+            );
+            Ok(())
+        }
+    }
+}
+
+impl From<DeadLetterAction> for dead_letters::Action {
+    fn from(action: DeadLetterAction) -> Self {
+        match action {
+            DeadLetterAction::List { limit } => dead_letters::Action::List { limit },
+            DeadLetterAction::Show { id } => dead_letters::Action::Show { id },
+            DeadLetterAction::Retry { id } => dead_letters::Action::Retry { id },
+            DeadLetterAction::Discard { id } => dead_letters::Action::Discard { id },
+        }
+    }
+}
+
+async fn serve(
+    config: Config,
+    do_migrate: bool,
+    example_schema: bool,
+    force_dev: bool,
+) -> anyhow::Result<()> {
+    let authenticator = Authenticator::new(&config.auth, &config.data_dir)
+        .await
+        .context("setting up authentication")?;
+    if authenticator.mode() == AuthMode::Dev && !config.listen.ip().is_loopback() && !force_dev {
+        bail!(
+            "dev-mode auth accepts tokens anyone with the data folder can mint, so it only listens on loopback; \
+             configure [auth] (jwks_file, jwks_url or hs256_secret) to listen on {}, or pass \
+             --insecure-dev-auth-on-public-address",
+            config.listen
+        );
+    }
+    let persister = open(&config).await?;
+    if do_migrate {
+        migrate(&persister, example_schema).await?;
+    }
+    let hooks = Hooks::defaults(config.engine.retry_after_ms);
+    let engine = Engine::new(
+        persister,
+        config.mapping.clone(),
+        hooks,
+        config.engine.clone(),
+    )
+    .await
+    .context("learning the database schema")?;
+    let service = WriteService {
+        engine: Arc::new(engine),
+        authenticator: Arc::new(authenticator),
+        metrics: Arc::new(Metrics::new()),
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    tracing::info!(
+        listen = %config.listen,
+        database = %persist::redact_url(&config.database_url()),
+        auth = ?config.auth.effective_mode(),
+        "serving"
+    );
+    axum::serve(listener, service::app(service, config.body_limit_bytes))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
+    tracing::info!("stopped: in-flight batches finished");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, let in-flight batches finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -3,6 +3,7 @@
 //! a SCHEMA_MISMATCH; client-supplied names never reach SQL.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use powersync_write_api::models::{CrudEntry, UpdateType};
 use serde::Deserialize;
@@ -65,12 +66,16 @@ impl MappingConfig {
         if config.is_some_and(|c| c.ignore) {
             return Ok(None);
         }
-        let db_table = config.and_then(|c| c.table.clone()).unwrap_or_else(|| entry.table.clone());
+        let db_table = config
+            .and_then(|c| c.table.clone())
+            .unwrap_or_else(|| entry.table.clone());
         let key_column = config
             .and_then(|c| c.primary_key.clone())
             .unwrap_or_else(|| DEFAULT_PRIMARY_KEY.to_string());
         let op = match entry.op {
-            UpdateType::Put => WriteOp::Put(config.and_then(|c| c.put_mode).unwrap_or(self.put_mode)),
+            UpdateType::Put => {
+                WriteOp::Put(config.and_then(|c| c.put_mode).unwrap_or(self.put_mode))
+            }
             UpdateType::Patch => WriteOp::Patch,
             UpdateType::Delete => WriteOp::Delete,
         };
@@ -97,10 +102,14 @@ impl MappingConfig {
             id: Value::String(entry.id.clone()),
             columns,
             client_table: entry.table.clone(),
+            source: None,
         };
-        // A table owned by a custom handler needs no database table.
         if handlers.contains(&entry.table) {
-            return Ok(Some(mapped));
+            // A table owned by a custom handler needs no database table.
+            return Ok(Some(MappedEntry {
+                source: Some(Arc::new(entry.clone())),
+                ..mapped
+            }));
         }
         let mismatch = |column: Option<&str>, message: String| Mismatch {
             operation_index,
@@ -109,7 +118,10 @@ impl MappingConfig {
             message,
         };
         let Some(table) = schema.tables.get(&db_table) else {
-            return Err(mismatch(None, format!("table `{db_table}` does not exist in the database")));
+            return Err(mismatch(
+                None,
+                format!("table `{db_table}` does not exist in the database"),
+            ));
         };
         if table.column(&key_column).is_none() {
             return Err(mismatch(
@@ -119,7 +131,10 @@ impl MappingConfig {
         }
         for (column, _) in &mapped.columns {
             if table.column(column).is_none() {
-                return Err(mismatch(Some(column), format!("table `{db_table}` has no column `{column}`")));
+                return Err(mismatch(
+                    Some(column),
+                    format!("table `{db_table}` has no column `{column}`"),
+                ));
             }
         }
         Ok(Some(mapped))

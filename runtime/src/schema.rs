@@ -62,9 +62,13 @@ pub enum ColumnType {
     Interval,
     Bytea,
     /// A PostgreSQL enum with its labels.
-    Enum { labels: Vec<String> },
+    Enum {
+        labels: Vec<String>,
+    },
     /// A domain over a base type (its checks run in the database).
-    Domain { base: Box<ColumnType> },
+    Domain {
+        base: Box<ColumnType>,
+    },
     /// An array of the element type.
     Array(Box<ColumnType>),
     /// Any other type: the value is passed as text and the database converts it.

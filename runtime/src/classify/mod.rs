@@ -2,7 +2,7 @@
 //! fatal, and with which error code. One table per database, each row proven by a
 //! test that provokes the real error on a real server.
 
-use crate::failure::{FatalFailure, Failure, codes};
+use crate::failure::{Failure, FatalFailure, codes};
 use crate::hooks::ErrorClassifier;
 use crate::persist::{DbError, Dialect};
 
@@ -29,7 +29,9 @@ pub struct DefaultClassifier {
 
 impl Default for DefaultClassifier {
     fn default() -> Self {
-        DefaultClassifier { retry_after_ms: DEFAULT_RETRY_AFTER_MS }
+        DefaultClassifier {
+            retry_after_ms: DEFAULT_RETRY_AFTER_MS,
+        }
     }
 }
 
@@ -40,15 +42,30 @@ impl ErrorClassifier for DefaultClassifier {
                 message: format!("database unavailable: {message}"),
                 retry_after_ms: self.retry_after_ms,
             },
-            DbError::InvalidValue { table, column, message, operation_index } => Failure::Fatal(
+            DbError::InvalidValue {
+                table,
+                column,
+                message,
+                operation_index,
+            } => Failure::Fatal(
                 FatalFailure::new(codes::INVALID_DATA, message.clone(), *operation_index)
                     .detail("table", table.as_str())
                     .detail("column", column.as_str()),
             ),
-            DbError::Handler { code, message, operation_index } => {
-                Failure::Fatal(FatalFailure::new(code, message.clone(), *operation_index))
-            }
-            DbError::Database { dialect, code, message, table, column, constraint, operation_index: at } => {
+            DbError::Handler {
+                code,
+                message,
+                operation_index,
+            } => Failure::Fatal(FatalFailure::new(code, message.clone(), *operation_index)),
+            DbError::Database {
+                dialect,
+                code,
+                message,
+                table,
+                column,
+                constraint,
+                operation_index: at,
+            } => {
                 let class = match dialect {
                     Dialect::Postgres => postgres::classify(code),
                     Dialect::Sqlite => sqlite::classify(code, message),
@@ -60,10 +77,17 @@ impl ErrorClassifier for DefaultClassifier {
                         retry_after_ms: self.retry_after_ms,
                     },
                     Class::Fatal(error_code) => {
-                        let mut failure =
-                            FatalFailure::new(error_code, message.clone(), at.unwrap_or(operation_index))
-                                .detail("database_code", code.as_str());
-                        for (key, value) in [("table", table), ("column", column), ("constraint", constraint)] {
+                        let mut failure = FatalFailure::new(
+                            error_code,
+                            message.clone(),
+                            at.unwrap_or(operation_index),
+                        )
+                        .detail("database_code", code.as_str());
+                        for (key, value) in [
+                            ("table", table),
+                            ("column", column),
+                            ("constraint", constraint),
+                        ] {
                             if let Some(value) = value {
                                 failure = failure.detail(key, value.as_str());
                             }

@@ -9,11 +9,13 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use powersync_write_api::models::CrudEntry;
 use serde_json::Value;
 
 use crate::hooks::{HandlerRegistry, Principal};
 use crate::schema::DatabaseSchema;
 
+pub mod example;
 pub mod postgres;
 pub mod sqlite;
 
@@ -97,6 +99,9 @@ pub struct MappedEntry {
     pub columns: Vec<(String, Value)>,
     /// The client's table name, for custom handlers registered under it.
     pub client_table: String,
+    /// The entry as the client sent it, kept only for tables with a custom handler
+    /// (which see the wire entry: `op_id`, `previous_values`, `metadata`, ...).
+    pub source: Option<Arc<CrudEntry>>,
 }
 
 /// Everything a persister needs to apply one upload transaction.
@@ -167,6 +172,8 @@ pub trait Persister: Send + Sync + 'static {
     /// Creates the runtime's own tables if missing (ledger, checkpoints, dead letters),
     /// never touching any other table.
     async fn migrate(&self) -> Result<(), DbError>;
+    /// Creates the example `lists`/`todos` tables if missing ([`example`]).
+    async fn create_example_schema(&self) -> Result<(), DbError>;
     /// Cheap round trip for `/ready`.
     async fn ping(&self) -> Result<(), DbError>;
     /// The user tables and their columns (the runtime's own tables excluded).
@@ -184,3 +191,52 @@ pub trait Persister: Send + Sync + 'static {
 
 /// A shared persister.
 pub type SharedPersister = Arc<dyn Persister>;
+
+/// Opens the persister for a database URL: `sqlite://PATH` or `postgres://...`
+/// (`postgresql://` too), with the pool size and options of the configuration.
+pub async fn open(url: &str, config: &crate::config::Config) -> Result<SharedPersister, DbError> {
+    if url.starts_with("sqlite:") {
+        let persister = sqlite::SqlitePersister::connect(url, config.sqlite.clone()).await?;
+        Ok(Arc::new(persister))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let mut pg = postgres::PostgresConfig::new(url);
+        pg.pool_size = config.pool_size;
+        Ok(Arc::new(postgres::PostgresPersister::new(pg)?))
+    } else {
+        Err(DbError::Connection {
+            message: format!(
+                "unsupported database URL `{}`: use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE",
+                redact_url(url)
+            ),
+        })
+    }
+}
+
+/// The URL without its password, for logs and messages.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(redact_url("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(redact_url("sqlite://data/a.db"), "sqlite://data/a.db");
+    }
+}

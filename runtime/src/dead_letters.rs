@@ -1,0 +1,119 @@
+//! `dead-letters list|show|retry|discard`: resolving transactions the backend kept.
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use powersync_write_api::models::CrudTransaction;
+use serde_json::{Map, Value, json};
+
+use crate::config::Config;
+use crate::engine::{Engine, Hooks};
+use crate::failure::Failure;
+use crate::hooks::Principal;
+use crate::persist::{Applied, DeadLetter, SharedPersister};
+
+pub enum Action {
+    List { limit: usize },
+    Show { id: String },
+    Retry { id: String },
+    Discard { id: String },
+}
+
+pub async fn run(
+    persister: SharedPersister,
+    config: &Config,
+    action: Action,
+) -> anyhow::Result<()> {
+    match action {
+        Action::List { limit } => {
+            let letters = persister.list_dead_letters(limit).await?;
+            if letters.is_empty() {
+                println!("no dead letters");
+            }
+            for letter in letters {
+                println!(
+                    "{}  {}  {}  {}  op {}: {}",
+                    letter.id,
+                    letter.created_at,
+                    letter.letter.subject,
+                    letter.letter.error_code,
+                    letter.letter.operation_index,
+                    letter.letter.error_message
+                );
+            }
+            Ok(())
+        }
+        Action::Show { id } => {
+            let letter = find(&persister, &id).await?;
+            println!("{}", serde_json::to_string_pretty(&describe(&letter))?);
+            Ok(())
+        }
+        Action::Retry { id } => {
+            let letter = find(&persister, &id).await?;
+            let transaction: CrudTransaction =
+                serde_json::from_value(letter.letter.transaction.clone()).with_context(|| {
+                    format!("dead letter {id} does not hold a valid transaction")
+                })?;
+            let engine = Engine::new(
+                persister.clone(),
+                config.mapping.clone(),
+                Hooks::defaults(config.engine.retry_after_ms),
+                config.engine.clone(),
+            )
+            .await?;
+            let principal = Principal {
+                subject: letter.letter.subject.clone(),
+                claims: Map::new(),
+            };
+            match engine.try_apply(&principal, None, &transaction).await {
+                Ok(Applied::Written { .. } | Applied::Duplicate) => {
+                    persister.delete_dead_letter(&id).await?;
+                    println!("applied dead letter {id} and removed it");
+                    Ok(())
+                }
+                Err(Failure::Retryable { message, .. }) => {
+                    bail!(
+                        "dead letter {id} was not applied (retryable: {message}); it is kept, try again later"
+                    )
+                }
+                Err(Failure::Fatal(failure)) => bail!(
+                    "dead letter {id} failed again at operation {}: {} {}; it is kept",
+                    failure.operation_index,
+                    failure.code,
+                    failure.message
+                ),
+            }
+        }
+        Action::Discard { id } => {
+            if !persister.delete_dead_letter(&id).await? {
+                bail!("no dead letter with id {id} (see `dead-letters list`)");
+            }
+            println!("discarded dead letter {id}");
+            Ok(())
+        }
+    }
+}
+
+async fn find(
+    persister: &Arc<dyn crate::persist::Persister>,
+    id: &str,
+) -> anyhow::Result<DeadLetter> {
+    persister
+        .get_dead_letter(id)
+        .await?
+        .with_context(|| format!("no dead letter with id {id} (see `dead-letters list`)"))
+}
+
+fn describe(letter: &DeadLetter) -> Value {
+    json!({
+        "id": letter.id,
+        "created_at": letter.created_at,
+        "subject": letter.letter.subject,
+        "client_id": letter.letter.client_id,
+        "error_code": letter.letter.error_code,
+        "error_message": letter.letter.error_message,
+        "error_details": letter.letter.error_details,
+        "operation_index": letter.letter.operation_index,
+        "transaction": letter.letter.transaction,
+    })
+}

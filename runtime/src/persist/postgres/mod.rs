@@ -1,0 +1,784 @@
+//! PostgreSQL persister: tokio-postgres over a deadpool connection pool.
+//!
+//! One upload transaction is one database transaction. Its statements are pipelined
+//! (sent together, answers read together): the ledger claim, one statement per group
+//! of consecutive same-shape entries, the write checkpoint; then COMMIT. Each group is
+//! a single statement over `UNNEST` of one `text[]` per column, every value cast to
+//! its column's type in SQL, so the statement text depends only on the shape and is
+//! prepared once per connection. When a grouped statement fails, the transaction is
+//! rolled back and run again entry by entry (with deferred constraints made
+//! immediate) to find the failing entry; that slow path runs only on failure.
+//! Custom handlers run again in that slow path, so their effects outside the database
+//! must be idempotent.
+//!
+//! Not supported yet: TLS connections (`NoTls` only).
+
+mod convert;
+mod error;
+mod executor;
+mod introspect;
+mod sql;
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction};
+use powersync_write_api::models::{CrudEntry, UpdateType};
+use serde_json::{Map, Value};
+use tokio_postgres::types::ToSql;
+
+pub use self::convert::to_text as convert_value;
+use self::error::{from_pg, from_pool};
+pub use self::introspect::RUNTIME_PREFIX;
+use self::sql::Shape;
+pub use self::sql::quote_ident;
+use super::{
+    Applied, DbError, DeadLetter, Dialect, MappedEntry, NewDeadLetter, Persister, TransactionWork,
+    WriteOp,
+};
+use crate::classify::{self, Class};
+use crate::schema::{DatabaseSchema, TableSchema};
+
+/// How to reach the database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostgresConfig {
+    /// `postgres://user[:password]@host[:port]/database[?options]` (or `postgresql://`,
+    /// or a key=value connection string). TLS is not supported yet.
+    pub url: String,
+    /// Connections kept open at most (default 16).
+    pub pool_size: usize,
+    /// Longest wait to connect, or for a free connection when all are busy; then the
+    /// transaction is answered retryable (default 5 s).
+    pub connect_timeout: Duration,
+    /// Schemas whose tables are introspected (default `["public"]`). The runtime's own
+    /// tables live in the first one.
+    pub schemas: Vec<String>,
+}
+
+impl PostgresConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        PostgresConfig {
+            url: url.into(),
+            pool_size: 16,
+            connect_timeout: Duration::from_secs(5),
+            schemas: vec!["public".to_string()],
+        }
+    }
+}
+
+/// The runtime's own statements, with the table names qualified.
+struct RuntimeSql {
+    migrate: String,
+    /// Claims the ledger row: inserts or raises `last_op_id`; 0 rows = a replay. The
+    /// row stays locked until the transaction ends, so replays of one client queue up.
+    ledger_claim: String,
+    /// Raises the ledger to at least `$2` (dead letters).
+    ledger_advance: String,
+    checkpoint: String,
+    dead_letter_insert: String,
+    dead_letter_select: String,
+    dead_letter_delete: String,
+}
+
+impl RuntimeSql {
+    fn new(schema: &str) -> Self {
+        let table = |name: &str| {
+            format!(
+                "{}.{}",
+                quote_ident(schema),
+                quote_ident(&format!("{RUNTIME_PREFIX}{name}"))
+            )
+        };
+        let (ledger, checkpoints, dead_letters) =
+            (table("ledger"), table("checkpoints"), table("dead_letters"));
+        let columns = "id::text, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
+                       subject, client_id, \"transaction\"::text, error_code, error_message, error_details::text, \
+                       operation_index, ledger_client_id, ledger_op_id";
+        RuntimeSql {
+            migrate: format!(
+                "SELECT pg_advisory_xact_lock(hashtext('powersync_write_migrate'));
+                 CREATE TABLE IF NOT EXISTS {ledger} (
+                     client_id text PRIMARY KEY,
+                     last_op_id bigint NOT NULL,
+                     updated_at timestamptz NOT NULL DEFAULT now());
+                 CREATE TABLE IF NOT EXISTS {checkpoints} (
+                     user_id text NOT NULL,
+                     client_id text NOT NULL,
+                     checkpoint bigint NOT NULL,
+                     PRIMARY KEY (user_id, client_id));
+                 CREATE TABLE IF NOT EXISTS {dead_letters} (
+                     seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+                     id uuid PRIMARY KEY,
+                     created_at timestamptz NOT NULL DEFAULT now(),
+                     subject text NOT NULL,
+                     client_id text,
+                     \"transaction\" json NOT NULL,
+                     error_code text NOT NULL,
+                     error_message text NOT NULL,
+                     error_details json NOT NULL,
+                     operation_index integer NOT NULL,
+                     ledger_client_id text,
+                     ledger_op_id bigint);"
+            ),
+            ledger_claim: format!(
+                "INSERT INTO {ledger} AS l (client_id, last_op_id) VALUES ($1, $2) ON CONFLICT (client_id) \
+                 DO UPDATE SET last_op_id = EXCLUDED.last_op_id, updated_at = now() \
+                 WHERE l.last_op_id < EXCLUDED.last_op_id"
+            ),
+            ledger_advance: format!(
+                "INSERT INTO {ledger} AS l (client_id, last_op_id) VALUES ($1, $2) ON CONFLICT (client_id) \
+                 DO UPDATE SET last_op_id = GREATEST(l.last_op_id, EXCLUDED.last_op_id), updated_at = now()"
+            ),
+            checkpoint: format!(
+                "INSERT INTO {checkpoints} AS c (user_id, client_id, checkpoint) VALUES ($1, $2, 1) \
+                 ON CONFLICT (user_id, client_id) DO UPDATE SET checkpoint = c.checkpoint + 1 RETURNING checkpoint"
+            ),
+            dead_letter_insert: format!(
+                "INSERT INTO {dead_letters} (id, subject, client_id, \"transaction\", error_code, error_message, \
+                 error_details, operation_index, ledger_client_id, ledger_op_id) \
+                 VALUES ($1::text::uuid, $2, $3, $4::text::json, $5, $6, $7::text::json, $8, $9, $10)"
+            ),
+            dead_letter_select: format!("SELECT {columns} FROM {dead_letters}"),
+            dead_letter_delete: format!("DELETE FROM {dead_letters} WHERE id = $1::text::uuid"),
+        }
+    }
+}
+
+/// The PostgreSQL [`Persister`].
+pub struct PostgresPersister {
+    pool: Pool,
+    schemas: Vec<String>,
+    sql: RuntimeSql,
+    write_statements: AtomicU64,
+}
+
+impl PostgresPersister {
+    /// Builds the pool; connections are opened on first use (see [`Persister::ping`]).
+    pub fn new(config: PostgresConfig) -> Result<Self, DbError> {
+        let pg_config: tokio_postgres::Config =
+            config.url.parse().map_err(|error| DbError::Connection {
+                message: format!("invalid PostgreSQL URL: {error}"),
+            })?;
+        let mut pg_config = pg_config;
+        pg_config.connect_timeout(config.connect_timeout);
+        if pg_config.get_application_name().is_none() {
+            pg_config.application_name("powersync-write-server");
+        }
+        let manager = Manager::from_config(
+            pg_config,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(config.pool_size.max(1))
+            .wait_timeout(Some(config.connect_timeout))
+            .create_timeout(Some(config.connect_timeout))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|error| DbError::Connection {
+                message: format!("cannot build the connection pool: {error}"),
+            })?;
+        let schemas = if config.schemas.is_empty() {
+            vec!["public".to_string()]
+        } else {
+            config.schemas
+        };
+        Ok(PostgresPersister {
+            pool,
+            sql: RuntimeSql::new(&schemas[0]),
+            schemas,
+            write_statements: AtomicU64::new(0),
+        })
+    }
+
+    /// [`PostgresPersister::new`] with the default configuration.
+    pub fn from_url(url: &str) -> Result<Self, DbError> {
+        Self::new(PostgresConfig::new(url))
+    }
+
+    /// Write statements run so far (one per group of entries), for tests and metrics.
+    pub fn write_statements(&self) -> u64 {
+        self.write_statements.load(Ordering::Relaxed)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Client, DbError> {
+        self.pool.get().await.map_err(from_pool)
+    }
+
+    /// One try at the transaction. `careful`: entry by entry, constraints immediate.
+    async fn attempt(
+        &self,
+        client: &mut deadpool_postgres::Client,
+        work: &TransactionWork<'_>,
+        steps: &[Step<'_>],
+        careful: bool,
+    ) -> Result<Option<i64>, Stop> {
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| Stop::Fail(from_pg(&e, None)))?;
+        if careful {
+            tx.batch_execute("SET CONSTRAINTS ALL IMMEDIATE")
+                .await
+                .map_err(|e| Stop::Fail(from_pg(&e, None)))?;
+        }
+        let mut batch: Vec<Item<'_>> = Vec::new();
+        if work.idempotency.is_some() {
+            batch.push(Item::Ledger);
+        }
+        for step in steps {
+            match step {
+                Step::Write(group) => batch.push(Item::Write(group)),
+                Step::Handler(entry) => {
+                    self.flush(&tx, work, std::mem::take(&mut batch)).await?;
+                    self.run_handler(&tx, work, entry)
+                        .await
+                        .map_err(Stop::Fail)?;
+                }
+            }
+        }
+        if work.checkpoint.is_some() {
+            batch.push(Item::Checkpoint);
+        }
+        let checkpoint = self.flush(&tx, work, batch).await?;
+        tx.commit().await.map_err(|e| {
+            // A deferred constraint fails at COMMIT: the careful run finds its entry.
+            let error = from_pg(&e, None);
+            if !careful && worth_locating(&error) {
+                Stop::Locate(error)
+            } else {
+                Stop::Fail(error)
+            }
+        })?;
+        Ok(checkpoint)
+    }
+
+    /// Sends the items as one pipeline and reads the answers in order; returns the
+    /// checkpoint when one was among them.
+    async fn flush(
+        &self,
+        tx: &Transaction<'_>,
+        work: &TransactionWork<'_>,
+        items: Vec<Item<'_>>,
+    ) -> Result<Option<i64>, Stop> {
+        if items.is_empty() {
+            return Ok(None);
+        }
+        // Prepare first (cached per connection), so the executions go out in order.
+        let mut statements = Vec::with_capacity(items.len());
+        for item in &items {
+            let sql = match item {
+                Item::Ledger => &self.sql.ledger_claim,
+                Item::Write(group) => &group.sql,
+                Item::Checkpoint => &self.sql.checkpoint,
+            };
+            let statement = tx
+                .prepare_cached(sql)
+                .await
+                .map_err(|e| Stop::Fail(from_pg(&e, item.first_index())))?;
+            statements.push(statement);
+        }
+        let idempotency = work.idempotency.map(|i| (i.client_id, i.last_op_id));
+        let checkpoint_key = work.checkpoint.map(|c| (c.user_id, c.client_id));
+        let mut params: Vec<Vec<&(dyn ToSql + Sync)>> = Vec::with_capacity(items.len());
+        for item in &items {
+            params.push(match item {
+                Item::Ledger => match &idempotency {
+                    Some((client_id, last_op_id)) => {
+                        vec![client_id as &(dyn ToSql + Sync), last_op_id]
+                    }
+                    None => Vec::new(),
+                },
+                Item::Write(group) => group
+                    .params
+                    .iter()
+                    .map(|p| p as &(dyn ToSql + Sync))
+                    .collect(),
+                Item::Checkpoint => match &checkpoint_key {
+                    Some((user_id, client_id)) => vec![user_id as &(dyn ToSql + Sync), client_id],
+                    None => Vec::new(),
+                },
+            });
+        }
+        type Answer<'f> =
+            Pin<Box<dyn Future<Output = Result<i64, tokio_postgres::Error>> + Send + 'f>>;
+        let futures =
+            items
+                .iter()
+                .zip(&statements)
+                .zip(&params)
+                .map(|((item, statement), params)| {
+                    let returns_row = matches!(item, Item::Checkpoint);
+                    let answer: Answer<'_> = Box::pin(async move {
+                        if returns_row {
+                            tx.query_one(statement, params).await?.try_get::<_, i64>(0)
+                        } else {
+                            tx.execute(statement, params).await.map(|rows| rows as i64)
+                        }
+                    });
+                    answer
+                });
+        let answers = futures_util::future::join_all(futures).await;
+        let mut checkpoint = None;
+        for (item, answer) in items.iter().zip(answers) {
+            match (item, answer) {
+                (Item::Ledger, Ok(0)) => return Err(Stop::Duplicate),
+                (Item::Ledger, Ok(_)) => {}
+                (Item::Write(_), Ok(_)) => {
+                    self.write_statements.fetch_add(1, Ordering::Relaxed);
+                }
+                (Item::Checkpoint, Ok(value)) => checkpoint = Some(value),
+                (Item::Write(group), Err(e)) => {
+                    let located = group.indexes.len() == 1;
+                    let error = from_pg(&e, located.then_some(group.indexes[0]));
+                    return Err(if !located && worth_locating(&error) {
+                        Stop::Locate(error)
+                    } else {
+                        Stop::Fail(error)
+                    });
+                }
+                (_, Err(e)) => return Err(Stop::Fail(from_pg(&e, None))),
+            }
+        }
+        Ok(checkpoint)
+    }
+
+    async fn run_handler(
+        &self,
+        tx: &Transaction<'_>,
+        work: &TransactionWork<'_>,
+        entry: &MappedEntry,
+    ) -> Result<(), DbError> {
+        let Some(handler) = work.handlers.get(&entry.client_table) else {
+            return Ok(());
+        };
+        let crud = entry
+            .source
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(|| crud_entry(entry));
+        let mut executor = executor::TxExecutor::new(tx, self, work.schema, entry.operation_index);
+        handler
+            .handle(work.principal, &crud, entry, &mut executor)
+            .await
+            .map_err(|error| with_index(error, entry.operation_index))
+    }
+
+    /// Runs one entry the default way inside `tx` (for [`executor::TxExecutor`]).
+    async fn apply_one(
+        &self,
+        tx: &Transaction<'_>,
+        schema: &DatabaseSchema,
+        entry: &MappedEntry,
+    ) -> Result<(), DbError> {
+        let Some(prepared) = prepare_entry(schema, entry)? else {
+            return Ok(());
+        };
+        let index = Some(entry.operation_index);
+        let statement = tx
+            .prepare_cached(&prepared.sql)
+            .await
+            .map_err(|e| from_pg(&e, index))?;
+        let params: Vec<Vec<Option<String>>> = prepared
+            .values
+            .into_iter()
+            .map(|value| vec![value])
+            .collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        tx.execute(&statement, &refs)
+            .await
+            .map_err(|e| from_pg(&e, index))?;
+        self.write_statements.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn dead_letter(row: &tokio_postgres::Row) -> Result<DeadLetter, tokio_postgres::Error> {
+        let json = |text: String| serde_json::from_str(&text).unwrap_or(Value::String(text));
+        let operation_index: i32 = row.try_get(8)?;
+        let ledger_client: Option<String> = row.try_get(9)?;
+        let ledger_op: Option<i64> = row.try_get(10)?;
+        Ok(DeadLetter {
+            id: row.try_get(0)?,
+            created_at: row.try_get(1)?,
+            letter: NewDeadLetter {
+                subject: row.try_get(2)?,
+                client_id: row.try_get(3)?,
+                transaction: json(row.try_get(4)?),
+                error_code: row.try_get(5)?,
+                error_message: row.try_get(6)?,
+                error_details: json(row.try_get(7)?),
+                operation_index: usize::try_from(operation_index).unwrap_or_default(),
+                idempotency: ledger_client.zip(ledger_op),
+            },
+        })
+    }
+}
+
+#[async_trait]
+impl Persister for PostgresPersister {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn migrate(&self) -> Result<(), DbError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| from_pg(&e, None))?;
+        tx.batch_execute(&self.sql.migrate)
+            .await
+            .map_err(|e| from_pg(&e, None))?;
+        tx.commit().await.map_err(|e| from_pg(&e, None))
+    }
+
+    async fn create_example_schema(&self) -> Result<(), DbError> {
+        let client = self.client().await?;
+        client
+            .batch_execute(super::example::POSTGRES)
+            .await
+            .map_err(|e| from_pg(&e, None))
+    }
+
+    async fn ping(&self) -> Result<(), DbError> {
+        let client = self.client().await?;
+        client
+            .simple_query("SELECT 1")
+            .await
+            .map_err(|e| from_pg(&e, None))?;
+        Ok(())
+    }
+
+    async fn introspect(&self) -> Result<DatabaseSchema, DbError> {
+        let client = self.client().await?;
+        introspect::introspect(&client, &self.schemas)
+            .await
+            .map_err(|e| from_pg(&e, None))
+    }
+
+    async fn apply(&self, work: &TransactionWork<'_>) -> Result<Applied, DbError> {
+        // Values are converted before the database is touched.
+        let steps = plan(work, true)?;
+        let mut client = self.client().await?;
+        let outcome = match self.attempt(&mut client, work, &steps, false).await {
+            Err(Stop::Locate(_)) => {
+                let steps = plan(work, false)?;
+                self.attempt(&mut client, work, &steps, true).await
+            }
+            other => other,
+        };
+        match outcome {
+            Ok(write_checkpoint) => Ok(Applied::Written { write_checkpoint }),
+            Err(Stop::Duplicate) => Ok(Applied::Duplicate),
+            Err(Stop::Fail(error) | Stop::Locate(error)) => Err(error),
+        }
+    }
+
+    async fn store_dead_letter(&self, letter: &NewDeadLetter) -> Result<String, DbError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| from_pg(&e, None))?;
+        if let Some((client_id, last_op_id)) = &letter.idempotency {
+            tx.execute(&self.sql.ledger_advance, &[client_id, last_op_id])
+                .await
+                .map_err(|e| from_pg(&e, None))?;
+        }
+        let transaction = letter.transaction.to_string();
+        let details = letter.error_details.to_string();
+        let operation_index = i32::try_from(letter.operation_index).unwrap_or(i32::MAX);
+        let ledger_client = letter.idempotency.as_ref().map(|(c, _)| c.as_str());
+        let ledger_op = letter.idempotency.as_ref().map(|(_, op)| *op);
+        tx.execute(
+            &self.sql.dead_letter_insert,
+            &[
+                &id,
+                &letter.subject,
+                &letter.client_id,
+                &transaction,
+                &letter.error_code,
+                &letter.error_message,
+                &details,
+                &operation_index,
+                &ledger_client,
+                &ledger_op,
+            ],
+        )
+        .await
+        .map_err(|e| from_pg(&e, None))?;
+        tx.commit().await.map_err(|e| from_pg(&e, None))?;
+        Ok(id)
+    }
+
+    async fn list_dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, DbError> {
+        let client = self.client().await?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!("{} ORDER BY seq LIMIT $1", self.sql.dead_letter_select);
+        let rows = client
+            .query(&sql, &[&limit])
+            .await
+            .map_err(|e| from_pg(&e, None))?;
+        rows.iter()
+            .map(Self::dead_letter)
+            .collect::<Result<_, _>>()
+            .map_err(|e| from_pg(&e, None))
+    }
+
+    async fn get_dead_letter(&self, id: &str) -> Result<Option<DeadLetter>, DbError> {
+        if uuid::Uuid::parse_str(id).is_err() {
+            return Ok(None);
+        }
+        let client = self.client().await?;
+        let sql = format!("{} WHERE id = $1::text::uuid", self.sql.dead_letter_select);
+        let row = client
+            .query_opt(&sql, &[&id])
+            .await
+            .map_err(|e| from_pg(&e, None))?;
+        row.as_ref()
+            .map(Self::dead_letter)
+            .transpose()
+            .map_err(|e| from_pg(&e, None))
+    }
+
+    async fn delete_dead_letter(&self, id: &str) -> Result<bool, DbError> {
+        if uuid::Uuid::parse_str(id).is_err() {
+            return Ok(false);
+        }
+        let client = self.client().await?;
+        let deleted = client
+            .execute(&self.sql.dead_letter_delete, &[&id])
+            .await
+            .map_err(|e| from_pg(&e, None))?;
+        Ok(deleted > 0)
+    }
+}
+
+/// Why an attempt stopped.
+enum Stop {
+    Fail(DbError),
+    /// A grouped statement failed and its entry is unknown: run entry by entry.
+    Locate(DbError),
+    /// The ledger says the transaction was applied before.
+    Duplicate,
+}
+
+/// Retryable errors need no entry; everything the database refused does.
+fn worth_locating(error: &DbError) -> bool {
+    match error {
+        DbError::Database { code, .. } => {
+            classify::postgres::classify(code) != Some(Class::Retryable)
+        }
+        _ => false,
+    }
+}
+
+fn with_index(error: DbError, index: usize) -> DbError {
+    match error {
+        DbError::Database {
+            dialect,
+            code,
+            message,
+            table,
+            column,
+            constraint,
+            operation_index: None,
+        } => DbError::Database {
+            dialect,
+            code,
+            message,
+            table,
+            column,
+            constraint,
+            operation_index: Some(index),
+        },
+        other => other,
+    }
+}
+
+/// One statement of the pipeline.
+enum Item<'p> {
+    Ledger,
+    Write(&'p Group),
+    Checkpoint,
+}
+
+impl Item<'_> {
+    fn first_index(&self) -> Option<usize> {
+        match self {
+            Item::Write(group) => group.indexes.first().copied(),
+            _ => None,
+        }
+    }
+}
+
+/// Consecutive entries of one shape: one statement, one `text[]` per column.
+struct Group {
+    sql: String,
+    keys: HashSet<String>,
+    params: Vec<Vec<Option<String>>>,
+    indexes: Vec<usize>,
+}
+
+enum Step<'w> {
+    Write(Group),
+    /// An entry owned by a custom handler.
+    Handler(&'w MappedEntry),
+}
+
+/// One entry, converted: its statement and its values (key first).
+struct PreparedEntry {
+    sql: String,
+    values: Vec<Option<String>>,
+}
+
+/// Groups and converts the entries; `grouped: false` gives one statement per entry.
+fn plan<'w>(work: &TransactionWork<'w>, grouped: bool) -> Result<Vec<Step<'w>>, DbError> {
+    let mut steps: Vec<Step<'w>> = Vec::new();
+    for entry in work.entries {
+        if work.handlers.contains(&entry.client_table) {
+            steps.push(Step::Handler(entry));
+            continue;
+        }
+        let Some(prepared) = prepare_entry(work.schema, entry)? else {
+            continue;
+        };
+        let key = prepared
+            .values
+            .first()
+            .cloned()
+            .flatten()
+            .unwrap_or_default();
+        if grouped
+            && let Some(Step::Write(group)) = steps.last_mut()
+            && group.sql == prepared.sql
+            && !group.keys.contains(&key)
+        {
+            // The same id twice in one statement is an error (upsert) or ambiguous
+            // (update): such an entry starts a new group instead.
+            for (column, value) in group.params.iter_mut().zip(prepared.values) {
+                column.push(value);
+            }
+            group.keys.insert(key);
+            group.indexes.push(entry.operation_index);
+            continue;
+        }
+        steps.push(Step::Write(Group {
+            sql: prepared.sql,
+            keys: HashSet::from([key]),
+            params: prepared
+                .values
+                .into_iter()
+                .map(|value| vec![value])
+                .collect(),
+            indexes: vec![entry.operation_index],
+        }));
+    }
+    Ok(steps)
+}
+
+/// Resolves an entry against the schema and converts its values. `None`: nothing to
+/// write (a PATCH without columns).
+fn prepare_entry(
+    schema: &DatabaseSchema,
+    entry: &MappedEntry,
+) -> Result<Option<PreparedEntry>, DbError> {
+    let index = entry.operation_index;
+    let unknown = |code: &str, column: Option<&str>, message: String| DbError::Database {
+        dialect: Dialect::Postgres,
+        code: code.to_string(),
+        message,
+        table: Some(entry.table.clone()),
+        column: column.map(str::to_string),
+        constraint: None,
+        operation_index: Some(index),
+    };
+    let table: &TableSchema = schema.tables.get(&entry.table).ok_or_else(|| {
+        unknown(
+            "42P01",
+            None,
+            format!("table `{}` is not in the introspected schema", entry.table),
+        )
+    })?;
+    let key = table.column(&entry.key_column).ok_or_else(|| {
+        unknown(
+            "42703",
+            Some(&entry.key_column),
+            format!(
+                "table `{}` has no column `{}`",
+                entry.table, entry.key_column
+            ),
+        )
+    })?;
+    let invalid = |column: &str, message: String| DbError::InvalidValue {
+        table: entry.table.clone(),
+        column: column.to_string(),
+        message,
+        operation_index: index,
+    };
+    let mut columns = Vec::with_capacity(entry.columns.len());
+    if !matches!(entry.op, WriteOp::Delete) {
+        for (name, value) in &entry.columns {
+            // The row id comes from the entry's `id`; a copy in the data is ignored.
+            if name == &key.name {
+                continue;
+            }
+            let column = table.column(name).ok_or_else(|| {
+                unknown(
+                    "42703",
+                    Some(name),
+                    format!("table `{}` has no column `{name}`", entry.table),
+                )
+            })?;
+            // A column given twice (two renamed client columns): the last one wins.
+            columns.retain(|(c, _): &(&crate::schema::ColumnSchema, &Value)| c.name != column.name);
+            columns.push((column, value));
+        }
+    }
+    columns.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    let key_text = convert::to_text(&key.ty, &entry.id)
+        .map_err(|message| invalid(&key.name, message))?
+        .ok_or_else(|| invalid(&key.name, "the row id is null".to_string()))?;
+    let mut values = Vec::with_capacity(columns.len() + 1);
+    values.push(Some(key_text));
+    for (column, value) in &columns {
+        values.push(
+            convert::to_text(&column.ty, value)
+                .map_err(|message| invalid(&column.name, message))?,
+        );
+    }
+    let shape = Shape {
+        table,
+        op: entry.op,
+        key,
+        columns: columns.iter().map(|(c, _)| *c).collect(),
+    };
+    Ok(shape.statement().map(|sql| PreparedEntry { sql, values }))
+}
+
+/// For entries mapped without their source (built by hand): the wire entry rebuilt from the mapped one (database
+/// column names; `op_id`, `previous_values` and `metadata` are not carried by
+/// [`MappedEntry`]).
+fn crud_entry(entry: &MappedEntry) -> CrudEntry {
+    let op = match entry.op {
+        WriteOp::Put(_) => UpdateType::Put,
+        WriteOp::Patch => UpdateType::Patch,
+        WriteOp::Delete => UpdateType::Delete,
+    };
+    let data: Map<String, Value> = entry.columns.iter().cloned().collect();
+    CrudEntry {
+        op,
+        table: entry.client_table.clone(),
+        id: match &entry.id {
+            Value::String(id) => id.clone(),
+            other => other.to_string(),
+        },
+        op_id: None,
+        transaction_id: None,
+        op_data: (op != UpdateType::Delete).then_some(Some(data)),
+        previous_values: None,
+        metadata: None,
+    }
+}

@@ -1,1 +1,0 @@
-//! SQLite persister (in progress).

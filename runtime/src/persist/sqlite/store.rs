@@ -1,0 +1,153 @@
+//! The runtime's own tables: idempotency ledger, write checkpoints, dead letters.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::Value;
+
+use super::error::db_error;
+use crate::persist::{DbError, DeadLetter, NewDeadLetter};
+
+/// Created by `migrate` only; `IF NOT EXISTS` makes it safe to run at every start.
+pub const MIGRATION: &str = "
+CREATE TABLE IF NOT EXISTS powersync_write_ledger (
+    client_id TEXT PRIMARY KEY NOT NULL,
+    last_op_id INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS powersync_write_checkpoints (
+    user_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    checkpoint INTEGER NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+);
+CREATE TABLE IF NOT EXISTS powersync_write_dead_letters (
+    id TEXT PRIMARY KEY NOT NULL,
+    created_at TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    client_id TEXT,
+    \"transaction\" TEXT NOT NULL,
+    error_code TEXT NOT NULL,
+    error_message TEXT NOT NULL,
+    error_details TEXT NOT NULL,
+    operation_index INTEGER NOT NULL,
+    ledger_client_id TEXT,
+    ledger_op_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS powersync_write_dead_letters_created
+    ON powersync_write_dead_letters (created_at);
+";
+
+/// The last op_id applied for a client, if any.
+pub fn ledger_last(conn: &Connection, client_id: &str) -> Result<Option<i64>, DbError> {
+    conn.prepare_cached("SELECT last_op_id FROM powersync_write_ledger WHERE client_id = ?1")
+        .and_then(|mut stmt| stmt.query_row([client_id], |row| row.get(0)).optional())
+        .map_err(|error| db_error(error, None))
+}
+
+/// Moves the client's ledger forward to `op_id` (never backwards).
+pub fn ledger_advance(conn: &Connection, client_id: &str, op_id: i64) -> Result<(), DbError> {
+    conn.prepare_cached(
+        "INSERT INTO powersync_write_ledger (client_id, last_op_id) VALUES (?1, ?2) \
+         ON CONFLICT (client_id) DO UPDATE SET last_op_id = max(last_op_id, excluded.last_op_id)",
+    )
+    .and_then(|mut stmt| stmt.execute(params![client_id, op_id]))
+    .map(drop)
+    .map_err(|error| db_error(error, None))
+}
+
+/// Increments the write checkpoint of (user, client) and returns the new value.
+pub fn checkpoint_increment(
+    conn: &Connection,
+    user_id: &str,
+    client_id: &str,
+) -> Result<i64, DbError> {
+    conn.prepare_cached(
+        "INSERT INTO powersync_write_checkpoints (user_id, client_id, checkpoint) VALUES (?1, ?2, 1) \
+         ON CONFLICT (user_id, client_id) DO UPDATE SET checkpoint = checkpoint + 1 \
+         RETURNING checkpoint",
+    )
+    .and_then(|mut stmt| stmt.query_row(params![user_id, client_id], |row| row.get(0)))
+    .map_err(|error| db_error(error, None))
+}
+
+/// Inserts a dead letter (the caller owns the transaction).
+pub fn insert_dead_letter(
+    conn: &Connection,
+    id: &str,
+    letter: &NewDeadLetter,
+) -> Result<(), DbError> {
+    let (ledger_client, ledger_op) = match &letter.idempotency {
+        Some((client, op)) => (Some(client.as_str()), Some(*op)),
+        None => (None, None),
+    };
+    conn.prepare_cached(
+        "INSERT INTO powersync_write_dead_letters (id, created_at, subject, client_id, \
+         \"transaction\", error_code, error_message, error_details, operation_index, \
+         ledger_client_id, ledger_op_id) \
+         VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            id,
+            letter.subject,
+            letter.client_id,
+            letter.transaction.to_string(),
+            letter.error_code,
+            letter.error_message,
+            letter.error_details.to_string(),
+            i64::try_from(letter.operation_index).unwrap_or(i64::MAX),
+            ledger_client,
+            ledger_op,
+        ])
+    })
+    .map(drop)
+    .map_err(|error| db_error(error, None))
+}
+
+const COLUMNS: &str = "id, created_at, subject, client_id, \"transaction\", error_code, \
+     error_message, error_details, operation_index, ledger_client_id, ledger_op_id";
+
+pub fn list_dead_letters(conn: &Connection, limit: usize) -> Result<Vec<DeadLetter>, DbError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM powersync_write_dead_letters ORDER BY created_at, rowid LIMIT ?1"
+    );
+    conn.prepare_cached(&sql)
+        .and_then(|mut stmt| {
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            stmt.query_map([limit], dead_letter)?.collect()
+        })
+        .map_err(|error| db_error(error, None))
+}
+
+pub fn get_dead_letter(conn: &Connection, id: &str) -> Result<Option<DeadLetter>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM powersync_write_dead_letters WHERE id = ?1");
+    conn.prepare_cached(&sql)
+        .and_then(|mut stmt| stmt.query_row([id], dead_letter).optional())
+        .map_err(|error| db_error(error, None))
+}
+
+pub fn delete_dead_letter(conn: &Connection, id: &str) -> Result<bool, DbError> {
+    conn.prepare_cached("DELETE FROM powersync_write_dead_letters WHERE id = ?1")
+        .and_then(|mut stmt| stmt.execute([id]))
+        .map(|deleted| deleted > 0)
+        .map_err(|error| db_error(error, None))
+}
+
+fn dead_letter(row: &Row<'_>) -> rusqlite::Result<DeadLetter> {
+    // Written by this module as JSON text; anything else reads as the raw text.
+    let json = |text: String| serde_json::from_str(&text).unwrap_or(Value::String(text));
+    let ledger_client: Option<String> = row.get(9)?;
+    let ledger_op: Option<i64> = row.get(10)?;
+    Ok(DeadLetter {
+        id: row.get(0)?,
+        created_at: row.get(1)?,
+        letter: NewDeadLetter {
+            subject: row.get(2)?,
+            client_id: row.get(3)?,
+            transaction: json(row.get(4)?),
+            error_code: row.get(5)?,
+            error_message: row.get(6)?,
+            error_details: json(row.get(7)?),
+            operation_index: usize::try_from(row.get::<_, i64>(8)?).unwrap_or(0),
+            idempotency: ledger_client.zip(ledger_op),
+        },
+    })
+}

@@ -1,0 +1,108 @@
+//! The runtime behind the generated server trait: the generated axum router does the
+//! HTTP work (body limit, content type, validation, bearer extraction) and calls this.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use powersync_write_api::models::{ErrorResponse, HealthStatus, WriteBatchResponse};
+use powersync_write_api::operations::{
+    HealthResponse, ReadyResponse, UploadDataRequest, UploadDataResponse,
+};
+use powersync_write_api::server::{
+    Credentials, PowerSyncWriteApi, Rejection, RouterConfig, router,
+};
+
+use crate::auth::Authenticator;
+use crate::engine::Engine;
+use crate::hooks::Principal;
+use crate::metrics::Metrics;
+
+/// Seconds a load balancer waits before asking `/ready` again.
+const READY_RETRY_AFTER_SECONDS: i32 = 5;
+
+pub struct WriteService {
+    pub engine: Arc<Engine>,
+    pub authenticator: Arc<Authenticator>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl PowerSyncWriteApi for WriteService {
+    type Principal = Principal;
+
+    async fn authenticate(&self, credentials: Credentials) -> Result<Principal, Rejection> {
+        self.authenticator
+            .verify(&credentials.secret)
+            .await
+            .map_err(|error| {
+                tracing::info!(%error, "refused a bearer token");
+                Rejection::unauthorized(error.to_string())
+            })
+    }
+
+    async fn upload_data(
+        &self,
+        principal: Principal,
+        request: UploadDataRequest,
+    ) -> UploadDataResponse {
+        let started = Instant::now();
+        let batch = request.body;
+        let results = self.engine.process(&principal, &batch).await;
+        let operations = batch.transactions.iter().map(|t| t.crud.len()).sum();
+        self.metrics.batch(operations, &results, started.elapsed());
+        tracing::info!(
+            subject = %principal.subject,
+            transactions = batch.transactions.len(),
+            operations,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "processed a batch"
+        );
+        UploadDataResponse::Ok(WriteBatchResponse { results })
+    }
+
+    async fn health(&self) -> HealthResponse {
+        HealthResponse::Ok(HealthStatus {
+            status: "ok".to_string(),
+        })
+    }
+
+    async fn ready(&self) -> ReadyResponse {
+        match self.engine.persister().ping().await {
+            Ok(()) => ReadyResponse::Ok(HealthStatus {
+                status: "ready".to_string(),
+            }),
+            Err(error) => {
+                tracing::warn!(%error, "not ready: database unreachable");
+                ReadyResponse::ServiceUnavailable {
+                    retry_after: Some(READY_RETRY_AFTER_SECONDS),
+                    body: ErrorResponse {
+                        code: "NOT_READY".to_string(),
+                        message: "the database is not reachable".to_string(),
+                        violations: None,
+                    },
+                }
+            }
+        }
+    }
+}
+
+/// The whole HTTP application: the generated routes plus `/metrics`.
+pub fn app(service: WriteService, body_limit: usize) -> axum::Router {
+    let metrics = service.metrics.clone();
+    router(Arc::new(service), RouterConfig { body_limit })
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let metrics = metrics.clone();
+                async move {
+                    (
+                        [(
+                            axum::http::header::CONTENT_TYPE,
+                            "text/plain; version=0.0.4",
+                        )],
+                        metrics.render(),
+                    )
+                }
+            }),
+        )
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}

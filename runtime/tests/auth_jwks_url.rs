@@ -1,0 +1,278 @@
+//! Keys from a JWKS URL served by a local HTTP server: rotation without restart, the
+//! reload rate limit, one fetch for concurrent misses, the cache TTL, and start-up
+//! failures (timeout, error status, oversized body).
+
+mod auth_support;
+
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use auth_support::*;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use powersync_write_server::auth::{AuthConfig, AuthError, AuthMode, Authenticator};
+
+#[derive(Clone)]
+struct Served {
+    document: Arc<Mutex<String>>,
+    hits: Arc<AtomicUsize>,
+    status: Arc<AtomicU16>,
+}
+
+struct JwksServer {
+    base: String,
+    served: Served,
+}
+
+impl JwksServer {
+    async fn start(keys: &[&TestKey]) -> JwksServer {
+        let served = Served {
+            document: Arc::new(Mutex::new(jwks(keys))),
+            hits: Arc::new(AtomicUsize::new(0)),
+            status: Arc::new(AtomicU16::new(200)),
+        };
+        let app = Router::new()
+            .route("/jwks", get(serve_jwks))
+            .route("/slow", get(slow))
+            .route("/huge", get(huge))
+            .route(
+                "/moved",
+                get(|| async { axum::response::Redirect::temporary("/jwks") }),
+            )
+            .with_state(served.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        // Ends with the test's runtime.
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        JwksServer { base, served }
+    }
+
+    fn serve(&self, keys: &[&TestKey]) {
+        *self.served.document.lock().unwrap() = jwks(keys);
+    }
+
+    fn fail_with(&self, status: u16) {
+        self.served.status.store(status, Ordering::SeqCst);
+    }
+
+    fn hits(&self) -> usize {
+        self.served.hits.load(Ordering::SeqCst)
+    }
+
+    fn config(&self, path: &str, min_interval_seconds: u64) -> AuthConfig {
+        let mut config = AuthConfig {
+            mode: Some(AuthMode::Jwks),
+            jwks_url: Some(format!("{}{path}", self.base)),
+            issuers: vec![ISSUER.into()],
+            audiences: vec![AUDIENCE.into()],
+            ..AuthConfig::default()
+        };
+        config.jwks_refresh.min_interval_seconds = min_interval_seconds;
+        config.jwks_refresh.timeout_seconds = 1;
+        config
+    }
+
+    async fn authenticator(&self, min_interval_seconds: u64) -> Authenticator {
+        let dir = tempfile::tempdir().unwrap();
+        Authenticator::new(&self.config("/jwks", min_interval_seconds), dir.path())
+            .await
+            .unwrap()
+    }
+}
+
+async fn serve_jwks(State(served): State<Served>) -> impl IntoResponse {
+    served.hits.fetch_add(1, Ordering::SeqCst);
+    let status = StatusCode::from_u16(served.status.load(Ordering::SeqCst)).unwrap();
+    let body = served.document.lock().unwrap().clone();
+    (status, [(header::CONTENT_TYPE, "application/json")], body)
+}
+
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    "{}"
+}
+
+async fn huge() -> String {
+    format!(
+        "{{\"keys\":[],\"padding\":\"{}\"}}",
+        "x".repeat(2 * 1024 * 1024)
+    )
+}
+
+async fn unknown_kid(auth: &Authenticator, key: &TestKey) -> bool {
+    matches!(
+        auth.verify(&key.sign(&claims("u"))).await,
+        Err(AuthError::UnknownKey { .. })
+    )
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_fetched_on_first_use_without_restart() {
+    let a = ed25519("a");
+    let b = rsa(jsonwebtoken::Algorithm::RS256, "b");
+    let server = JwksServer::start(&[&a]).await;
+    let auth = server.authenticator(30).await;
+    assert_eq!(server.hits(), 1, "loaded once at start");
+    assert_eq!(
+        auth.verify(&a.sign(&claims("u"))).await.unwrap().subject,
+        "u"
+    );
+    assert_eq!(server.hits(), 1, "a known kid needs no fetch");
+
+    server.serve(&[&a, &b]);
+    assert_eq!(
+        auth.verify(&b.sign(&claims("rotated")))
+            .await
+            .unwrap()
+            .subject,
+        "rotated"
+    );
+    assert_eq!(server.hits(), 2, "one fetch for the new kid");
+    assert!(auth.verify(&b.sign(&claims("u"))).await.is_ok());
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn unknown_kids_cause_at_most_one_fetch_per_interval() {
+    let a = ed25519("a");
+    let b = es256("b");
+    let c = es256("c");
+    let server = JwksServer::start(&[&a]).await;
+    let auth = server.authenticator(2).await;
+    // Signed up front so the rate-limited part runs well within the interval.
+    let (token_b, token_c) = (b.sign(&claims("u")), c.sign(&claims("u")));
+    let unknown = |token: String| {
+        let auth = &auth;
+        async move { matches!(auth.verify(&token).await, Err(AuthError::UnknownKey { .. })) }
+    };
+
+    // The first miss fetches; the key is still unknown.
+    assert!(unknown(token_b.clone()).await);
+    assert_eq!(server.hits(), 2);
+    // Within the interval further misses do not fetch, even once the key exists.
+    server.serve(&[&a, &b, &c]);
+    for _ in 0..5 {
+        assert!(unknown(token_b.clone()).await);
+        assert!(unknown(token_c.clone()).await);
+    }
+    assert_eq!(server.hits(), 2, "rate limited");
+    // Once the interval has passed, the next miss fetches again.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert!(auth.verify(&token_b).await.is_ok());
+    assert!(auth.verify(&token_c).await.is_ok());
+    assert_eq!(server.hits(), 3);
+}
+
+#[tokio::test]
+async fn concurrent_misses_share_one_fetch() {
+    let a = ed25519("a");
+    let b = ed25519("b");
+    let server = JwksServer::start(&[&a]).await;
+    let auth = Arc::new(server.authenticator(30).await);
+    server.serve(&[&a, &b]);
+    let token = b.sign(&claims("u"));
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let auth = auth.clone();
+            let token = token.clone();
+            tokio::spawn(async move { auth.verify(&token).await })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap().unwrap().subject, "u");
+    }
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn keys_older_than_the_ttl_are_reloaded_so_removed_keys_stop_working() {
+    let a = ed25519("a");
+    let b = ed25519("b");
+    let server = JwksServer::start(&[&a]).await;
+    let mut config = server.config("/jwks", 0);
+    config.jwks_refresh.cache_ttl_seconds = 1;
+    let dir = tempfile::tempdir().unwrap();
+    let auth = Authenticator::new(&config, dir.path()).await.unwrap();
+    assert!(auth.verify(&a.sign(&claims("u"))).await.is_ok());
+    server.serve(&[&b]);
+    assert!(
+        auth.verify(&a.sign(&claims("u"))).await.is_ok(),
+        "still cached"
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(unknown_kid(&auth, &a).await, "removed from the JWKS");
+    assert!(auth.verify(&b.sign(&claims("u"))).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_failing_reload_keeps_the_loaded_keys() {
+    let a = ed25519("a");
+    let b = ed25519("b");
+    let server = JwksServer::start(&[&a]).await;
+    let auth = server.authenticator(0).await;
+    server.fail_with(500);
+    assert!(unknown_kid(&auth, &b).await);
+    assert_eq!(server.hits(), 2, "the reload was tried");
+    assert!(
+        auth.verify(&a.sign(&claims("u"))).await.is_ok(),
+        "old keys still work"
+    );
+    server.fail_with(200);
+    server.serve(&[&a, &b]);
+    assert!(auth.verify(&b.sign(&claims("u"))).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_jwks_url_that_cannot_be_loaded_stops_the_start() {
+    let server = JwksServer::start(&[&ed25519("a")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let start = |path: &str| {
+        let config = server.config(path, 30);
+        let dir = dir.path().to_path_buf();
+        async move {
+            Authenticator::new(&config, &dir)
+                .await
+                .err()
+                .map(|e| e.to_string())
+        }
+    };
+
+    let started = std::time::Instant::now();
+    let error = start("/slow").await.expect("timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the 1 s timeout held"
+    );
+    assert!(error.contains("/slow"), "{error}");
+
+    let error = start("/huge").await.expect("too large");
+    assert!(error.contains("larger than"), "{error}");
+
+    let error = start("/missing").await.expect("404");
+    assert!(error.contains("404"), "{error}");
+
+    server.fail_with(503);
+    let error = start("/jwks").await.expect("503");
+    assert!(error.contains("503"), "{error}");
+
+    server.fail_with(200);
+    *server.served.document.lock().unwrap() = "<html>".into();
+    let error = start("/jwks").await.expect("not JSON");
+    assert!(error.contains("not JSON"), "{error}");
+}
+
+#[tokio::test]
+async fn a_redirect_to_the_jwks_is_followed() {
+    let a = ed25519("a");
+    let server = JwksServer::start(&[&a]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let auth = Authenticator::new(&server.config("/moved", 30), dir.path())
+        .await
+        .unwrap();
+    assert!(auth.verify(&a.sign(&claims("u"))).await.is_ok());
+    assert_eq!(server.hits(), 1);
+}
