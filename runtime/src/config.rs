@@ -185,6 +185,16 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example_is_the_defaults() {
+        // config.example.toml lists every key with its default: keep it honest.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("example.toml");
+        std::fs::write(&file, include_str!("../config.example.toml")).unwrap();
+        let config = Config::load(Some(&file), env(&[])).unwrap();
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
     fn environment_overrides_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("c.toml");

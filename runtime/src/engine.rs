@@ -181,18 +181,22 @@ impl Engine {
                 }),
                 false,
             ),
-            Outcome::Applied(Applied::Duplicate) => (
-                TransactionResult::Success(TransactionSuccess {
-                    write_checkpoint: None,
-                    duplicate: Some(true),
-                }),
-                false,
-            ),
+            Outcome::Applied(Applied::Duplicate) => self.duplicate(client_id, transaction).await,
             Outcome::Failed(Failure::Retryable {
                 message,
                 retry_after_ms,
             }) => (retryable(message, retry_after_ms), true),
-            Outcome::Failed(Failure::Fatal(failure)) => {
+            Outcome::Failed(Failure::Fatal(mut failure)) => {
+                // Every fatal failure names its table, even where the database's
+                // message does not (SQLite's foreign-key errors, hook refusals).
+                if let (false, Some(entry)) = (
+                    failure.details.contains_key("table"),
+                    transaction.crud.get(failure.operation_index),
+                ) {
+                    failure
+                        .details
+                        .insert("table".into(), Value::String(entry.table.clone()));
+                }
                 self.fatal(principal, client_id, transaction, failure).await
             }
         }
@@ -209,6 +213,45 @@ impl Engine {
         match self.attempt(principal, client_id, transaction).await {
             Outcome::Applied(applied) => Ok(applied),
             Outcome::Failed(failure) => Err(failure),
+        }
+    }
+
+    /// A replay. Its ledger entry may come from a dead letter rather than a write: then
+    /// the replay gets the same fatal answer, never a `success` for something not applied.
+    async fn duplicate(
+        &self,
+        client_id: Option<&str>,
+        transaction: &CrudTransaction,
+    ) -> (TransactionResult, bool) {
+        let success = TransactionResult::Success(TransactionSuccess {
+            write_checkpoint: None,
+            duplicate: Some(true),
+        });
+        let Some((client_id, last_op_id)) = client_id.zip(last_op_id(transaction)) else {
+            return (success, false);
+        };
+        match self.persister.find_dead_letter(client_id, last_op_id).await {
+            Ok(None) => (success, false),
+            Ok(Some(stored)) => {
+                let failure = FatalFailure {
+                    code: stored.letter.error_code,
+                    message: stored.letter.error_message,
+                    details: match stored.letter.error_details {
+                        Value::Object(details) => details,
+                        _ => Map::new(),
+                    },
+                    operation_index: stored.letter.operation_index,
+                };
+                let stop = self.config.batch_policy == BatchPolicy::Stop;
+                (fatal_result(&failure, false, Some(stored.id)), stop)
+            }
+            Err(error) => (
+                retryable(
+                    format!("could not check how this replayed transaction ended: {error}"),
+                    self.config.retry_after_ms,
+                ),
+                true,
+            ),
         }
     }
 

@@ -185,6 +185,13 @@ pub trait Persister: Send + Sync + 'static {
     /// Dead letters, oldest first.
     async fn list_dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, DbError>;
     async fn get_dead_letter(&self, id: &str) -> Result<Option<DeadLetter>, DbError>;
+    /// The dead letter stored for the transaction of `client_id` ending at `last_op_id`
+    /// (its ledger key), so a replay is answered with the same failure.
+    async fn find_dead_letter(
+        &self,
+        client_id: &str,
+        last_op_id: i64,
+    ) -> Result<Option<DeadLetter>, DbError>;
     /// Removes a dead letter; `false` when there was none with that id.
     async fn delete_dead_letter(&self, id: &str) -> Result<bool, DbError>;
 }

@@ -95,6 +95,9 @@ impl RuntimeSql {
         };
         let (ledger, checkpoints, dead_letters) =
             (table("ledger"), table("checkpoints"), table("dead_letters"));
+        // An index is created in its table's schema, so its name is not qualified.
+        let dead_letters_ledger_index =
+            quote_ident(&format!("{RUNTIME_PREFIX}dead_letters_ledger"));
         let columns = "id::text, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
                        subject, client_id, \"transaction\"::text, error_code, error_message, error_details::text, \
                        operation_index, ledger_client_id, ledger_op_id";
@@ -122,7 +125,9 @@ impl RuntimeSql {
                      error_details json NOT NULL,
                      operation_index integer NOT NULL,
                      ledger_client_id text,
-                     ledger_op_id bigint);"
+                     ledger_op_id bigint);
+                 CREATE INDEX IF NOT EXISTS {dead_letters_ledger_index}
+                     ON {dead_letters} (ledger_client_id, ledger_op_id);"
             ),
             ledger_claim: format!(
                 "INSERT INTO {ledger} AS l (client_id, last_op_id) VALUES ($1, $2) ON CONFLICT (client_id) \
@@ -524,6 +529,26 @@ impl Persister for PostgresPersister {
         rows.iter()
             .map(Self::dead_letter)
             .collect::<Result<_, _>>()
+            .map_err(|e| from_pg(&e, None))
+    }
+
+    async fn find_dead_letter(
+        &self,
+        client_id: &str,
+        last_op_id: i64,
+    ) -> Result<Option<DeadLetter>, DbError> {
+        let client = self.client().await?;
+        let sql = format!(
+            "{} WHERE ledger_client_id = $1 AND ledger_op_id = $2 ORDER BY created_at LIMIT 1",
+            self.sql.dead_letter_select
+        );
+        let row = client
+            .query_opt(&sql, &[&client_id, &last_op_id])
+            .await
+            .map_err(|e| from_pg(&e, None))?;
+        row.as_ref()
+            .map(Self::dead_letter)
+            .transpose()
             .map_err(|e| from_pg(&e, None))
     }
 

@@ -322,6 +322,16 @@ impl Persister for SqlitePersister {
             .await
     }
 
+    async fn find_dead_letter(
+        &self,
+        client_id: &str,
+        last_op_id: i64,
+    ) -> Result<Option<DeadLetter>, DbError> {
+        let client_id = client_id.to_string();
+        self.read(move |conn| store::find_dead_letter(conn, &client_id, last_op_id))
+            .await
+    }
+
     async fn delete_dead_letter(&self, id: &str) -> Result<bool, DbError> {
         let id = id.to_string();
         self.write(move |conn| store::delete_dead_letter(conn, &id))

@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS powersync_write_dead_letters (
 );
 CREATE INDEX IF NOT EXISTS powersync_write_dead_letters_created
     ON powersync_write_dead_letters (created_at);
+CREATE INDEX IF NOT EXISTS powersync_write_dead_letters_ledger
+    ON powersync_write_dead_letters (ledger_client_id, ledger_op_id);
 ";
 
 /// The last op_id applied for a client, if any.
@@ -121,6 +123,23 @@ pub fn get_dead_letter(conn: &Connection, id: &str) -> Result<Option<DeadLetter>
     let sql = format!("SELECT {COLUMNS} FROM powersync_write_dead_letters WHERE id = ?1");
     conn.prepare_cached(&sql)
         .and_then(|mut stmt| stmt.query_row([id], dead_letter).optional())
+        .map_err(|error| db_error(error, None))
+}
+
+pub fn find_dead_letter(
+    conn: &Connection,
+    client_id: &str,
+    last_op_id: i64,
+) -> Result<Option<DeadLetter>, DbError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM powersync_write_dead_letters \
+         WHERE ledger_client_id = ?1 AND ledger_op_id = ?2 ORDER BY created_at LIMIT 1"
+    );
+    conn.prepare_cached(&sql)
+        .and_then(|mut stmt| {
+            stmt.query_row(params![client_id, last_op_id], dead_letter)
+                .optional()
+        })
         .map_err(|error| db_error(error, None))
 }
 
