@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use powersync_write_api::models::CrudEntry;
+use powersync_write_api::models::{CrudEntry, UpdateType};
 use serde_json::Value;
 
 use crate::hooks::{HandlerRegistry, Principal};
@@ -64,6 +64,32 @@ pub enum DbError {
     },
 }
 
+impl DbError {
+    /// Locates a database error at an entry, unless the persister already did.
+    pub fn at_operation(self, index: usize) -> DbError {
+        match self {
+            DbError::Database {
+                dialect,
+                code,
+                message,
+                table,
+                column,
+                constraint,
+                operation_index: None,
+            } => DbError::Database {
+                dialect,
+                code,
+                message,
+                table,
+                column,
+                constraint,
+                operation_index: Some(index),
+            },
+            other => other,
+        }
+    }
+}
+
 /// How a PUT treats columns it does not mention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -102,6 +128,40 @@ pub struct MappedEntry {
     /// The entry as the client sent it, kept only for tables with a custom handler
     /// (which see the wire entry: `op_id`, `previous_values`, `metadata`, ...).
     pub source: Option<Arc<CrudEntry>>,
+}
+
+impl MappedEntry {
+    /// The wire entry a custom handler sees: the one the client sent, or for an entry
+    /// built without it (by hand, in tests), one rebuilt from the mapped entry.
+    pub fn wire_entry(&self) -> CrudEntry {
+        if let Some(source) = &self.source {
+            return CrudEntry::clone(source);
+        }
+        let (op, op_data) = match self.op {
+            WriteOp::Put(_) => (
+                UpdateType::Put,
+                Some(Some(self.columns.iter().cloned().collect())),
+            ),
+            WriteOp::Patch => (
+                UpdateType::Patch,
+                Some(Some(self.columns.iter().cloned().collect())),
+            ),
+            WriteOp::Delete => (UpdateType::Delete, None),
+        };
+        CrudEntry {
+            op,
+            table: self.client_table.clone(),
+            id: match &self.id {
+                Value::String(id) => id.clone(),
+                other => other.to_string(),
+            },
+            op_id: None,
+            transaction_id: None,
+            op_data,
+            previous_values: None,
+            metadata: None,
+        }
+    }
 }
 
 /// Everything a persister needs to apply one upload transaction.

@@ -27,8 +27,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction};
-use powersync_write_api::models::{CrudEntry, UpdateType};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tokio_postgres::types::ToSql;
 
 pub use self::convert::to_text as convert_value;
@@ -363,16 +362,12 @@ impl PostgresPersister {
         let Some(handler) = work.handlers.get(&entry.client_table) else {
             return Ok(());
         };
-        let crud = entry
-            .source
-            .as_deref()
-            .cloned()
-            .unwrap_or_else(|| crud_entry(entry));
+        let crud = entry.wire_entry();
         let mut executor = executor::TxExecutor::new(tx, self, work.schema, entry.operation_index);
         handler
             .handle(work.principal, &crud, entry, &mut executor)
             .await
-            .map_err(|error| with_index(error, entry.operation_index))
+            .map_err(|error| error.at_operation(entry.operation_index))
     }
 
     /// Runs one entry the default way inside `tx` (for [`executor::TxExecutor`]).
@@ -600,29 +595,6 @@ fn worth_locating(error: &DbError) -> bool {
     }
 }
 
-fn with_index(error: DbError, index: usize) -> DbError {
-    match error {
-        DbError::Database {
-            dialect,
-            code,
-            message,
-            table,
-            column,
-            constraint,
-            operation_index: None,
-        } => DbError::Database {
-            dialect,
-            code,
-            message,
-            table,
-            column,
-            constraint,
-            operation_index: Some(index),
-        },
-        other => other,
-    }
-}
-
 /// One statement of the pipeline.
 enum Item<'p> {
     Ledger,
@@ -781,29 +753,4 @@ fn prepare_entry(
         columns: columns.iter().map(|(c, _)| *c).collect(),
     };
     Ok(shape.statement().map(|sql| PreparedEntry { sql, values }))
-}
-
-/// For entries mapped without their source (built by hand): the wire entry rebuilt from the mapped one (database
-/// column names; `op_id`, `previous_values` and `metadata` are not carried by
-/// [`MappedEntry`]).
-fn crud_entry(entry: &MappedEntry) -> CrudEntry {
-    let op = match entry.op {
-        WriteOp::Put(_) => UpdateType::Put,
-        WriteOp::Patch => UpdateType::Patch,
-        WriteOp::Delete => UpdateType::Delete,
-    };
-    let data: Map<String, Value> = entry.columns.iter().cloned().collect();
-    CrudEntry {
-        op,
-        table: entry.client_table.clone(),
-        id: match &entry.id {
-            Value::String(id) => id.clone(),
-            other => other.to_string(),
-        },
-        op_id: None,
-        transaction_id: None,
-        op_data: (op != UpdateType::Delete).then_some(Some(data)),
-        previous_values: None,
-        metadata: None,
-    }
 }

@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use base64::Engine as _;
-use powersync_write_api::models::{CrudEntry, UpdateType};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, params_from_iter};
 use serde_json::{Map, Number, Value};
@@ -301,11 +300,7 @@ fn run_handler(
     handler: &dyn TableHandler,
     entry: &MappedEntry,
 ) -> Result<(), DbError> {
-    let crud = entry
-        .source
-        .as_deref()
-        .cloned()
-        .unwrap_or_else(|| crud_entry(entry));
+    let crud = entry.wire_entry();
     let mut executor = TxExecutor {
         conn,
         schema: &job.schema,
@@ -313,55 +308,7 @@ fn run_handler(
     };
     job.runtime
         .block_on(handler.handle(&job.principal, &crud, entry, &mut executor))
-        .map_err(|error| match error {
-            DbError::Database {
-                dialect,
-                code,
-                message,
-                table,
-                column,
-                constraint,
-                operation_index: None,
-            } => DbError::Database {
-                dialect,
-                code,
-                message,
-                table,
-                column,
-                constraint,
-                operation_index: Some(entry.operation_index),
-            },
-            other => other,
-        })
-}
-
-/// For entries mapped without their source (built by hand): the wire entry rebuilt from the mapped one (the persister is
-/// not given the original): op, client table, id and the columns as `op_data`.
-fn crud_entry(entry: &MappedEntry) -> CrudEntry {
-    let (op, op_data) = match entry.op {
-        WriteOp::Put(_) => (
-            UpdateType::Put,
-            Some(Some(entry.columns.iter().cloned().collect::<Map<_, _>>())),
-        ),
-        WriteOp::Patch => (
-            UpdateType::Patch,
-            Some(Some(entry.columns.iter().cloned().collect())),
-        ),
-        WriteOp::Delete => (UpdateType::Delete, None),
-    };
-    CrudEntry {
-        op,
-        table: entry.client_table.clone(),
-        id: match &entry.id {
-            Value::String(id) => id.clone(),
-            other => other.to_string(),
-        },
-        op_id: None,
-        transaction_id: None,
-        op_data,
-        previous_values: None,
-        metadata: None,
-    }
+        .map_err(|error| error.at_operation(entry.operation_index))
 }
 
 /// The open transaction, as a handler sees it.
