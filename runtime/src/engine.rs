@@ -233,7 +233,7 @@ impl Engine {
         match self.persister.find_dead_letter(client_id, last_op_id).await {
             Ok(None) => (success, false),
             Ok(Some(stored)) => {
-                let failure = FatalFailure {
+                let failure = self.redact(FatalFailure {
                     code: stored.letter.error_code,
                     message: stored.letter.error_message,
                     details: match stored.letter.error_details {
@@ -241,7 +241,7 @@ impl Engine {
                         _ => Map::new(),
                     },
                     operation_index: stored.letter.operation_index,
-                };
+                });
                 let stop = self.config.batch_policy == BatchPolicy::Stop;
                 (fatal_result(&failure, false, Some(stored.id)), stop)
             }
@@ -361,6 +361,9 @@ impl Engine {
         transaction: &CrudTransaction,
         failure: FatalFailure,
     ) -> (TransactionResult, bool) {
+        // The dead letter keeps the database's own message for the operator; only the
+        // client's copy is redacted.
+        let raw_message = failure.message.clone();
         let failure = self.redact(failure);
         if self
             .hooks
@@ -375,7 +378,7 @@ impl Engine {
             client_id: client_id.map(str::to_string),
             transaction: serde_json::to_value(transaction).unwrap_or(Value::Null),
             error_code: failure.code.clone(),
-            error_message: failure.message.clone(),
+            error_message: raw_message,
             error_details: Value::Object(failure.details.clone()),
             operation_index: failure.operation_index,
             idempotency: client_id

@@ -33,16 +33,22 @@ struct Cli {
     command: Command,
 }
 
+// Global, so `dead-letters list --data-dir D` works as well as `dead-letters --data-dir D list`.
 #[derive(Args, Clone)]
 struct Common {
     /// TOML configuration file.
-    #[arg(long, value_name = "FILE", env = "POWERSYNC_WRITE_CONFIG")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "POWERSYNC_WRITE_CONFIG",
+        global = true
+    )]
     config: Option<PathBuf>,
     /// Database: sqlite://PATH or postgres://USER@HOST:PORT/DB (default: sqlite under the data folder).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", global = true)]
     database_url: Option<String>,
     /// Folder for the default SQLite database and the dev-mode signing key.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     data_dir: Option<PathBuf>,
 }
 

@@ -1,0 +1,250 @@
+//! The batch engine over a real PostgreSQL (the test harness's throwaway cluster):
+//! concurrent uploads from many clients lose nothing, and a fatal failure is kept as
+//! a dead letter while the rest of the batch goes on.
+
+mod support;
+
+use std::sync::Arc;
+
+use powersync_write_api::models::{
+    CrudEntry, CrudTransaction, TransactionResult, UpdateType, WriteBatch,
+};
+use powersync_write_server::engine::{BatchPolicy, Engine, EngineConfig, Hooks};
+use powersync_write_server::hooks::Principal;
+use powersync_write_server::mapping::MappingConfig;
+use powersync_write_server::persist::Persister;
+use serde_json::{Map, Value, json};
+use support::postgres::{TestDb, database, rows};
+
+fn entry(op: UpdateType, table: &str, id: &str, op_id: i64, data: Value) -> CrudEntry {
+    CrudEntry {
+        op,
+        table: table.to_string(),
+        id: id.to_string(),
+        op_id: Some(op_id),
+        transaction_id: None,
+        op_data: data.as_object().cloned().map(Some),
+        previous_values: None,
+        metadata: None,
+    }
+}
+
+fn principal(subject: &str) -> Principal {
+    Principal {
+        subject: subject.to_string(),
+        claims: Map::new(),
+    }
+}
+
+/// A UUID unique to (client, batch, transaction, row).
+fn uuid(client: usize, batch: usize, tx: usize, row: usize) -> String {
+    format!("{client:08x}-{batch:04x}-4000-8000-{tx:08x}{row:04x}")
+}
+
+async fn engine(db: &TestDb, config: EngineConfig) -> Arc<Engine> {
+    let persister = db.persister().await;
+    persister
+        .create_example_schema()
+        .await
+        .expect("example schema");
+    let hooks = Hooks::defaults(config.retry_after_ms);
+    Arc::new(
+        Engine::new(Arc::new(persister), MappingConfig::default(), hooks, config)
+            .await
+            .expect("engine"),
+    )
+}
+
+/// The benchmark's transaction: 1 list, 3 todos in it, and 1 PATCH completing one.
+fn workload(client: usize, batch: usize, tx: usize, first_op_id: i64) -> CrudTransaction {
+    let list = uuid(client, batch, tx, 0);
+    let mut crud = vec![entry(
+        UpdateType::Put,
+        "lists",
+        &list,
+        first_op_id,
+        json!({"name": format!("list {client}/{batch}/{tx}"), "owner_id": format!("user-{client}")}),
+    )];
+    for row in 1..=3 {
+        crud.push(entry(
+            UpdateType::Put,
+            "todos",
+            &uuid(client, batch, tx, row),
+            first_op_id + row as i64,
+            json!({"description": format!("todo {row}"), "list_id": list, "completed": 0}),
+        ));
+    }
+    crud.push(entry(
+        UpdateType::Patch,
+        "todos",
+        &uuid(client, batch, tx, 1),
+        first_op_id + 4,
+        json!({"completed": 1, "completed_at": "2026-01-02 03:04:05.678Z"}),
+    ));
+    CrudTransaction {
+        transaction_id: Some(first_op_id),
+        crud,
+    }
+}
+
+const CLIENTS: usize = 16;
+const BATCHES: usize = 20;
+const TRANSACTIONS: usize = 2;
+const OPS: usize = 5;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_uploads_from_many_clients_lose_nothing() {
+    let db = database().await;
+    let engine = engine(&db, EngineConfig::default()).await;
+    let mut tasks = Vec::new();
+    for client in 0..CLIENTS {
+        let engine = engine.clone();
+        tasks.push(tokio::spawn(async move {
+            let principal = principal(&format!("user-{client}"));
+            let mut op_id = 1i64;
+            for batch in 0..BATCHES {
+                let transactions = (0..TRANSACTIONS)
+                    .map(|tx| {
+                        let t = workload(client, batch, tx, op_id);
+                        op_id += OPS as i64;
+                        t
+                    })
+                    .collect();
+                let sent = WriteBatch {
+                    client_id: Some(format!("client-{client}")),
+                    transactions,
+                };
+                let results = engine.process(&principal, &sent).await;
+                for result in &results {
+                    assert!(
+                        matches!(result, TransactionResult::Success(s) if s.duplicate.is_none()),
+                        "client {client} batch {batch}: {result:?}"
+                    );
+                }
+                assert_eq!(results.len(), TRANSACTIONS);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("client task");
+    }
+
+    let client = db.client().await;
+    let transactions = CLIENTS * BATCHES * TRANSACTIONS;
+    assert_eq!(
+        rows(
+            &client,
+            "SELECT (SELECT count(*) FROM lists)::text, (SELECT count(*) FROM todos)::text, \
+             (SELECT count(*) FROM todos WHERE completed)::text, \
+             (SELECT count(*) FROM todos WHERE completed_at IS NOT NULL)::text, \
+             (SELECT count(*) FROM powersync_write_dead_letters)::text"
+        )
+        .await,
+        [[
+            Some(transactions.to_string()),
+            Some((3 * transactions).to_string()),
+            Some(transactions.to_string()),
+            Some(transactions.to_string()),
+            Some("0".to_string()),
+        ]]
+    );
+    let ledger = rows(
+        &client,
+        "SELECT client_id, last_op_id::text FROM powersync_write_ledger ORDER BY client_id",
+    )
+    .await;
+    let last = (BATCHES * TRANSACTIONS * OPS).to_string();
+    let mut expected: Vec<Vec<Option<String>>> = (0..CLIENTS)
+        .map(|c| vec![Some(format!("client-{c}")), Some(last.clone())])
+        .collect();
+    expected.sort();
+    assert_eq!(ledger, expected);
+    // Every todo is in its own transaction's list (the ids share that prefix).
+    assert_eq!(
+        rows(
+            &client,
+            "SELECT count(*)::text FROM todos WHERE left(id::text, 32) <> left(list_id::text, 32)"
+        )
+        .await,
+        [[Some("0".to_string())]]
+    );
+}
+
+#[tokio::test]
+async fn a_fatal_failure_is_kept_and_the_batch_goes_on_under_skip() {
+    let db = database().await;
+    let config = EngineConfig {
+        batch_policy: BatchPolicy::Skip,
+        ..EngineConfig::default()
+    };
+    let engine = engine(&db, config).await;
+    let missing_list = uuid(9, 9, 9, 9);
+    let sent = WriteBatch {
+        client_id: Some("c1".to_string()),
+        transactions: vec![
+            CrudTransaction {
+                transaction_id: None,
+                crud: vec![entry(
+                    UpdateType::Put,
+                    "todos",
+                    &uuid(0, 0, 0, 1),
+                    1,
+                    json!({"description": "orphan", "list_id": missing_list}),
+                )],
+            },
+            workload(0, 0, 1, 2),
+        ],
+    };
+    let results = engine.process(&principal("user-1"), &sent).await;
+    let TransactionResult::FatalError(fatal) = &results[0] else {
+        panic!("{results:?}");
+    };
+    assert!(!fatal.requires_client_handling);
+    assert_eq!(fatal.failed_operation.error_code, "FOREIGN_KEY_VIOLATION");
+    assert_eq!(
+        fatal.failed_operation.details,
+        Some(Some(
+            json!({"database_code": "23503", "table": "todos", "constraint": "todos_list_id_fkey"})
+                .as_object()
+                .cloned()
+                .unwrap()
+        ))
+    );
+    assert!(matches!(&results[1], TransactionResult::Success(_)));
+
+    let client = db.client().await;
+    assert_eq!(
+        rows(
+            &client,
+            "SELECT id::text, subject, client_id, error_code, operation_index::text, \
+             \"transaction\"::jsonb #>> '{crud,0,op_data,description}' \
+             FROM powersync_write_dead_letters"
+        )
+        .await,
+        [[
+            fatal.dead_letter_id.clone(),
+            Some("user-1".to_string()),
+            Some("c1".to_string()),
+            Some("FOREIGN_KEY_VIOLATION".to_string()),
+            Some("0".to_string()),
+            Some("orphan".to_string()),
+        ]]
+    );
+    assert_eq!(
+        rows(&client, "SELECT count(*)::text FROM todos").await,
+        [[Some("3".to_string())]]
+    );
+
+    // A replay answers the same, and stores nothing twice.
+    let again = engine.process(&principal("user-1"), &sent).await;
+    assert_eq!(again[0], results[0]);
+    assert!(matches!(&again[1], TransactionResult::Success(s) if s.duplicate == Some(true)));
+    assert_eq!(
+        rows(
+            &client,
+            "SELECT count(*)::text FROM powersync_write_dead_letters"
+        )
+        .await,
+        [[Some("1".to_string())]]
+    );
+}

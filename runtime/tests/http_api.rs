@@ -1,0 +1,356 @@
+//! The HTTP application (`service::app`) served on a free loopback port and called
+//! with reqwest: uploads with valid and refused tokens, the body limit, the content
+//! type, request validation, `/health`, `/ready` (PostgreSQL reachable or not) and
+//! `/metrics`. The full token matrix is tested on the `Authenticator` (auth_verify.rs).
+
+mod auth_support;
+mod support;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use auth_support::*;
+use powersync_write_server::auth::{AuthConfig, Authenticator, mint_dev_token};
+use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
+use powersync_write_server::mapping::MappingConfig;
+use powersync_write_server::metrics::Metrics;
+use powersync_write_server::persist::postgres::PostgresConfig;
+use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
+use powersync_write_server::persist::{Persister, SharedPersister};
+use powersync_write_server::service::{self, WriteService};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+const LIST: &str = "00000000-0000-4000-8000-000000000001";
+
+struct Server {
+    base: String,
+    dir: TempDir,
+    key: TestKey,
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn db_path(&self) -> PathBuf {
+        self.dir.path().join("app.db")
+    }
+}
+
+/// Serves the app on 127.0.0.1:0 with JWKS-file auth (one Ed25519 key) over
+/// `persister`, or a fresh SQLite file with the example schema.
+async fn serve(
+    persister: Option<SharedPersister>,
+    auth: Option<AuthConfig>,
+    body_limit: usize,
+) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = ed25519("k1");
+    let jwks_file = dir.path().join("jwks.json");
+    std::fs::write(&jwks_file, jwks(&[&key])).expect("jwks");
+    let auth = auth.unwrap_or_else(|| AuthConfig::jwks_file(&jwks_file, ISSUER, AUDIENCE));
+    let authenticator = Authenticator::new(&auth, dir.path())
+        .await
+        .expect("authenticator");
+    let persister = match persister {
+        Some(persister) => persister,
+        None => {
+            let sqlite = SqlitePersister::open(dir.path().join("app.db"), SqliteOptions::default())
+                .await
+                .expect("open");
+            sqlite.migrate().await.expect("migrate");
+            sqlite
+                .create_example_schema()
+                .await
+                .expect("example schema");
+            Arc::new(sqlite)
+        }
+    };
+    let config = EngineConfig::default();
+    let engine = Engine::new(
+        persister,
+        MappingConfig::default(),
+        Hooks::defaults(config.retry_after_ms),
+        config,
+    )
+    .await
+    .expect("engine");
+    let service = WriteService {
+        engine: Arc::new(engine),
+        authenticator: Arc::new(authenticator),
+        metrics: Arc::new(Metrics::new()),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    // Ends with the test's runtime.
+    tokio::spawn(async move { axum::serve(listener, service::app(service, body_limit)).await });
+    Server { base, dir, key }
+}
+
+async fn sqlite_server() -> Server {
+    serve(None, None, 64 * 1024).await
+}
+
+/// A plain-HTTP client. The runtime builds reqwest without a process-wide TLS
+/// provider, so the client gets its own (unused) TLS configuration.
+fn http() -> reqwest::Client {
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS versions")
+    .with_root_certificates(rustls::RootCertStore::empty())
+    .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("HTTP client")
+}
+
+fn upload() -> Value {
+    json!({
+        "client_id": "c1",
+        "transactions": [{
+            "crud": [{
+                "op": "PUT", "table": "lists", "id": LIST, "op_id": 1,
+                "op_data": {"name": "Groceries", "owner_id": "user-1"}
+            }]
+        }]
+    })
+}
+
+async fn post(server: &Server, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
+    let mut request = http().post(server.url("/api/data")).json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status();
+    (status, response.json().await.expect("JSON reply"))
+}
+
+fn lists(server: &Server) -> Vec<String> {
+    let conn = rusqlite::Connection::open(server.db_path()).expect("open");
+    let mut stmt = conn.prepare("SELECT name FROM lists").expect("prepare");
+    stmt.query_map([], |row| row.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+#[tokio::test]
+async fn a_valid_token_gets_200_with_one_result_per_transaction() {
+    let server = sqlite_server().await;
+    let token = server.key.sign(&claims("user-1"));
+    let (status, body) = post(&server, Some(&token), &upload()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"results": [{"status": "success"}]}));
+    assert_eq!(lists(&server), ["Groceries"]);
+
+    // The same batch again: recognised by client_id and op_id.
+    let (status, body) = post(&server, Some(&token), &upload()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        json!({"results": [{"status": "success", "duplicate": true}]})
+    );
+}
+
+#[tokio::test]
+async fn a_dev_mode_token_from_the_data_folder_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(None, Some(AuthConfig::default()), 64 * 1024).await;
+    // Dev keys live under the server's data folder; a token minted elsewhere fails.
+    let foreign = mint_dev_token(dir.path(), "user-1", Duration::from_secs(60)).unwrap();
+    let (status, _) = post(&server, Some(&foreign), &upload()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let token = mint_dev_token(server.dir.path(), "user-1", Duration::from_secs(60)).unwrap();
+    let (status, body) = post(&server, Some(&token), &upload()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"results": [{"status": "success"}]}));
+}
+
+#[tokio::test]
+async fn refused_credentials_get_401_and_nothing_is_written() {
+    let server = sqlite_server().await;
+    let expired = server
+        .key
+        .sign(&with(claims("user-1"), "exp", json!(now() - 3600)));
+    let wrong_audience = server
+        .key
+        .sign(&with(claims("user-1"), "aud", json!("someone-else")));
+    let alg_none = raw_token(
+        &json!({"alg": "none", "typ": "JWT"}),
+        &claims("user-1"),
+        b"",
+    );
+    let cases: [(&str, Option<String>); 6] = [
+        ("missing header", None),
+        (
+            "not a bearer credential",
+            Some("Basic dXNlcjpwYXNz".to_string()),
+        ),
+        ("malformed", Some("Bearer not.a.jwt".to_string())),
+        ("expired", Some(format!("Bearer {expired}"))),
+        ("wrong audience", Some(format!("Bearer {wrong_audience}"))),
+        ("alg none", Some(format!("Bearer {alg_none}"))),
+    ];
+    for (case, authorization) in cases {
+        let mut request = http().post(server.url("/api/data")).json(&upload());
+        if let Some(value) = authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, value);
+        }
+        let response = request.send().await.expect("request");
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{case}");
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(body["code"], "UNAUTHENTICATED", "{case}: {body}");
+        assert!(body["message"].is_string(), "{case}: {body}");
+    }
+    assert!(lists(&server).is_empty());
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_413() {
+    let server = serve(None, None, 512).await;
+    let token = server.key.sign(&claims("user-1"));
+    let mut big = upload();
+    big["transactions"][0]["crud"][0]["op_data"]["name"] = json!("x".repeat(1024));
+    let (status, body) = post(&server, Some(&token), &big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["code"], "PAYLOAD_TOO_LARGE");
+    // Under the limit, the same server accepts it.
+    let (status, _) = post(&server, Some(&token), &upload()).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_text_plain_body_gets_415() {
+    let server = sqlite_server().await;
+    let token = server.key.sign(&claims("user-1"));
+    let response = http()
+        .post(server.url("/api/data"))
+        .bearer_auth(&token)
+        .header(reqwest::header::CONTENT_TYPE, "text/plain")
+        .body(upload().to_string())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["code"], "UNSUPPORTED_MEDIA_TYPE");
+    assert!(lists(&server).is_empty());
+}
+
+#[tokio::test]
+async fn an_unknown_op_gets_400_naming_its_path() {
+    let server = sqlite_server().await;
+    let token = server.key.sign(&claims("user-1"));
+    let mut bad = upload();
+    bad["transactions"][0]["crud"][0]["op"] = json!("UPSERT");
+    let (status, body) = post(&server, Some(&token), &bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "INVALID_REQUEST");
+    let paths: Vec<&str> = body["violations"]
+        .as_array()
+        .expect("violations")
+        .iter()
+        .filter_map(|v| v["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["$.transactions[0].crud[0].op"], "{body}");
+    assert!(lists(&server).is_empty());
+}
+
+#[tokio::test]
+async fn health_and_metrics() {
+    let server = sqlite_server().await;
+    let response = http().get(server.url("/health")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"status": "ok"})
+    );
+
+    let token = server.key.sign(&claims("user-1"));
+    let mut batch = upload();
+    batch["transactions"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"crud": [{"op": "PUT", "table": "todos", "id": "t1", "op_id": 2,
+            "op_data": {"description": "orphan", "list_id": "00000000-0000-4000-8000-0000000000ff"}}]}));
+    let (status, body) = post(&server, Some(&token), &batch).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["results"][1]["status"], "fatal_error", "{body}");
+
+    let response = http().get(server.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    for line in [
+        "powersync_write_transactions_total{status=\"success\"} 1",
+        "powersync_write_transactions_total{status=\"fatal_error\"} 1",
+        "powersync_write_operations_total 2",
+        "powersync_write_batch_duration_seconds_count 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn ready_follows_the_database() {
+    let db = support::postgres::database().await;
+    let mut config = PostgresConfig::new(db.url());
+    config.connect_timeout = Duration::from_secs(2);
+    let persister = db.persister_with(config).await;
+    let server = serve(Some(Arc::new(persister)), None, 64 * 1024).await;
+
+    let response = http().get(server.url("/ready")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"status": "ready"})
+    );
+
+    // The database stops taking connections and drops the open ones.
+    let admin = support::postgres::connect(&format!(
+        "postgres://postgres@127.0.0.1:{}/postgres",
+        db.port
+    ))
+    .await;
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+            name = db.name
+        ))
+        .await
+        .expect("cut the database off");
+    let response = http().get(server.url("/ready")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        response
+            .headers()
+            .contains_key(reqwest::header::RETRY_AFTER)
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "NOT_READY", "{body}");
+    // Liveness does not depend on the database.
+    let response = http().get(server.url("/health")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {} ALLOW_CONNECTIONS true",
+            db.name
+        ))
+        .await
+        .expect("reconnect the database");
+    let response = http().get(server.url("/ready")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
