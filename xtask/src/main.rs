@@ -1,9 +1,10 @@
-//! The project's chores: `cargo xtask gen | check | test | bench`.
+//! The project's chores: `cargo xtask gen | check | test | bench | bench-runtime`.
 //!
 //! Paths are relative to the workspace root (the parent of this crate's folder), so
 //! every command works from any directory.
 
 mod bench;
+mod bench_runtime;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -39,6 +40,12 @@ enum Task {
         #[arg(long, default_value_t = 50)]
         runs: u32,
     },
+    /// The runtime's write path on a throwaway PostgreSQL, against direct SQL (release).
+    BenchRuntime {
+        /// Passed to the benchmark: --seconds N, --warmup N, --max-requests N, --cell TXxC.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -47,6 +54,7 @@ fn main() -> ExitCode {
         Task::Check => check_task(),
         Task::Test => test_task(),
         Task::Bench { runs } => bench::run(&root(), SPEC, runs),
+        Task::BenchRuntime { args } => bench_runtime::run(&root(), &args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

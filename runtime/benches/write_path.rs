@@ -1,0 +1,910 @@
+//! The write path under load: the real HTTP server on PostgreSQL against the same SQL
+//! done directly with tokio-postgres (the ceiling), in one run.
+//!
+//! Run with `cargo xtask bench-runtime` (or `cargo bench -p powersync-write-server
+//! --bench write_path`); options after `--`: `--seconds N` (measured seconds per run,
+//! default 8), `--warmup N` (uncounted seconds first, default 1), `--max-requests N`
+//! (per run, default 100000), `--cell TXxC` (only that cell, e.g. `50x16`; repeatable).
+//!
+//! It starts its own throwaway PostgreSQL cluster (server defaults, so commits are
+//! durable: fsync and synchronous_commit on), creates the example `lists`/`todos`
+//! schema, serves the runtime in process on 127.0.0.1 with dev auth, and drives it
+//! over loopback. The workload: transactions of 5 operations (PUT a list, PUT 3 todos
+//! of it, PATCH one todo), every worker a distinct `client_id` with increasing
+//! `op_id`s so the idempotency ledger is in play as in production. Matrix: 1 and 50
+//! transactions per request, concurrency 1 and 16. The direct baseline does what the
+//! runtime promises, the way pgbench would: per upload transaction BEGIN, the same
+//! ledger upsert, one prepared statement per operation (INSERT ... ON CONFLICT DO
+//! UPDATE for a PUT, UPDATE for a PATCH), COMMIT, each statement awaited before the
+//! next; one connection per worker. Tables are truncated before every run.
+//!
+//! A benchmark, not a test: it prints numbers; it fails only when a request fails or
+//! the rows written do not match the transactions acknowledged.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use powersync_write_server::auth::{AuthConfig, Authenticator, mint_dev_token};
+use powersync_write_server::config::Config;
+use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
+use powersync_write_server::mapping::MappingConfig;
+use powersync_write_server::metrics::Metrics;
+use powersync_write_server::persist::Persister;
+use powersync_write_server::persist::postgres::{PostgresConfig, PostgresPersister};
+use powersync_write_server::service::{WriteService, app};
+use serde_json::{Value, json};
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type Result<T, E = BoxError> = std::result::Result<T, E>;
+
+const TRANSACTIONS_PER_REQUEST: [usize; 2] = [1, 50];
+const CONCURRENCY: [usize; 2] = [1, 16];
+const OPS_PER_TRANSACTION: u64 = 5;
+const SUBJECT: &str = "bench-user";
+/// Timestamps as the PowerSync client's SQLite stores them.
+const CREATED_AT: &str = "2024-05-01 12:00:00.000Z";
+const COMPLETED_AT: &str = "2024-05-02 08:30:00.000Z";
+/// The server settings worth knowing when reading the figures.
+const SHOWN_SETTINGS: &[&str] = &[
+    "server_version",
+    "fsync",
+    "synchronous_commit",
+    "full_page_writes",
+    "wal_level",
+    "wal_sync_method",
+    "commit_delay",
+    "shared_buffers",
+    "max_wal_size",
+    "max_connections",
+];
+
+struct Options {
+    seconds: f64,
+    warmup: f64,
+    max_requests: usize,
+    /// Cells to run, as `TXxC` (`50x16`); empty: all.
+    cells: Vec<String>,
+}
+
+impl Options {
+    fn parse() -> Result<Options> {
+        let mut options = Options {
+            seconds: 8.0,
+            warmup: 1.0,
+            max_requests: 100_000,
+            cells: Vec::new(),
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+            match arg.as_str() {
+                // cargo bench passes `--bench` to every bench binary.
+                "--bench" => {}
+                "--seconds" => options.seconds = value("--seconds")?.parse()?,
+                "--warmup" => options.warmup = value("--warmup")?.parse()?,
+                "--max-requests" => options.max_requests = value("--max-requests")?.parse()?,
+                "--cell" => options.cells.push(value("--cell")?),
+                other => {
+                    return Err(format!(
+                        "unknown argument `{other}`; accepted: --seconds N, --warmup N, \
+                         --max-requests N, --cell TXxC (repeatable, e.g. --cell 50x16)"
+                    )
+                    .into());
+                }
+            }
+        }
+        if !(options.seconds > 0.0 && options.seconds <= 120.0) {
+            return Err("--seconds must be in (0, 120]".into());
+        }
+        if !(0.0..=60.0).contains(&options.warmup) {
+            return Err("--warmup must be in [0, 60]".into());
+        }
+        Ok(options)
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
+    let options = Options::parse()?;
+    let cluster = Cluster::start()?;
+    let url = cluster.url("postgres");
+    let data_dir = tempfile::Builder::new()
+        .prefix("write-path-bench-")
+        .tempdir()?;
+
+    // The server gets its own runtime (its own threads), as if it were its own process.
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("server")
+        .build()?;
+    let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let (address, token) = server_runtime.block_on(start_server(
+        url.clone(),
+        data_dir.path().to_path_buf(),
+        shutdown_rx,
+    ))?;
+
+    let client_runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("client")
+        .build()?;
+    let outcome = client_runtime.block_on(drive(&options, &url, address, &token, data_dir.path()));
+    let _ = shutdown.send(());
+    server_runtime.shutdown_timeout(Duration::from_secs(5));
+    client_runtime.shutdown_timeout(Duration::from_secs(5));
+    cluster.stop();
+    outcome
+}
+
+async fn start_server(
+    url: String,
+    data_dir: PathBuf,
+    shutdown: tokio::sync::oneshot::Receiver<()>,
+) -> Result<(SocketAddr, String)> {
+    let defaults = Config::default();
+    let mut pg = PostgresConfig::new(url);
+    pg.pool_size = defaults.pool_size;
+    let persister = PostgresPersister::new(pg)?;
+    persister.migrate().await?;
+    persister.create_example_schema().await?;
+    let engine = Engine::new(
+        Arc::new(persister),
+        MappingConfig::default(),
+        Hooks::defaults(defaults.engine.retry_after_ms),
+        EngineConfig::default(),
+    )
+    .await?;
+    let authenticator = Authenticator::new(&AuthConfig::default(), &data_dir).await?;
+    let token = mint_dev_token(&data_dir, SUBJECT, Duration::from_secs(3600))?;
+    let service = WriteService {
+        engine: Arc::new(engine),
+        authenticator: Arc::new(authenticator),
+        metrics: Arc::new(Metrics::new()),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let router = app(service, defaults.body_limit_bytes);
+    tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = shutdown.await;
+            })
+            .await;
+        if let Err(error) = served {
+            eprintln!("server stopped: {error}");
+        }
+    });
+    Ok((address, token))
+}
+
+// ---- the matrix ----
+
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Runtime,
+    Direct,
+}
+
+impl Side {
+    fn name(self) -> &'static str {
+        match self {
+            Side::Runtime => "runtime",
+            Side::Direct => "direct",
+        }
+    }
+}
+
+/// One measured run.
+struct Measured {
+    requests: usize,
+    transactions: u64,
+    ops_per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+async fn drive(
+    options: &Options,
+    url: &str,
+    address: SocketAddr,
+    token: &str,
+    data_dir: &Path,
+) -> Result<()> {
+    let admin = connect(url).await?;
+    print_settings(&admin, data_dir).await?;
+    // reqwest is built without a TLS provider of its own; plain HTTP still needs one set.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let endpoint = format!("http://{address}/api/data");
+    let mut rows = Vec::new();
+    let mut run_number = 0usize;
+    for per_request in TRANSACTIONS_PER_REQUEST {
+        for concurrency in CONCURRENCY {
+            let cell = format!("{per_request} tx/req, c={concurrency}");
+            let short = format!("{per_request}x{concurrency}");
+            if !options.cells.is_empty() && !options.cells.contains(&short) {
+                continue;
+            }
+            let mut cell_results = Vec::new();
+            for path in [Side::Runtime, Side::Direct] {
+                run_number += 1;
+                reset(&admin).await?;
+                let load = Load {
+                    run: run_number,
+                    per_request,
+                    concurrency,
+                    options,
+                };
+                eprintln!("running {cell}, {} ...", path.name());
+                let measured = match path {
+                    Side::Runtime => load.runtime(&http, &endpoint, token).await?,
+                    Side::Direct => load.direct(url).await?,
+                };
+                verify(&admin, path, measured.transactions).await?;
+                cell_results.push((path, measured));
+            }
+            let direct_ops = cell_results
+                .iter()
+                .find(|(path, _)| *path == Side::Direct)
+                .map_or(0.0, |(_, m)| m.ops_per_second);
+            for (path, measured) in cell_results {
+                rows.push((cell.clone(), path, measured, direct_ops));
+            }
+        }
+    }
+    print_table(options, &rows);
+    Ok(())
+}
+
+fn print_table(options: &Options, rows: &[(String, Side, Measured, f64)]) {
+    println!();
+    println!(
+        "write path, 5-operation transactions, {} s measured per run after {} s warm-up",
+        options.seconds, options.warmup
+    );
+    println!(
+        "{:<18} {:<8} {:>10} {:>10} {:>10} {:>9} {:>15}",
+        "cell", "path", "ops/s", "p50 ms", "p99 ms", "requests", "runtime/direct"
+    );
+    for (cell, path, m, direct_ops) in rows {
+        let ratio = if *path == Side::Runtime && *direct_ops > 0.0 {
+            format!("{:.2}", m.ops_per_second / direct_ops)
+        } else {
+            String::new()
+        };
+        println!(
+            "{:<18} {:<8} {:>10.0} {:>10.2} {:>10.2} {:>9} {:>15}",
+            cell,
+            path.name(),
+            m.ops_per_second,
+            millis(m.p50),
+            millis(m.p99),
+            m.requests,
+            ratio
+        );
+    }
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+async fn print_settings(admin: &tokio_postgres::Client, data_dir: &Path) -> Result<()> {
+    let names: Vec<String> = SHOWN_SETTINGS.iter().map(|s| s.to_string()).collect();
+    let rows = admin
+        .query(
+            "SELECT name, setting || coalesce(' ' || unit, '') FROM pg_settings \
+             WHERE name = ANY($1) ORDER BY name",
+            &[&names],
+        )
+        .await?;
+    println!(
+        "PostgreSQL settings (server defaults; only port, socket folder and listen_addresses are set):"
+    );
+    for row in rows {
+        println!(
+            "  {} = {}",
+            row.get::<_, String>(0),
+            row.get::<_, String>(1)
+        );
+    }
+    println!(
+        "runtime: pool_size {}, dev auth (keys under {}), ledger on, write checkpoints off",
+        Config::default().pool_size,
+        data_dir.display()
+    );
+    Ok(())
+}
+
+/// Empties the tables and writes dirty pages out, so every run starts alike.
+async fn reset(admin: &tokio_postgres::Client) -> Result<()> {
+    admin
+        .batch_execute("TRUNCATE todos, lists, powersync_write_ledger; CHECKPOINT")
+        .await?;
+    Ok(())
+}
+
+/// The rows must be exactly what was acknowledged: no lost or extra write.
+async fn verify(admin: &tokio_postgres::Client, path: Side, transactions: u64) -> Result<()> {
+    let row = admin
+        .query_one(
+            "SELECT (SELECT count(*) FROM lists), (SELECT count(*) FROM todos), \
+             (SELECT count(*) FROM todos WHERE completed)",
+            &[],
+        )
+        .await?;
+    let (lists, todos, completed): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+    let expected = i64::try_from(transactions)?;
+    if (lists, todos, completed) != (expected, 3 * expected, expected) {
+        return Err(format!(
+            "{}: {transactions} transactions acknowledged, but the tables hold {lists} lists, \
+             {todos} todos, {completed} completed",
+            path.name()
+        )
+        .into());
+    }
+    Ok(())
+}
+
+// ---- the workload ----
+
+/// One upload transaction: a list, three todos of it, one todo completed.
+struct Transaction {
+    first_op_id: i64,
+    list: Uuid,
+    todos: [Uuid; 3],
+    number: u64,
+}
+
+impl Transaction {
+    fn new(first_op_id: i64, number: u64) -> Self {
+        Transaction {
+            first_op_id,
+            list: Uuid::new_v4(),
+            todos: [Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4()],
+            number,
+        }
+    }
+
+    fn last_op_id(&self) -> i64 {
+        self.first_op_id + OPS_PER_TRANSACTION as i64 - 1
+    }
+
+    fn list_name(&self) -> String {
+        format!("List {}", self.number)
+    }
+
+    fn description(&self, todo: usize) -> String {
+        format!("Todo {todo} of list {}", self.number)
+    }
+
+    /// The transaction as the PowerSync client uploads it.
+    fn to_json(&self) -> Value {
+        let tx_id = self.first_op_id;
+        let entry = |offset: i64, op: &str, table: &str, id: &Uuid, data: Value| {
+            json!({
+                "op": op,
+                "table": table,
+                "id": id.to_string(),
+                "op_id": self.first_op_id + offset,
+                "transaction_id": tx_id,
+                "op_data": data,
+            })
+        };
+        let mut crud = vec![entry(
+            0,
+            "PUT",
+            "lists",
+            &self.list,
+            json!({"created_at": CREATED_AT, "name": self.list_name(), "owner_id": SUBJECT}),
+        )];
+        for (i, todo) in self.todos.iter().enumerate() {
+            crud.push(entry(
+                1 + i as i64,
+                "PUT",
+                "todos",
+                todo,
+                json!({
+                    "created_at": CREATED_AT,
+                    "description": self.description(i),
+                    "completed": 0,
+                    "created_by": SUBJECT,
+                    "list_id": self.list.to_string(),
+                }),
+            ));
+        }
+        crud.push(entry(
+            4,
+            "PATCH",
+            "todos",
+            &self.todos[0],
+            json!({"completed": 1, "completed_at": COMPLETED_AT, "completed_by": SUBJECT}),
+        ));
+        json!({"transaction_id": tx_id, "crud": crud})
+    }
+}
+
+/// One worker's client: a distinct `client_id` whose `op_id`s only grow.
+struct Client {
+    client_id: String,
+    next_op_id: i64,
+    made: u64,
+}
+
+impl Client {
+    fn new(run: usize, worker: usize) -> Self {
+        Client {
+            client_id: format!("bench-{run}-{worker}-{}", Uuid::new_v4()),
+            next_op_id: 1,
+            made: 0,
+        }
+    }
+
+    fn batch(&mut self, transactions: usize) -> Vec<Transaction> {
+        (0..transactions)
+            .map(|_| {
+                let tx = Transaction::new(self.next_op_id, self.made);
+                self.next_op_id += OPS_PER_TRANSACTION as i64;
+                self.made += 1;
+                tx
+            })
+            .collect()
+    }
+}
+
+// ---- the load ----
+
+struct Load<'a> {
+    run: usize,
+    per_request: usize,
+    concurrency: usize,
+    options: &'a Options,
+}
+
+/// What one worker saw: latencies of counted requests and when the last one ended.
+#[derive(Default)]
+struct WorkerStats {
+    latencies: Vec<Duration>,
+    transactions: u64,
+    counted_transactions: u64,
+    last_end: Option<Instant>,
+}
+
+/// When the counted window starts and when workers stop starting requests.
+#[derive(Clone, Copy)]
+struct Window {
+    counted_from: Instant,
+    deadline: Instant,
+    max_per_worker: usize,
+}
+
+impl WorkerStats {
+    fn record(&mut self, window: &Window, started: Instant, transactions: usize) {
+        let ended = Instant::now();
+        self.transactions += transactions as u64;
+        if started >= window.counted_from {
+            self.latencies.push(ended - started);
+            self.counted_transactions += transactions as u64;
+            self.last_end = Some(ended);
+        }
+    }
+}
+
+impl Load<'_> {
+    fn window(&self) -> Window {
+        let now = Instant::now();
+        let counted_from = now + Duration::from_secs_f64(self.options.warmup);
+        Window {
+            counted_from,
+            deadline: counted_from + Duration::from_secs_f64(self.options.seconds),
+            max_per_worker: self.options.max_requests.div_ceil(self.concurrency).max(1),
+        }
+    }
+
+    async fn runtime(
+        &self,
+        http: &reqwest::Client,
+        endpoint: &str,
+        token: &str,
+    ) -> Result<Measured> {
+        let window = self.window();
+        let mut workers = JoinSet::new();
+        for worker in 0..self.concurrency {
+            let (http, endpoint) = (http.clone(), endpoint.to_string());
+            let authorization = format!("Bearer {token}");
+            let mut client = Client::new(self.run, worker);
+            let per_request = self.per_request;
+            workers.spawn(async move {
+                let mut stats = WorkerStats::default();
+                for _ in 0..window.max_per_worker {
+                    let started = Instant::now();
+                    if started >= window.deadline {
+                        break;
+                    }
+                    let batch = client.batch(per_request);
+                    let body = json!({
+                        "client_id": client.client_id,
+                        "transactions": batch.iter().map(Transaction::to_json).collect::<Vec<_>>(),
+                    });
+                    let response = http
+                        .post(&endpoint)
+                        .header(reqwest::header::AUTHORIZATION, &authorization)
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(serde_json::to_vec(&body)?)
+                        .send()
+                        .await?;
+                    let status = response.status();
+                    let text = response.text().await?;
+                    check_response(status, &text, per_request)?;
+                    stats.record(&window, started, per_request);
+                }
+                Ok::<_, BoxError>(stats)
+            });
+        }
+        collect(workers, window).await
+    }
+
+    async fn direct(&self, url: &str) -> Result<Measured> {
+        let window = self.window();
+        let mut workers = JoinSet::new();
+        for worker in 0..self.concurrency {
+            let mut connection = connect(url).await?;
+            let statements = Statements::prepare(&connection).await?;
+            let mut client = Client::new(self.run, worker);
+            let per_request = self.per_request;
+            workers.spawn(async move {
+                let mut stats = WorkerStats::default();
+                for _ in 0..window.max_per_worker {
+                    let started = Instant::now();
+                    if started >= window.deadline {
+                        break;
+                    }
+                    for tx in client.batch(per_request) {
+                        statements
+                            .apply(&mut connection, &client.client_id, &tx)
+                            .await?;
+                    }
+                    stats.record(&window, started, per_request);
+                }
+                Ok::<_, BoxError>(stats)
+            });
+        }
+        collect(workers, window).await
+    }
+}
+
+fn check_response(status: reqwest::StatusCode, text: &str, expected: usize) -> Result<()> {
+    if !status.is_success() {
+        return Err(format!("the runtime answered {status}: {text}").into());
+    }
+    let body: Value = serde_json::from_str(text)?;
+    let results = body["results"].as_array().map_or(&[][..], Vec::as_slice);
+    let all_applied = results
+        .iter()
+        .all(|r| r["status"] == "success" && r["duplicate"] != true);
+    if results.len() != expected || !all_applied {
+        return Err(format!("the runtime did not apply every transaction: {text}").into());
+    }
+    Ok(())
+}
+
+async fn collect(mut workers: JoinSet<Result<WorkerStats>>, window: Window) -> Result<Measured> {
+    let mut latencies = Vec::new();
+    let mut transactions = 0;
+    let mut counted = 0;
+    let mut last_end = window.counted_from;
+    while let Some(joined) = workers.join_next().await {
+        let stats = joined??;
+        latencies.extend(stats.latencies);
+        transactions += stats.transactions;
+        counted += stats.counted_transactions;
+        if let Some(end) = stats.last_end {
+            last_end = last_end.max(end);
+        }
+    }
+    if latencies.is_empty() {
+        return Err("no request finished inside the measured window: raise --seconds".into());
+    }
+    latencies.sort();
+    let elapsed = (last_end - window.counted_from).as_secs_f64();
+    Ok(Measured {
+        requests: latencies.len(),
+        transactions,
+        ops_per_second: (counted * OPS_PER_TRANSACTION) as f64 / elapsed,
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
+    })
+}
+
+/// Nearest-rank percentile of sorted samples.
+fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
+    let rank = (fraction * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+// ---- the direct baseline ----
+
+/// The baseline's prepared statements: values travel as text and are cast in SQL, as
+/// the runtime does.
+struct Statements {
+    ledger: tokio_postgres::Statement,
+    put_list: tokio_postgres::Statement,
+    put_todo: tokio_postgres::Statement,
+    patch_todo: tokio_postgres::Statement,
+}
+
+impl Statements {
+    async fn prepare(client: &tokio_postgres::Client) -> Result<Self> {
+        Ok(Statements {
+            // The runtime's ledger claim: 0 rows means a replay.
+            ledger: client
+                .prepare(
+                    "INSERT INTO powersync_write_ledger AS l (client_id, last_op_id) VALUES ($1, $2) \
+                     ON CONFLICT (client_id) DO UPDATE SET last_op_id = EXCLUDED.last_op_id, updated_at = now() \
+                     WHERE l.last_op_id < EXCLUDED.last_op_id",
+                )
+                .await?,
+            put_list: client
+                .prepare(
+                    "INSERT INTO lists (id, created_at, name, owner_id) \
+                     VALUES ($1::text::uuid, $2::text::timestamptz, $3, $4) \
+                     ON CONFLICT (id) DO UPDATE SET created_at = EXCLUDED.created_at, \
+                     name = EXCLUDED.name, owner_id = EXCLUDED.owner_id",
+                )
+                .await?,
+            put_todo: client
+                .prepare(
+                    "INSERT INTO todos (id, completed, created_at, created_by, description, list_id) \
+                     VALUES ($1::text::uuid, $2::text::boolean, $3::text::timestamptz, $4, $5, $6::text::uuid) \
+                     ON CONFLICT (id) DO UPDATE SET completed = EXCLUDED.completed, \
+                     created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by, \
+                     description = EXCLUDED.description, list_id = EXCLUDED.list_id",
+                )
+                .await?,
+            patch_todo: client
+                .prepare(
+                    "UPDATE todos SET completed = $2::text::boolean, \
+                     completed_at = $3::text::timestamptz, completed_by = $4 \
+                     WHERE id = $1::text::uuid",
+                )
+                .await?,
+        })
+    }
+
+    /// One upload transaction, one database transaction, one statement per operation.
+    async fn apply(
+        &self,
+        connection: &mut tokio_postgres::Client,
+        client_id: &str,
+        tx: &Transaction,
+    ) -> Result<()> {
+        let db = connection.transaction().await?;
+        let claimed = db
+            .execute(&self.ledger, &[&client_id, &tx.last_op_id()])
+            .await?;
+        if claimed != 1 {
+            return Err(format!(
+                "direct: op {} of {client_id} seen as a replay",
+                tx.last_op_id()
+            )
+            .into());
+        }
+        let list = tx.list.to_string();
+        db.execute(
+            &self.put_list,
+            &[&list, &CREATED_AT, &tx.list_name(), &SUBJECT],
+        )
+        .await?;
+        for (i, todo) in tx.todos.iter().enumerate() {
+            db.execute(
+                &self.put_todo,
+                &[
+                    &todo.to_string(),
+                    &"0",
+                    &CREATED_AT,
+                    &SUBJECT,
+                    &tx.description(i),
+                    &list,
+                ],
+            )
+            .await?;
+        }
+        db.execute(
+            &self.patch_todo,
+            &[&tx.todos[0].to_string(), &"1", &COMPLETED_AT, &SUBJECT],
+        )
+        .await?;
+        db.commit().await?;
+        Ok(())
+    }
+}
+
+async fn connect(url: &str) -> Result<tokio_postgres::Client> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            eprintln!("connection closed: {error}");
+        }
+    });
+    Ok(client)
+}
+
+// ---- the throwaway cluster ----
+
+/// A PostgreSQL cluster in a temporary folder, on a free port, with server defaults.
+/// Stopped by [`Cluster::stop`], and by a detached watchdog if this process ends
+/// any other way.
+struct Cluster {
+    port: u16,
+    dir: PathBuf,
+    data: PathBuf,
+}
+
+impl Cluster {
+    fn start() -> Result<Cluster> {
+        for program in ["initdb", "pg_ctl", "postgres"] {
+            let path = bin_dir().join(program);
+            if !path.exists() {
+                return Err(format!(
+                    "{} not found: install PostgreSQL 15 (Debian: postgresql-15) or set PG_BIN",
+                    path.display()
+                )
+                .into());
+            }
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("pgbench-runtime-")
+            .tempdir()?
+            .keep();
+        if is_root() {
+            // PostgreSQL refuses to run as root: the folder goes to `postgres`.
+            let id = |flag: &str| -> Result<u32> {
+                let output = Command::new("id").args([flag, "postgres"]).output()?;
+                Ok(String::from_utf8_lossy(&output.stdout)
+                    .trim()
+                    .parse()
+                    .map_err(|_| "no `postgres` user: install PostgreSQL 15")?)
+            };
+            std::os::unix::fs::chown(&dir, Some(id("-u")?), Some(id("-g")?))?;
+        }
+        let data = dir.join("data");
+        let mut initdb = pg_command("initdb");
+        initdb.arg("-D").arg(&data).args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        ]);
+        run_command(initdb, "initdb")?;
+        watchdog(&dir, &data);
+        let mut last_error = String::new();
+        for _ in 0..5 {
+            let port = free_port()?;
+            let options = format!(
+                "-p {port} -k {} -c listen_addresses=127.0.0.1",
+                dir.display()
+            );
+            let mut pg_ctl = pg_command("pg_ctl");
+            pg_ctl
+                .arg("-D")
+                .arg(&data)
+                .arg("-l")
+                .arg(dir.join("log"))
+                .args(["-w", "-t", "60", "-o", &options, "start"])
+                .stdout(Stdio::null());
+            match run_command(pg_ctl, "pg_ctl start") {
+                Ok(()) => return Ok(Cluster { port, dir, data }),
+                Err(error) => {
+                    let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
+                    last_error = format!("{error}\n{log}");
+                }
+            }
+        }
+        Err(last_error.into())
+    }
+
+    fn url(&self, user: &str) -> String {
+        format!("postgres://{user}@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn stop(self) {
+        let mut pg_ctl = pg_command("pg_ctl");
+        pg_ctl
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "fast", "-w", "stop"])
+            .stdout(Stdio::null());
+        if let Err(error) = run_command(pg_ctl, "pg_ctl stop") {
+            eprintln!("{error}");
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn bin_dir() -> PathBuf {
+    std::env::var_os("PG_BIN").map_or_else(
+        || PathBuf::from("/usr/lib/postgresql/15/bin"),
+        PathBuf::from,
+    )
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A PostgreSQL binary, run as `postgres` when we are root.
+fn pg_command(program: &str) -> Command {
+    let path = bin_dir().join(program);
+    if is_root() {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(path);
+        command
+    } else {
+        Command::new(path)
+    }
+}
+
+fn run_command(mut command: Command, what: &str) -> Result<()> {
+    let output = command.output().map_err(|e| format!("{what}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} failed ({}): {}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into())
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Stops the cluster and removes its folder once this process is gone, however it ends.
+fn watchdog(dir: &Path, data: &Path) {
+    let as_postgres = if is_root() {
+        "runuser -u postgres -- "
+    } else {
+        ""
+    };
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
+         {as_postgres}'{pg_ctl}' -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
+        pid = std::process::id(),
+        pg_ctl = bin_dir().join("pg_ctl").display(),
+        data = data.display(),
+        dir = dir.display(),
+    );
+    let _ = Command::new("setsid")
+        .args(["sh", "-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+}
