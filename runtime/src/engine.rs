@@ -17,8 +17,8 @@ use serde_json::{Map, Value};
 use crate::classify::DefaultClassifier;
 use crate::failure::{Failure, FatalFailure, codes};
 use crate::hooks::{
-    AllowAll, Authorizer, ErrorClassifier, FatalRouter, HandlerRegistry, KeepAsDeadLetter,
-    Principal,
+    AllowAll, Authorizer, DeadLetterSink, ErrorClassifier, FatalRouter, HandlerRegistry,
+    KeepAsDeadLetter, Principal,
 };
 use crate::mapping::{MappingConfig, Mismatch};
 use crate::persist::{
@@ -74,6 +74,8 @@ pub struct Hooks {
     pub classifier: Arc<dyn ErrorClassifier>,
     pub router: Arc<dyn FatalRouter>,
     pub handlers: HandlerRegistry,
+    /// Where kept failures go; `None`: the persister's dead-letter table.
+    pub dead_letters: Option<Arc<dyn DeadLetterSink>>,
 }
 
 impl Hooks {
@@ -85,6 +87,7 @@ impl Hooks {
             classifier: Arc::new(DefaultClassifier { retry_after_ms }),
             router: Arc::new(KeepAsDeadLetter),
             handlers: HandlerRegistry::default(),
+            dead_letters: None,
         }
     }
 }
@@ -385,7 +388,11 @@ impl Engine {
                 .zip(last_op_id(transaction))
                 .map(|(client_id, op_id)| (client_id.to_string(), op_id)),
         };
-        match self.persister.store_dead_letter(&letter).await {
+        let kept = match &self.hooks.dead_letters {
+            Some(sink) => sink.keep(&letter).await,
+            None => self.persister.store_dead_letter(&letter).await,
+        };
+        match kept {
             Ok(id) => (
                 fatal_result(&failure, false, Some(id)),
                 self.config.batch_policy == BatchPolicy::Stop,

@@ -139,3 +139,25 @@ impl FatalRouter for KeepAsDeadLetter {
         false
     }
 }
+
+/// Where fatal failures the client need not handle are kept. The default is the
+/// persister's dead-letter table ([`crate::persist::Persister::store_dead_letter`]),
+/// written in its own database transaction together with the idempotency ledger, so a
+/// replay is answered with the same failure. A custom sink (a queue, another store)
+/// must be durable before it returns: the client drops the transaction on `Ok`. An
+/// `Err` turns the answer into a retryable error, so nothing is ever lost.
+#[async_trait]
+pub trait DeadLetterSink: Send + Sync {
+    /// Keeps the letter; returns its id (sent to the client as `dead_letter_id`).
+    async fn keep(&self, letter: &crate::persist::NewDeadLetter) -> Result<String, DbError>;
+}
+
+/// The default sink: the persister's dead-letter table.
+pub struct PersisterSink(pub crate::persist::SharedPersister);
+
+#[async_trait]
+impl DeadLetterSink for PersisterSink {
+    async fn keep(&self, letter: &crate::persist::NewDeadLetter) -> Result<String, DbError> {
+        self.0.store_dead_letter(letter).await
+    }
+}

@@ -835,3 +835,37 @@ async fn the_example_hooks_check_owners_and_stamp_completed_by() {
         "a PATCH handing the list to someone else is refused too"
     );
 }
+
+/// A sink keeping letters in memory, as an application's queue would.
+#[derive(Default)]
+struct MemorySink(std::sync::Mutex<Vec<NewDeadLetter>>);
+
+#[async_trait]
+impl powersync_write_server::hooks::DeadLetterSink for MemorySink {
+    async fn keep(&self, letter: &NewDeadLetter) -> Result<String, DbError> {
+        let mut kept = self.0.lock().unwrap();
+        kept.push(letter.clone());
+        Ok(format!("memory-{}", kept.len()))
+    }
+}
+
+#[tokio::test]
+async fn a_custom_dead_letter_sink_receives_kept_failures_instead_of_the_table() {
+    let db = db().await;
+    let config = EngineConfig::default();
+    let sink = Arc::new(MemorySink::default());
+    let hooks = Hooks {
+        dead_letters: Some(sink.clone()),
+        ..Hooks::defaults(config.retry_after_ms)
+    };
+    let engine = db.engine(hooks, config).await;
+    let results = engine
+        .process(&principal("user-1"), &batch_with_fk_failure(Some("c1")))
+        .await;
+    assert_eq!(dead_letter_id(&results[1]), "memory-1");
+    let kept = sink.0.lock().unwrap().clone();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].error_code, "FOREIGN_KEY_VIOLATION");
+    assert_eq!(kept[0].subject, "user-1");
+    assert!(db.dead_letters().await.is_empty(), "the table is not used");
+}
