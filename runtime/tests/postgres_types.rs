@@ -182,19 +182,28 @@ async fn valid_values_of_every_family_are_stored_exactly() {
     let client = db.client().await;
     client.batch_execute("SET TIME ZONE 'UTC'").await.unwrap();
     for (n, (column, value, expected)) in cases.iter().enumerate() {
-        let entry = put(0, "types", &id(n), json!({ *column: value }));
-        let applied = apply_with(&persister, &schema, &[entry], &Apply::default()).await;
-        assert!(applied.is_ok(), "{column} = {value}: {applied:?}");
-        let sql = format!(
-            "SELECT coalesce({column}::text, '<null>') FROM types WHERE id = '{}'",
-            id(n)
-        );
-        let stored = rows(&client, &sql).await;
-        assert_eq!(
-            stored,
-            vec![vec![Some(expected.to_string())]],
-            "{column} = {value}"
-        );
+        // One entry takes the single-row statement, two the grouped (UNNEST) one.
+        let single = [put(0, "types", &id(n), json!({ *column: value }))];
+        let (first, second) = (id(1000 + n), id(2000 + n));
+        let grouped = [
+            put(0, "types", &first, json!({ *column: value })),
+            put(1, "types", &second, json!({ *column: value })),
+        ];
+        for entries in [&single[..], &grouped[..]] {
+            let applied = apply_with(&persister, &schema, entries, &Apply::default()).await;
+            assert!(applied.is_ok(), "{column} = {value}: {applied:?}");
+        }
+        for row_id in [id(n), first, second] {
+            let sql = format!(
+                "SELECT coalesce({column}::text, '<null>') FROM types WHERE id = '{row_id}'"
+            );
+            let stored = rows(&client, &sql).await;
+            assert_eq!(
+                stored,
+                vec![vec![Some(expected.to_string())]],
+                "{column} = {value} ({row_id})"
+            );
+        }
     }
 }
 

@@ -4,8 +4,10 @@
 //! (sent together, answers read together): the ledger claim, one statement per group
 //! of consecutive same-shape entries, the write checkpoint; then COMMIT. Each group is
 //! a single statement over `UNNEST` of one `text[]` per column, every value cast to
-//! its column's type in SQL, so the statement text depends only on the shape and is
-//! prepared once per connection. When a grouped statement fails, the transaction is
+//! its column's type in SQL, so the statement text depends only on the shape: it is
+//! built once per shape ([`sql::SqlCache`]) and prepared once per connection. A group
+//! of one entry uses the single-row form instead (one `text` per column), whose plan
+//! PostgreSQL caches. When a grouped statement fails, the transaction is
 //! rolled back and run again entry by entry (with deferred constraints made
 //! immediate) to find the failing entry; that slow path runs only on failure.
 //! Custom handlers run again in that slow path, so their effects outside the database
@@ -22,6 +24,7 @@ mod sql;
 use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -33,8 +36,8 @@ use tokio_postgres::types::ToSql;
 pub use self::convert::to_text as convert_value;
 use self::error::{from_pg, from_pool};
 pub use self::introspect::RUNTIME_PREFIX;
-use self::sql::Shape;
 pub use self::sql::quote_ident;
+use self::sql::{Shape, ShapeSql, SqlCache};
 use super::{
     Applied, DbError, DeadLetter, Dialect, MappedEntry, NewDeadLetter, Persister, TransactionWork,
     WriteOp,
@@ -157,6 +160,8 @@ pub struct PostgresPersister {
     pool: Pool,
     schemas: Vec<String>,
     sql: RuntimeSql,
+    /// Write statement texts by shape.
+    statements: SqlCache,
     write_statements: AtomicU64,
 }
 
@@ -197,6 +202,7 @@ impl PostgresPersister {
             pool,
             sql: RuntimeSql::new(&schemas[0]),
             schemas,
+            statements: SqlCache::default(),
             write_statements: AtomicU64::new(0),
         })
     }
@@ -279,7 +285,7 @@ impl PostgresPersister {
         for item in &items {
             let sql = match item {
                 Item::Ledger => &self.sql.ledger_claim,
-                Item::Write(group) => &group.sql,
+                Item::Write(group) => group.sql(),
                 Item::Checkpoint => &self.sql.checkpoint,
             };
             let statement = tx
@@ -299,11 +305,7 @@ impl PostgresPersister {
                     }
                     None => Vec::new(),
                 },
-                Item::Write(group) => group
-                    .params
-                    .iter()
-                    .map(|p| p as &(dyn ToSql + Sync))
-                    .collect(),
+                Item::Write(group) => group.params(),
                 Item::Checkpoint => match &checkpoint_key {
                     Some((user_id, client_id)) => vec![user_id as &(dyn ToSql + Sync), client_id],
                     None => Vec::new(),
@@ -377,21 +379,19 @@ impl PostgresPersister {
         schema: &DatabaseSchema,
         entry: &MappedEntry,
     ) -> Result<(), DbError> {
-        let Some(prepared) = prepare_entry(schema, entry)? else {
+        let Some(prepared) = prepare_entry(&self.statements, schema, entry)? else {
             return Ok(());
         };
         let index = Some(entry.operation_index);
         let statement = tx
-            .prepare_cached(&prepared.sql)
+            .prepare_cached(&prepared.sql.single)
             .await
             .map_err(|e| from_pg(&e, index))?;
-        let params: Vec<Vec<Option<String>>> = prepared
+        let refs: Vec<&(dyn ToSql + Sync)> = prepared
             .values
-            .into_iter()
-            .map(|value| vec![value])
+            .iter()
+            .map(|p| p as &(dyn ToSql + Sync))
             .collect();
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         tx.execute(&statement, &refs)
             .await
             .map_err(|e| from_pg(&e, index))?;
@@ -462,11 +462,11 @@ impl Persister for PostgresPersister {
 
     async fn apply(&self, work: &TransactionWork<'_>) -> Result<Applied, DbError> {
         // Values are converted before the database is touched.
-        let steps = plan(work, true)?;
+        let steps = plan(&self.statements, work, true)?;
         let mut client = self.client().await?;
         let outcome = match self.attempt(&mut client, work, &steps, false).await {
             Err(Stop::Locate(_)) => {
-                let steps = plan(work, false)?;
+                let steps = plan(&self.statements, work, false)?;
                 self.attempt(&mut client, work, &steps, true).await
             }
             other => other,
@@ -611,12 +611,44 @@ impl Item<'_> {
     }
 }
 
-/// Consecutive entries of one shape: one statement, one `text[]` per column.
+/// Consecutive entries of one shape: one statement; per column, one `text[]`, or a
+/// `text` when the group has one entry.
 struct Group {
-    sql: String,
+    sql: Arc<ShapeSql>,
     keys: HashSet<String>,
+    /// Per column, its value in each entry.
     params: Vec<Vec<Option<String>>>,
     indexes: Vec<usize>,
+}
+
+impl Group {
+    /// One entry: the single-row statement, whose plan PostgreSQL caches.
+    fn single(&self) -> bool {
+        self.indexes.len() == 1
+    }
+
+    fn sql(&self) -> &str {
+        if self.single() {
+            &self.sql.single
+        } else {
+            &self.sql.grouped
+        }
+    }
+
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        if self.single() {
+            self.params
+                .iter()
+                .filter_map(|column| column.first())
+                .map(|value| value as &(dyn ToSql + Sync))
+                .collect()
+        } else {
+            self.params
+                .iter()
+                .map(|column| column as &(dyn ToSql + Sync))
+                .collect()
+        }
+    }
 }
 
 enum Step<'w> {
@@ -627,19 +659,23 @@ enum Step<'w> {
 
 /// One entry, converted: its statement and its values (key first).
 struct PreparedEntry {
-    sql: String,
+    sql: Arc<ShapeSql>,
     values: Vec<Option<String>>,
 }
 
 /// Groups and converts the entries; `grouped: false` gives one statement per entry.
-fn plan<'w>(work: &TransactionWork<'w>, grouped: bool) -> Result<Vec<Step<'w>>, DbError> {
+fn plan<'w>(
+    cache: &SqlCache,
+    work: &TransactionWork<'w>,
+    grouped: bool,
+) -> Result<Vec<Step<'w>>, DbError> {
     let mut steps: Vec<Step<'w>> = Vec::new();
     for entry in work.entries {
         if work.handlers.contains(&entry.client_table) {
             steps.push(Step::Handler(entry));
             continue;
         }
-        let Some(prepared) = prepare_entry(work.schema, entry)? else {
+        let Some(prepared) = prepare_entry(cache, work.schema, entry)? else {
             continue;
         };
         let key = prepared
@@ -650,7 +686,7 @@ fn plan<'w>(work: &TransactionWork<'w>, grouped: bool) -> Result<Vec<Step<'w>>, 
             .unwrap_or_default();
         if grouped
             && let Some(Step::Write(group)) = steps.last_mut()
-            && group.sql == prepared.sql
+            && (Arc::ptr_eq(&group.sql, &prepared.sql) || group.sql == prepared.sql)
             && !group.keys.contains(&key)
         {
             // The same id twice in one statement is an error (upsert) or ambiguous
@@ -679,6 +715,7 @@ fn plan<'w>(work: &TransactionWork<'w>, grouped: bool) -> Result<Vec<Step<'w>>, 
 /// Resolves an entry against the schema and converts its values. `None`: nothing to
 /// write (a PATCH without columns).
 fn prepare_entry(
+    cache: &SqlCache,
     schema: &DatabaseSchema,
     entry: &MappedEntry,
 ) -> Result<Option<PreparedEntry>, DbError> {
@@ -752,5 +789,7 @@ fn prepare_entry(
         key,
         columns: columns.iter().map(|(c, _)| *c).collect(),
     };
-    Ok(shape.statement().map(|sql| PreparedEntry { sql, values }))
+    Ok(cache
+        .statements(&shape)
+        .map(|sql| PreparedEntry { sql, values }))
 }

@@ -3,7 +3,9 @@
 //! parameter and is cast to the column's type (`ColumnSchema::sql_type`, which
 //! introspection builds from quoted catalog names).
 
+use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::persist::{PutMode, WriteOp};
 use crate::schema::{ColumnSchema, TableSchema};
@@ -30,48 +32,80 @@ pub struct Shape<'s> {
     pub columns: Vec<&'s ColumnSchema>,
 }
 
+/// The two statements of one shape. Parameters: `$1` = the key, `$2..` = the
+/// columns in order.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ShapeSql {
+    /// For 2+ entries: each parameter a `text[]` with one element per entry.
+    pub grouped: String,
+    /// For one entry: each parameter a `text`. PostgreSQL caches a generic plan for
+    /// it, which it does not for the `UNNEST` form.
+    pub single: String,
+}
+
 impl Shape<'_> {
-    /// The statement; its parameters are `$1` = the keys, `$2..` = the columns, each
-    /// a `text[]` with one element per entry. `None` when there is nothing to do (a
-    /// PATCH without columns).
-    pub fn statement(&self) -> Option<String> {
+    /// Both statements; `None` when there is nothing to do (a PATCH without columns).
+    pub fn statements(&self) -> Option<ShapeSql> {
+        Some(ShapeSql {
+            grouped: self.grouped()?,
+            single: self.single()?,
+        })
+    }
+
+    /// Everything the statement text depends on, joined with NUL (which PostgreSQL
+    /// identifiers cannot contain): the key of [`SqlCache`].
+    pub fn cache_key(&self) -> String {
+        let mut key = String::with_capacity(64 + 32 * self.columns.len());
+        let op = match self.op {
+            WriteOp::Put(PutMode::Merge) => "M",
+            WriteOp::Put(PutMode::Replace) => "R",
+            WriteOp::Patch => "U",
+            WriteOp::Delete => "D",
+        };
+        let namespace = self.table.namespace.as_deref();
+        for part in [
+            op,
+            if namespace.is_some() { "q" } else { "u" },
+            namespace.unwrap_or_default(),
+            &self.table.name,
+            &self.key.name,
+            &self.key.sql_type,
+        ] {
+            key.push_str(part);
+            key.push('\0');
+        }
+        let _ = write!(key, "{}\0", self.columns.len());
+        for column in &self.columns {
+            key.push_str(&column.name);
+            key.push('\0');
+            key.push_str(&column.sql_type);
+            key.push('\0');
+        }
+        if self.op == WriteOp::Put(PutMode::Replace) {
+            // The other columns of the table are set to NULL by name.
+            for name in self.table.columns.keys() {
+                key.push_str(name);
+                key.push('\0');
+            }
+        }
+        key
+    }
+
+    /// The `UNNEST` statement for 2+ entries.
+    fn grouped(&self) -> Option<String> {
         let table = qualified(self.table);
         let key = quote_ident(&self.key.name);
         let mut sql = String::new();
         match self.op {
             WriteOp::Put(mode) => {
-                let mut names = vec![key.clone()];
-                names.extend(self.columns.iter().map(|c| quote_ident(&c.name)));
                 let _ = write!(
                     sql,
-                    "INSERT INTO {table} ({}) SELECT {} FROM {} ON CONFLICT ({key}) ",
-                    names.join(", "),
+                    "INSERT INTO {table} ({}) SELECT {} FROM {} {}",
+                    self.names(),
                     self.casts(),
-                    self.unnest()
+                    self.unnest(),
+                    self.on_conflict(mode)
                 );
-                let mut sets: Vec<String> = self
-                    .columns
-                    .iter()
-                    .map(|c| format!("{0} = EXCLUDED.{0}", quote_ident(&c.name)))
-                    .collect();
-                if mode == PutMode::Replace {
-                    // Columns the PUT does not mention become NULL on an existing row.
-                    sets.extend(
-                        self.table
-                            .columns
-                            .values()
-                            .filter(|c| {
-                                c.name != self.key.name
-                                    && !self.columns.iter().any(|s| s.name == c.name)
-                            })
-                            .map(|c| format!("{} = NULL", quote_ident(&c.name))),
-                    );
-                }
-                if sets.is_empty() {
-                    sql.push_str("DO NOTHING");
-                } else {
-                    let _ = write!(sql, "DO UPDATE SET {}", sets.join(", "));
-                }
             }
             WriteOp::Patch => {
                 if self.columns.is_empty() {
@@ -104,8 +138,78 @@ impl Shape<'_> {
         Some(sql)
     }
 
+    /// The single-row statement for one entry.
+    fn single(&self) -> Option<String> {
+        let table = qualified(self.table);
+        let key = quote_ident(&self.key.name);
+        let param = |i: usize, c: &ColumnSchema| format!("${}::text::{}", i + 1, c.sql_type);
+        let sql = match self.op {
+            WriteOp::Put(mode) => {
+                let values: Vec<String> =
+                    self.all().enumerate().map(|(i, c)| param(i, c)).collect();
+                format!(
+                    "INSERT INTO {table} ({}) VALUES ({}) {}",
+                    self.names(),
+                    values.join(", "),
+                    self.on_conflict(mode)
+                )
+            }
+            WriteOp::Patch => {
+                if self.columns.is_empty() {
+                    return None;
+                }
+                let sets: Vec<String> = self
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{} = {}", quote_ident(&c.name), param(i + 1, c)))
+                    .collect();
+                format!(
+                    "UPDATE {table} SET {} WHERE {key} = {}",
+                    sets.join(", "),
+                    param(0, self.key)
+                )
+            }
+            WriteOp::Delete => format!("DELETE FROM {table} WHERE {key} = {}", param(0, self.key)),
+        };
+        Some(sql)
+    }
+
     fn all(&self) -> impl Iterator<Item = &ColumnSchema> {
         std::iter::once(self.key).chain(self.columns.iter().copied())
+    }
+
+    /// `"key", "c1", ...`
+    fn names(&self) -> String {
+        let names: Vec<String> = self.all().map(|c| quote_ident(&c.name)).collect();
+        names.join(", ")
+    }
+
+    /// `ON CONFLICT (key) DO UPDATE SET ...` (or `DO NOTHING`).
+    fn on_conflict(&self, mode: PutMode) -> String {
+        let mut sets: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| format!("{0} = EXCLUDED.{0}", quote_ident(&c.name)))
+            .collect();
+        if mode == PutMode::Replace {
+            // Columns the PUT does not mention become NULL on an existing row.
+            sets.extend(
+                self.table
+                    .columns
+                    .values()
+                    .filter(|c| {
+                        c.name != self.key.name && !self.columns.iter().any(|s| s.name == c.name)
+                    })
+                    .map(|c| format!("{} = NULL", quote_ident(&c.name))),
+            );
+        }
+        let key = quote_ident(&self.key.name);
+        if sets.is_empty() {
+            format!("ON CONFLICT ({key}) DO NOTHING")
+        } else {
+            format!("ON CONFLICT ({key}) DO UPDATE SET {}", sets.join(", "))
+        }
     }
 
     /// `u.p0::type0, u.p1::type1, ...`
@@ -124,6 +228,37 @@ impl Shape<'_> {
         let params: Vec<String> = (1..=count).map(|i| format!("${i}::text[]")).collect();
         let names: Vec<String> = (0..count).map(|i| format!("p{i}")).collect();
         format!("UNNEST({}) AS u({})", params.join(", "), names.join(", "))
+    }
+}
+
+/// Statement texts by [`Shape::cache_key`], so the hot path does not rebuild them for
+/// every entry. The key holds everything the text depends on (names and cast types),
+/// so a schema refresh needs no invalidation: a changed shape is a new key.
+#[derive(Default)]
+pub struct SqlCache {
+    map: RwLock<HashMap<String, Option<Arc<ShapeSql>>>>,
+}
+
+/// Past this many shapes the cache starts over (old schemas' shapes go away with it).
+const CACHE_LIMIT: usize = 4096;
+
+impl SqlCache {
+    pub fn statements(&self, shape: &Shape<'_>) -> Option<Arc<ShapeSql>> {
+        let key = shape.cache_key();
+        if let Some(found) = self
+            .map
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return found.clone();
+        }
+        let built = shape.statements().map(Arc::new);
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= CACHE_LIMIT {
+            map.clear();
+        }
+        map.entry(key).or_insert(built).clone()
     }
 }
 
@@ -166,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn statements() {
+    fn grouped_statements() {
         let table = table();
         let shape = |op, columns: &[&str]| Shape {
             table: &table,
@@ -176,7 +311,7 @@ mod tests {
         };
         assert_eq!(
             shape(WriteOp::Put(PutMode::Merge), &["a\"b"])
-                .statement()
+                .grouped()
                 .unwrap(),
             "INSERT INTO \"public\".\"my \"\"t\"\"\" (\"id\", \"a\"\"b\") SELECT u.p0::\"pg_catalog\".\"uuid\", \
              u.p1::\"pg_catalog\".\"text\" FROM UNNEST($1::text[], $2::text[]) AS u(p0, p1) \
@@ -184,26 +319,110 @@ mod tests {
         );
         assert!(
             shape(WriteOp::Put(PutMode::Replace), &["a\"b"])
-                .statement()
+                .grouped()
                 .unwrap()
                 .ends_with("DO UPDATE SET \"a\"\"b\" = EXCLUDED.\"a\"\"b\", \"n\" = NULL")
         );
         assert!(
             shape(WriteOp::Put(PutMode::Merge), &[])
-                .statement()
+                .grouped()
                 .unwrap()
                 .ends_with("DO NOTHING")
         );
-        assert_eq!(shape(WriteOp::Patch, &[]).statement(), None);
+        assert_eq!(shape(WriteOp::Patch, &[]).grouped(), None);
         assert_eq!(
-            shape(WriteOp::Patch, &["n"]).statement().unwrap(),
+            shape(WriteOp::Patch, &["n"]).grouped().unwrap(),
             "UPDATE \"public\".\"my \"\"t\"\"\" AS _t SET \"n\" = u.p1::\"pg_catalog\".\"int4\" FROM \
              UNNEST($1::text[], $2::text[]) AS u(p0, p1) WHERE _t.\"id\" = u.p0::\"pg_catalog\".\"uuid\""
         );
         assert_eq!(
-            shape(WriteOp::Delete, &[]).statement().unwrap(),
+            shape(WriteOp::Delete, &[]).grouped().unwrap(),
             "DELETE FROM \"public\".\"my \"\"t\"\"\" WHERE \"id\" IN (SELECT u.p0::\"pg_catalog\".\"uuid\" \
              FROM UNNEST($1::text[]) AS u(p0))"
         );
+    }
+
+    #[test]
+    fn single_statements() {
+        let table = table();
+        let shape = |op, columns: &[&str]| Shape {
+            table: &table,
+            op,
+            key: &table.columns["id"],
+            columns: columns.iter().map(|c| &table.columns[*c]).collect(),
+        };
+        assert_eq!(
+            shape(WriteOp::Put(PutMode::Merge), &["a\"b"])
+                .single()
+                .unwrap(),
+            "INSERT INTO \"public\".\"my \"\"t\"\"\" (\"id\", \"a\"\"b\") VALUES ($1::text::\"pg_catalog\".\"uuid\", \
+             $2::text::\"pg_catalog\".\"text\") ON CONFLICT (\"id\") DO UPDATE SET \"a\"\"b\" = EXCLUDED.\"a\"\"b\""
+        );
+        assert!(
+            shape(WriteOp::Put(PutMode::Replace), &["a\"b"])
+                .single()
+                .unwrap()
+                .ends_with("DO UPDATE SET \"a\"\"b\" = EXCLUDED.\"a\"\"b\", \"n\" = NULL")
+        );
+        assert_eq!(shape(WriteOp::Patch, &[]).statements(), None);
+        assert_eq!(
+            shape(WriteOp::Patch, &["n"]).single().unwrap(),
+            "UPDATE \"public\".\"my \"\"t\"\"\" SET \"n\" = $2::text::\"pg_catalog\".\"int4\" \
+             WHERE \"id\" = $1::text::\"pg_catalog\".\"uuid\""
+        );
+        assert_eq!(
+            shape(WriteOp::Delete, &[]).single().unwrap(),
+            "DELETE FROM \"public\".\"my \"\"t\"\"\" WHERE \"id\" = $1::text::\"pg_catalog\".\"uuid\""
+        );
+    }
+
+    #[test]
+    fn cache_keys_follow_everything_the_text_depends_on() {
+        let table = table();
+        let shape = |table, op, columns: &[&str]| Shape {
+            table,
+            op,
+            key: &table.columns["id"],
+            columns: columns.iter().map(|c| &table.columns[*c]).collect(),
+        };
+        let merge = WriteOp::Put(PutMode::Merge);
+        let base = shape(&table, merge, &["n"]).cache_key();
+        assert_eq!(base, shape(&table, merge, &["n"]).cache_key());
+        for other in [
+            shape(&table, WriteOp::Put(PutMode::Replace), &["n"]),
+            shape(&table, WriteOp::Patch, &["n"]),
+            shape(&table, merge, &["a\"b"]),
+            shape(&table, merge, &[]),
+        ] {
+            assert_ne!(base, other.cache_key());
+        }
+        // A refresh that changes a column's type changes the key, and so the casts.
+        let mut changed = table.clone();
+        if let Some(n) = changed.columns.get_mut("n") {
+            n.sql_type = "\"pg_catalog\".\"int8\"".into();
+        }
+        assert_ne!(base, shape(&changed, merge, &["n"]).cache_key());
+        // Replace also depends on the columns it sets to NULL.
+        let mut wider = table.clone();
+        wider
+            .columns
+            .insert("z".into(), column("z", "\"pg_catalog\".\"text\""));
+        let replace = WriteOp::Put(PutMode::Replace);
+        assert_ne!(
+            shape(&table, replace, &["n"]).cache_key(),
+            shape(&wider, replace, &["n"]).cache_key()
+        );
+        assert_eq!(
+            shape(&table, merge, &["n"]).cache_key(),
+            shape(&wider, merge, &["n"]).cache_key()
+        );
+
+        let cache = SqlCache::default();
+        let first = cache.statements(&shape(&table, merge, &["n"])).unwrap();
+        let again = cache.statements(&shape(&table, merge, &["n"])).unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        let cast = cache.statements(&shape(&changed, merge, &["n"])).unwrap();
+        assert!(cast.single.contains("int8") && !first.single.contains("int8"));
+        assert_eq!(cache.statements(&shape(&table, WriteOp::Patch, &[])), None);
     }
 }
