@@ -3,144 +3,22 @@
 //! with `dead-letters list|show|retry|discard`; and the refusals of `serve` (dev mode
 //! on a public address) and `check-config` (an unknown key).
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_powersync-write-server");
+mod cli_support;
+use cli_support::{ChildGuard, command, fails, free_port, http, ok};
+
 const LIST: &str = "0b9e6c2a-3f1e-4c7b-9a51-2d0f6c8e4a11";
 const MILK: &str = "7d1f0c3e-5a2b-4e8f-b6c9-1a2b3c4d5e6f";
 const BREAD: &str = "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b";
 const MISSING_LIST: &str = "00000000-0000-4000-8000-000000000000";
 
-/// The binary with a clean environment: no configuration from the caller's.
-fn command(args: &[&str]) -> Command {
-    let mut command = Command::new(BIN);
-    command.args(args);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("POWERSYNC_WRITE") {
-            command.env_remove(name);
-        }
-    }
-    command
-}
-
-fn run(args: &[&str]) -> Output {
-    command(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("run {args:?}: {e}"))
-}
-
-/// Runs and expects success; returns stdout.
-fn ok(args: &[&str]) -> String {
-    let output = run(args);
-    assert!(
-        output.status.success(),
-        "{args:?} failed: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("UTF-8 output")
-}
-
-/// Runs and expects failure; returns stderr.
-fn fails(args: &[&str]) -> String {
-    let output = run(args);
-    assert!(
-        !output.status.success(),
-        "{args:?} should have failed: {}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    String::from_utf8(output.stderr).expect("UTF-8 output")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
-/// Kills the server when the test ends, however it ends.
-struct ChildGuard {
-    child: Child,
-    log: PathBuf,
-}
-
-impl ChildGuard {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn http() -> reqwest::Client {
-    // reqwest is built without a process-wide TLS provider: give it its own (unused).
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("TLS versions")
-    .with_root_certificates(rustls::RootCertStore::empty())
-    .with_no_client_auth();
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .no_proxy()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("HTTP client")
-}
-
-/// `serve --data-dir D --listen 127.0.0.1:PORT`, once `/health` answers.
+/// `serve` on a free port; the base URL.
 async fn serve(data_dir: &Path) -> (ChildGuard, String) {
-    let mut last = String::new();
-    // A free port can be taken by someone else before the server binds it: try again.
-    for _ in 0..3 {
-        let listen = format!("127.0.0.1:{}", free_port());
-        let log = data_dir.join(format!("serve-{}.log", listen.replace([':', '.'], "-")));
-        let child = command(&[
-            "serve",
-            "--data-dir",
-            &data_dir.display().to_string(),
-            "--listen",
-            &listen,
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log file"))
-        .spawn()
-        .expect("spawn serve");
-        let mut guard = ChildGuard { child, log };
-        let base = format!("http://{listen}");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = guard.child.try_wait() {
-                last = format!("serve exited with {status}: {}", guard.log());
-                break;
-            }
-            if let Ok(response) = http().get(format!("{base}/health")).send().await
-                && response.status() == 200
-            {
-                return (guard, base);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        if last.is_empty() {
-            last = format!("/health did not answer within 60 s: {}", guard.log());
-        }
-    }
-    panic!("{last}");
+    let (guard, listen) = cli_support::serve(data_dir, &[]).await;
+    (guard, format!("http://{listen}"))
 }
 
 async fn upload(base: &str, token: &str, body: &Value) -> Value {

@@ -97,18 +97,8 @@ async fn sqlite_server() -> Server {
     serve(None, None, 64 * 1024).await
 }
 
-/// A plain-HTTP client. The runtime builds reqwest without a process-wide TLS
-/// provider, so the client gets its own (unused) TLS configuration.
 fn http() -> reqwest::Client {
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("TLS versions")
-    .with_root_certificates(rustls::RootCertStore::empty())
-    .with_no_client_auth();
     reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
         .no_proxy()
         .timeout(Duration::from_secs(30))
         .build()
