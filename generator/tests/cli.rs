@@ -167,7 +167,7 @@ fn a_yaml_syntax_error_exits_2_with_its_location() {
 }
 
 #[test]
-fn targets_lists_rust_and_docs() {
+fn targets_lists_every_target() {
     let output = run(Path::new("."), &["targets"]);
     assert_eq!(output.status.code(), Some(0));
     let out = stdout(&output);
@@ -175,7 +175,7 @@ fn targets_lists_rust_and_docs() {
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(names, ["rust", "docs"], "{out}");
+    assert_eq!(names, ["rust", "typescript", "docs"], "{out}");
 }
 
 #[test]

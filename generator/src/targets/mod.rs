@@ -11,6 +11,7 @@ use crate::ir::Api;
 
 pub mod docs;
 pub mod rust;
+pub mod typescript;
 
 /// One file a target writes, relative to the output folder (`rust/src/models.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,5 +62,9 @@ pub trait Target {
 
 /// Every target, in a fixed order.
 pub fn all() -> Vec<Box<dyn Target>> {
-    vec![Box::new(rust::RustTarget), Box::new(docs::DocsTarget)]
+    vec![
+        Box::new(rust::RustTarget),
+        Box::new(typescript::TypeScriptTarget),
+        Box::new(docs::DocsTarget),
+    ]
 }

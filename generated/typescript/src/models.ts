@@ -1,0 +1,309 @@
+// Generated from spec/powersync-write.yaml by `cargo xtask gen`. Do not edit: change the spec or the generator and regenerate.
+
+/**
+ * One upload request: whole transactions from the client's upload queue, oldest
+ * first. Servers ignore unknown properties.
+ */
+export interface WriteBatch {
+  /**
+   * The PowerSync client id of the local database the writes come from (the
+   * SDK's `getClientId()`). Send it whenever available: together with each
+   * entry's `op_id` it lets the backend recognise a transaction it has already
+   * applied (after a lost reply or a retry) and answer `success` with
+   * `duplicate: true` instead of applying it twice. Omit the property rather
+   * than sending `null`.
+   */
+  client_id?: string;
+  /**
+   * The transactions to apply, in upload-queue order (oldest first): 1 to 50
+   * per request. Each is applied atomically; the reply has one result per
+   * transaction, in this order.
+   */
+  transactions: CrudTransaction[];
+}
+
+/**
+ * The writes of one local transaction, applied all together or not at all. Send
+ * every entry the SDK's `CrudTransaction` holds, in its order; never split one
+ * transaction across requests.
+ */
+export interface CrudTransaction {
+  /**
+   * The local transaction id (the SDK's `CrudTransaction.transactionId`, the
+   * same as each entry's `transaction_id`). Omit it for entries written outside
+   * an explicit transaction, where the SDK has none. Values fit in 2^53, so
+   * JavaScript numbers hold them exactly; servers accept the full int64 range.
+   *
+   * int64: a JavaScript number holds integers exactly up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
+   */
+  transaction_id?: number;
+  /**
+   * The transaction's entries in the order they were written (increasing
+   * `op_id`): at least one.
+   */
+  crud: CrudEntry[];
+}
+
+/**
+ * One queued write of one row: an SDK `CrudEntry`. Wire names differ from the
+ * SDK's: `table` is the SDK's `table` (`type` in `toJSON()`), `op_id` its
+ * `clientId` (`op_id`), `transaction_id` its `transactionId` (`tx_id`),
+ * `op_data` its `opData` (`data`), `previous_values` its `previousValues`
+ * (`old`); `op`, `id` and `metadata` keep their names. Values in `op_data` and
+ * `previous_values` are the local SQLite values as JSON (text, numbers, null);
+ * the backend converts them to its columns' types.
+ */
+export interface CrudEntry {
+  op: UpdateType;
+  /**
+   * The name of the local table the row belongs to, as in the client's
+   * PowerSync schema (the view name, not the internal `ps_data__` table). The
+   * backend maps it to its own table.
+   */
+  table: string;
+  /**
+   * The row's id (its `id` column), usually a UUID.
+   */
+  id: string;
+  /**
+   * The entry's position in the local upload queue (the SDK's
+   * `CrudEntry.clientId`), strictly increasing per client database. Send it:
+   * with `client_id` it makes retries idempotent. Values fit in 2^53, so
+   * JavaScript numbers hold them exactly; servers accept the full int64 range.
+   *
+   * int64: a JavaScript number holds integers exactly up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
+   */
+  op_id?: number;
+  /**
+   * The local transaction the entry was written in (the SDK's
+   * `CrudEntry.transactionId`): the same for every entry of one
+   * `CrudTransaction`, and equal to its `transaction_id`. Values fit in 2^53 in
+   * JavaScript clients.
+   *
+   * int64: a JavaScript number holds integers exactly up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
+   */
+  transaction_id?: number;
+  /**
+   * The written columns (the SDK's `opData`), column name to value: for `PUT`
+   * every non-null column of the new row, for `PATCH` only the changed columns,
+   * absent or `null` for `DELETE`. The `id` column is not repeated here.
+   */
+  op_data?: Record<string, unknown> | null;
+  /**
+   * The columns' values before a `PATCH` or `DELETE` (the SDK's
+   * `previousValues`), present only for tables created with the
+   * `trackPreviousValues` option. Backends may use them to detect conflicting
+   * concurrent changes.
+   */
+  previous_values?: Record<string, unknown> | null;
+  /**
+   * Client-side metadata attached to the write (the SDK's `metadata`, the
+   * `_metadata` column of tables created with the `trackMetadata` option),
+   * passed to the backend's hooks unchanged.
+   */
+  metadata?: string | null;
+}
+
+/**
+ * The kind of write (the SDK's `UpdateType`): `PUT` inserts the row or replaces
+ * it if it exists (an SQL `INSERT`; `op_data` holds every non-null column),
+ * `PATCH` updates the columns in `op_data` of an existing row (an SQL `UPDATE`),
+ * `DELETE` deletes the row (an SQL `DELETE`; no `op_data`).
+ */
+export type UpdateType = "PUT" | "PATCH" | "DELETE";
+
+/**
+ * The reply to a processed batch. Clients must ignore unknown properties.
+ */
+export interface WriteBatchResponse {
+  /**
+   * One result per transaction of the request, in the same order (the result
+   * at index i is the outcome of `transactions[i]`). Process them in order:
+   * complete succeeded transactions as a prefix of the queue and stop at the
+   * first transaction that stays queued.
+   */
+  results: TransactionResult[];
+}
+
+/**
+ * The outcome of one transaction, selected by `status`:
+ * `success` (applied: complete it), `retryable_error` (not applied: retry after
+ * `retry_after_ms`), `fatal_error` (not applied and never will be as it is: drop
+ * it if the backend kept it, else hand it to the app), `not_attempted` (not
+ * applied: send it again). A client that meets a `status` it does not know must
+ * treat the transaction as not applied and keep it queued.
+ */
+export type TransactionResult =
+  | TransactionSuccess
+  | TransactionRetryableError
+  | TransactionFatalError
+  | TransactionNotAttempted;
+
+/**
+ * The transaction is applied and committed. Complete it in the local queue (the
+ * SDK's `CrudTransaction.complete`), passing `write_checkpoint` if present, once
+ * every transaction before it has been completed.
+ */
+export interface TransactionSuccess {
+  status: "success";
+  /**
+   * The write checkpoint after this transaction. Pass it to `complete` so the
+   * SDK keeps showing local data until the synced data includes this write.
+   * Absent when the backend does not manage write checkpoints.
+   */
+  write_checkpoint?: string;
+  /**
+   * `true` when the transaction had already been applied (recognised by
+   * `client_id` and `op_id`) and was not applied again. Complete it all the
+   * same. Absent or `false` for a first application.
+   */
+  duplicate?: boolean;
+}
+
+/**
+ * A temporary failure (database unreachable, lock timeout, deadlock, ...).
+ * Nothing of the transaction was applied. Keep it and every later transaction
+ * queued, wait `retry_after_ms` milliseconds, then upload again starting with
+ * this transaction. The backend stops the batch here: later results are
+ * `not_attempted`.
+ */
+export interface TransactionRetryableError {
+  status: "retryable_error";
+  /**
+   * What failed, for logs; not meant to be shown to end users.
+   */
+  message: string;
+  /**
+   * Milliseconds to wait before uploading this transaction again. `0` means
+   * the client may retry at once (it should still apply its own minimum
+   * back-off).
+   *
+   * int64: a JavaScript number holds integers exactly up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
+   */
+  retry_after_ms: number;
+}
+
+/**
+ * A permanent failure: nothing of the transaction was applied, and sending it
+ * again unchanged fails the same way. If `requires_client_handling` is `false`,
+ * the backend has kept the transaction (dead letter, `dead_letter_id`): complete
+ * it locally so the queue moves on, and optionally tell the app. If `true`, the
+ * backend has not kept it: hand it with `failed_operation` to the app, which
+ * either discards it (complete it) or retains it (keep it queued and stop
+ * uploading until the app has fixed or discarded it). Never drop it silently.
+ */
+export interface TransactionFatalError {
+  status: "fatal_error";
+  /**
+   * `false`: the backend kept the transaction; the client may drop it from
+   * its queue. `true`: the client app must decide whether to retain or discard
+   * it.
+   */
+  requires_client_handling: boolean;
+  failed_operation: FailedOperation;
+  /**
+   * Where the backend kept the transaction (its dead-letter record id), when
+   * it did. Show or log it so that support can find the write.
+   */
+  dead_letter_id?: string;
+}
+
+/**
+ * The backend stopped the batch before this transaction (an earlier one failed).
+ * Nothing of it was applied. Keep it queued and send it again in the next
+ * request, after handling the earlier results.
+ */
+export interface TransactionNotAttempted {
+  status: "not_attempted";
+  /**
+   * Why the batch stopped, for logs.
+   */
+  message?: string;
+}
+
+/**
+ * The entry that made a transaction fail, and why.
+ */
+export interface FailedOperation {
+  /**
+   * A stable code for the failure, to branch on. An open set: handle unknown
+   * codes like `UNCLASSIFIED_ERROR`. Defined codes: `NOT_NULL_VIOLATION`,
+   * `UNIQUE_VIOLATION`, `FOREIGN_KEY_VIOLATION`, `CHECK_VIOLATION`,
+   * `CONSTRAINT_VIOLATION` (another constraint), `INVALID_DATA` (a value that
+   * cannot be converted to the column's type; `details` names the column),
+   * `SCHEMA_MISMATCH` (unknown table or column), `UNAUTHORIZED` (this user may
+   * not make this write), `UNCLASSIFIED_ERROR` (an error the backend could not
+   * classify). Backends' hooks may add application codes.
+   */
+  error_code: string;
+  /**
+   * A description of the failure, for logs and developers.
+   */
+  message: string;
+  /**
+   * Machine-readable context, free-form: typically `table`, `column` and the
+   * database's own code (`sqlstate`, `errno`). Absent or `null` when there is
+   * none.
+   */
+  details?: Record<string, unknown> | null;
+  /**
+   * The failing entry's index (0-based) within the transaction's `crud`
+   * array.
+   */
+  operation_index: number;
+}
+
+/**
+ * The body of every non-200 reply. Clients branch on the HTTP status (see each
+ * response) and use `code` for finer handling and `message` for logs.
+ */
+export interface ErrorResponse {
+  /**
+   * A stable code, an open set: `INVALID_REQUEST` (400),
+   * `UNAUTHENTICATED` (401), `FORBIDDEN` (403), `PAYLOAD_TOO_LARGE` (413),
+   * `UNSUPPORTED_MEDIA_TYPE` (415), `RATE_LIMITED` (429), `INTERNAL_ERROR`
+   * (500), `NOT_READY` (503). Treat an unknown code by its HTTP status.
+   */
+  code: string;
+  /**
+   * What went wrong, for logs and developers.
+   */
+  message: string;
+  /**
+   * For `400`: every problem found in the body. Absent for other statuses.
+   */
+  violations?: Violation[];
+}
+
+/**
+ * One problem found while validating a request body.
+ */
+export interface Violation {
+  /**
+   * Where the problem is: `$` is the body, `.name` a property (`['name']` for
+   * names that are not identifiers), `[i]` an array element; for a missing
+   * property, the path it should have. Example:
+   * `$.transactions[0].crud[2].op`.
+   */
+  path: string;
+  /**
+   * The rule broken: `type`, `required`, `enum`, `format`, `minimum`,
+   * `maximum`, `minLength`, `maxLength`, `pattern`, `minItems`, `maxItems`,
+   * `uniqueItems` or `discriminator`.
+   */
+  keyword: string;
+  /**
+   * A description of the problem, for developers.
+   */
+  message: string;
+}
+
+/**
+ * The state of a probe that succeeded.
+ */
+export interface HealthStatus {
+  /**
+   * `ok` when alive or ready; clients only rely on the HTTP status.
+   */
+  status: string;
+}

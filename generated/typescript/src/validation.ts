@@ -1,0 +1,827 @@
+// Generated from spec/powersync-write.yaml by `cargo xtask gen`. Do not edit: change the spec or the generator and regenerate.
+
+/**
+ * Validation of raw JSON values against the spec's schemas. Every violation is
+ * reported with its path in the value (`$.transactions[0].crud[2].op`) and the JSON
+ * Schema keyword that failed, as every language of this project reports them.
+ * Nothing below a `type` violation is checked.
+ */
+
+/** One problem found in a value. */
+export interface SchemaViolation {
+  /** Where: `$` is the value itself, `.name` a property, `[i]` an array element. */
+  path: string;
+  /** The schema keyword that failed (`type`, `required`, `enum`, ...). */
+  keyword: string;
+  /** What is wrong, for people. */
+  message: string;
+}
+
+/** A bound of `minimum` or `maximum`. */
+export interface Bound {
+  value: number;
+  exclusive: boolean;
+}
+
+/** A schema as the validator walks it (generated from the spec, below). */
+export type Schema =
+  | { type: "any" }
+  | { type: "boolean"; nullable?: boolean }
+  | {
+      type: "integer";
+      format: "int32" | "int64";
+      nullable?: boolean;
+      minimum?: Bound;
+      maximum?: Bound;
+    }
+  | { type: "number"; nullable?: boolean; minimum?: Bound; maximum?: Bound }
+  | {
+      type: "string";
+      nullable?: boolean;
+      enum?: readonly string[];
+      minLength?: number;
+      maxLength?: number;
+      pattern?: string;
+    }
+  | {
+      type: "array";
+      items: Schema;
+      nullable?: boolean;
+      minItems?: number;
+      maxItems?: number;
+      uniqueItems?: boolean;
+    }
+  | { type: "map"; values: Schema; nullable?: boolean }
+  | {
+      type: "object";
+      properties: Readonly<Record<string, Property>>;
+      additionalProperties?: Schema;
+      nullable?: boolean;
+    }
+  | {
+      type: "union";
+      discriminator: string;
+      mapping: Readonly<Record<string, SchemaName>>;
+      nullable?: boolean;
+    }
+  | { type: "ref"; name: SchemaName; nullable?: boolean };
+
+/** A property of an object schema. */
+export interface Property {
+  schema: Schema;
+  required: boolean;
+}
+
+/** The name of a schema of the spec (`components/schemas`). */
+export type SchemaName =
+  | "WriteBatch"
+  | "CrudTransaction"
+  | "CrudEntry"
+  | "UpdateType"
+  | "WriteBatchResponse"
+  | "TransactionResult"
+  | "TransactionSuccess"
+  | "TransactionRetryableError"
+  | "TransactionFatalError"
+  | "TransactionNotAttempted"
+  | "FailedOperation"
+  | "ErrorResponse"
+  | "Violation"
+  | "HealthStatus";
+
+/** Every named schema of the spec, by name. */
+export const schemas: Readonly<Record<SchemaName, Schema>> = {
+  WriteBatch: {
+    type: "object",
+    properties: {
+      client_id: {
+        schema: {
+          type: "string",
+        },
+        required: false,
+      },
+      transactions: {
+        schema: {
+          type: "array",
+          items: {
+            type: "ref",
+            name: "CrudTransaction",
+          },
+          minItems: 1,
+          maxItems: 50,
+        },
+        required: true,
+      },
+    },
+  },
+  CrudTransaction: {
+    type: "object",
+    properties: {
+      transaction_id: {
+        schema: {
+          type: "integer",
+          format: "int64",
+        },
+        required: false,
+      },
+      crud: {
+        schema: {
+          type: "array",
+          items: {
+            type: "ref",
+            name: "CrudEntry",
+          },
+          minItems: 1,
+        },
+        required: true,
+      },
+    },
+  },
+  CrudEntry: {
+    type: "object",
+    properties: {
+      op: {
+        schema: {
+          type: "ref",
+          name: "UpdateType",
+        },
+        required: true,
+      },
+      table: {
+        schema: {
+          type: "string",
+          minLength: 1,
+        },
+        required: true,
+      },
+      id: {
+        schema: {
+          type: "string",
+          minLength: 1,
+        },
+        required: true,
+      },
+      op_id: {
+        schema: {
+          type: "integer",
+          format: "int64",
+        },
+        required: false,
+      },
+      transaction_id: {
+        schema: {
+          type: "integer",
+          format: "int64",
+        },
+        required: false,
+      },
+      op_data: {
+        schema: {
+          type: "map",
+          values: {
+            type: "any",
+          },
+          nullable: true,
+        },
+        required: false,
+      },
+      previous_values: {
+        schema: {
+          type: "map",
+          values: {
+            type: "any",
+          },
+          nullable: true,
+        },
+        required: false,
+      },
+      metadata: {
+        schema: {
+          type: "string",
+          nullable: true,
+        },
+        required: false,
+      },
+    },
+  },
+  UpdateType: {
+    type: "string",
+    enum: ["PUT", "PATCH", "DELETE"],
+  },
+  WriteBatchResponse: {
+    type: "object",
+    properties: {
+      results: {
+        schema: {
+          type: "array",
+          items: {
+            type: "ref",
+            name: "TransactionResult",
+          },
+        },
+        required: true,
+      },
+    },
+  },
+  TransactionResult: {
+    type: "union",
+    discriminator: "status",
+    mapping: {
+      success: "TransactionSuccess",
+      retryable_error: "TransactionRetryableError",
+      fatal_error: "TransactionFatalError",
+      not_attempted: "TransactionNotAttempted",
+    },
+  },
+  TransactionSuccess: {
+    type: "object",
+    properties: {
+      status: {
+        schema: {
+          type: "string",
+          enum: ["success"],
+        },
+        required: true,
+      },
+      write_checkpoint: {
+        schema: {
+          type: "string",
+        },
+        required: false,
+      },
+      duplicate: {
+        schema: {
+          type: "boolean",
+        },
+        required: false,
+      },
+    },
+  },
+  TransactionRetryableError: {
+    type: "object",
+    properties: {
+      status: {
+        schema: {
+          type: "string",
+          enum: ["retryable_error"],
+        },
+        required: true,
+      },
+      message: {
+        schema: {
+          type: "string",
+        },
+        required: true,
+      },
+      retry_after_ms: {
+        schema: {
+          type: "integer",
+          format: "int64",
+          minimum: {
+            value: 0,
+            exclusive: false,
+          },
+        },
+        required: true,
+      },
+    },
+  },
+  TransactionFatalError: {
+    type: "object",
+    properties: {
+      status: {
+        schema: {
+          type: "string",
+          enum: ["fatal_error"],
+        },
+        required: true,
+      },
+      requires_client_handling: {
+        schema: {
+          type: "boolean",
+        },
+        required: true,
+      },
+      failed_operation: {
+        schema: {
+          type: "ref",
+          name: "FailedOperation",
+        },
+        required: true,
+      },
+      dead_letter_id: {
+        schema: {
+          type: "string",
+        },
+        required: false,
+      },
+    },
+  },
+  TransactionNotAttempted: {
+    type: "object",
+    properties: {
+      status: {
+        schema: {
+          type: "string",
+          enum: ["not_attempted"],
+        },
+        required: true,
+      },
+      message: {
+        schema: {
+          type: "string",
+        },
+        required: false,
+      },
+    },
+  },
+  FailedOperation: {
+    type: "object",
+    properties: {
+      error_code: {
+        schema: {
+          type: "string",
+        },
+        required: true,
+      },
+      message: {
+        schema: {
+          type: "string",
+        },
+        required: true,
+      },
+      details: {
+        schema: {
+          type: "map",
+          values: {
+            type: "any",
+          },
+          nullable: true,
+        },
+        required: false,
+      },
+      operation_index: {
+        schema: {
+          type: "integer",
+          format: "int32",
+          minimum: {
+            value: 0,
+            exclusive: false,
+          },
+        },
+        required: true,
+      },
+    },
+  },
+  ErrorResponse: {
+    type: "object",
+    properties: {
+      code: {
+        schema: {
+          type: "string",
+        },
+        required: true,
+      },
+      message: {
+        schema: {
+          type: "string",
+        },
+        required: true,
+      },
+      violations: {
+        schema: {
+          type: "array",
+          items: {
+            type: "ref",
+            name: "Violation",
+          },
+        },
+        required: false,
+      },
+    },
+  },
+  Violation: {
+    type: "object",
+    properties: {
+      path: {
+        schema: {
+          type: "string",
+        },
+        required: true,
+      },
+      keyword: {
+        schema: {
+          type: "string",
+        },
+        required: true,
+      },
+      message: {
+        schema: {
+          type: "string",
+        },
+        required: true,
+      },
+    },
+  },
+  HealthStatus: {
+    type: "object",
+    properties: {
+      status: {
+        schema: {
+          type: "string",
+        },
+        required: true,
+      },
+    },
+  },
+};
+
+/** Validates `value` against the named schema; an empty list means valid. */
+export function validate(
+  schema: SchemaName,
+  value: unknown,
+): SchemaViolation[] {
+  return validateValue(schemas[schema], value);
+}
+
+/** Validates `value` against a schema, reporting paths from `path`. */
+export function validateValue(
+  schema: Schema,
+  value: unknown,
+  path = "$",
+): SchemaViolation[] {
+  const out: SchemaViolation[] = [];
+  check(schema, value, path, out);
+  return out;
+}
+
+/** Every violation of `value` against `WriteBatch`; empty when valid. */
+export function validateWriteBatch(value: unknown): SchemaViolation[] {
+  return validate("WriteBatch", value);
+}
+
+/** Every violation of `value` against `CrudTransaction`; empty when valid. */
+export function validateCrudTransaction(value: unknown): SchemaViolation[] {
+  return validate("CrudTransaction", value);
+}
+
+/** Every violation of `value` against `CrudEntry`; empty when valid. */
+export function validateCrudEntry(value: unknown): SchemaViolation[] {
+  return validate("CrudEntry", value);
+}
+
+/** Every violation of `value` against `UpdateType`; empty when valid. */
+export function validateUpdateType(value: unknown): SchemaViolation[] {
+  return validate("UpdateType", value);
+}
+
+/** Every violation of `value` against `WriteBatchResponse`; empty when valid. */
+export function validateWriteBatchResponse(value: unknown): SchemaViolation[] {
+  return validate("WriteBatchResponse", value);
+}
+
+/** Every violation of `value` against `TransactionResult`; empty when valid. */
+export function validateTransactionResult(value: unknown): SchemaViolation[] {
+  return validate("TransactionResult", value);
+}
+
+/** Every violation of `value` against `TransactionSuccess`; empty when valid. */
+export function validateTransactionSuccess(value: unknown): SchemaViolation[] {
+  return validate("TransactionSuccess", value);
+}
+
+/** Every violation of `value` against `TransactionRetryableError`; empty when valid. */
+export function validateTransactionRetryableError(
+  value: unknown,
+): SchemaViolation[] {
+  return validate("TransactionRetryableError", value);
+}
+
+/** Every violation of `value` against `TransactionFatalError`; empty when valid. */
+export function validateTransactionFatalError(
+  value: unknown,
+): SchemaViolation[] {
+  return validate("TransactionFatalError", value);
+}
+
+/** Every violation of `value` against `TransactionNotAttempted`; empty when valid. */
+export function validateTransactionNotAttempted(
+  value: unknown,
+): SchemaViolation[] {
+  return validate("TransactionNotAttempted", value);
+}
+
+/** Every violation of `value` against `FailedOperation`; empty when valid. */
+export function validateFailedOperation(value: unknown): SchemaViolation[] {
+  return validate("FailedOperation", value);
+}
+
+/** Every violation of `value` against `ErrorResponse`; empty when valid. */
+export function validateErrorResponse(value: unknown): SchemaViolation[] {
+  return validate("ErrorResponse", value);
+}
+
+/** Every violation of `value` against `Violation`; empty when valid. */
+export function validateViolation(value: unknown): SchemaViolation[] {
+  return validate("Violation", value);
+}
+
+/** Every violation of `value` against `HealthStatus`; empty when valid. */
+export function validateHealthStatus(value: unknown): SchemaViolation[] {
+  return validate("HealthStatus", value);
+}
+
+/** The path of property `name` below `path`. */
+export function propertyPath(path: string, name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)
+    ? `${path}.${name}`
+    : `${path}['${name.replace(/[\\']/g, "\\$&")}']`;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "number") {
+    return Number.isInteger(value) ? "integer" : "number";
+  }
+  return typeof value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function typeViolation(
+  out: SchemaViolation[],
+  path: string,
+  expected: string,
+  value: unknown,
+): void {
+  out.push({
+    path,
+    keyword: "type",
+    message: `expected ${expected}, found ${typeOf(value)}`,
+  });
+}
+
+function check(
+  schema: Schema,
+  value: unknown,
+  path: string,
+  out: SchemaViolation[],
+): void {
+  if (schema.type === "any") return;
+  if (value === null && schema.nullable === true) return;
+  switch (schema.type) {
+    case "ref":
+      return check(schemas[schema.name], value, path, out);
+    case "boolean":
+      if (typeof value !== "boolean") {
+        typeViolation(out, path, "boolean", value);
+      }
+      return;
+    case "integer":
+      return checkInteger(schema, value, path, out);
+    case "number":
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        return typeViolation(out, path, "number", value);
+      }
+      return checkBounds(schema, value, path, out);
+    case "string":
+      return checkString(schema, value, path, out);
+    case "array":
+      return checkArray(schema, value, path, out);
+    case "map":
+      if (!isObject(value)) return typeViolation(out, path, "object", value);
+      for (const [name, item] of Object.entries(value)) {
+        check(schema.values, item, propertyPath(path, name), out);
+      }
+      return;
+    case "object":
+      return checkObject(schema, value, path, out);
+    case "union":
+      return checkUnion(schema, value, path, out);
+  }
+}
+
+function checkBounds(
+  schema: { minimum?: Bound; maximum?: Bound },
+  value: number,
+  path: string,
+  out: SchemaViolation[],
+): void {
+  const { minimum, maximum } = schema;
+  if (
+    minimum !== undefined &&
+    (value < minimum.value || (minimum.exclusive && value === minimum.value))
+  ) {
+    const op = minimum.exclusive ? ">" : ">=";
+    out.push({
+      path,
+      keyword: "minimum",
+      message: `must be ${op} ${minimum.value}`,
+    });
+  }
+  if (
+    maximum !== undefined &&
+    (value > maximum.value || (maximum.exclusive && value === maximum.value))
+  ) {
+    const op = maximum.exclusive ? "<" : "<=";
+    out.push({
+      path,
+      keyword: "maximum",
+      message: `must be ${op} ${maximum.value}`,
+    });
+  }
+}
+
+function checkInteger(
+  schema: Extract<Schema, { type: "integer" }>,
+  value: unknown,
+  path: string,
+  out: SchemaViolation[],
+): void {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    return typeViolation(out, path, "integer", value);
+  }
+  // Compared as doubles: 2 ** 63 is exact, while the literal 9223372036854775807
+  // would round up to it and let 2 ** 63 through.
+  const outside =
+    schema.format === "int32"
+      ? value < -2147483648 || value > 2147483647
+      : value < -(2 ** 63) || value >= 2 ** 63;
+  if (outside) {
+    out.push({
+      path,
+      keyword: "format",
+      message: `is outside the ${schema.format} range`,
+    });
+  }
+  checkBounds(schema, value, path, out);
+}
+
+const patterns = new Map<string, RegExp>();
+
+function checkString(
+  schema: Extract<Schema, { type: "string" }>,
+  value: unknown,
+  path: string,
+  out: SchemaViolation[],
+): void {
+  if (typeof value !== "string") {
+    return typeViolation(out, path, "string", value);
+  }
+  if (schema.enum !== undefined && !schema.enum.includes(value)) {
+    out.push({
+      path,
+      keyword: "enum",
+      message: `must be one of ${schema.enum.join(", ")}`,
+    });
+  }
+  // Lengths count Unicode code points, not UTF-16 units.
+  const length = [...value].length;
+  if (schema.minLength !== undefined && length < schema.minLength) {
+    out.push({
+      path,
+      keyword: "minLength",
+      message: `must be at least ${schema.minLength} characters long`,
+    });
+  }
+  if (schema.maxLength !== undefined && length > schema.maxLength) {
+    out.push({
+      path,
+      keyword: "maxLength",
+      message: `must be at most ${schema.maxLength} characters long`,
+    });
+  }
+  if (schema.pattern !== undefined) {
+    let regex = patterns.get(schema.pattern);
+    if (regex === undefined) {
+      regex = new RegExp(schema.pattern, "u");
+      patterns.set(schema.pattern, regex);
+    }
+    if (!regex.test(value)) {
+      out.push({
+        path,
+        keyword: "pattern",
+        message: `must match the pattern \`${schema.pattern}\``,
+      });
+    }
+  }
+}
+
+function checkArray(
+  schema: Extract<Schema, { type: "array" }>,
+  value: unknown,
+  path: string,
+  out: SchemaViolation[],
+): void {
+  if (!Array.isArray(value)) return typeViolation(out, path, "array", value);
+  if (schema.minItems !== undefined && value.length < schema.minItems) {
+    out.push({
+      path,
+      keyword: "minItems",
+      message: `must have at least ${schema.minItems} items`,
+    });
+  }
+  if (schema.maxItems !== undefined && value.length > schema.maxItems) {
+    out.push({
+      path,
+      keyword: "maxItems",
+      message: `must have at most ${schema.maxItems} items`,
+    });
+  }
+  if (schema.uniqueItems === true && hasDuplicates(value)) {
+    out.push({ path, keyword: "uniqueItems", message: "items must be unique" });
+  }
+  value.forEach((item, index) => {
+    check(schema.items, item, `${path}[${index}]`, out);
+  });
+}
+
+function checkObject(
+  schema: Extract<Schema, { type: "object" }>,
+  value: unknown,
+  path: string,
+  out: SchemaViolation[],
+): void {
+  if (!isObject(value)) return typeViolation(out, path, "object", value);
+  for (const [name, property] of Object.entries(schema.properties)) {
+    if (Object.hasOwn(value, name)) {
+      check(property.schema, value[name], propertyPath(path, name), out);
+    } else if (property.required) {
+      out.push({
+        path: propertyPath(path, name),
+        keyword: "required",
+        message: `the property \`${name}\` is required`,
+      });
+    }
+  }
+  const extra = schema.additionalProperties;
+  if (extra !== undefined) {
+    for (const [name, item] of Object.entries(value)) {
+      if (!Object.hasOwn(schema.properties, name)) {
+        check(extra, item, propertyPath(path, name), out);
+      }
+    }
+  }
+}
+
+function checkUnion(
+  schema: Extract<Schema, { type: "union" }>,
+  value: unknown,
+  path: string,
+  out: SchemaViolation[],
+): void {
+  if (!isObject(value)) return typeViolation(out, path, "object", value);
+  const tagPath = propertyPath(path, schema.discriminator);
+  if (!Object.hasOwn(value, schema.discriminator)) {
+    out.push({
+      path: tagPath,
+      keyword: "required",
+      message: `the property \`${schema.discriminator}\` is required`,
+    });
+    return;
+  }
+  const tag = value[schema.discriminator];
+  if (typeof tag !== "string") {
+    return typeViolation(out, tagPath, "string", tag);
+  }
+  const variant = Object.hasOwn(schema.mapping, tag)
+    ? schema.mapping[tag]
+    : undefined;
+  if (variant === undefined) {
+    out.push({
+      path: tagPath,
+      keyword: "discriminator",
+      message: `must be one of ${Object.keys(schema.mapping).join(", ")}`,
+    });
+    return;
+  }
+  check(schemas[variant], value, path, out);
+}
+
+function hasDuplicates(items: readonly unknown[]): boolean {
+  return items.some((a, i) => items.slice(i + 1).some((b) => jsonEqual(a, b)));
+}
+
+/** Equality of JSON values: objects compare by their properties, in any order. */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item, i) => jsonEqual(item, b[i]))
+    );
+  }
+  if (isObject(a) && isObject(b)) {
+    const keys = Object.keys(a);
+    return (
+      keys.length === Object.keys(b).length &&
+      keys.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]))
+    );
+  }
+  return false;
+}

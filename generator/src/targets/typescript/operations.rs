@@ -1,0 +1,473 @@
+//! Per operation: the request and response types (`operations.ts`), the spec the
+//! adapters run on, the handler interface's method and the server's route
+//! (`server.ts`), and the client's method (`client.ts`).
+
+use super::TargetError;
+use super::models::{doc_text, ty};
+use super::names::{Names, header_key};
+use super::schema;
+use super::syntax::{self, Lit, WIDTH};
+use crate::ir::{Api, Operation, ParameterLocation, SecuritySchemeKind, StatusCode};
+
+/// A call or signature `head(arg, arg)tail` on one line when it fits at `indent`,
+/// else one argument per line with a trailing comma, as prettier prints them.
+fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
+    let pad = " ".repeat(indent);
+    let flat = format!("{pad}{head}({}){tail}", args.join(", "));
+    if flat.len() <= WIDTH || args.is_empty() {
+        return flat;
+    }
+    let mut out = format!("{pad}{head}(\n");
+    for arg in args {
+        out.push_str(&format!("{pad}  {arg},\n"));
+    }
+    out.push_str(&format!("{pad}){tail}"));
+    out
+}
+
+fn location_group(location: ParameterLocation) -> &'static str {
+    match location {
+        ParameterLocation::Path => "path",
+        ParameterLocation::Query => "query",
+        ParameterLocation::Header => "headers",
+        ParameterLocation::Cookie => "cookies",
+    }
+}
+
+/// The key of a parameter in its group: headers in camelCase, the others as on
+/// the wire.
+fn parameter_key(location: ParameterLocation, name: &str) -> String {
+    if location == ParameterLocation::Header {
+        header_key(name)
+    } else {
+        name.to_string()
+    }
+}
+
+/// Refuses what this target cannot serve, naming the operation.
+pub fn check(api: &Api) -> Result<(), TargetError> {
+    for op in &api.operations {
+        for p in &op.parameters {
+            if p.location == ParameterLocation::Cookie {
+                return Err(TargetError {
+                    target: "typescript",
+                    message: format!(
+                        "{} `{}`: cookie parameter `{}` is not supported by the TypeScript target; send it as a header or query parameter",
+                        op.method.as_str(),
+                        op.path,
+                        p.name
+                    ),
+                });
+            }
+        }
+        if op.method == crate::ir::Method::Trace {
+            return Err(TargetError {
+                target: "typescript",
+                message: format!(
+                    "TRACE `{}`: the Fetch API cannot send TRACE requests; remove the operation",
+                    op.path
+                ),
+            });
+        }
+    }
+    for s in &api.security_schemes {
+        if let SecuritySchemeKind::ApiKey { location, .. } = &s.kind
+            && !matches!(
+                location,
+                ParameterLocation::Header | ParameterLocation::Query
+            )
+        {
+            return Err(TargetError {
+                target: "typescript",
+                message: format!(
+                    "security scheme `{}`: API keys in a cookie or path are not supported by the TypeScript target",
+                    s.name
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether the operation's typed request has anything in it.
+pub fn has_request(op: &Operation) -> bool {
+    op.request_body.is_some() || !op.parameters.is_empty()
+}
+
+fn operation_doc(op: &Operation) -> String {
+    let mut text = String::new();
+    if let Some(summary) = &op.summary {
+        text.push_str(summary.trim());
+    }
+    if let Some(description) = &op.description {
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(description.trim());
+    }
+    if !text.is_empty() {
+        text.push_str("\n\n");
+    }
+    text.push_str(&format!(
+        "`{} {}` (`{}`).",
+        op.method.as_str(),
+        op.path,
+        op.id
+    ));
+    if op.deprecated {
+        text.push_str("\n\n@deprecated");
+    }
+    text
+}
+
+/// The request interface and response union of `op` in `operations.ts`.
+pub fn types(names: &Names, op: &Operation) -> String {
+    let stem = names.stem(op);
+    let mut out = String::new();
+    if has_request(op) {
+        out.push('\n');
+        out.push_str(&syntax::doc(
+            &format!(
+                "The request of `{}`: `{} {}`.",
+                op.id,
+                op.method.as_str(),
+                op.path
+            ),
+            0,
+        ));
+        out.push_str(&format!("export interface {stem}Request {{\n"));
+        for location in [
+            ParameterLocation::Path,
+            ParameterLocation::Query,
+            ParameterLocation::Header,
+        ] {
+            let params: Vec<_> = op
+                .parameters
+                .iter()
+                .filter(|p| p.location == location)
+                .collect();
+            if params.is_empty() {
+                continue;
+            }
+            let optional = if params.iter().all(|p| !p.required) {
+                "?"
+            } else {
+                ""
+            };
+            out.push_str(&format!("  {}{optional}: {{\n", location_group(location)));
+            for p in params {
+                out.push_str(&syntax::doc(
+                    &doc_text(p.description.as_deref(), Some(&p.ty)),
+                    4,
+                ));
+                let optional = if p.required { "" } else { "?" };
+                out.push_str(&format!(
+                    "    {}{optional}: {};\n",
+                    syntax::key(&parameter_key(location, &p.name)),
+                    ty(names, &p.ty, "models.")
+                ));
+            }
+            out.push_str("  };\n");
+        }
+        if let Some(body) = &op.request_body {
+            out.push_str(&syntax::doc(
+                &doc_text(body.description.as_deref(), None),
+                2,
+            ));
+            let optional = if body.required { "" } else { "?" };
+            out.push_str(&format!(
+                "  body{optional}: {};\n",
+                ty(names, &body.ty, "models.")
+            ));
+        }
+        out.push_str("}\n");
+    }
+    out.push('\n');
+    out.push_str(&syntax::doc(
+        &format!(
+            "The responses of `{}`: `{} {}`, one member per status.",
+            op.id,
+            op.method.as_str(),
+            op.path
+        ),
+        0,
+    ));
+    let members: Vec<String> = op
+        .responses
+        .iter()
+        .map(|r| {
+            let status = match r.status {
+                StatusCode::Code(code) => code.to_string(),
+                StatusCode::Default => "number".to_string(),
+            };
+            let mut parts = vec![format!("status: {status}")];
+            if let Some(body) = &r.body {
+                parts.push(format!("body: {}", ty(names, &body.ty, "models.")));
+            }
+            if !r.headers.is_empty() {
+                let headers: Vec<String> = r
+                    .headers
+                    .iter()
+                    .map(|h| {
+                        let optional = if h.required { "" } else { "?" };
+                        format!(
+                            "{}{optional}: {}",
+                            syntax::key(&header_key(&h.name)),
+                            ty(names, &h.ty, "models.")
+                        )
+                    })
+                    .collect();
+                parts.push(format!("headers: {{ {} }}", headers.join("; ")));
+            }
+            format!("{{ {} }}", parts.join("; "))
+        })
+        .collect();
+    if members.is_empty() {
+        out.push_str(&format!("export type {stem}Response = never;\n"));
+    } else {
+        out.push_str(&syntax::union_alias(&format!("{stem}Response"), &members));
+        out.push('\n');
+    }
+    out
+}
+
+/// The `OperationSpec` literal of `op`.
+pub fn spec(op: &Operation) -> Lit {
+    let mut props = vec![
+        ("id".to_string(), Lit::str(op.id.as_str())),
+        ("method".to_string(), Lit::str(op.method.as_str())),
+        ("path".to_string(), Lit::str(op.path.as_str())),
+        (
+            "security".to_string(),
+            Lit::Array(
+                op.security
+                    .iter()
+                    .map(|r| {
+                        Lit::Array(
+                            r.schemes
+                                .iter()
+                                .map(|s| Lit::str(s.scheme.as_str()))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            ),
+        ),
+        (
+            "parameters".to_string(),
+            Lit::Array(
+                op.parameters
+                    .iter()
+                    .map(|p| {
+                        let location = match p.location {
+                            ParameterLocation::Path => "path",
+                            ParameterLocation::Query => "query",
+                            ParameterLocation::Header => "header",
+                            ParameterLocation::Cookie => "cookie",
+                        };
+                        Lit::Object(vec![
+                            ("name".into(), Lit::str(p.name.as_str())),
+                            ("location".into(), Lit::str(location)),
+                            ("key".into(), Lit::str(parameter_key(p.location, &p.name))),
+                            ("required".into(), Lit::raw(p.required.to_string())),
+                            ("schema".into(), schema::of_ty(&p.ty)),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
+    ];
+    if let Some(body) = &op.request_body {
+        props.push((
+            "body".into(),
+            Lit::Object(vec![
+                ("schema".into(), schema::of_ty(&body.ty)),
+                ("required".into(), Lit::raw(body.required.to_string())),
+                ("contentType".into(), Lit::str(body.content_type.as_str())),
+            ]),
+        ));
+    }
+    let responses = op
+        .responses
+        .iter()
+        .map(|r| {
+            let key = match r.status {
+                StatusCode::Code(code) => code.to_string(),
+                StatusCode::Default => "default".to_string(),
+            };
+            let mut props = Vec::new();
+            if let Some(body) = &r.body {
+                props.push(("body".to_string(), schema::of_ty(&body.ty)));
+                props.push((
+                    "contentType".to_string(),
+                    Lit::str(body.content_type.as_str()),
+                ));
+            }
+            props.push((
+                "headers".to_string(),
+                Lit::Array(
+                    r.headers
+                        .iter()
+                        .map(|h| {
+                            Lit::Object(vec![
+                                ("name".into(), Lit::str(h.name.as_str())),
+                                ("key".into(), Lit::str(header_key(&h.name))),
+                                ("required".into(), Lit::raw(h.required.to_string())),
+                                ("schema".into(), schema::of_ty(&h.ty)),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ));
+            (key, Lit::Object(props))
+        })
+        .collect();
+    props.push(("responses".into(), Lit::Object(responses)));
+    Lit::Object(props)
+}
+
+/// The `securitySchemes` literal.
+pub fn security_schemes(api: &Api) -> Lit {
+    Lit::Object(
+        api.security_schemes
+            .iter()
+            .map(|s| {
+                let spec = match &s.kind {
+                    SecuritySchemeKind::HttpBearer { .. } => {
+                        Lit::Object(vec![("type".into(), Lit::str("bearer"))])
+                    }
+                    SecuritySchemeKind::ApiKey { location, name } => Lit::Object(vec![
+                        ("type".into(), Lit::str("apiKey")),
+                        (
+                            "location".into(),
+                            Lit::str(if *location == ParameterLocation::Query {
+                                "query"
+                            } else {
+                                "header"
+                            }),
+                        ),
+                        ("name".into(), Lit::str(name.as_str())),
+                    ]),
+                };
+                (s.name.clone(), spec)
+            })
+            .collect(),
+    )
+}
+
+fn secured(op: &Operation) -> bool {
+    op.security.iter().any(|r| !r.schemes.is_empty())
+}
+
+/// The handler interface's method for `op`.
+pub fn handler_member(names: &Names, op: &Operation) -> String {
+    let stem = names.stem(op);
+    let mut out = syntax::doc(&operation_doc(op), 2);
+    let mut params = Vec::new();
+    if has_request(op) {
+        params.push(format!("request: ops.{stem}Request"));
+    }
+    if secured(op) {
+        params.push("context: AuthenticatedContext<Principal>".to_string());
+    } else {
+        params.push("context: RequestContext".to_string());
+    }
+    out.push_str(&call(
+        2,
+        names.method(op),
+        &params,
+        &format!(": Promise<ops.{stem}Response>;"),
+    ));
+    out.push('\n');
+    out
+}
+
+/// The route entry and the invoke function of `op` in `server.ts`.
+pub fn route(names: &Names, op: &Operation, handler: &str) -> (String, String) {
+    let stem = names.stem(op);
+    let invoke = format!("invoke{stem}");
+    let entry = route_entry(names, op);
+    let mut args = Vec::new();
+    if has_request(op) {
+        args.push(format!("request as ops.{stem}Request"));
+    }
+    if secured(op) {
+        args.push("context as AuthenticatedContext<Principal>".to_string());
+    } else {
+        args.push("context".to_string());
+    }
+    let request_param = if has_request(op) {
+        "request"
+    } else {
+        "_request"
+    };
+    let mut function = String::new();
+    function.push_str(&format!("\nfunction {invoke}<Principal>(\n"));
+    function.push_str(&format!("  handler: {handler}<Principal>,\n"));
+    function.push_str(&format!("  {request_param}: DecodedRequest,\n"));
+    function.push_str("  context: AuthenticatedContext<Principal | undefined>,\n");
+    function.push_str(&format!("): Promise<ops.{stem}Response> {{\n"));
+    function.push_str(&call(
+        2,
+        &format!("return handler.{}", names.method(op)),
+        &args,
+        ";",
+    ));
+    function.push_str("\n}\n");
+    (entry, function)
+}
+
+/// The client's method for `op`.
+pub fn client_method(names: &Names, op: &Operation) -> String {
+    let stem = names.stem(op);
+    let mut out = String::from("\n");
+    out.push_str(&syntax::doc(&operation_doc(op), 2));
+    let mut params = Vec::new();
+    if has_request(op) {
+        params.push(format!("request: ops.{stem}Request"));
+    }
+    params.push("options: RequestOptions = {}".to_string());
+    out.push_str(&call(
+        2,
+        &format!("async {}", names.method(op)),
+        &params,
+        &format!(": Promise<ops.{stem}Response> {{"),
+    ));
+    out.push('\n');
+    let request = if has_request(op) { "request" } else { "{}" };
+    out.push_str(&call(
+        4,
+        "return this.#call",
+        &[
+            operation_ref(op),
+            request.to_string(),
+            "options".to_string(),
+        ],
+        ";",
+    ));
+    out.push_str("\n  }\n");
+    out
+}
+
+/// `ops.operations.uploadData`, or `ops.operations["odd-id"]`.
+fn operation_ref(op: &Operation) -> String {
+    if syntax::is_identifier(&op.id) {
+        format!("ops.operations.{}", op.id)
+    } else {
+        format!("ops.operations[{}]", syntax::string(&op.id))
+    }
+}
+
+/// The route entry uses the same reference as the client.
+/// Unindented and without its comma; `return_array` lays the entries out.
+pub fn route_entry(names: &Names, op: &Operation) -> String {
+    let flat = format!("route({}, invoke{})", operation_ref(op), names.stem(op));
+    if 4 + flat.len() < WIDTH {
+        return flat;
+    }
+    format!(
+        "route(\n      {},\n      invoke{},\n    )",
+        operation_ref(op),
+        names.stem(op)
+    )
+}

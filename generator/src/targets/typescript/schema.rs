@@ -1,0 +1,191 @@
+//! The validator's schema table in `validation.ts`: every named type and every type
+//! use as a `Schema` object literal.
+
+use super::names::Names;
+use super::syntax::{self, Lit};
+use crate::ir::{Api, Bound, IntFormat, Ty, TyKind, TypeDef, TypeDefKind};
+
+/// The `Schema` literal of a type use.
+pub fn of_ty(t: &Ty) -> Lit {
+    let mut props: Vec<(String, Lit)> = Vec::new();
+    let mut kind = |name: &str| props.push(("type".into(), Lit::str(name)));
+    match &t.kind {
+        TyKind::Any => return Lit::Object(vec![("type".into(), Lit::str("any"))]),
+        TyKind::Boolean => kind("boolean"),
+        TyKind::Integer(format) => {
+            kind("integer");
+            let format = match format {
+                IntFormat::Int32 => "int32",
+                IntFormat::Int64 => "int64",
+            };
+            props.push(("format".into(), Lit::str(format)));
+        }
+        TyKind::Number(_) => kind("number"),
+        TyKind::String(_) => kind("string"),
+        TyKind::Array(item) => {
+            kind("array");
+            props.push(("items".into(), of_ty(item)));
+        }
+        TyKind::Map(value) => {
+            kind("map");
+            props.push(("values".into(), of_ty(value)));
+        }
+        TyKind::Named(name) => {
+            kind("ref");
+            props.push(("name".into(), Lit::str(name.as_str())));
+        }
+    }
+    if t.nullable {
+        props.push(("nullable".into(), Lit::raw("true")));
+    }
+    let c = &t.constraints;
+    if let Some(b) = &c.minimum {
+        props.push(("minimum".into(), bound(b)));
+    }
+    if let Some(b) = &c.maximum {
+        props.push(("maximum".into(), bound(b)));
+    }
+    let mut count = |name: &str, value: Option<u64>| {
+        if let Some(v) = value {
+            props.push((name.into(), Lit::raw(v.to_string())));
+        }
+    };
+    count("minLength", c.min_length);
+    count("maxLength", c.max_length);
+    count("minItems", c.min_items);
+    count("maxItems", c.max_items);
+    if let Some(pattern) = &c.pattern {
+        props.push(("pattern".into(), Lit::str(pattern.as_str())));
+    }
+    if c.unique_items {
+        props.push(("uniqueItems".into(), Lit::raw("true")));
+    }
+    Lit::Object(props)
+}
+
+fn bound(b: &Bound) -> Lit {
+    Lit::Object(vec![
+        ("value".into(), Lit::raw(number(&b.value))),
+        ("exclusive".into(), Lit::raw(b.exclusive.to_string())),
+    ])
+}
+
+/// A number as prettier prints it (no `.0`, no exponent for ordinary values).
+pub fn number(n: &serde_json::Number) -> String {
+    if n.is_i64() || n.is_u64() {
+        return n.to_string();
+    }
+    match n.as_f64() {
+        Some(f) => format!("{f}"),
+        None => n.to_string(),
+    }
+}
+
+/// The `Schema` literal of a named type.
+pub fn of_type_def(t: &TypeDef) -> Lit {
+    match &t.kind {
+        TypeDefKind::Alias(ty) => of_ty(ty),
+        TypeDefKind::Enum(e) => Lit::Object(vec![
+            ("type".into(), Lit::str("string")),
+            (
+                "enum".into(),
+                Lit::Array(e.values.iter().map(|v| Lit::str(v.as_str())).collect()),
+            ),
+        ]),
+        TypeDefKind::Union(u) => Lit::Object(vec![
+            ("type".into(), Lit::str("union")),
+            ("discriminator".into(), Lit::str(u.discriminator.as_str())),
+            (
+                "mapping".into(),
+                Lit::Object(
+                    u.variants
+                        .iter()
+                        .map(|v| (v.tag.clone(), Lit::str(v.type_name.as_str())))
+                        .collect(),
+                ),
+            ),
+        ]),
+        TypeDefKind::Struct(s) => {
+            let mut properties = Vec::new();
+            if let Some(tag) = &s.tag {
+                // Checked on its own, a variant's tag must be its one value.
+                let schema = Lit::Object(vec![
+                    ("type".into(), Lit::str("string")),
+                    (
+                        "enum".into(),
+                        Lit::Array(vec![Lit::str(tag.value.as_str())]),
+                    ),
+                ]);
+                properties.push((tag.property.clone(), property(schema, true)));
+            }
+            for f in &s.fields {
+                properties.push((f.name.clone(), property(of_ty(&f.ty), f.required)));
+            }
+            let mut props = vec![
+                ("type".into(), Lit::str("object")),
+                ("properties".into(), Lit::Object(properties)),
+            ];
+            if let Some(extra) = &s.additional_properties {
+                props.push(("additionalProperties".into(), of_ty(extra)));
+            }
+            Lit::Object(props)
+        }
+    }
+}
+
+fn property(schema: Lit, required: bool) -> Lit {
+    Lit::Object(vec![
+        ("schema".into(), schema),
+        ("required".into(), Lit::raw(required.to_string())),
+    ])
+}
+
+/// `export type SchemaName = ...;`: the union of every named type's spec name.
+pub fn schema_names(api: &Api) -> String {
+    let mut out = String::from("/** The name of a schema of the spec (`components/schemas`). */\n");
+    if api.types.is_empty() {
+        out.push_str("export type SchemaName = never;");
+        return out;
+    }
+    let members: Vec<String> = api.types.iter().map(|t| syntax::string(&t.name)).collect();
+    out.push_str(&syntax::union_alias("SchemaName", &members));
+    out
+}
+
+/// The `schemas` table: spec name -> `Schema`, printed after `= `.
+pub fn table(api: &Api) -> String {
+    let table = Lit::Object(
+        api.types
+            .iter()
+            .map(|t| (t.name.clone(), of_type_def(t)))
+            .collect(),
+    );
+    table.print(0, 80, 1)
+}
+
+/// One `validate<Type>` function per named type.
+pub struct ValidatorView {
+    /// `export function validateX(value: unknown): SchemaViolation[]`, laid out.
+    pub signature: String,
+    pub schema: String,
+    pub schema_literal: String,
+}
+
+pub fn validators(api: &Api, names: &Names) -> Vec<ValidatorView> {
+    api.types
+        .iter()
+        .map(|t| ValidatorView {
+            signature: {
+                let head = format!("export function validate{}", names.type_name(&t.name));
+                let flat = format!("{head}(value: unknown): SchemaViolation[] {{");
+                if flat.len() <= syntax::WIDTH {
+                    flat[..flat.len() - 2].to_string()
+                } else {
+                    format!("{head}(\n  value: unknown,\n): SchemaViolation[]")
+                }
+            },
+            schema: t.name.clone(),
+            schema_literal: syntax::string(&t.name),
+        })
+        .collect()
+}

@@ -1,0 +1,265 @@
+//! TypeScript source text laid out the way prettier (default options: 80 columns,
+//! two-space indent, double quotes, trailing commas) prints it, so the generated
+//! package passes `prettier --check` without running prettier at generation time.
+//!
+//! Only the few shapes the templates need are covered: string literals, object
+//! literals (always expanded, which prettier keeps when the source has a line break
+//! after `{`), arrays (on one line when they fit, else one element per line), union
+//! types, and JSDoc comments.
+
+/// prettier's default print width.
+pub const WIDTH: usize = 80;
+
+/// A string literal as prettier prints it: double quotes unless the text holds more
+/// double than single quotes, and only the chosen quote escaped.
+pub fn string(text: &str) -> String {
+    let doubles = text.matches('"').count();
+    let singles = text.matches('\'').count();
+    let quote = if doubles > singles { '\'' } else { '"' };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Whether `name` can be written unquoted as a property key or used as an identifier
+/// (ASCII only: the generated code never needs more).
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}
+
+/// A property key: bare when it can be, else a string literal.
+pub fn key(name: &str) -> String {
+    if is_identifier(name) {
+        name.to_string()
+    } else {
+        string(name)
+    }
+}
+
+/// A value in an object literal or array literal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lit {
+    /// Source text printed as is (`true`, `12`, `schemas.WriteBatch`).
+    Raw(String),
+    Str(String),
+    Array(Vec<Lit>),
+    /// Always printed expanded, one property per line.
+    Object(Vec<(String, Lit)>),
+}
+
+impl Lit {
+    pub fn raw(text: impl Into<String>) -> Lit {
+        Lit::Raw(text.into())
+    }
+
+    pub fn str(text: impl Into<String>) -> Lit {
+        Lit::Str(text.into())
+    }
+
+    /// The literal on one line, if it has no forced line break (a non-empty object).
+    fn flat(&self) -> Option<String> {
+        match self {
+            Lit::Raw(text) => Some(text.clone()),
+            Lit::Str(text) => Some(string(text)),
+            Lit::Array(items) => {
+                let items: Option<Vec<String>> = items.iter().map(Lit::flat).collect();
+                Some(format!("[{}]", items?.join(", ")))
+            }
+            Lit::Object(props) if props.is_empty() => Some("{}".to_string()),
+            Lit::Object(_) => None,
+        }
+    }
+
+    /// Prints the literal starting at column `start` (where the text before it on
+    /// its line ends) with the line's indentation `indent`; `suffix` is what follows
+    /// it on its last line (`,` or `;`), which counts towards the width.
+    pub fn print(&self, indent: usize, start: usize, suffix: usize) -> String {
+        if let Some(flat) = self.flat()
+            && start + flat.len() + suffix <= WIDTH
+        {
+            return flat;
+        }
+        let pad = " ".repeat(indent + 2);
+        let close = " ".repeat(indent);
+        match self {
+            Lit::Array(items) if !items.is_empty() => {
+                let mut out = String::from("[\n");
+                for item in items {
+                    out.push_str(&pad);
+                    out.push_str(&item.print(indent + 2, indent + 2, 1));
+                    out.push_str(",\n");
+                }
+                out.push_str(&close);
+                out.push(']');
+                out
+            }
+            Lit::Object(props) if !props.is_empty() => {
+                let mut out = String::from("{\n");
+                for (name, value) in props {
+                    let key = key(name);
+                    out.push_str(&pad);
+                    out.push_str(&key);
+                    out.push_str(": ");
+                    out.push_str(&value.print(indent + 2, indent + 2 + key.len() + 2, 1));
+                    out.push_str(",\n");
+                }
+                out.push_str(&close);
+                out.push('}');
+                out
+            }
+            // A long raw text or string cannot be broken: prettier leaves it long.
+            other => other.flat().unwrap_or_default(),
+        }
+    }
+}
+
+/// A union type alias: `export type Name = A | B;` on one line when it fits, else one
+/// member per line after a leading `|`.
+pub fn union_alias(name: &str, members: &[String]) -> String {
+    let head = format!("export type {name} =");
+    let flat = format!("{head} {};", members.join(" | "));
+    if flat.len() <= WIDTH || members.len() < 2 {
+        return flat;
+    }
+    // prettier's middle layout: the whole union on the next line, when it fits.
+    let next_line = format!("  {};", members.join(" | "));
+    if next_line.len() <= WIDTH {
+        return format!("{head}\n{next_line}");
+    }
+    let mut out = head;
+    for (i, member) in members.iter().enumerate() {
+        let end = if i + 1 == members.len() { ";" } else { "" };
+        out.push_str("\n  | ");
+        if 4 + member.len() + end.len() > WIDTH
+            && let Some(body) = member.strip_prefix("{ ").and_then(|m| m.strip_suffix(" }"))
+        {
+            // An object type that does not fit: one property per line.
+            out.push_str("{\n");
+            for part in split_top_level(body) {
+                out.push_str(&format!("      {part};\n"));
+            }
+            out.push_str("    }");
+        } else {
+            out.push_str(member);
+        }
+        out.push_str(end);
+    }
+    out
+}
+
+/// The `; `-separated parts of an object type's body, outside nested braces.
+fn split_top_level(body: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut current = String::new();
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' | '<' | '(' | '[' => depth += 1,
+            '}' | '>' | ')' | ']' => depth = depth.saturating_sub(1),
+            ';' if depth == 0 => {
+                parts.push(current.trim().to_string());
+                current.clear();
+                if chars.peek() == Some(&' ') {
+                    chars.next();
+                }
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.trim().is_empty() {
+        parts.push(current.trim().to_string());
+    }
+    parts
+}
+
+/// A JSDoc comment at `indent`, or nothing for an empty text. `*/` in the text is
+/// broken up so it cannot end the comment early.
+pub fn doc(text: &str, indent: usize) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        return String::new();
+    }
+    let pad = " ".repeat(indent);
+    let mut out = format!("{pad}/**\n");
+    for line in text.lines() {
+        let line = line.trim_end().replace("*/", "*\\/");
+        if line.is_empty() {
+            out.push_str(&format!("{pad} *\n"));
+        } else {
+            out.push_str(&format!("{pad} * {line}\n"));
+        }
+    }
+    out.push_str(&format!("{pad} */\n"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_use_prettiers_quotes() {
+        assert_eq!(string("plain"), "\"plain\"");
+        assert_eq!(string("it's"), "\"it's\"");
+        assert_eq!(string("say \"hi\""), "'say \"hi\"'");
+        assert_eq!(string("a\\b\n"), "\"a\\\\b\\n\"");
+    }
+
+    #[test]
+    fn keys_are_quoted_only_when_needed() {
+        assert_eq!(key("client_id"), "client_id");
+        assert_eq!(key("X-Shards"), "\"X-Shards\"");
+        assert_eq!(key("2fa"), "\"2fa\"");
+    }
+
+    #[test]
+    fn arrays_break_only_when_too_wide() {
+        let short = Lit::Array(vec![Lit::str("a"), Lit::str("b")]);
+        assert_eq!(short.print(0, 10, 1), "[\"a\", \"b\"]");
+        let long = Lit::Array((0..12).map(|i| Lit::str(format!("value{i}"))).collect());
+        let printed = long.print(2, 10, 1);
+        assert!(printed.starts_with("[\n    \"value0\",\n"), "{printed}");
+        assert!(printed.ends_with("\n  ]"), "{printed}");
+    }
+
+    #[test]
+    fn objects_are_always_expanded() {
+        let object = Lit::Object(vec![("type".into(), Lit::str("string"))]);
+        assert_eq!(object.print(0, 0, 0), "{\n  type: \"string\",\n}");
+    }
+
+    #[test]
+    fn unions_break_after_the_equals_sign() {
+        assert_eq!(
+            union_alias("T", &["\"a\"".into(), "\"b\"".into()]),
+            "export type T = \"a\" | \"b\";"
+        );
+        let members: Vec<String> = (0..8).map(|i| format!("VariantNumber{i}")).collect();
+        assert!(
+            union_alias("Result", &members)
+                .starts_with("export type Result =\n  | VariantNumber0\n")
+        );
+    }
+}

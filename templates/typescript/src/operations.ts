@@ -1,0 +1,72 @@
+// {{ header }}
+
+/**
+ * Every operation of the spec: its typed request and per-status responses, shared
+ * by the server handler and the client, and the description both adapters run on.
+ */
+
+import type * as models from "./models.js";
+import type { Schema } from "./validation.js";
+
+/** Where a parameter is sent. */
+export type ParameterLocation = "path" | "query" | "header";
+
+/** A parameter as the adapters read and write it. */
+export interface ParameterSpec {
+  /** The wire name. */
+  name: string;
+  location: ParameterLocation;
+  /** The property of the request's `path`, `query` or `headers` object. */
+  key: string;
+  required: boolean;
+  schema: Schema;
+}
+
+/** A response header as the adapters read and write it. */
+export interface HeaderSpec {
+  /** The wire name. */
+  name: string;
+  /** The property of the response's `headers` object. */
+  key: string;
+  required: boolean;
+  schema: Schema;
+}
+
+/** One status (or `default`) of an operation. */
+export interface ResponseSpec {
+  /** The JSON body's schema; absent for a response without content. */
+  body?: Schema;
+  contentType?: string;
+  headers: readonly HeaderSpec[];
+}
+
+/** How a credential is sent. */
+export type SecuritySchemeSpec =
+  | { type: "bearer" }
+  | { type: "apiKey"; location: "header" | "query"; name: string };
+
+/** An operation as the adapters run it. */
+export interface OperationSpec {
+  id: string;
+  method: "GET" | "PUT" | "POST" | "DELETE" | "OPTIONS" | "HEAD" | "PATCH";
+  path: string;
+  /** Alternatives: satisfying every scheme of any one entry is enough; none: open. */
+  security: readonly (readonly string[])[];
+  parameters: readonly ParameterSpec[];
+  body?: { schema: Schema; required: boolean; contentType: string };
+  responses: {
+    readonly [status: number]: ResponseSpec;
+    readonly default?: ResponseSpec;
+  };
+}
+
+/** Every security scheme of the spec, by name. */
+export const securitySchemes = {{ security_schemes }} satisfies Record<string, SecuritySchemeSpec>;
+{% for op in operations %}{{ op.types }}{% endfor %}
+/** Every operation of the spec, by operation id. */
+export const operations = {{ operation_specs }} satisfies Record<string, OperationSpec>;
+
+/** The security scheme called `name`, if the spec has one. */
+export function securityScheme(name: string): SecuritySchemeSpec | undefined {
+  return (securitySchemes as Record<string, SecuritySchemeSpec>)[name];
+}
