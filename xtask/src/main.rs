@@ -156,15 +156,26 @@ fn check_task() -> anyhow::Result<u8> {
     Ok(1)
 }
 
-/// Generated output that is not Rust, held to prettier's formatting (Rust output is
-/// formatted by prettyplease). Globs relative to the root.
+/// Files held to prettier's formatting: generated output that is not Rust (Rust
+/// output is formatted by prettyplease) and the hand-written TypeScript tests.
+/// Globs relative to the root.
 const PRETTIER_CHECKED: &[&str] = &[
     "generated/**/*.md",
+    "generated/typescript/*.json",
+    "generated/typescript/src/**/*.ts",
     "generator/tests/fixtures/features/*/docs/**/*.md",
+    "generator/tests/fixtures/features/*/typescript/**/*.{md,json,ts}",
+    "tests/typescript/test/**/*.ts",
 ];
 
-/// Where the pinned formatters live (`package.json` + lock file).
-const FORMAT_TOOLS: &str = "tests/format";
+/// The npm workspace (root `package.json` + `package-lock.json`): the generated
+/// TypeScript package, its tests and the pinned prettier and TypeScript.
+const NPM_WORKSPACE: &str = ".";
+
+/// The TypeScript tests' package, and the tsconfig that type-checks every feature
+/// fixture's TypeScript snapshot.
+const TS_TESTS: &str = "tests/typescript";
+const TS_FIXTURES_TSCONFIG: &str = "tests/typescript/tsconfig.fixtures.json";
 
 /// One step of the test command.
 enum Step {
@@ -172,10 +183,17 @@ enum Step {
     Cargo(&'static [&'static str]),
     /// The drift check, in process: no need for cargo to rebuild and restart this binary.
     Drift,
-    /// prettier over the generated non-Rust files, installed from the lock file.
+    /// `npm ci`: the npm workspace's packages, exactly as locked.
+    NpmInstall,
+    /// prettier over the generated non-Rust files and the TypeScript tests.
     Prettier,
+    /// `tsc` (strict) over the generated package and every fixture's snapshot.
+    TypeCheck,
     /// `cargo test --workspace`, counting the results.
     Tests,
+    /// The TypeScript tests (`node --test`) against the built package and the
+    /// reference backend binary, counting the results.
+    NodeTests,
 }
 
 impl Step {
@@ -183,8 +201,13 @@ impl Step {
         match self {
             Step::Cargo(args) => format!("cargo {}", args.join(" ")),
             Step::Drift => "cargo xtask check".to_string(),
+            Step::NpmInstall => "npm ci".to_string(),
             Step::Prettier => format!("prettier --check {}", PRETTIER_CHECKED.join(" ")),
+            Step::TypeCheck => {
+                format!("npm run build -w powersync-write-api && tsc -p {TS_FIXTURES_TSCONFIG}")
+            }
             Step::Tests => "cargo test --workspace".to_string(),
+            Step::NodeTests => format!("npm test -w {TS_TESTS}"),
         }
     }
 }
@@ -204,24 +227,44 @@ fn test_task() -> anyhow::Result<u8> {
             "warnings",
         ]),
         Step::Drift,
+        Step::NpmInstall,
         Step::Prettier,
+        Step::TypeCheck,
         Step::Tests,
+        Step::NodeTests,
     ];
+    let mut totals = Totals::default();
     for step in &steps {
         println!("\n$ {}", step.describe());
         let code = match step {
             Step::Cargo(args) => run(Command::new(cargo()).args(*args).current_dir(&root))?,
             Step::Drift => check_task()?,
+            Step::NpmInstall => npm_install(&root)?,
             Step::Prettier => prettier_check(&root)?,
-            Step::Tests => test_workspace(&root)?,
+            Step::TypeCheck => type_check(&root)?,
+            Step::Tests => test_workspace(&root, &mut totals)?,
+            Step::NodeTests => node_tests(&root, &mut totals)?,
         };
         if code != 0 {
             eprintln!("\nfailed: {}", step.describe());
+            println!(
+                "\n{} passed, {} failed",
+                totals.passed,
+                totals.failed.max(1)
+            );
             return Ok(code);
         }
     }
     println!("\nall checks passed");
+    println!("\n{} passed, {} failed", totals.passed, totals.failed);
     Ok(0)
+}
+
+/// Tests counted over every runner (cargo test, node --test).
+#[derive(Default)]
+struct Totals {
+    passed: u64,
+    failed: u64,
 }
 
 fn cargo() -> String {
@@ -240,17 +283,30 @@ fn run(command: &mut Command) -> anyhow::Result<u8> {
     }
 }
 
-/// Installs the pinned prettier from the lock file, then checks the generated files.
-fn prettier_check(root: &Path) -> anyhow::Result<u8> {
-    let tools = root.join(FORMAT_TOOLS);
+/// Installs the npm workspace's packages exactly as the lock file says.
+fn npm_install(root: &Path) -> anyhow::Result<u8> {
     let code = run(Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(&tools))?;
+        .current_dir(root.join(NPM_WORKSPACE)))?;
     if code != 0 {
-        eprintln!("could not install the pinned prettier in {FORMAT_TOOLS} (npm ci)");
-        return Ok(code);
+        eprintln!(
+            "could not install the npm workspace's packages (npm ci at the root); \
+             Node.js 20 with npm 10 or later is required"
+        );
     }
-    let prettier = tools.join("node_modules/prettier/bin/prettier.cjs");
+    Ok(code)
+}
+
+fn node_modules_bin(root: &Path, package: &str, script: &str) -> PathBuf {
+    root.join(NPM_WORKSPACE)
+        .join("node_modules")
+        .join(package)
+        .join(script)
+}
+
+/// Checks the files of [`PRETTIER_CHECKED`] with the pinned prettier.
+fn prettier_check(root: &Path) -> anyhow::Result<u8> {
+    let prettier = node_modules_bin(root, "prettier", "bin/prettier.cjs");
     run(Command::new("node")
         .arg(prettier)
         .arg("--check")
@@ -258,9 +314,81 @@ fn prettier_check(root: &Path) -> anyhow::Result<u8> {
         .current_dir(root))
 }
 
+/// Builds the generated TypeScript package with its strict tsconfig, then
+/// type-checks every feature fixture's TypeScript snapshot.
+fn type_check(root: &Path) -> anyhow::Result<u8> {
+    let code = run(Command::new("npm")
+        .args(["run", "build", "-w", "powersync-write-api"])
+        .current_dir(root))?;
+    if code != 0 {
+        return Ok(code);
+    }
+    let tsc = node_modules_bin(root, "typescript", "bin/tsc");
+    run(Command::new("node")
+        .arg(tsc)
+        .args(["-p", TS_FIXTURES_TSCONFIG])
+        .current_dir(root))
+}
+
+/// `npm test` in the TypeScript tests' package, after building the reference
+/// backend binary its end-to-end test starts; counts node's `# pass` / `# fail`.
+fn node_tests(root: &Path, totals: &mut Totals) -> anyhow::Result<u8> {
+    use std::io::{BufRead, BufReader};
+
+    let code = run(Command::new(cargo())
+        .args([
+            "build",
+            "-p",
+            "powersync-write-server",
+            "--bin",
+            "powersync-write-server",
+        ])
+        .current_dir(root))?;
+    if code != 0 {
+        return Ok(code);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let mut child = Command::new("npm")
+        .args(["test", "-w", TS_TESTS])
+        .env(
+            "POWERSYNC_WRITE_SERVER",
+            target.join("debug/powersync-write-server"),
+        )
+        .current_dir(root)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("could not run `npm test`")?;
+    let (mut passed, mut failed) = (0u64, 0u64);
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.context("reading `npm test` output")?;
+            println!("{line}");
+            if let Some(n) = line.strip_prefix("# pass ") {
+                passed += n.trim().parse::<u64>().unwrap_or(0);
+            } else if let Some(n) = line.strip_prefix("# fail ") {
+                failed += n.trim().parse::<u64>().unwrap_or(0);
+            }
+        }
+    }
+    let status = child.wait().context("waiting for `npm test`")?;
+    println!("\nnode --test: {passed} passed, {failed} failed");
+    totals.passed += passed;
+    totals.failed += failed;
+    match status.code() {
+        Some(0) if passed == 0 => {
+            eprintln!("node --test ran no test");
+            Ok(1)
+        }
+        Some(code) => Ok(u8::try_from(code).unwrap_or(1)),
+        None => bail!("`npm test` was killed by a signal"),
+    }
+}
+
 /// `cargo test --workspace`, echoing its output and ending with one line that sums up
 /// every test binary's `test result:` line, so a reader (or CI) sees the total.
-fn test_workspace(root: &Path) -> anyhow::Result<u8> {
+fn test_workspace(root: &Path, totals: &mut Totals) -> anyhow::Result<u8> {
     use std::io::{BufRead, BufReader};
 
     let mut child = Command::new(cargo())
@@ -282,6 +410,8 @@ fn test_workspace(root: &Path) -> anyhow::Result<u8> {
     }
     let status = child.wait().context("waiting for `cargo test`")?;
     println!("\ncargo test --workspace: {passed} passed, {failed} failed");
+    totals.passed += passed;
+    totals.failed += failed;
     match status.code() {
         Some(code) => Ok(u8::try_from(code).unwrap_or(1)),
         None => bail!("`cargo test` was killed by a signal"),

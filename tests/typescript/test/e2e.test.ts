@@ -1,0 +1,633 @@
+/**
+ * End to end: a real `@powersync/node` database queues local writes, the generated
+ * connector uploads them to the reference backend (`powersync-write-server`, started
+ * here) on a throwaway PostgreSQL cluster, and the test reads PostgreSQL back.
+ *
+ * Needs PostgreSQL 15's binaries (`PG_BIN`) and the built backend
+ * (`cargo build -p powersync-write-server`); fails, never skips, without them.
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test, type TestContext } from "node:test";
+
+import { column, PowerSyncDatabase, Schema, Table } from "@powersync/node";
+import postgres from "postgres";
+import {
+  PowerSyncWriteUploader,
+  UploadRetryableError,
+  type DeadLetteredTransaction,
+} from "powersync-write-api";
+
+import { Backend } from "./support/backend.js";
+import { startPostgres, type PostgresCluster } from "./support/postgres.js";
+
+// The client side: PowerSync stores every column as text, integer or real.
+const AppSchema = new Schema({
+  lists: new Table({
+    name: column.text,
+    owner_id: column.text,
+    created_at: column.text,
+  }),
+  todos: new Table({
+    list_id: column.text,
+    description: column.text,
+    completed: column.integer,
+    completed_at: column.text,
+    attrs: column.text,
+  }),
+});
+
+// The server side: real types, which the backend learns by introspection at start, so
+// these tables exist before it starts. The audit trigger makes every applied write
+// visible, so a write applied twice shows up as two audit rows.
+const SERVER_SCHEMA = `
+CREATE TABLE lists (
+  id uuid PRIMARY KEY,
+  name text NOT NULL,
+  owner_id text,
+  created_at timestamptz
+);
+CREATE TABLE todos (
+  id uuid PRIMARY KEY,
+  list_id uuid NOT NULL REFERENCES lists (id),
+  description text NOT NULL,
+  completed boolean NOT NULL DEFAULT false,
+  completed_at timestamptz,
+  attrs jsonb
+);
+CREATE TABLE audit (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  table_name text NOT NULL,
+  op text NOT NULL,
+  row_id uuid NOT NULL
+);
+CREATE FUNCTION audit_write() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO audit (table_name, op, row_id)
+  VALUES (TG_TABLE_NAME, TG_OP, CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER lists_audit AFTER INSERT OR UPDATE OR DELETE ON lists
+  FOR EACH ROW EXECUTE FUNCTION audit_write();
+CREATE TRIGGER todos_audit AFTER INSERT OR UPDATE OR DELETE ON todos
+  FOR EACH ROW EXECUTE FUNCTION audit_write();
+`;
+
+const USER = "user-e2e";
+
+let cluster: PostgresCluster | undefined;
+let backend: Backend | undefined;
+let sql: postgres.Sql | undefined;
+let token = "";
+
+before(async () => {
+  cluster = await startPostgres();
+  const url = await cluster.createDatabase("e2e");
+  sql = postgres(url, { max: 2, onnotice: () => undefined });
+  await sql.unsafe(SERVER_SCHEMA);
+  backend = await Backend.start({ databaseUrl: url });
+  token = await backend.token(USER);
+});
+
+after(async () => {
+  // Every step runs even if an earlier one fails; the first failure is reported.
+  const failures: unknown[] = [];
+  for (const step of [
+    () => sql?.end(),
+    () => backend?.dispose(),
+    () => cluster?.stop(),
+  ]) {
+    try {
+      await step();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) {
+    throw failures[0];
+  }
+});
+
+function pg(): postgres.Sql {
+  assert.ok(
+    sql,
+    "the PostgreSQL connection was not set up (see the before hook's error)",
+  );
+  return sql;
+}
+
+function server(): Backend {
+  assert.ok(
+    backend,
+    "the backend was not started (see the before hook's error)",
+  );
+  return backend;
+}
+
+/** A fresh local PowerSync database in a temporary folder, closed and removed after `t`. */
+async function openLocalDb(t: TestContext): Promise<PowerSyncDatabase> {
+  const dir = mkdtempSync(join(tmpdir(), "powersync-e2e-local-"));
+  const db = new PowerSyncDatabase({
+    schema: AppSchema,
+    database: { dbFilename: "local.db", dbLocation: dir },
+  });
+  t.after(async () => {
+    try {
+      await db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  await db.init();
+  return db;
+}
+
+interface QueuedRow {
+  id: number;
+  tx_id: number | null;
+  data: string;
+}
+
+/** The upload queue as stored (`ps_crud`), oldest first. */
+async function queue(db: PowerSyncDatabase): Promise<QueuedRow[]> {
+  return db.getAll<QueuedRow>(
+    "SELECT id, tx_id, data FROM ps_crud ORDER BY id",
+  );
+}
+
+async function assertQueueEmpty(db: PowerSyncDatabase): Promise<void> {
+  assert.deepEqual(await queue(db), [], "ps_crud should be empty");
+  assert.equal(await db.getNextCrudTransaction(), null);
+}
+
+interface AuditRow {
+  table_name: string;
+  op: string;
+  row_id: string;
+}
+
+/** The audit rows one would expect if every queued operation were applied exactly once. */
+function expectedAudit(rows: QueuedRow[]): AuditRow[] {
+  const ops: Record<string, string> = {
+    PUT: "INSERT",
+    PATCH: "UPDATE",
+    DELETE: "DELETE",
+  };
+  return rows.map((row) => {
+    const entry = JSON.parse(row.data) as {
+      op: string;
+      type: string;
+      id: string;
+    };
+    const op = ops[entry.op];
+    assert.ok(op, `unexpected queued op ${entry.op}`);
+    return { table_name: entry.type, op, row_id: entry.id };
+  });
+}
+
+async function auditOf(ids: string[]): Promise<AuditRow[]> {
+  const rows = await pg()<AuditRow[]>`
+    SELECT table_name, op, row_id::text AS row_id FROM audit
+    WHERE row_id = ANY(${pg().array(ids)}::uuid[]) ORDER BY seq`;
+  return rows.map((row) => ({ ...row }));
+}
+
+async function ledger(clientId: string): Promise<string | undefined> {
+  const [row] = await pg()<{ last_op_id: string }[]>`
+    SELECT last_op_id::text AS last_op_id FROM powersync_write_ledger WHERE client_id = ${clientId}`;
+  return row?.last_op_id;
+}
+
+interface WireResult {
+  status: string;
+  duplicate?: boolean;
+  requires_client_handling?: boolean;
+  dead_letter_id?: string;
+  failed_operation?: { error_code: string; operation_index: number };
+}
+
+/**
+ * `fetch` that records the JSON body of every 200 reply, so the test can see what the
+ * backend answered without trusting the code under test to report it.
+ */
+function recordingFetch(replies: { results: WireResult[] }[]): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const url = input instanceof Request ? input.url : String(input);
+    if (response.status === 200 && url.endsWith("/api/data")) {
+      replies.push(
+        (await response.clone().json()) as { results: WireResult[] },
+      );
+    }
+    return response;
+  };
+}
+
+function uploader(
+  options: Partial<
+    ConstructorParameters<typeof PowerSyncWriteUploader>[0]
+  > = {},
+): PowerSyncWriteUploader {
+  return new PowerSyncWriteUploader({
+    baseUrl: server().baseUrl,
+    fetchToken: async () => token,
+    ...options,
+  });
+}
+
+test("rows reach PostgreSQL with their real types and the queue is emptied", async (t) => {
+  const db = await openLocalDb(t);
+  const [listId, todo1, todo2, todo3] = [
+    randomUUID(),
+    randomUUID(),
+    randomUUID(),
+    randomUUID(),
+  ];
+  const attrs = {
+    priority: 2,
+    tags: ["home", "urgent"],
+    note: "2% milk",
+    nested: { ok: true },
+  };
+
+  await db.writeTransaction(async (tx) => {
+    await tx.execute(
+      "INSERT INTO lists (id, name, owner_id, created_at) VALUES (?, ?, ?, ?)",
+      [
+        listId,
+        "Groceries",
+        USER,
+        // PowerSync's own timestamp format (space, no `T`).
+        "2024-05-06 07:08:09.123Z",
+      ],
+    );
+    await tx.execute(
+      "INSERT INTO todos (id, list_id, description, completed, completed_at, attrs) VALUES (?, ?, ?, ?, ?, ?)",
+      [
+        todo1,
+        listId,
+        "Milk",
+        1,
+        "2024-05-06T07:10:00.500Z",
+        JSON.stringify(attrs),
+      ],
+    );
+    await tx.execute(
+      "INSERT INTO todos (id, list_id, description, completed) VALUES (?, ?, ?, ?)",
+      [todo2, listId, "Bread", 0],
+    );
+  });
+  await db.writeTransaction(async (tx) => {
+    await tx.execute(
+      "UPDATE todos SET completed = 1, completed_at = ? WHERE id = ?",
+      [
+        // An offset, so a conversion that drops it would store the wrong instant.
+        "2024-05-06T09:10:11.250+02:00",
+        todo2,
+      ],
+    );
+  });
+  await db.writeTransaction(async (tx) => {
+    await tx.execute(
+      "INSERT INTO todos (id, list_id, description, completed) VALUES (?, ?, ?, ?)",
+      [todo3, listId, "Mistake", 0],
+    );
+  });
+  await db.writeTransaction(async (tx) => {
+    await tx.execute("DELETE FROM todos WHERE id = ?", [todo3]);
+  });
+  const sent = await queue(db);
+  assert.equal(
+    new Set(sent.map((row) => row.tx_id)).size,
+    4,
+    "four local transactions are queued",
+  );
+
+  const replies: { results: WireResult[] }[] = [];
+  await uploader({ fetch: recordingFetch(replies) }).uploadData(db);
+
+  await assertQueueEmpty(db);
+  assert.deepEqual(
+    replies.flatMap((reply) => reply.results.map((result) => result.status)),
+    ["success", "success", "success", "success"],
+  );
+
+  const lists = await pg()<
+    { id: string; name: string; owner_id: string; created_at: Date }[]
+  >`
+    SELECT id, name, owner_id, created_at FROM lists WHERE id = ${listId}`;
+  assert.equal(lists.length, 1);
+  const list = lists[0]!;
+  assert.equal(list.id, listId);
+  assert.equal(list.name, "Groceries");
+  assert.equal(list.owner_id, USER);
+  assert.ok(
+    list.created_at instanceof Date,
+    `created_at is ${typeof list.created_at}, not a Date`,
+  );
+  assert.equal(list.created_at.toISOString(), "2024-05-06T07:08:09.123Z");
+
+  interface TodoRow {
+    id: string;
+    list_id: string;
+    description: string;
+    completed: boolean;
+    completed_at: Date | null;
+    attrs: unknown;
+  }
+  const todos = await pg()<TodoRow[]>`
+    SELECT id, list_id, description, completed, completed_at, attrs FROM todos
+    WHERE list_id = ${listId} ORDER BY description DESC`;
+  assert.deepEqual(
+    todos.map((row) => ({ ...row })),
+    [
+      {
+        id: todo1,
+        list_id: listId,
+        description: "Milk",
+        completed: true,
+        completed_at: new Date("2024-05-06T07:10:00.500Z"),
+        attrs,
+      },
+      {
+        id: todo2,
+        list_id: listId,
+        description: "Bread",
+        completed: true,
+        completed_at: new Date("2024-05-06T07:10:11.250Z"),
+        attrs: null,
+      },
+    ],
+  );
+  // deepEqual compares Dates by time; check the JS types explicitly as well.
+  assert.equal(typeof todos[0]!.completed, "boolean");
+  assert.ok(todos[0]!.completed_at instanceof Date);
+  const [kind] = await pg()<
+    { kind: string }[]
+  >`SELECT jsonb_typeof(attrs) AS kind FROM todos WHERE id = ${todo1}`;
+  assert.equal(
+    kind?.kind,
+    "object",
+    "attrs is stored as a JSON object, not a JSON string",
+  );
+
+  // Every operation applied exactly once, in order; the deleted todo is gone.
+  assert.deepEqual(
+    await auditOf([listId, todo1, todo2, todo3]),
+    expectedAudit(sent),
+  );
+  // client_id and op_id were sent: the backend's idempotency ledger holds the last op.
+  assert.equal(await ledger(await db.getClientId()), String(sent.at(-1)!.id));
+});
+
+test("a foreign-key violation is dead-lettered, reported, and does not block later transactions", async (t) => {
+  const db = await openLocalDb(t);
+  const [listId, goodBefore, orphan, goodAfter] = [
+    randomUUID(),
+    randomUUID(),
+    randomUUID(),
+    randomUUID(),
+  ];
+  const missingList = randomUUID();
+
+  await db.writeTransaction(async (tx) => {
+    await tx.execute("INSERT INTO lists (id, name) VALUES (?, ?)", [
+      listId,
+      "Work",
+    ]);
+    await tx.execute(
+      "INSERT INTO todos (id, list_id, description, completed) VALUES (?, ?, ?, ?)",
+      [goodBefore, listId, "Before", 0],
+    );
+  });
+  const beforeBad = await queue(db);
+  await db.writeTransaction(async (tx) => {
+    // The local database has no foreign keys; PostgreSQL rejects this.
+    await tx.execute(
+      "INSERT INTO todos (id, list_id, description, completed) VALUES (?, ?, ?, ?)",
+      [orphan, missingList, "Orphan", 0],
+    );
+  });
+  const withBad = await queue(db);
+  await db.writeTransaction(async (tx) => {
+    await tx.execute(
+      "INSERT INTO todos (id, list_id, description, completed) VALUES (?, ?, ?, ?)",
+      [goodAfter, listId, "After", 1],
+    );
+  });
+  await db.writeTransaction(async (tx) => {
+    await tx.execute("UPDATE lists SET name = ? WHERE id = ?", [
+      "Work (renamed)",
+      listId,
+    ]);
+  });
+  const sent = await queue(db);
+  const badRows = withBad.slice(beforeBad.length);
+
+  const deadLettered: DeadLetteredTransaction[] = [];
+  const replies: { results: WireResult[] }[] = [];
+  const up = uploader({
+    fetch: recordingFetch(replies),
+    onDeadLettered: (info) => {
+      deadLettered.push(info);
+    },
+  });
+  // Under the backend's default batch policy ("stop") the transactions after the
+  // dead-lettered one are not attempted in that request; the uploader completes the
+  // prefix (the dead-lettered one included) and sends the rest in the same call.
+  await up.uploadData(db);
+  await assertQueueEmpty(db);
+
+  // The backend answered fatal_error, kept (requires_client_handling false).
+  const fatal = replies
+    .flatMap((reply) => reply.results)
+    .filter((result) => result.status === "fatal_error");
+  assert.equal(
+    fatal.length,
+    1,
+    `one fatal result expected, got ${JSON.stringify(replies)}`,
+  );
+  assert.equal(fatal[0]!.requires_client_handling, false);
+  assert.equal(fatal[0]!.failed_operation?.error_code, "FOREIGN_KEY_VIOLATION");
+  assert.equal(fatal[0]!.failed_operation.operation_index, 0);
+  const deadLetterId = fatal[0]!.dead_letter_id;
+  assert.ok(deadLetterId, "the fatal result names its dead letter");
+
+  // The connector told the app, naming the dead letter.
+  assert.equal(
+    deadLettered.length,
+    1,
+    `onDeadLettered calls: ${JSON.stringify(deadLettered)}`,
+  );
+  assert.match(JSON.stringify(deadLettered[0]), new RegExp(deadLetterId));
+
+  // The backend kept the whole transaction.
+  const letters = await pg()<
+    {
+      id: string;
+      subject: string;
+      error_code: string;
+      operation_index: number;
+      transaction: string;
+    }[]
+  >`
+    SELECT id::text AS id, subject, error_code, operation_index, "transaction"::text AS "transaction"
+    FROM powersync_write_dead_letters WHERE client_id = ${await db.getClientId()}`;
+  assert.equal(letters.length, 1);
+  const letter = letters[0]!;
+  assert.equal(letter.id, deadLetterId);
+  assert.equal(letter.subject, USER);
+  assert.equal(letter.error_code, "FOREIGN_KEY_VIOLATION");
+  const kept = JSON.parse(letter.transaction) as {
+    crud: {
+      op: string;
+      table: string;
+      id: string;
+      op_data?: Record<string, unknown>;
+    }[];
+  };
+  assert.deepEqual(
+    kept.crud.map((entry) => [
+      entry.op,
+      entry.table,
+      entry.id,
+      entry.op_data?.["list_id"],
+    ]),
+    [["PUT", "todos", orphan, missingList]],
+  );
+  const listed = await server().cliOk(["dead-letters", "list"]);
+  assert.match(listed, new RegExp(`${deadLetterId}.*FOREIGN_KEY_VIOLATION`));
+
+  // Everything else reached PostgreSQL, once; the orphan did not.
+  assert.deepEqual(
+    await auditOf([listId, goodBefore, orphan, goodAfter]),
+    expectedAudit([...beforeBad, ...sent.slice(withBad.length)]),
+  );
+  assert.equal(badRows.length, 1);
+  const [renamed] = await pg()<
+    { name: string }[]
+  >`SELECT name FROM lists WHERE id = ${listId}`;
+  assert.equal(renamed?.name, "Work (renamed)");
+  const present = await pg()<{ id: string }[]>`
+    SELECT id FROM todos WHERE id = ANY(${pg().array([goodBefore, orphan, goodAfter])}::uuid[]) ORDER BY description`;
+  assert.deepEqual(
+    present.map((row) => row.id),
+    [goodAfter, goodBefore],
+  );
+});
+
+test("the queue survives a lost reply and a stopped backend; the retry applies nothing twice", async (t) => {
+  const db = await openLocalDb(t);
+  const [listId, todoA, todoB] = [randomUUID(), randomUUID(), randomUUID()];
+
+  await db.writeTransaction(async (tx) => {
+    await tx.execute("INSERT INTO lists (id, name) VALUES (?, ?)", [
+      listId,
+      "Home",
+    ]);
+    await tx.execute(
+      "INSERT INTO todos (id, list_id, description, completed) VALUES (?, ?, ?, ?)",
+      [todoA, listId, "Dishes", 0],
+    );
+  });
+  await db.writeTransaction(async (tx) => {
+    await tx.execute("UPDATE todos SET completed = 1 WHERE id = ?", [todoA]);
+  });
+  await db.writeTransaction(async (tx) => {
+    await tx.execute(
+      "INSERT INTO todos (id, list_id, description, completed) VALUES (?, ?, ?, ?)",
+      [todoB, listId, "Laundry", 0],
+    );
+  });
+  const firstSent = await queue(db);
+  const ids = [listId, todoA, todoB];
+
+  // 1. The backend applies the batch but the reply never arrives (a connection reset
+  //    after the commit): nothing may be completed locally.
+  const replies: { results: WireResult[] }[] = [];
+  let loseReplies = true;
+  const record = recordingFetch(replies);
+  const fetchLosingReplies: typeof fetch = async (input, init) => {
+    const response = await record(input, init);
+    if (loseReplies) {
+      await response.arrayBuffer();
+      throw new TypeError(
+        "fetch failed (the test dropped the reply after the backend answered)",
+      );
+    }
+    return response;
+  };
+  const up = uploader({ fetch: fetchLosingReplies });
+  await assert.rejects(up.uploadData(db));
+  assert.deepEqual(
+    await queue(db),
+    firstSent,
+    "the queue is intact after a lost reply",
+  );
+  assert.deepEqual(
+    await auditOf(ids),
+    expectedAudit(firstSent),
+    "the backend did apply the batch once",
+  );
+  loseReplies = false;
+
+  // 2. The backend is down: uploadData throws and the queue stays as it was.
+  await server().stop();
+  await assert.rejects(up.uploadData(db));
+  assert.deepEqual(
+    await queue(db),
+    firstSent,
+    "the queue is intact while the backend is down",
+  );
+
+  // 3. Offline, the app writes more.
+  await db.writeTransaction(async (tx) => {
+    await tx.execute("UPDATE todos SET description = ? WHERE id = ?", [
+      "Laundry (whites)",
+      todoB,
+    ]);
+    await tx.execute("DELETE FROM todos WHERE id = ?", [todoA]);
+  });
+  const allSent = await queue(db);
+
+  // 4. After a restart on the same port and data folder, the upload goes through; the
+  //    transactions the backend had already applied are answered as duplicates.
+  await server().start();
+  await up.uploadData(db);
+  await assertQueueEmpty(db);
+
+  assert.deepEqual(
+    await auditOf(ids),
+    expectedAudit(allSent),
+    "every operation applied exactly once",
+  );
+  const lastReply = replies.at(-1);
+  assert.ok(lastReply);
+  assert.deepEqual(
+    lastReply.results.map((result) => [
+      result.status,
+      result.duplicate === true,
+    ]),
+    [
+      ["success", true],
+      ["success", true],
+      ["success", true],
+      ["success", false],
+    ],
+  );
+  assert.equal(
+    await ledger(await db.getClientId()),
+    String(allSent.at(-1)!.id),
+  );
+  const rows = await pg()<
+    { id: string; description: string; completed: boolean }[]
+  >`
+    SELECT id, description, completed FROM todos WHERE list_id = ${listId}`;
+  assert.deepEqual(
+    rows.map((row) => ({ ...row })),
+    [{ id: todoB, description: "Laundry (whites)", completed: false }],
+  );
+});

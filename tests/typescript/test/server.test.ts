@@ -1,0 +1,305 @@
+// The fetch handler and the Express adapter, each serving the in-memory
+// implementation, answer the shared vectors and the HTTP edge cases alike.
+
+import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, test } from "node:test";
+
+import express from "express";
+import { createFetchHandler, type HandlerOptions } from "powersync-write-api";
+import { createExpressHandler } from "powersync-write-api/express";
+
+import { GOOD_TOKEN, Memory } from "./support/memory.js";
+import { loadVectors, multiset } from "./support/vectors.js";
+
+/** Sends a request to one adapter and returns status, headers and JSON body. */
+type Send = (
+  request: Request,
+) => Promise<{ status: number; headers: Headers; body: any }>;
+
+interface Adapter {
+  name: string;
+  start(memory: Memory, options?: HandlerOptions): Promise<Send>;
+  stop(): Promise<void>;
+}
+
+async function read(response: Response) {
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text === "" ? null : JSON.parse(text),
+  };
+}
+
+function fetchAdapter(): Adapter {
+  return {
+    name: "fetch handler",
+    async start(memory, options) {
+      const handler = createFetchHandler(memory, options);
+      return async (request) => read(await handler(request));
+    },
+    async stop() {},
+  };
+}
+
+function expressAdapter(): Adapter {
+  const servers: import("node:http").Server[] = [];
+  return {
+    name: "Express adapter",
+    async start(memory, options) {
+      const app = express();
+      app.use(createExpressHandler(memory, options));
+      app.use((_req, res) => {
+        res.status(404).json({ code: "FELL_THROUGH" });
+      });
+      const server = await new Promise<import("node:http").Server>((ok) => {
+        const s = app.listen(0, "127.0.0.1", () => ok(s));
+      });
+      servers.push(server);
+      const port = (server.address() as AddressInfo).port;
+      return async (request) => {
+        const url = new URL(request.url);
+        const init: RequestInit = {
+          method: request.method,
+          headers: request.headers,
+        };
+        if (request.body !== null) init.body = await request.arrayBuffer();
+        return read(
+          await fetch(
+            `http://127.0.0.1:${port}${url.pathname}${url.search}`,
+            init,
+          ),
+        );
+      };
+    },
+    async stop() {
+      for (const s of servers) {
+        s.closeAllConnections();
+        await new Promise((ok) => s.close(ok));
+      }
+    },
+  };
+}
+
+function upload(
+  body: string,
+  contentType: string | null = "application/json",
+  token: string | null = GOOD_TOKEN,
+): Request {
+  const headers = new Headers();
+  if (contentType !== null) headers.set("content-type", contentType);
+  if (token !== null) headers.set("authorization", `Bearer ${token}`);
+  return new Request("http://api.test/api/data", {
+    method: "POST",
+    headers,
+    body,
+  });
+}
+
+const batch = {
+  client_id: "c1",
+  transactions: [
+    {
+      transaction_id: 1,
+      crud: [
+        {
+          op: "PUT",
+          table: "todos",
+          id: "t1",
+          op_id: 1,
+          op_data: { title: "milk" },
+        },
+      ],
+    },
+  ],
+};
+
+for (const adapter of [fetchAdapter(), expressAdapter()]) {
+  describe(adapter.name, () => {
+    let memory: Memory;
+    let send: Send;
+    before(async () => {
+      memory = new Memory();
+      send = await adapter.start(memory, { bodyLimit: 64 * 1024 });
+    });
+    after(() => adapter.stop());
+
+    test("a valid batch reaches the implementation with its principal", async () => {
+      const before = memory.received.length;
+      const { status, body } = await send(upload(JSON.stringify(batch)));
+      assert.equal(status, 200);
+      assert.deepEqual(body.results.length, 1);
+      assert.equal(body.results[0].status, "success");
+      const got = memory.received[before];
+      assert.equal(got?.user, "user-1");
+      assert.deepEqual(got?.batch, batch);
+    });
+
+    test("every WriteBatch vector gets its verdict: 200, or 400 with the vector's violations", async () => {
+      const vectors = loadVectors().filter((v) => v.schema === "WriteBatch");
+      assert.ok(vectors.length >= 10, "too few WriteBatch vectors");
+      for (const vector of vectors) {
+        const before = memory.received.length;
+        const { status, body } = await send(
+          upload(JSON.stringify(vector.value)),
+        );
+        if (vector.errors.length === 0) {
+          assert.equal(status, 200, vector.file);
+          assert.equal(memory.received.length, before + 1, vector.file);
+        } else {
+          assert.equal(status, 400, vector.file);
+          assert.equal(body.code, "INVALID_REQUEST", vector.file);
+          assert.deepEqual(
+            multiset(body.violations),
+            multiset(vector.errors),
+            vector.file,
+          );
+          assert.equal(memory.received.length, before, vector.file);
+        }
+      }
+    });
+
+    test("malformed JSON is 400 without violations", async () => {
+      const { status, body } = await send(upload("{not json"));
+      assert.equal(status, 400);
+      assert.equal(body.code, "INVALID_REQUEST");
+      assert.match(body.message, /not valid JSON/);
+    });
+
+    test("a body over the limit is 413", async () => {
+      const big = JSON.stringify({
+        transactions: [
+          {
+            crud: [
+              {
+                op: "PUT",
+                table: "t",
+                id: "1",
+                op_data: { x: "a".repeat(70 * 1024) },
+              },
+            ],
+          },
+        ],
+      });
+      const { status, body } = await send(upload(big));
+      assert.equal(status, 413);
+      assert.equal(body.code, "PAYLOAD_TOO_LARGE");
+    });
+
+    test("a non-JSON content type is 415", async () => {
+      const { status, body } = await send(
+        upload(JSON.stringify(batch), "text/plain"),
+      );
+      assert.equal(status, 415);
+      assert.equal(body.code, "UNSUPPORTED_MEDIA_TYPE");
+      const vendor = await send(
+        upload(
+          JSON.stringify(batch),
+          "application/vnd.app+json; charset=utf-8",
+        ),
+      );
+      assert.equal(vendor.status, 200);
+    });
+
+    test("missing, malformed or refused credentials are 401, before the body is read", async () => {
+      const before = memory.received.length;
+      for (const token of [null, "", "wrong-token"]) {
+        const { status, body } = await send(
+          upload(JSON.stringify(batch), "application/json", token),
+        );
+        assert.equal(status, 401, `token ${token}`);
+        assert.equal(body.code, "UNAUTHENTICATED");
+      }
+      const basic = upload("{not json");
+      basic.headers.set("authorization", "Basic dXNlcjpwYXNz");
+      assert.equal((await send(basic)).status, 401);
+      assert.equal(memory.received.length, before);
+    });
+
+    test("response headers are written (429 with Retry-After)", async () => {
+      const busy = {
+        transactions: [{ crud: [{ op: "DELETE", table: "busy", id: "1" }] }],
+      };
+      const { status, headers, body } = await send(
+        upload(JSON.stringify(busy)),
+      );
+      assert.equal(status, 429);
+      assert.equal(body.code, "BUSY");
+      assert.equal(headers.get("retry-after"), "7");
+    });
+
+    test("a known path with another method is 405 with Allow", async () => {
+      const { status, headers, body } = await send(
+        new Request("http://api.test/api/data", { method: "GET" }),
+      );
+      assert.equal(status, 405);
+      assert.equal(headers.get("allow"), "POST");
+      assert.equal(body.code, "METHOD_NOT_ALLOWED");
+    });
+
+    test("unsecured operations need no credentials", async () => {
+      const { status, body } = await send(
+        new Request("http://api.test/health"),
+      );
+      assert.equal(status, 200);
+      assert.deepEqual(body, { status: "ok" });
+    });
+  });
+}
+
+test("the fetch handler answers 404 for unknown paths and strips basePath", async () => {
+  const handler = createFetchHandler(new Memory(), {
+    basePath: "/functions/v1/upload",
+  });
+  const missing = await handler(new Request("http://x/nowhere"));
+  assert.equal(missing.status, 404);
+  const health = await handler(
+    new Request("http://x/functions/v1/upload/health"),
+  );
+  assert.equal(health.status, 200);
+});
+
+test("Express passes unknown paths on to the next middleware", async () => {
+  const app = express();
+  app.use(createExpressHandler(new Memory()));
+  app.get("/other", (_req, res) => {
+    res.json({ other: true });
+  });
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((ok) => server.once("listening", ok));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const reply = await fetch(`http://127.0.0.1:${port}/other`);
+    assert.equal(reply.status, 200);
+    assert.deepEqual(await reply.json(), { other: true });
+  } finally {
+    server.closeAllConnections();
+    await new Promise((ok) => server.close(ok));
+  }
+});
+
+test("Express after express.json() reuses the parsed body", async () => {
+  const memory = new Memory();
+  const app = express();
+  app.use(express.json());
+  app.use(createExpressHandler(memory));
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((ok) => server.once("listening", ok));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const reply = await fetch(`http://127.0.0.1:${port}/api/data`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${GOOD_TOKEN}`,
+      },
+      body: JSON.stringify(batch),
+    });
+    assert.equal(reply.status, 200);
+    assert.deepEqual(memory.received[0]?.batch, batch);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((ok) => server.close(ok));
+  }
+});

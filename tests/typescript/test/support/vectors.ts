@@ -1,0 +1,39 @@
+// The shared validation vectors of tests/vectors (format: tests/vectors/README.md).
+
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface Vector {
+  file: string;
+  description: string;
+  schema: string;
+  value: unknown;
+  errors: { path: string; keyword: string }[];
+}
+
+/** tests/vectors, found from this file's place in tests/typescript/build/test/support. */
+export const VECTORS_DIR = fileURLToPath(
+  new URL("../../../../vectors/", import.meta.url),
+);
+
+export function loadVectors(): Vector[] {
+  const vectors: Vector[] = [];
+  for (const schema of readdirSync(VECTORS_DIR, { withFileTypes: true })) {
+    if (!schema.isDirectory()) continue;
+    const dir = join(VECTORS_DIR, schema.name);
+    for (const file of readdirSync(dir).sort()) {
+      if (!file.endsWith(".json")) continue;
+      const text = readFileSync(join(dir, file), "utf8");
+      vectors.push({ file: `${schema.name}/${file}`, ...JSON.parse(text) });
+    }
+  }
+  return vectors;
+}
+
+/** Violations as a sorted multiset of `path keyword` strings. */
+export function multiset(
+  violations: readonly { path: string; keyword: string }[],
+): string[] {
+  return violations.map((v) => `${v.path} ${v.keyword}`).sort();
+}
