@@ -34,7 +34,8 @@ export interface CrudTransaction {
    * an explicit transaction, where the SDK has none. Values fit in 2^53, so
    * JavaScript numbers hold them exactly; servers accept the full int64 range.
    *
-   * int64: a JavaScript number holds integers exactly up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
+   * int64: a JavaScript number holds integers exactly up to
+   * 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
    */
   transaction_id?: number;
   /**
@@ -71,7 +72,8 @@ export interface CrudEntry {
    * with `client_id` it makes retries idempotent. Values fit in 2^53, so
    * JavaScript numbers hold them exactly; servers accept the full int64 range.
    *
-   * int64: a JavaScript number holds integers exactly up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
+   * int64: a JavaScript number holds integers exactly up to
+   * 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
    */
   op_id?: number;
   /**
@@ -80,7 +82,8 @@ export interface CrudEntry {
    * `CrudTransaction`, and equal to its `transaction_id`. Values fit in 2^53 in
    * JavaScript clients.
    *
-   * int64: a JavaScript number holds integers exactly up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
+   * int64: a JavaScript number holds integers exactly up to
+   * 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
    */
   transaction_id?: number;
   /**
@@ -178,7 +181,8 @@ export interface TransactionRetryableError {
    * the client may retry at once (it should still apply its own minimum
    * back-off).
    *
-   * int64: a JavaScript number holds integers exactly up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
+   * int64: a JavaScript number holds integers exactly up to
+   * 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
    */
   retry_after_ms: number;
 }

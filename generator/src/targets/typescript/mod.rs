@@ -14,6 +14,9 @@ mod operations;
 mod schema;
 mod syntax;
 
+#[cfg(test)]
+mod tests;
+
 use askama::Template;
 
 use self::names::Names;

@@ -31,8 +31,8 @@ pub fn ty(names: &Names, t: &Ty, prefix: &str) -> String {
 }
 
 /// A sentence on what a JavaScript number cannot hold, for int64 fields.
-const INT64_NOTE: &str = "int64: a JavaScript number holds integers exactly up to 2^53 - 1 \
-(`Number.MAX_SAFE_INTEGER`); larger values lose precision.";
+const INT64_NOTE: &str = "int64: a JavaScript number holds integers exactly up to\n\
+2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.";
 
 /// The doc text of a field or type: its description plus notes the type implies.
 pub fn doc_text(description: Option<&str>, t: Option<&Ty>) -> String {

@@ -1,0 +1,168 @@
+//! The TypeScript target's naming and refusals, on small hand-built APIs. Whole
+//! outputs are covered by the feature fixtures' snapshots (prettier- and
+//! tsc-checked by `cargo xtask test`).
+
+use super::TypeScriptTarget;
+use crate::ir::*;
+use crate::targets::{Context, Target};
+
+fn context() -> Context {
+    Context {
+        spec_display_path: "spec.yaml".into(),
+        regenerate_command: "gen".into(),
+        package_name: "pkg".into(),
+    }
+}
+
+fn api(types: Vec<TypeDef>, operations: Vec<Operation>) -> Api {
+    Api {
+        title: "Test API".into(),
+        version: "1.0.0".into(),
+        description: None,
+        types,
+        operations,
+        security_schemes: Vec::new(),
+    }
+}
+
+fn alias(name: &str) -> TypeDef {
+    TypeDef {
+        name: name.into(),
+        description: None,
+        example: None,
+        pointer: format!("#/components/schemas/{name}"),
+        kind: TypeDefKind::Alias(Ty::new(TyKind::String(StringFormat::Plain))),
+    }
+}
+
+fn operation(id: &str, parameters: Vec<Parameter>) -> Operation {
+    Operation {
+        id: id.into(),
+        method: Method::Get,
+        path: "/things".into(),
+        summary: None,
+        description: None,
+        tags: Vec::new(),
+        parameters,
+        request_body: None,
+        responses: vec![Response {
+            status: StatusCode::Code(204),
+            description: "done".into(),
+            headers: Vec::new(),
+            body: None,
+        }],
+        security: Vec::new(),
+        deprecated: false,
+        pointer: "#/paths/~1things/get".into(),
+    }
+}
+
+fn file<'a>(files: &'a [crate::targets::GeneratedFile], path: &str) -> Option<&'a str> {
+    files
+        .iter()
+        .find(|f| f.path.to_str() == Some(path))
+        .map(|f| f.contents.as_str())
+}
+
+#[test]
+fn names_that_would_clash_with_built_ins_or_package_exports_get_a_suffix() {
+    let files = TypeScriptTarget
+        .generate(
+            &api(
+                vec![alias("Record"), alias("Schema"), alias("list_item")],
+                Vec::new(),
+            ),
+            &context(),
+        )
+        .unwrap();
+    let models = file(&files, "typescript/src/models.ts").unwrap();
+    assert!(
+        models.contains("export type RecordModel = string;"),
+        "{models}"
+    );
+    assert!(
+        models.contains("export type SchemaModel = string;"),
+        "{models}"
+    );
+    assert!(
+        models.contains("export type ListItem = string;"),
+        "{models}"
+    );
+    // The validator keeps the spec's own names.
+    let validation = file(&files, "typescript/src/validation.ts").unwrap();
+    assert!(validation.contains("export function validateSchemaModel("));
+    assert!(validation.contains("return validate(\"Schema\", value);"));
+}
+
+#[test]
+fn the_connector_is_emitted_only_for_the_write_path() {
+    let files = TypeScriptTarget
+        .generate(
+            &api(Vec::new(), vec![operation("uploadData", Vec::new())]),
+            &context(),
+        )
+        .unwrap();
+    assert!(file(&files, "typescript/src/connector.ts").is_none());
+    let index = file(&files, "typescript/src/index.ts").unwrap();
+    assert!(!index.contains("connector"), "{index}");
+    let package = file(&files, "typescript/package.json").unwrap();
+    assert!(!package.contains("@powersync/common"), "{package}");
+}
+
+#[test]
+fn operations_named_like_the_handlers_own_members_are_renamed() {
+    let files = TypeScriptTarget
+        .generate(
+            &api(Vec::new(), vec![operation("authenticate", Vec::new())]),
+            &context(),
+        )
+        .unwrap();
+    let server = file(&files, "typescript/src/server.ts").unwrap();
+    assert!(
+        server.contains("  authenticate_(context: RequestContext)"),
+        "{server}"
+    );
+}
+
+#[test]
+fn cookie_parameters_are_refused_naming_the_operation() {
+    let cookie = Parameter {
+        name: "session".into(),
+        location: ParameterLocation::Cookie,
+        required: true,
+        description: None,
+        ty: Ty::new(TyKind::String(StringFormat::Plain)),
+    };
+    let error = TypeScriptTarget
+        .generate(
+            &api(Vec::new(), vec![operation("getThings", vec![cookie])]),
+            &context(),
+        )
+        .unwrap_err();
+    assert_eq!(error.target, "typescript");
+    assert!(
+        error
+            .message
+            .contains("GET `/things`: cookie parameter `session`"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn every_file_starts_with_the_generated_header() {
+    let files = TypeScriptTarget
+        .generate(&api(vec![alias("Thing")], Vec::new()), &context())
+        .unwrap();
+    for f in &files {
+        let first = f.contents.lines().next().unwrap_or("");
+        let path = f.path.display().to_string();
+        if path.ends_with(".json") {
+            continue; // JSON has no comments
+        }
+        assert!(
+            first.contains("Generated from spec.yaml by `gen`"),
+            "{path}: {first}"
+        );
+    }
+}
