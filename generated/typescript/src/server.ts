@@ -284,18 +284,22 @@ async function authenticate<Principal>(
     if (alternative.length === 0) return undefined;
     const found = alternative.map((scheme) => credential(scheme, request, url));
     if (found.some((c) => c === undefined)) continue;
+    // Every scheme of the alternative must accept its credential; the first
+    // one's principal stands for the request.
+    let principal: Principal | undefined;
     for (const credentials of found) {
       if (credentials === undefined) continue;
-      const principal = await authenticateWith(handler, credentials, request);
-      if (principal === null || principal === undefined) {
+      const accepted = await authenticateWith(handler, credentials, request);
+      if (accepted === null || accepted === undefined) {
         throw new HttpRejection(
           401,
           "UNAUTHENTICATED",
           "the credentials were refused",
         );
       }
-      return principal;
+      principal ??= accepted;
     }
+    return principal;
   }
   throw new HttpRejection(
     401,
