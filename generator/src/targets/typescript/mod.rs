@@ -129,10 +129,7 @@ impl Target for TypeScriptTarget {
             }
             .render(),
         )?;
-        let secured = api
-            .operations
-            .iter()
-            .any(|op| op.security.iter().any(|r| !r.schemes.is_empty()));
+        let secured = api.operations.iter().any(operations::secured);
         let mut route_entries = Vec::new();
         let mut invokers = String::new();
         let mut members = String::new();

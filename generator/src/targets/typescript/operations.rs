@@ -355,7 +355,8 @@ pub fn security_schemes(api: &Api) -> Lit {
     )
 }
 
-fn secured(op: &Operation) -> bool {
+/// Whether `op` needs credentials (an alternative that names a scheme).
+pub fn secured(op: &Operation) -> bool {
     op.security.iter().any(|r| !r.schemes.is_empty())
 }
 
