@@ -31,6 +31,7 @@ use powersync_write_server::auth::{AuthConfig, Authenticator, mint_dev_token};
 use powersync_write_server::config::Config;
 use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
 use powersync_write_server::mapping::MappingConfig;
+use powersync_write_server::policy::Policies;
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::Persister;
 use powersync_write_server::persist::postgres::{PostgresConfig, PostgresPersister};
@@ -164,6 +165,7 @@ async fn start_server(
     let engine = Engine::new(
         Arc::new(persister),
         MappingConfig::default(),
+        Policies::allow_all(),
         Hooks::defaults(defaults.engine.retry_after_ms),
         EngineConfig::default(),
     )

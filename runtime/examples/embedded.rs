@@ -22,6 +22,7 @@ use powersync_write_server::auth::{AuthConfig, Authenticator};
 use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
 use powersync_write_server::hooks::{Authorizer, Principal, Refusal, SqlExecutor, TableHandler};
 use powersync_write_server::mapping::MappingConfig;
+use powersync_write_server::policy::Policies;
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
 use powersync_write_server::persist::{DbError, MappedEntry, Persister, WriteOp};
@@ -127,6 +128,8 @@ async fn main() -> anyhow::Result<()> {
     let engine = Engine::new(
         Arc::new(persister),
         MappingConfig::default(),
+        // This example's authorizer hook decides alone.
+        Policies::allow_all(),
         hooks(),
         EngineConfig::default(),
     )

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::auth::AuthConfig;
 use crate::engine::EngineConfig;
 use crate::mapping::MappingConfig;
+use crate::policy::AuthorizationConfig;
 
 /// The prefix of configuration environment variables.
 pub const ENV_PREFIX: &str = "POWERSYNC_WRITE__";
@@ -38,6 +39,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub engine: EngineConfig,
     pub mapping: MappingConfig,
+    /// Who may write which rows (`[authorization]`); empty: nobody writes anything.
+    pub authorization: AuthorizationConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -61,6 +64,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             engine: EngineConfig::default(),
             mapping: MappingConfig::default(),
+            authorization: AuthorizationConfig::default(),
         }
     }
 }

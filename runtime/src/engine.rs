@@ -21,6 +21,7 @@ use crate::hooks::{
     KeepAsDeadLetter, Principal,
 };
 use crate::mapping::{MappingConfig, Mismatch};
+use crate::policy::Policies;
 use crate::persist::{
     Applied, CheckpointKey, DbError, Idempotency, MappedEntry, NewDeadLetter, SharedPersister,
     TransactionWork,
@@ -96,6 +97,7 @@ pub struct Engine {
     persister: SharedPersister,
     schema: RwLock<Arc<DatabaseSchema>>,
     mapping: MappingConfig,
+    policies: Policies,
     hooks: Hooks,
     config: EngineConfig,
 }
@@ -107,21 +109,41 @@ enum Outcome {
 }
 
 impl Engine {
-    /// Builds an engine and learns the database schema.
+    /// Builds an engine and learns the database schema. `policies` decide which rows
+    /// each user may write (see [`Policies`]; [`Policies::default`] denies all), on
+    /// top of the authorizer hook: both must allow a write.
     pub async fn new(
         persister: SharedPersister,
         mapping: MappingConfig,
+        policies: Policies,
         hooks: Hooks,
         config: EngineConfig,
     ) -> Result<Self, DbError> {
         let schema = persister.introspect().await?;
-        Ok(Engine {
+        let engine = Engine {
             persister,
             schema: RwLock::new(Arc::new(schema)),
             mapping,
+            policies,
             hooks,
             config,
-        })
+        };
+        for problem in engine.policy_problems() {
+            tracing::warn!(problem, "authorization policy");
+        }
+        Ok(engine)
+    }
+
+    /// What is wrong with the authorization policies against the database as last
+    /// introspected (`serve` refuses to start when this is not empty).
+    pub fn policy_problems(&self) -> Vec<String> {
+        self.policies
+            .problems(&self.schema(), &self.hooks.handlers)
+    }
+
+    /// The authorization policies in force.
+    pub fn policies(&self) -> &Policies {
+        &self.policies
     }
 
     pub fn persister(&self) -> &SharedPersister {
@@ -184,7 +206,9 @@ impl Engine {
                 }),
                 false,
             ),
-            Outcome::Applied(Applied::Duplicate) => self.duplicate(client_id, transaction).await,
+            Outcome::Applied(Applied::Duplicate) => {
+                self.duplicate(principal, client_id, transaction).await
+            }
             Outcome::Failed(Failure::Retryable {
                 message,
                 retry_after_ms,
@@ -223,6 +247,7 @@ impl Engine {
     /// the replay gets the same fatal answer, never a `success` for something not applied.
     async fn duplicate(
         &self,
+        principal: &Principal,
         client_id: Option<&str>,
         transaction: &CrudTransaction,
     ) -> (TransactionResult, bool) {
@@ -230,10 +255,14 @@ impl Engine {
             write_checkpoint: None,
             duplicate: Some(true),
         });
+        let subject = &principal.subject;
         let Some((client_id, last_op_id)) = client_id.zip(last_op_id(transaction)) else {
             return (success, false);
         };
-        match self.persister.find_dead_letter(client_id, last_op_id).await {
+        match self
+            .persister
+            .find_dead_letter(subject, client_id, last_op_id)
+            .await {
             Ok(None) => (success, false),
             Ok(Some(stored)) => {
                 let failure = self.redact(FatalFailure {
@@ -282,10 +311,13 @@ impl Engine {
         loop {
             let outcome = match self.map(transaction, &schema) {
                 Err(mismatch) => Outcome::Failed(Failure::Fatal(mismatch_failure(mismatch))),
-                Ok(entries) => {
-                    self.apply(principal, client_id, transaction, &entries, &schema)
-                        .await
-                }
+                Ok(mut entries) => match self.authorize(principal, &mut entries) {
+                    Err(refusal) => Outcome::Failed(Failure::Fatal(refusal)),
+                    Ok(()) => {
+                        self.apply(principal, client_id, transaction, &entries, &schema)
+                            .await
+                    }
+                },
             };
             let mismatch = matches!(
                 &outcome,
@@ -301,6 +333,18 @@ impl Engine {
                 Err(error) => return Outcome::Failed(self.hooks.classifier.classify(&error, 0)),
             };
         }
+    }
+
+    /// The configured policies: values sent are checked now, stored rows by the
+    /// persister through each entry's guard.
+    fn authorize(
+        &self,
+        principal: &Principal,
+        entries: &mut [MappedEntry],
+    ) -> Result<(), FatalFailure> {
+        entries
+            .iter_mut()
+            .try_for_each(|entry| self.policies.check(principal, entry))
     }
 
     fn map(
@@ -368,10 +412,13 @@ impl Engine {
         // client's copy is redacted.
         let raw_message = failure.message.clone();
         let failure = self.redact(failure);
-        if self
-            .hooks
-            .router
-            .requires_client_handling(principal, &failure)
+        let denied_to_client =
+            failure.code == codes::UNAUTHORIZED && self.policies.requires_client_handling();
+        if denied_to_client
+            || self
+                .hooks
+                .router
+                .requires_client_handling(principal, &failure)
         {
             // The client still holds it: always stop (see BatchPolicy::Skip).
             return (fatal_result(&failure, true, None), true);
@@ -439,6 +486,9 @@ fn error_index(error: &DbError) -> Option<usize> {
             operation_index, ..
         } => *operation_index,
         DbError::InvalidValue {
+            operation_index, ..
+        }
+        | DbError::Denied {
             operation_index, ..
         }
         | DbError::Handler {

@@ -14,6 +14,7 @@ use powersync_write_server::dead_letters;
 use powersync_write_server::engine::{Engine, Hooks};
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::{self, SharedPersister};
+use powersync_write_server::policy::Policies;
 use powersync_write_server::service::{self, WriteService};
 
 #[derive(Parser)]
@@ -22,8 +23,7 @@ use powersync_write_server::service::{self, WriteService};
     version,
     about = "The reference PowerSync write backend: applies uploaded CRUD transactions to SQLite or PostgreSQL",
     after_help = "Quick start (SQLite under ./data, dev tokens):\n  \
-        powersync-write-server migrate --example-schema\n  \
-        powersync-write-server serve\n  \
+        powersync-write-server serve --example-schema\n  \
         powersync-write-server token --sub user-1\n\n\
         Configuration: --config FILE (TOML), POWERSYNC_WRITE__<KEY> environment variables \
         (`__` between nested keys), then flags; see the README for every key."
@@ -64,7 +64,8 @@ enum Command {
         /// Create the runtime's tables first (as `migrate` does).
         #[arg(long)]
         migrate: bool,
-        /// Also create the example `lists`/`todos` tables if missing (implies --migrate).
+        /// Also create the example `lists`/`todos` tables if missing (implies --migrate), and
+        /// let users write their own lists and todos unless [authorization] names them.
         #[arg(long)]
         example_schema: bool,
         /// Allow dev-mode auth (tokens anyone with the data folder can mint) on a
@@ -114,7 +115,8 @@ enum DeadLetterAction {
     },
     /// Show one dead letter with its whole transaction.
     Show { id: String },
-    /// Apply a dead letter's transaction again (after fixing the cause); removes it on success.
+    /// Apply a dead letter's transaction again (after fixing the cause), as its uploader but
+    /// without the [authorization] policies (the operator decides); removes it on success.
     Retry { id: String },
     /// Remove a dead letter for good.
     Discard { id: String },
@@ -244,9 +246,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CheckConfig { common } => {
             let config = load_config(&common)?;
             config.auth.check()?;
+            let policies = Policies::from_config(&config.authorization)?;
             Authenticator::new(&config.auth, &config.data_dir)
                 .await
                 .context("setting up authentication")?;
+            let persister = open(&config).await?;
+            let engine = Engine::new(
+                persister,
+                config.mapping.clone(),
+                policies,
+                Hooks::defaults(config.engine.retry_after_ms),
+                config.engine.clone(),
+            )
+            .await
+            .context("learning the database schema")?;
+            print_policies(&engine);
+            refuse_policy_problems(&engine.policy_problems())?;
             println!(
                 "configuration is valid: listen {}, database {}, auth {:?}",
                 config.listen,
@@ -256,6 +271,41 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Each table's effective policy: every table of the database, then configured
+/// tables the database does not have.
+fn print_policies(engine: &Engine) {
+    let policies = engine.policies();
+    let schema = engine.schema();
+    println!("authorization (who may write which rows):");
+    for table in schema.tables.keys() {
+        println!("  {table}: {}", policies.policy(table));
+    }
+    for (table, policy) in policies.configured() {
+        if !schema.tables.contains_key(table) {
+            println!("  {table} (not in the database): {policy}");
+        }
+    }
+    println!("  other tables: {}", policies.default_policy());
+    println!(
+        "  denied writes: {}",
+        if policies.requires_client_handling() {
+            "handed to the client (requires_client_handling: true)"
+        } else {
+            "kept as dead letters"
+        }
+    );
+}
+
+fn refuse_policy_problems(problems: &[String]) -> anyhow::Result<()> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "the [authorization] configuration does not fit the database:\n  - {}\nfix these keys (or the schema), then start again",
+        problems.join("\n  - ")
+    )
 }
 
 impl From<DeadLetterAction> for dead_letters::Action {
@@ -290,15 +340,21 @@ async fn serve(
     if do_migrate {
         migrate(&persister, example_schema).await?;
     }
+    let mut policies = Policies::from_config(&config.authorization)?;
+    if example_schema {
+        policies = policies.with_defaults_for(persist::example::policies());
+    }
     let hooks = Hooks::defaults(config.engine.retry_after_ms);
     let engine = Engine::new(
         persister,
         config.mapping.clone(),
+        policies,
         hooks,
         config.engine.clone(),
     )
     .await
     .context("learning the database schema")?;
+    refuse_policy_problems(&engine.policy_problems())?;
     let service = WriteService {
         engine: Arc::new(engine),
         authenticator: Arc::new(authenticator),

@@ -103,6 +103,7 @@ impl MappingConfig {
             columns,
             client_table: entry.table.clone(),
             source: None,
+            guard: None,
         };
         if handlers.contains(&entry.table) {
             // A table owned by a custom handler needs no database table.

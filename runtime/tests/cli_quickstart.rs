@@ -15,9 +15,9 @@ const MILK: &str = "7d1f0c3e-5a2b-4e8f-b6c9-1a2b3c4d5e6f";
 const BREAD: &str = "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b";
 const MISSING_LIST: &str = "00000000-0000-4000-8000-000000000000";
 
-/// `serve` on a free port; the base URL.
+/// `serve --example-schema` on a free port (as the README's quick start); the base URL.
 async fn serve(data_dir: &Path) -> (ChildGuard, String) {
-    let (guard, listen) = cli_support::serve(data_dir, &[]).await;
+    let (guard, listen) = cli_support::serve_with(data_dir, &["--example-schema"], &[]).await;
     (guard, format!("http://{listen}"))
 }
 
@@ -128,10 +128,10 @@ async fn the_quick_start_works_end_to_end() {
     let reply = upload(&base, token, &orphan).await;
     let result = &reply["results"][0];
     assert_eq!(result["status"], "fatal_error", "{reply}");
-    assert_eq!(
-        result["failed_operation"]["error_code"],
-        "FOREIGN_KEY_VIOLATION"
-    );
+    // The example policy: a todo belongs to the owner of its list, and this list
+    // does not exist.
+    assert_eq!(result["failed_operation"]["error_code"], "UNAUTHORIZED");
+    assert_eq!(result["failed_operation"]["details"]["table"], "todos");
     let id = result["dead_letter_id"]
         .as_str()
         .expect("dead_letter_id")
@@ -141,7 +141,7 @@ async fn the_quick_start_works_end_to_end() {
     assert!(
         listed.contains(&id)
             && listed.contains("user-1")
-            && listed.contains("FOREIGN_KEY_VIOLATION"),
+            && listed.contains("UNAUTHORIZED"),
         "{listed}"
     );
     let shown: Value = serde_json::from_str(&ok(&["dead-letters", "show", &id, "--data-dir", &d]))
@@ -153,11 +153,12 @@ async fn the_quick_start_works_end_to_end() {
     assert!(
         shown["error_message"]
             .as_str()
-            .is_some_and(|m| m.contains("FOREIGN KEY")),
-        "the operator sees the database's message: {shown}"
+            .is_some_and(|m| m.contains("does not exist or belongs to another user")),
+        "the operator sees why: {shown}"
     );
 
-    // Retrying before the cause is fixed keeps it.
+    // Retrying before the cause is fixed keeps it (the retry bypasses the policies,
+    // so it is the database's foreign key that refuses it now).
     let error = fails(&["dead-letters", "retry", &id, "--data-dir", &d]);
     assert!(error.contains("FOREIGN_KEY_VIOLATION"), "{error}");
     // Fix the cause (the missing list), then retry: applied and removed.

@@ -12,6 +12,7 @@ use powersync_write_api::models::{
 use powersync_write_server::engine::{BatchPolicy, Engine, EngineConfig, Hooks};
 use powersync_write_server::hooks::Principal;
 use powersync_write_server::mapping::MappingConfig;
+use powersync_write_server::policy::Policies;
 use powersync_write_server::persist::Persister;
 use serde_json::{Map, Value, json};
 use support::postgres::{TestDb, database, rows};
@@ -49,7 +50,13 @@ async fn engine(db: &TestDb, config: EngineConfig) -> Arc<Engine> {
         .expect("example schema");
     let hooks = Hooks::defaults(config.retry_after_ms);
     Arc::new(
-        Engine::new(Arc::new(persister), MappingConfig::default(), hooks, config)
+        Engine::new(
+            Arc::new(persister),
+            MappingConfig::default(),
+            Policies::allow_all(),
+            hooks,
+            config,
+        )
             .await
             .expect("engine"),
     )

@@ -14,6 +14,7 @@ use powersync_write_server::engine::{BatchPolicy, Engine, EngineConfig, Hooks};
 use powersync_write_server::failure::FatalFailure;
 use powersync_write_server::hooks::{Authorizer, FatalRouter, Principal, Refusal};
 use powersync_write_server::mapping::MappingConfig;
+use powersync_write_server::policy::Policies;
 use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
 use powersync_write_server::persist::{
     Applied, DbError, DeadLetter, Dialect, NewDeadLetter, Persister, SharedPersister,
@@ -144,7 +145,13 @@ impl Db {
         hooks: Hooks,
         config: EngineConfig,
     ) -> Engine {
-        Engine::new(persister, MappingConfig::default(), hooks, config)
+        Engine::new(
+            persister,
+            MappingConfig::default(),
+            Policies::allow_all(),
+            hooks,
+            config,
+        )
             .await
             .expect("engine")
     }
@@ -387,10 +394,11 @@ impl Persister for DeadLetterStoreDown {
     }
     async fn find_dead_letter(
         &self,
+        subject: &str,
         client_id: &str,
         last_op_id: i64,
     ) -> Result<Option<DeadLetter>, DbError> {
-        self.0.find_dead_letter(client_id, last_op_id).await
+        self.0.find_dead_letter(subject, client_id, last_op_id).await
     }
     async fn delete_dead_letter(&self, id: &str) -> Result<bool, DbError> {
         self.0.delete_dead_letter(id).await

@@ -14,6 +14,7 @@ use auth_support::*;
 use powersync_write_server::auth::{AuthConfig, Authenticator, mint_dev_token};
 use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
 use powersync_write_server::mapping::MappingConfig;
+use powersync_write_server::policy::Policies;
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::postgres::PostgresConfig;
 use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
@@ -74,6 +75,7 @@ async fn serve(
     let engine = Engine::new(
         persister,
         MappingConfig::default(),
+        Policies::allow_all(),
         Hooks::defaults(config.retry_after_ms),
         config,
     )

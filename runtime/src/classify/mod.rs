@@ -52,6 +52,14 @@ impl ErrorClassifier for DefaultClassifier {
                     .detail("table", table.as_str())
                     .detail("column", column.as_str()),
             ),
+            DbError::Denied {
+                table,
+                message,
+                operation_index,
+            } => Failure::Fatal(
+                FatalFailure::new(codes::UNAUTHORIZED, message.clone(), *operation_index)
+                    .detail("table", table.as_str()),
+            ),
             DbError::Handler {
                 code,
                 message,

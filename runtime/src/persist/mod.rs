@@ -55,6 +55,14 @@ pub enum DbError {
         message: String,
         operation_index: usize,
     },
+    /// The row's stored owner (or its parent's) is not the uploader: the guarded
+    /// statement matched no row ([`RowGuard`]).
+    #[error("{table}: {message} (operation {operation_index})")]
+    Denied {
+        table: String,
+        message: String,
+        operation_index: usize,
+    },
     /// A custom table handler refused the entry.
     #[error("{code}: {message} (operation {operation_index})")]
     Handler {
@@ -128,6 +136,56 @@ pub struct MappedEntry {
     /// The entry as the client sent it, kept only for tables with a custom handler
     /// (which see the wire entry: `op_id`, `previous_values`, `metadata`, ...).
     pub source: Option<Arc<CrudEntry>>,
+    /// The ownership condition the stored row must meet, set by the authorization
+    /// policy; the persister folds it into the entry's statement.
+    pub guard: Option<RowGuard>,
+}
+
+impl RowGuard {
+    /// The refusal of an entry whose stored row (or the parent it names) is not the
+    /// uploader's.
+    pub fn denied(&self, entry: &MappedEntry) -> DbError {
+        let message = match self {
+            RowGuard::Owner { column } => format!(
+                "the row of `{}` with this id belongs to another user (its `{column}` is not the user's id)",
+                entry.table
+            ),
+            RowGuard::Parent {
+                column,
+                parent_table,
+                ..
+            } => format!(
+                "the row of `{}` with this id, or the value sent for `{column}`, references a \
+                 `{parent_table}` row that does not exist or belongs to another user",
+                entry.table
+            ),
+        };
+        DbError::Denied {
+            table: entry.table.clone(),
+            message,
+            operation_index: entry.operation_index,
+        }
+    }
+}
+
+/// An ownership condition on the row an entry writes, checked by the database in the
+/// write statement itself (no extra round trip): an upsert's conflict clause or an
+/// `UPDATE`/`DELETE`'s `WHERE`, plus a check of the affected row count. A row that
+/// exists but fails the condition is [`DbError::Denied`]; a PATCH or DELETE of a row
+/// that does not exist stays a no-op, as without a guard.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RowGuard {
+    /// The row's `column` equals the uploader's subject.
+    Owner { column: String },
+    /// The row's `column` references (by `parent_key`) a row of `parent_table` whose
+    /// `parent_owner` equals the uploader's subject; so does the value sent for
+    /// `column`, when one is sent.
+    Parent {
+        column: String,
+        parent_table: String,
+        parent_key: String,
+        parent_owner: String,
+    },
 }
 
 impl MappedEntry {
@@ -176,7 +234,8 @@ pub struct TransactionWork<'a> {
     pub handlers: &'a HandlerRegistry,
 }
 
-/// The ledger key and range of one transaction.
+/// The ledger key and range of one transaction. The ledger is keyed by the principal's
+/// subject and this client id together: a client id is the client's own choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Idempotency<'a> {
     pub client_id: &'a str,
@@ -245,10 +304,12 @@ pub trait Persister: Send + Sync + 'static {
     /// Dead letters, oldest first.
     async fn list_dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, DbError>;
     async fn get_dead_letter(&self, id: &str) -> Result<Option<DeadLetter>, DbError>;
-    /// The dead letter stored for the transaction of `client_id` ending at `last_op_id`
-    /// (its ledger key), so a replay is answered with the same failure.
+    /// The dead letter stored for the transaction of `subject`'s `client_id` ending at
+    /// `last_op_id` (its ledger key), so a replay is answered with the same failure.
+    /// Another user's letters are never found, whatever `client_id` they sent.
     async fn find_dead_letter(
         &self,
+        subject: &str,
         client_id: &str,
         last_op_id: i64,
     ) -> Result<Option<DeadLetter>, DbError>;

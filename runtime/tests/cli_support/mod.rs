@@ -100,6 +100,15 @@ impl Drop for ChildGuard {
 /// `serve --data-dir D --listen 127.0.0.1:PORT` with extra environment variables,
 /// once `/health` answers.
 pub async fn serve(data_dir: &Path, env: &[(&str, &str)]) -> (ChildGuard, SocketAddr) {
+    serve_with(data_dir, &[], env).await
+}
+
+/// [`serve`] with extra arguments (`--example-schema`, ...).
+pub async fn serve_with(
+    data_dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (ChildGuard, SocketAddr) {
     let mut last = String::new();
     // A free port can be taken by someone else before the server binds it: try again.
     for _ in 0..3 {
@@ -114,7 +123,7 @@ pub async fn serve(data_dir: &Path, env: &[(&str, &str)]) -> (ChildGuard, Socket
             "--listen",
             &listen.to_string(),
         ]);
-        command.envs(env.iter().copied());
+        command.args(args).envs(env.iter().copied());
         let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())

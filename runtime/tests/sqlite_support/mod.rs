@@ -126,6 +126,7 @@ pub fn entry(index: usize, op: WriteOp, table: &str, id: &str, data: Value) -> M
         columns,
         client_table: table.to_string(),
         source: None,
+        guard: None,
     }
 }
 

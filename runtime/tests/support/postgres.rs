@@ -286,6 +286,7 @@ pub fn entry(
         columns,
         client_table: table.to_string(),
         source: None,
+        guard: None,
     }
 }
 

@@ -27,6 +27,8 @@ pub struct TxExecutor<'t, 'c> {
     tx: &'t Transaction<'c>,
     persister: &'t PostgresPersister,
     schema: &'t DatabaseSchema,
+    /// The uploader's subject, for guarded default writes.
+    subject: &'t str,
     /// The handler's entry: errors of its statements are located there.
     operation_index: usize,
 }
@@ -36,12 +38,14 @@ impl<'t, 'c> TxExecutor<'t, 'c> {
         tx: &'t Transaction<'c>,
         persister: &'t PostgresPersister,
         schema: &'t DatabaseSchema,
+        subject: &'t str,
         operation_index: usize,
     ) -> Self {
         TxExecutor {
             tx,
             persister,
             schema,
+            subject,
             operation_index,
         }
     }
@@ -103,7 +107,9 @@ impl SqlExecutor for TxExecutor<'_, '_> {
     }
 
     async fn apply_default(&mut self, entry: &MappedEntry) -> Result<(), DbError> {
-        self.persister.apply_one(self.tx, self.schema, entry).await
+        self.persister
+            .apply_one(self.tx, self.schema, entry, self.subject)
+            .await
     }
 }
 

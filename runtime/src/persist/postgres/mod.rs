@@ -37,10 +37,10 @@ pub use self::convert::to_text as convert_value;
 use self::error::{from_pg, from_pool};
 pub use self::introspect::RUNTIME_PREFIX;
 pub use self::sql::quote_ident;
-use self::sql::{Shape, ShapeSql, SqlCache};
+use self::sql::{Guard, Shape, ShapeSql, SqlCache};
 use super::{
-    Applied, DbError, DeadLetter, Dialect, MappedEntry, NewDeadLetter, Persister, TransactionWork,
-    WriteOp,
+    Applied, DbError, DeadLetter, Dialect, MappedEntry, NewDeadLetter, Persister, RowGuard,
+    TransactionWork, WriteOp,
 };
 use crate::classify::{self, Class};
 use crate::schema::{DatabaseSchema, TableSchema};
@@ -97,6 +97,8 @@ impl RuntimeSql {
         };
         let (ledger, checkpoints, dead_letters) =
             (table("ledger"), table("checkpoints"), table("dead_letters"));
+        // The ledger's qualified name as an SQL string literal (for `::regclass`).
+        let ledger_literal = format!("'{}'", ledger.replace('\'', "''"));
         // An index is created in its table's schema, so its name is not qualified.
         let dead_letters_ledger_index =
             quote_ident(&format!("{RUNTIME_PREFIX}dead_letters_ledger"));
@@ -104,12 +106,34 @@ impl RuntimeSql {
                        subject, client_id, \"transaction\"::text, error_code, error_message, error_details::text, \
                        operation_index, ledger_client_id, ledger_op_id";
         RuntimeSql {
+            // The ledger is keyed by the token's `sub` and the client id. A ledger of
+            // the first layout (client id alone) is upgraded in place: its rows cannot
+            // be attributed to a user, so they keep the empty subject (no token has an
+            // empty `sub`), where they still answer replays of what was applied before
+            // the upgrade and never move again.
             migrate: format!(
                 "SELECT pg_advisory_xact_lock(hashtext('powersync_write_migrate'));
                  CREATE TABLE IF NOT EXISTS {ledger} (
-                     client_id text PRIMARY KEY,
+                     subject text NOT NULL,
+                     client_id text NOT NULL,
                      last_op_id bigint NOT NULL,
-                     updated_at timestamptz NOT NULL DEFAULT now());
+                     updated_at timestamptz NOT NULL DEFAULT now(),
+                     PRIMARY KEY (subject, client_id));
+                 DO $upgrade$
+                 DECLARE pkey text;
+                 BEGIN
+                     IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                                    WHERE attrelid = {ledger_literal}::regclass
+                                      AND attname = 'subject' AND NOT attisdropped) THEN
+                         SELECT conname INTO pkey FROM pg_constraint
+                          WHERE conrelid = {ledger_literal}::regclass AND contype = 'p';
+                         ALTER TABLE {ledger} ADD COLUMN subject text NOT NULL DEFAULT '';
+                         EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', {ledger_literal}, pkey);
+                         ALTER TABLE {ledger} ADD PRIMARY KEY (subject, client_id);
+                         ALTER TABLE {ledger} ALTER COLUMN subject DROP DEFAULT;
+                     END IF;
+                 END
+                 $upgrade$;
                  CREATE TABLE IF NOT EXISTS {checkpoints} (
                      user_id text NOT NULL,
                      client_id text NOT NULL,
@@ -131,13 +155,18 @@ impl RuntimeSql {
                  CREATE INDEX IF NOT EXISTS {dead_letters_ledger_index}
                      ON {dead_letters} (ledger_client_id, ledger_op_id);"
             ),
+            // A migrated row (empty subject) at or past the op id makes it a replay.
             ledger_claim: format!(
-                "INSERT INTO {ledger} AS l (client_id, last_op_id) VALUES ($1, $2) ON CONFLICT (client_id) \
+                "INSERT INTO {ledger} AS l (subject, client_id, last_op_id) \
+                 SELECT $1::text, $2::text, $3::bigint WHERE NOT EXISTS (SELECT 1 FROM {ledger} \
+                 WHERE subject = '' AND client_id = $2 AND last_op_id >= $3) \
+                 ON CONFLICT (subject, client_id) \
                  DO UPDATE SET last_op_id = EXCLUDED.last_op_id, updated_at = now() \
                  WHERE l.last_op_id < EXCLUDED.last_op_id"
             ),
             ledger_advance: format!(
-                "INSERT INTO {ledger} AS l (client_id, last_op_id) VALUES ($1, $2) ON CONFLICT (client_id) \
+                "INSERT INTO {ledger} AS l (subject, client_id, last_op_id) VALUES ($1, $2, $3) \
+                 ON CONFLICT (subject, client_id) \
                  DO UPDATE SET last_op_id = GREATEST(l.last_op_id, EXCLUDED.last_op_id), updated_at = now()"
             ),
             checkpoint: format!(
@@ -294,6 +323,7 @@ impl PostgresPersister {
                 .map_err(|e| Stop::Fail(from_pg(&e, item.first_index())))?;
             statements.push(statement);
         }
+        let subject = &work.principal.subject;
         let idempotency = work.idempotency.map(|i| (i.client_id, i.last_op_id));
         let checkpoint_key = work.checkpoint.map(|c| (c.user_id, c.client_id));
         let mut params: Vec<Vec<&(dyn ToSql + Sync)>> = Vec::with_capacity(items.len());
@@ -301,7 +331,7 @@ impl PostgresPersister {
             params.push(match item {
                 Item::Ledger => match &idempotency {
                     Some((client_id, last_op_id)) => {
-                        vec![client_id as &(dyn ToSql + Sync), last_op_id]
+                        vec![subject as &(dyn ToSql + Sync), client_id, last_op_id]
                     }
                     None => Vec::new(),
                 },
@@ -336,8 +366,13 @@ impl PostgresPersister {
             match (item, answer) {
                 (Item::Ledger, Ok(0)) => return Err(Stop::Duplicate),
                 (Item::Ledger, Ok(_)) => {}
-                (Item::Write(_), Ok(_)) => {
+                (Item::Write(group), Ok(rows)) => {
                     self.write_statements.fetch_add(1, Ordering::Relaxed);
+                    if group.subject.is_some()
+                        && usize::try_from(rows).unwrap_or(0) < group.indexes.len()
+                    {
+                        self.guard_failed(tx, work, group).await?;
+                    }
                 }
                 (Item::Checkpoint, Ok(value)) => checkpoint = Some(value),
                 (Item::Write(group), Err(e)) => {
@@ -355,6 +390,72 @@ impl PostgresPersister {
         Ok(checkpoint)
     }
 
+    /// A guarded statement touched fewer rows than it has entries: some row failed
+    /// its guard, or (PATCH, DELETE) does not exist, which is a no-op. A group of
+    /// several is located entry by entry; for one entry, a refusal unless its row is
+    /// missing.
+    async fn guard_failed(
+        &self,
+        tx: &Transaction<'_>,
+        work: &TransactionWork<'_>,
+        group: &Group,
+    ) -> Result<(), Stop> {
+        let entry_at = |index: usize| {
+            work.entries
+                .iter()
+                .find(|entry| entry.operation_index == index)
+        };
+        let Some(entry) = group.indexes.first().and_then(|index| entry_at(*index)) else {
+            return Ok(());
+        };
+        let Some(guard) = &entry.guard else {
+            return Ok(());
+        };
+        if !group.single() {
+            return Err(Stop::Locate(guard.denied(entry)));
+        }
+        let exists = matches!(entry.op, WriteOp::Put(_))
+            || self
+                .row_exists(tx, work.schema, entry, group.params.first())
+                .await
+                .map_err(Stop::Fail)?;
+        if exists {
+            return Err(Stop::Fail(guard.denied(entry)));
+        }
+        Ok(())
+    }
+
+    /// Whether the entry's table has a row with its key (`key` as converted text).
+    async fn row_exists(
+        &self,
+        tx: &Transaction<'_>,
+        schema: &DatabaseSchema,
+        entry: &MappedEntry,
+        key: Option<&Vec<Option<String>>>,
+    ) -> Result<bool, DbError> {
+        let index = Some(entry.operation_index);
+        let (Some(table), Some(Some(key))) = (
+            schema.tables.get(&entry.table),
+            key.and_then(|values| values.first()),
+        ) else {
+            return Ok(false);
+        };
+        let Some(key_column) = table.column(&entry.key_column) else {
+            return Ok(false);
+        };
+        let sql = format!(
+            "SELECT 1 FROM {} WHERE {} = $1::text::{}",
+            sql::qualified(table),
+            quote_ident(&key_column.name),
+            key_column.sql_type
+        );
+        let rows = tx
+            .query(&sql, &[key])
+            .await
+            .map_err(|e| from_pg(&e, index))?;
+        Ok(!rows.is_empty())
+    }
+
     async fn run_handler(
         &self,
         tx: &Transaction<'_>,
@@ -365,7 +466,13 @@ impl PostgresPersister {
             return Ok(());
         };
         let crud = entry.wire_entry();
-        let mut executor = executor::TxExecutor::new(tx, self, work.schema, entry.operation_index);
+        let mut executor = executor::TxExecutor::new(
+            tx,
+            self,
+            work.schema,
+            &work.principal.subject,
+            entry.operation_index,
+        );
         handler
             .handle(work.principal, &crud, entry, &mut executor)
             .await
@@ -378,8 +485,9 @@ impl PostgresPersister {
         tx: &Transaction<'_>,
         schema: &DatabaseSchema,
         entry: &MappedEntry,
+        subject: &str,
     ) -> Result<(), DbError> {
-        let Some(prepared) = prepare_entry(&self.statements, schema, entry)? else {
+        let Some(prepared) = prepare_entry(&self.statements, schema, entry, subject)? else {
             return Ok(());
         };
         let index = Some(entry.operation_index);
@@ -387,15 +495,29 @@ impl PostgresPersister {
             .prepare_cached(&prepared.sql.single)
             .await
             .map_err(|e| from_pg(&e, index))?;
-        let refs: Vec<&(dyn ToSql + Sync)> = prepared
+        let mut refs: Vec<&(dyn ToSql + Sync)> = prepared
             .values
             .iter()
             .map(|p| p as &(dyn ToSql + Sync))
             .collect();
-        tx.execute(&statement, &refs)
+        if let Some(subject) = &prepared.subject {
+            refs.push(subject);
+        }
+        let rows = tx
+            .execute(&statement, &refs)
             .await
             .map_err(|e| from_pg(&e, index))?;
         self.write_statements.fetch_add(1, Ordering::Relaxed);
+        if let Some(guard) = &entry.guard
+            && rows == 0
+        {
+            let key = prepared.values.into_iter().take(1).collect::<Vec<_>>();
+            if matches!(entry.op, WriteOp::Put(_))
+                || self.row_exists(tx, schema, entry, Some(&key)).await?
+            {
+                return Err(guard.denied(entry));
+            }
+        }
         Ok(())
     }
 
@@ -483,7 +605,10 @@ impl Persister for PostgresPersister {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| from_pg(&e, None))?;
         if let Some((client_id, last_op_id)) = &letter.idempotency {
-            tx.execute(&self.sql.ledger_advance, &[client_id, last_op_id])
+            tx.execute(
+                &self.sql.ledger_advance,
+                &[&letter.subject, client_id, last_op_id],
+            )
                 .await
                 .map_err(|e| from_pg(&e, None))?;
         }
@@ -529,16 +654,18 @@ impl Persister for PostgresPersister {
 
     async fn find_dead_letter(
         &self,
+        subject: &str,
         client_id: &str,
         last_op_id: i64,
     ) -> Result<Option<DeadLetter>, DbError> {
         let client = self.client().await?;
         let sql = format!(
-            "{} WHERE ledger_client_id = $1 AND ledger_op_id = $2 ORDER BY created_at LIMIT 1",
+            "{} WHERE subject = $1 AND ledger_client_id = $2 AND ledger_op_id = $3 \
+             ORDER BY created_at LIMIT 1",
             self.sql.dead_letter_select
         );
         let row = client
-            .query_opt(&sql, &[&client_id, &last_op_id])
+            .query_opt(&sql, &[&subject, &client_id, &last_op_id])
             .await
             .map_err(|e| from_pg(&e, None))?;
         row.as_ref()
@@ -619,6 +746,8 @@ struct Group {
     /// Per column, its value in each entry.
     params: Vec<Vec<Option<String>>>,
     indexes: Vec<usize>,
+    /// The uploader's subject when the statement is guarded (its last parameter).
+    subject: Option<String>,
 }
 
 impl Group {
@@ -636,7 +765,7 @@ impl Group {
     }
 
     fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
-        if self.single() {
+        let mut params: Vec<&(dyn ToSql + Sync)> = if self.single() {
             self.params
                 .iter()
                 .filter_map(|column| column.first())
@@ -647,7 +776,11 @@ impl Group {
                 .iter()
                 .map(|column| column as &(dyn ToSql + Sync))
                 .collect()
+        };
+        if let Some(subject) = &self.subject {
+            params.push(subject);
         }
+        params
     }
 }
 
@@ -661,6 +794,8 @@ enum Step<'w> {
 struct PreparedEntry {
     sql: Arc<ShapeSql>,
     values: Vec<Option<String>>,
+    /// The uploader's subject, the last parameter of a guarded statement.
+    subject: Option<String>,
 }
 
 /// Groups and converts the entries; `grouped: false` gives one statement per entry.
@@ -675,7 +810,8 @@ fn plan<'w>(
             steps.push(Step::Handler(entry));
             continue;
         }
-        let Some(prepared) = prepare_entry(cache, work.schema, entry)? else {
+        let Some(prepared) = prepare_entry(cache, work.schema, entry, &work.principal.subject)?
+        else {
             continue;
         };
         let key = prepared
@@ -707,6 +843,7 @@ fn plan<'w>(
                 .map(|value| vec![value])
                 .collect(),
             indexes: vec![entry.operation_index],
+            subject: prepared.subject,
         }));
     }
     Ok(steps)
@@ -718,6 +855,7 @@ fn prepare_entry(
     cache: &SqlCache,
     schema: &DatabaseSchema,
     entry: &MappedEntry,
+    subject: &str,
 ) -> Result<Option<PreparedEntry>, DbError> {
     let index = entry.operation_index;
     let unknown = |code: &str, column: Option<&str>, message: String| DbError::Database {
@@ -783,13 +921,62 @@ fn prepare_entry(
                 .map_err(|message| invalid(&column.name, message))?,
         );
     }
+    let guard = match &entry.guard {
+        None => None,
+        Some(RowGuard::Owner { column }) => Some(Guard::Owner {
+            column: table.column(column).ok_or_else(|| {
+                unknown(
+                    "42703",
+                    Some(column),
+                    format!("table `{}` has no owner column `{column}`", entry.table),
+                )
+            })?,
+        }),
+        Some(RowGuard::Parent {
+            column,
+            parent_table,
+            parent_key,
+            parent_owner,
+        }) => {
+            let parent = schema.tables.get(parent_table).ok_or_else(|| {
+                unknown(
+                    "42P01",
+                    None,
+                    format!("parent table `{parent_table}` is not in the introspected schema"),
+                )
+            })?;
+            fn column_in<'s>(
+                owner: &'s TableSchema,
+                name: &str,
+                unknown: impl Fn(&str, Option<&str>, String) -> DbError,
+            ) -> Result<&'s crate::schema::ColumnSchema, DbError> {
+                owner.column(name).ok_or_else(|| {
+                    unknown(
+                        "42703",
+                        Some(name),
+                        format!("table `{}` has no column `{name}`", owner.name),
+                    )
+                })
+            }
+            Some(Guard::Parent {
+                column: column_in(table, column, unknown)?,
+                parent,
+                key: column_in(parent, parent_key, unknown)?,
+                owner: column_in(parent, parent_owner, unknown)?,
+            })
+        }
+    };
+    let subject = guard.as_ref().map(|_| subject.to_string());
     let shape = Shape {
         table,
         op: entry.op,
         key,
         columns: columns.iter().map(|(c, _)| *c).collect(),
+        guard,
     };
-    Ok(cache
-        .statements(&shape)
-        .map(|sql| PreparedEntry { sql, values }))
+    Ok(cache.statements(&shape).map(|sql| PreparedEntry {
+        sql,
+        values,
+        subject,
+    }))
 }

@@ -30,6 +30,23 @@ pub struct Shape<'s> {
     pub op: WriteOp,
     pub key: &'s ColumnSchema,
     pub columns: Vec<&'s ColumnSchema>,
+    /// The ownership condition folded into the statement, if the table has one.
+    pub guard: Option<Guard<'s>>,
+}
+
+/// A [`crate::persist::RowGuard`] resolved against the schema. The uploader's subject
+/// is the statement's last parameter (a `text`, in both forms).
+pub enum Guard<'s> {
+    /// The row's `column` is the subject.
+    Owner { column: &'s ColumnSchema },
+    /// The row's `column` references `parent`'s `key` on a row whose `owner` is the
+    /// subject.
+    Parent {
+        column: &'s ColumnSchema,
+        parent: &'s TableSchema,
+        key: &'s ColumnSchema,
+        owner: &'s ColumnSchema,
+    },
 }
 
 /// The two statements of one shape. Parameters: `$1` = the key, `$2..` = the
@@ -88,7 +105,100 @@ impl Shape<'_> {
                 key.push('\0');
             }
         }
+        match &self.guard {
+            None => {}
+            Some(Guard::Owner { column }) => {
+                for part in ["owner", &column.name, &column.sql_type] {
+                    key.push_str(part);
+                    key.push('\0');
+                }
+            }
+            Some(Guard::Parent {
+                column,
+                parent,
+                key: parent_key,
+                owner,
+            }) => {
+                for part in [
+                    "parent",
+                    &column.name,
+                    &qualified(parent),
+                    &parent_key.name,
+                    &parent_key.sql_type,
+                    &owner.name,
+                    &owner.sql_type,
+                ] {
+                    key.push_str(part);
+                    key.push('\0');
+                }
+            }
+        }
         key
+    }
+
+    /// The subject's parameter number: after the key and the columns.
+    fn subject_param(&self) -> usize {
+        self.columns.len() + 2
+    }
+
+    /// `EXISTS` a parent row with key `reference` owned by the subject.
+    fn parent_owned(&self, reference: &str) -> Option<String> {
+        let Some(Guard::Parent {
+            parent, key, owner, ..
+        }) = &self.guard
+        else {
+            return None;
+        };
+        Some(format!(
+            "EXISTS (SELECT 1 FROM {} AS _p WHERE _p.{} = {reference} AND _p.{} = ${}::text::{})",
+            qualified(parent),
+            quote_ident(&key.name),
+            quote_ident(&owner.name),
+            self.subject_param(),
+            owner.sql_type
+        ))
+    }
+
+    /// The guard's condition on the stored row, which `row` names (`_t` or the table).
+    fn stored_condition(&self, row: &str) -> Option<String> {
+        match &self.guard {
+            None => None,
+            Some(Guard::Owner { column }) => Some(format!(
+                "{row}.{} = ${}::text::{}",
+                quote_ident(&column.name),
+                self.subject_param(),
+                column.sql_type
+            )),
+            Some(Guard::Parent { column, .. }) => {
+                self.parent_owned(&format!("{row}.{}", quote_ident(&column.name)))
+            }
+        }
+    }
+
+    /// For a parent guard whose column the entry sends: the condition on the value
+    /// sent, `value(i, column)` being the expression of column `i` (1-based).
+    fn sent_condition(&self, value: impl Fn(usize, &ColumnSchema) -> String) -> Option<String> {
+        let Some(Guard::Parent { column, .. }) = &self.guard else {
+            return None;
+        };
+        let position = self.columns.iter().position(|c| c.name == column.name)?;
+        self.parent_owned(&value(position + 1, self.columns[position]))
+    }
+
+    /// ` AND ...` of the conditions present.
+    fn and(conditions: [Option<String>; 2]) -> String {
+        conditions
+            .into_iter()
+            .flatten()
+            .map(|condition| format!(" AND {condition}"))
+            .collect()
+    }
+
+    /// ` WHERE ...` for an `INSERT ... SELECT`, when the value sent is checked.
+    fn insert_filter(&self, value: impl Fn(usize, &ColumnSchema) -> String) -> String {
+        self.sent_condition(value)
+            .map(|condition| format!(" WHERE {condition}"))
+            .unwrap_or_default()
     }
 
     /// The `UNNEST` statement for 2+ entries.
@@ -100,10 +210,11 @@ impl Shape<'_> {
             WriteOp::Put(mode) => {
                 let _ = write!(
                     sql,
-                    "INSERT INTO {table} ({}) SELECT {} FROM {} {}",
+                    "INSERT INTO {table} ({}) SELECT {} FROM {}{} {}",
                     self.names(),
                     self.casts(),
                     self.unnest(),
+                    self.insert_filter(|i, c| format!("u.p{i}::{}", c.sql_type)),
                     self.on_conflict(mode)
                 );
             }
@@ -121,17 +232,22 @@ impl Shape<'_> {
                     .collect();
                 let _ = write!(
                     sql,
-                    "UPDATE {table} AS _t SET {} FROM {} WHERE _t.{key} = u.p0::{}",
+                    "UPDATE {table} AS _t SET {} FROM {} WHERE _t.{key} = u.p0::{}{}",
                     sets.join(", "),
                     self.unnest(),
-                    self.key.sql_type
+                    self.key.sql_type,
+                    Self::and([
+                        self.stored_condition("_t"),
+                        self.sent_condition(|i, c| format!("u.p{i}::{}", c.sql_type))
+                    ])
                 );
             }
             WriteOp::Delete => {
                 let _ = write!(
                     sql,
-                    "DELETE FROM {table} WHERE {key} IN (SELECT u.p0::{} FROM UNNEST($1::text[]) AS u(p0))",
-                    self.key.sql_type
+                    "DELETE FROM {table} WHERE {key} IN (SELECT u.p0::{} FROM UNNEST($1::text[]) AS u(p0)){}",
+                    self.key.sql_type,
+                    Self::and([self.stored_condition(&table), None])
                 );
             }
         }
@@ -147,12 +263,23 @@ impl Shape<'_> {
             WriteOp::Put(mode) => {
                 let values: Vec<String> =
                     self.all().enumerate().map(|(i, c)| param(i, c)).collect();
-                format!(
-                    "INSERT INTO {table} ({}) VALUES ({}) {}",
-                    self.names(),
-                    values.join(", "),
-                    self.on_conflict(mode)
-                )
+                if self.guard.is_some() {
+                    // The SELECT form, so the value sent can be checked.
+                    format!(
+                        "INSERT INTO {table} ({}) SELECT {}{} {}",
+                        self.names(),
+                        values.join(", "),
+                        self.insert_filter(param),
+                        self.on_conflict(mode)
+                    )
+                } else {
+                    format!(
+                        "INSERT INTO {table} ({}) VALUES ({}) {}",
+                        self.names(),
+                        values.join(", "),
+                        self.on_conflict(mode)
+                    )
+                }
             }
             WriteOp::Patch => {
                 if self.columns.is_empty() {
@@ -165,12 +292,17 @@ impl Shape<'_> {
                     .map(|(i, c)| format!("{} = {}", quote_ident(&c.name), param(i + 1, c)))
                     .collect();
                 format!(
-                    "UPDATE {table} SET {} WHERE {key} = {}",
+                    "UPDATE {table} SET {} WHERE {key} = {}{}",
                     sets.join(", "),
-                    param(0, self.key)
+                    param(0, self.key),
+                    Self::and([self.stored_condition(&table), self.sent_condition(param)])
                 )
             }
-            WriteOp::Delete => format!("DELETE FROM {table} WHERE {key} = {}", param(0, self.key)),
+            WriteOp::Delete => format!(
+                "DELETE FROM {table} WHERE {key} = {}{}",
+                param(0, self.key),
+                Self::and([self.stored_condition(&table), None])
+            ),
         };
         Some(sql)
     }
@@ -205,10 +337,18 @@ impl Shape<'_> {
             );
         }
         let key = quote_ident(&self.key.name);
-        if sets.is_empty() {
-            format!("ON CONFLICT ({key}) DO NOTHING")
-        } else {
-            format!("ON CONFLICT ({key}) DO UPDATE SET {}", sets.join(", "))
+        let stored = self.stored_condition(&qualified(self.table));
+        if sets.is_empty() && stored.is_some() {
+            // A guarded conflict needs DO UPDATE (DO NOTHING takes no WHERE).
+            sets.push(format!("{key} = EXCLUDED.{key}"));
+        }
+        match (sets.is_empty(), stored) {
+            (true, _) => format!("ON CONFLICT ({key}) DO NOTHING"),
+            (false, None) => format!("ON CONFLICT ({key}) DO UPDATE SET {}", sets.join(", ")),
+            (false, Some(stored)) => format!(
+                "ON CONFLICT ({key}) DO UPDATE SET {} WHERE {stored}",
+                sets.join(", ")
+            ),
         }
     }
 
@@ -308,6 +448,7 @@ mod tests {
             op,
             key: &table.columns["id"],
             columns: columns.iter().map(|c| &table.columns[*c]).collect(),
+            guard: None,
         };
         assert_eq!(
             shape(WriteOp::Put(PutMode::Merge), &["a\"b"])
@@ -350,6 +491,7 @@ mod tests {
             op,
             key: &table.columns["id"],
             columns: columns.iter().map(|c| &table.columns[*c]).collect(),
+            guard: None,
         };
         assert_eq!(
             shape(WriteOp::Put(PutMode::Merge), &["a\"b"])
@@ -384,6 +526,7 @@ mod tests {
             op,
             key: &table.columns["id"],
             columns: columns.iter().map(|c| &table.columns[*c]).collect(),
+            guard: None,
         };
         let merge = WriteOp::Put(PutMode::Merge);
         let base = shape(&table, merge, &["n"]).cache_key();
@@ -424,5 +567,76 @@ mod tests {
         let cast = cache.statements(&shape(&changed, merge, &["n"])).unwrap();
         assert!(cast.single.contains("int8") && !first.single.contains("int8"));
         assert_eq!(cache.statements(&shape(&table, WriteOp::Patch, &[])), None);
+    }
+
+    #[test]
+    fn guarded_statements_check_the_stored_row_and_the_value_sent() {
+        let table = table();
+        let owner = table.columns.get("a\"b").unwrap();
+        let owned = |op, columns: &[&str]| Shape {
+            table: &table,
+            op,
+            key: &table.columns["id"],
+            columns: columns.iter().map(|c| &table.columns[*c]).collect(),
+            guard: Some(Guard::Owner { column: owner }),
+        };
+        let merge = WriteOp::Put(PutMode::Merge);
+        // The subject is the last parameter: after the key and the columns.
+        assert_eq!(
+            owned(merge, &["a\"b"]).single().unwrap(),
+            "INSERT INTO \"public\".\"my \"\"t\"\"\" (\"id\", \"a\"\"b\") SELECT $1::text::\"pg_catalog\".\"uuid\", \
+             $2::text::\"pg_catalog\".\"text\" ON CONFLICT (\"id\") DO UPDATE SET \"a\"\"b\" = EXCLUDED.\"a\"\"b\" \
+             WHERE \"public\".\"my \"\"t\"\"\".\"a\"\"b\" = $3::text::\"pg_catalog\".\"text\""
+        );
+        assert!(
+            owned(WriteOp::Patch, &["n"])
+                .grouped()
+                .unwrap()
+                .ends_with("WHERE _t.\"id\" = u.p0::\"pg_catalog\".\"uuid\" AND _t.\"a\"\"b\" = $3::text::\"pg_catalog\".\"text\"")
+        );
+        assert!(
+            owned(WriteOp::Delete, &[])
+                .single()
+                .unwrap()
+                .ends_with("AND \"public\".\"my \"\"t\"\"\".\"a\"\"b\" = $2::text::\"pg_catalog\".\"text\"")
+        );
+
+        let parent = table.clone();
+        let child = |op, columns: &[&str]| Shape {
+            table: &table,
+            op,
+            key: &table.columns["id"],
+            columns: columns.iter().map(|c| &table.columns[*c]).collect(),
+            guard: Some(Guard::Parent {
+                column: &table.columns["n"],
+                parent: &parent,
+                key: &parent.columns["id"],
+                owner: &parent.columns["a\"b"],
+            }),
+        };
+        // A PATCH that moves the row checks the old parent and the new one.
+        let sql = child(WriteOp::Patch, &["n"]).single().unwrap();
+        assert!(
+            sql.ends_with(
+                "AND EXISTS (SELECT 1 FROM \"public\".\"my \"\"t\"\"\" AS _p WHERE _p.\"id\" = \"public\".\"my \"\"t\"\"\".\"n\" \
+                 AND _p.\"a\"\"b\" = $3::text::\"pg_catalog\".\"text\") \
+                 AND EXISTS (SELECT 1 FROM \"public\".\"my \"\"t\"\"\" AS _p WHERE _p.\"id\" = $2::text::\"pg_catalog\".\"int4\" \
+                 AND _p.\"a\"\"b\" = $3::text::\"pg_catalog\".\"text\")"
+            ),
+            "{sql}"
+        );
+        let grouped = child(merge, &["n"]).grouped().unwrap();
+        assert!(
+            grouped.contains(
+                "FROM UNNEST($1::text[], $2::text[]) AS u(p0, p1) WHERE EXISTS (SELECT 1 FROM \"public\".\"my \"\"t\"\"\" AS _p \
+                 WHERE _p.\"id\" = u.p1::\"pg_catalog\".\"int4\""
+            ),
+            "{grouped}"
+        );
+        // The guard is part of the cache key.
+        assert_ne!(
+            owned(merge, &["n"]).cache_key(),
+            child(merge, &["n"]).cache_key()
+        );
     }
 }

@@ -19,7 +19,7 @@ use super::convert::convert;
 use super::error::{db_error, missing};
 use super::store;
 use crate::hooks::{Principal, SqlExecutor, SqlParam, TableHandler};
-use crate::persist::{Applied, DbError, Dialect, MappedEntry, PutMode, WriteOp};
+use crate::persist::{Applied, DbError, Dialect, MappedEntry, PutMode, RowGuard, WriteOp};
 use crate::schema::{ColumnSchema, DatabaseSchema, TableSchema};
 
 /// Everything `apply` needs, owned, so it can move to a blocking thread.
@@ -81,8 +81,10 @@ pub fn rollback(conn: &Connection) {
 /// Applies the job: ledger check, entries in order, ledger, checkpoint.
 pub fn run(conn: &mut Connection, job: &Job) -> Result<Applied, DbError> {
     immediate(conn, |conn| {
+        let subject = &job.principal.subject;
         if let Some((client_id, last_op_id)) = &job.idempotency
-            && store::ledger_last(conn, client_id)?.is_some_and(|applied| applied >= *last_op_id)
+            && store::ledger_last(conn, subject, client_id)?
+                .is_some_and(|applied| applied >= *last_op_id)
         {
             return Ok(End::Rollback(Applied::Duplicate));
         }
@@ -102,11 +104,17 @@ pub fn run(conn: &mut Connection, job: &Job) -> Result<Applied, DbError> {
             {
                 end += 1;
             }
-            apply_run(conn, &job.schema, &shape, &job.entries[at..end])?;
+            apply_run(
+                conn,
+                &job.principal,
+                &job.schema,
+                &shape,
+                &job.entries[at..end],
+            )?;
             at = end;
         }
         if let Some((client_id, last_op_id)) = &job.idempotency {
-            store::ledger_advance(conn, client_id, *last_op_id)?;
+            store::ledger_advance(conn, subject, client_id, *last_op_id)?;
         }
         let write_checkpoint = match &job.checkpoint {
             Some((user_id, client_id)) => {
@@ -126,6 +134,7 @@ struct Shape<'a> {
     key_column: &'a str,
     /// Sorted, without duplicates and without the key column.
     columns: Vec<&'a str>,
+    guard: Option<&'a RowGuard>,
 }
 
 impl<'a> Shape<'a> {
@@ -143,6 +152,7 @@ impl<'a> Shape<'a> {
             op: entry.op,
             key_column: &entry.key_column,
             columns,
+            guard: entry.guard.as_ref(),
         }
     }
 }
@@ -150,6 +160,7 @@ impl<'a> Shape<'a> {
 /// Applies consecutive entries of one shape with one cached statement.
 fn apply_run(
     conn: &Connection,
+    principal: &Principal,
     schema: &DatabaseSchema,
     shape: &Shape<'_>,
     entries: &[MappedEntry],
@@ -182,12 +193,13 @@ fn apply_run(
         .iter()
         .map(|name| column(name))
         .collect::<Result<Vec<_>, _>>()?;
-    let Some(sql) = statement(table, shape.op, key, &columns) else {
+    let Some(sql) = statement(table, shape.op, key, &columns, shape.guard) else {
         return Ok(());
     };
     let mut stmt = conn
         .prepare_cached(&sql)
         .map_err(|error| db_error(error, Some(index)))?;
+    let subject = SqlValue::Text(principal.subject.clone());
     for entry in entries {
         let mut values = Vec::with_capacity(columns.len() + 1);
         values.push(convert_value(entry, key, &entry.id)?);
@@ -201,10 +213,84 @@ fn apply_run(
                 .map_or(&Value::Null, |(_, value)| value);
             values.push(convert_value(entry, column, value)?);
         }
-        stmt.execute(params_from_iter(values))
+        if shape.guard.is_some() {
+            values.push(subject.clone());
+        }
+        let key_value = values[0].clone();
+        let changed = stmt
+            .execute(params_from_iter(values))
             .map_err(|error| db_error(error, Some(entry.operation_index)))?;
+        if let Some(guard) = shape.guard
+            && changed == 0
+            && (matches!(shape.op, WriteOp::Put(_))
+                || row_exists(conn, table, key, key_value, entry.operation_index)?)
+        {
+            // The guard kept the statement from touching a row that exists.
+            return Err(guard.denied(entry));
+        }
     }
     Ok(())
+}
+
+/// Whether the table has a row with this key (after a guarded PATCH or DELETE
+/// changed nothing: a missing row is a no-op, another user's row a refusal).
+fn row_exists(
+    conn: &Connection,
+    table: &TableSchema,
+    key: &ColumnSchema,
+    id: SqlValue,
+    operation_index: usize,
+) -> Result<bool, DbError> {
+    let sql = format!(
+        "SELECT 1 FROM {} WHERE {} = ?1",
+        quote(&table.name),
+        quote(&key.name)
+    );
+    conn.prepare_cached(&sql)
+        .and_then(|mut stmt| stmt.exists([id]))
+        .map_err(|error| db_error(error, Some(operation_index)))
+}
+
+/// The guard's condition on the stored row (unqualified names are the written
+/// table's), with `?{subject}` the uploader's subject.
+fn stored_condition(table: &TableSchema, guard: &RowGuard, subject: usize) -> String {
+    match guard {
+        RowGuard::Owner { column } => format!("{}.{} = ?{subject}", quote(&table.name), quote(column)),
+        RowGuard::Parent { column, .. } => {
+            parent_owned(guard, &format!("{}.{}", quote(&table.name), quote(column)), subject)
+        }
+    }
+}
+
+/// `EXISTS` a parent row with key `reference` owned by `?{subject}`.
+fn parent_owned(guard: &RowGuard, reference: &str, subject: usize) -> String {
+    match guard {
+        RowGuard::Parent {
+            parent_table,
+            parent_key,
+            parent_owner,
+            ..
+        } => format!(
+            "EXISTS (SELECT 1 FROM {} AS _p WHERE _p.{} = {reference} AND _p.{} = ?{subject})",
+            quote(parent_table),
+            quote(parent_key),
+            quote(parent_owner)
+        ),
+        RowGuard::Owner { .. } => "1".to_string(),
+    }
+}
+
+/// For a parent guard whose column the entry sends: the condition on the value sent.
+fn sent_condition(
+    guard: Option<&RowGuard>,
+    columns: &[&ColumnSchema],
+    subject: usize,
+) -> Option<String> {
+    let Some(guard @ RowGuard::Parent { column, .. }) = guard else {
+        return None;
+    };
+    let position = columns.iter().position(|c| &c.name == column)?;
+    Some(parent_owned(guard, &format!("?{}", position + 2), subject))
 }
 
 fn convert_value(
@@ -220,17 +306,22 @@ fn convert_value(
     })
 }
 
-/// The statement of one shape: `?1` is the key, `?2..` the columns in order.
-/// `None` when there is nothing to do (a PATCH of no column).
+/// The statement of one shape: `?1` is the key, `?2..` the columns in order, and
+/// with a guard the uploader's subject last. `None` when there is nothing to do (a
+/// PATCH of no column).
 fn statement(
     table: &TableSchema,
     op: WriteOp,
     key: &ColumnSchema,
     columns: &[&ColumnSchema],
+    guard: Option<&RowGuard>,
 ) -> Option<String> {
     let name = quote(&table.name);
     let key_name = quote(&key.name);
     let set = |assignments: Vec<String>| assignments.join(", ");
+    let subject = columns.len() + 2;
+    let stored = guard.map(|guard| stored_condition(table, guard, subject));
+    let sent = sent_condition(guard, columns, subject);
     match op {
         WriteOp::Put(mode) => {
             // Replace: every column not supplied becomes NULL, on insert and on update.
@@ -252,19 +343,28 @@ fn statement(
                 names.push(quote(&column.name));
                 values.push("NULL".to_string());
             }
-            let updates: Vec<String> = names[1..]
+            let mut updates: Vec<String> = names[1..]
                 .iter()
                 .map(|c| format!("{c} = excluded.{c}"))
                 .collect();
-            let conflict = if updates.is_empty() {
-                "DO NOTHING".to_string()
-            } else {
-                format!("DO UPDATE SET {}", set(updates))
+            if updates.is_empty() && stored.is_some() {
+                // A guarded conflict needs DO UPDATE (DO NOTHING takes no WHERE).
+                updates.push(format!("{key_name} = excluded.{key_name}"));
+            }
+            let conflict = match (updates.is_empty(), &stored) {
+                (true, _) => "DO NOTHING".to_string(),
+                (false, None) => format!("DO UPDATE SET {}", set(updates)),
+                (false, Some(stored)) => {
+                    format!("DO UPDATE SET {} WHERE {stored}", set(updates))
+                }
             };
+            // The SELECT form filters on the value sent; SQLite needs its WHERE to
+            // parse the upsert that follows.
             Some(format!(
-                "INSERT INTO {name} ({}) VALUES ({}) ON CONFLICT ({key_name}) {conflict}",
+                "INSERT INTO {name} ({}) SELECT {} WHERE {} ON CONFLICT ({key_name}) {conflict}",
                 names.join(", "),
-                values.join(", ")
+                values.join(", "),
+                sent.as_deref().unwrap_or("true")
             ))
         }
         WriteOp::Patch if columns.is_empty() => None,
@@ -275,12 +375,25 @@ fn statement(
                 .map(|(i, column)| format!("{} = ?{}", quote(&column.name), i + 2))
                 .collect();
             Some(format!(
-                "UPDATE {name} SET {} WHERE {key_name} = ?1",
-                set(assignments)
+                "UPDATE {name} SET {} WHERE {key_name} = ?1{}",
+                set(assignments),
+                conditions([stored, sent])
             ))
         }
-        WriteOp::Delete => Some(format!("DELETE FROM {name} WHERE {key_name} = ?1")),
+        WriteOp::Delete => Some(format!(
+            "DELETE FROM {name} WHERE {key_name} = ?1{}",
+            conditions([stored, None])
+        )),
     }
+}
+
+/// ` AND a AND b` for the conditions present.
+fn conditions(conditions: [Option<String>; 2]) -> String {
+    conditions
+        .into_iter()
+        .flatten()
+        .map(|condition| format!(" AND {condition}"))
+        .collect()
 }
 
 /// An identifier in double quotes, embedded quotes doubled.
@@ -303,6 +416,7 @@ fn run_handler(
     let crud = entry.wire_entry();
     let mut executor = TxExecutor {
         conn,
+        principal: &job.principal,
         schema: &job.schema,
         operation_index: entry.operation_index,
     };
@@ -314,6 +428,7 @@ fn run_handler(
 /// The open transaction, as a handler sees it.
 struct TxExecutor<'a> {
     conn: &'a mut Connection,
+    principal: &'a Principal,
     schema: &'a DatabaseSchema,
     operation_index: usize,
 }
@@ -363,6 +478,7 @@ impl SqlExecutor for TxExecutor<'_> {
     async fn apply_default(&mut self, entry: &MappedEntry) -> Result<(), DbError> {
         apply_run(
             self.conn,
+            self.principal,
             self.schema,
             &Shape::of(entry),
             std::slice::from_ref(entry),

@@ -242,8 +242,12 @@ impl Persister for SqlitePersister {
 
     async fn migrate(&self) -> Result<(), DbError> {
         self.write(|conn| {
-            conn.execute_batch(store::MIGRATION)
-                .map_err(|error| db_error(error, None))
+            apply::immediate(conn, |conn| {
+                store::upgrade_ledger(conn)?;
+                conn.execute_batch(store::MIGRATION)
+                    .map_err(|error| db_error(error, None))?;
+                Ok(apply::End::Commit(()))
+            })
         })
         .await
     }
@@ -303,7 +307,7 @@ impl Persister for SqlitePersister {
                 let id = uuid::Uuid::new_v4().to_string();
                 store::insert_dead_letter(conn, &id, &letter)?;
                 if let Some((client_id, op_id)) = &letter.idempotency {
-                    store::ledger_advance(conn, client_id, *op_id)?;
+                    store::ledger_advance(conn, &letter.subject, client_id, *op_id)?;
                 }
                 Ok(apply::End::Commit(id))
             })
@@ -324,11 +328,12 @@ impl Persister for SqlitePersister {
 
     async fn find_dead_letter(
         &self,
+        subject: &str,
         client_id: &str,
         last_op_id: i64,
     ) -> Result<Option<DeadLetter>, DbError> {
-        let client_id = client_id.to_string();
-        self.read(move |conn| store::find_dead_letter(conn, &client_id, last_op_id))
+        let (subject, client_id) = (subject.to_string(), client_id.to_string());
+        self.read(move |conn| store::find_dead_letter(conn, &subject, &client_id, last_op_id))
             .await
     }
 

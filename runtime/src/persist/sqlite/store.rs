@@ -7,10 +7,15 @@ use super::error::db_error;
 use crate::persist::{DbError, DeadLetter, NewDeadLetter};
 
 /// Created by `migrate` only; `IF NOT EXISTS` makes it safe to run at every start.
+///
+/// The ledger is keyed by the token's `sub` and the client id: a `client_id` alone is
+/// chosen by the client, so another user who learns it must not move its ledger.
 pub const MIGRATION: &str = "
 CREATE TABLE IF NOT EXISTS powersync_write_ledger (
-    client_id TEXT PRIMARY KEY NOT NULL,
-    last_op_id INTEGER NOT NULL
+    subject TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    last_op_id INTEGER NOT NULL,
+    PRIMARY KEY (subject, client_id)
 );
 CREATE TABLE IF NOT EXISTS powersync_write_checkpoints (
     user_id TEXT NOT NULL,
@@ -37,20 +42,63 @@ CREATE INDEX IF NOT EXISTS powersync_write_dead_letters_ledger
     ON powersync_write_dead_letters (ledger_client_id, ledger_op_id);
 ";
 
-/// The last op_id applied for a client, if any.
-pub fn ledger_last(conn: &Connection, client_id: &str) -> Result<Option<i64>, DbError> {
-    conn.prepare_cached("SELECT last_op_id FROM powersync_write_ledger WHERE client_id = ?1")
-        .and_then(|mut stmt| stmt.query_row([client_id], |row| row.get(0)).optional())
-        .map_err(|error| db_error(error, None))
+/// Brings a ledger of the first layout (keyed by `client_id` alone) to the current
+/// one. Its rows cannot be attributed to a user, so they move under the empty
+/// subject (the verifier refuses a token with an empty `sub`), where they still answer replays
+/// of what was applied before the upgrade, for every user, and never move again.
+pub fn upgrade_ledger(conn: &Connection) -> Result<(), DbError> {
+    let has_subject = conn
+        .prepare("SELECT 1 FROM pragma_table_info('powersync_write_ledger') WHERE name = 'subject'")
+        .and_then(|mut stmt| stmt.exists([]))
+        .map_err(|error| db_error(error, None))?;
+    let exists = conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'powersync_write_ledger'")
+        .and_then(|mut stmt| stmt.exists([]))
+        .map_err(|error| db_error(error, None))?;
+    if !exists || has_subject {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "ALTER TABLE powersync_write_ledger RENAME TO powersync_write_ledger_v1;
+         CREATE TABLE powersync_write_ledger (
+             subject TEXT NOT NULL,
+             client_id TEXT NOT NULL,
+             last_op_id INTEGER NOT NULL,
+             PRIMARY KEY (subject, client_id));
+         INSERT INTO powersync_write_ledger (subject, client_id, last_op_id)
+             SELECT '', client_id, last_op_id FROM powersync_write_ledger_v1;
+         DROP TABLE powersync_write_ledger_v1;",
+    )
+    .map_err(|error| db_error(error, None))
 }
 
-/// Moves the client's ledger forward to `op_id` (never backwards).
-pub fn ledger_advance(conn: &Connection, client_id: &str, op_id: i64) -> Result<(), DbError> {
+/// The last op_id applied for a user's client, if any (a migrated row of the client
+/// counts too).
+pub fn ledger_last(
+    conn: &Connection,
+    subject: &str,
+    client_id: &str,
+) -> Result<Option<i64>, DbError> {
     conn.prepare_cached(
-        "INSERT INTO powersync_write_ledger (client_id, last_op_id) VALUES (?1, ?2) \
-         ON CONFLICT (client_id) DO UPDATE SET last_op_id = max(last_op_id, excluded.last_op_id)",
+        "SELECT max(last_op_id) FROM powersync_write_ledger \
+         WHERE client_id = ?2 AND subject IN (?1, '')",
     )
-    .and_then(|mut stmt| stmt.execute(params![client_id, op_id]))
+    .and_then(|mut stmt| stmt.query_row(params![subject, client_id], |row| row.get(0)))
+    .map_err(|error| db_error(error, None))
+}
+
+/// Moves the user's client's ledger forward to `op_id` (never backwards).
+pub fn ledger_advance(
+    conn: &Connection,
+    subject: &str,
+    client_id: &str,
+    op_id: i64,
+) -> Result<(), DbError> {
+    conn.prepare_cached(
+        "INSERT INTO powersync_write_ledger (subject, client_id, last_op_id) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (subject, client_id) DO UPDATE SET last_op_id = max(last_op_id, excluded.last_op_id)",
+    )
+    .and_then(|mut stmt| stmt.execute(params![subject, client_id, op_id]))
     .map(drop)
     .map_err(|error| db_error(error, None))
 }
@@ -128,16 +176,18 @@ pub fn get_dead_letter(conn: &Connection, id: &str) -> Result<Option<DeadLetter>
 
 pub fn find_dead_letter(
     conn: &Connection,
+    subject: &str,
     client_id: &str,
     last_op_id: i64,
 ) -> Result<Option<DeadLetter>, DbError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM powersync_write_dead_letters \
-         WHERE ledger_client_id = ?1 AND ledger_op_id = ?2 ORDER BY created_at LIMIT 1"
+         WHERE subject = ?1 AND ledger_client_id = ?2 AND ledger_op_id = ?3 \
+         ORDER BY created_at LIMIT 1"
     );
     conn.prepare_cached(&sql)
         .and_then(|mut stmt| {
-            stmt.query_row(params![client_id, last_op_id], dead_letter)
+            stmt.query_row(params![subject, client_id, last_op_id], dead_letter)
                 .optional()
         })
         .map_err(|error| db_error(error, None))
