@@ -22,10 +22,10 @@ use powersync_write_server::auth::{AuthConfig, Authenticator};
 use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
 use powersync_write_server::hooks::{Authorizer, Principal, Refusal, SqlExecutor, TableHandler};
 use powersync_write_server::mapping::MappingConfig;
-use powersync_write_server::policy::Policies;
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
 use powersync_write_server::persist::{DbError, MappedEntry, Persister, WriteOp};
+use powersync_write_server::policy::Policies;
 use powersync_write_server::service::{self, WriteService};
 use serde_json::Value;
 

@@ -21,11 +21,11 @@ use crate::hooks::{
     KeepAsDeadLetter, Principal,
 };
 use crate::mapping::{MappingConfig, Mismatch};
-use crate::policy::Policies;
 use crate::persist::{
     Applied, CheckpointKey, DbError, Idempotency, MappedEntry, NewDeadLetter, SharedPersister,
     TransactionWork,
 };
+use crate::policy::Policies;
 use crate::schema::DatabaseSchema;
 
 /// What the engine does after a transaction fails fatally.
@@ -137,8 +137,7 @@ impl Engine {
     /// What is wrong with the authorization policies against the database as last
     /// introspected (`serve` refuses to start when this is not empty).
     pub fn policy_problems(&self) -> Vec<String> {
-        self.policies
-            .problems(&self.schema(), &self.hooks.handlers)
+        self.policies.problems(&self.schema(), &self.hooks.handlers)
     }
 
     /// The authorization policies in force.
@@ -212,7 +211,10 @@ impl Engine {
             Outcome::Failed(Failure::Retryable {
                 message,
                 retry_after_ms,
-            }) => (retryable(message, retry_after_ms), true),
+            }) => (
+                retryable(self.retryable_message(message), retry_after_ms),
+                true,
+            ),
             Outcome::Failed(Failure::Fatal(mut failure)) => {
                 // Every fatal failure names its table, even where the database's
                 // message does not (SQLite's foreign-key errors, hook refusals).
@@ -255,15 +257,26 @@ impl Engine {
             write_checkpoint: None,
             duplicate: Some(true),
         });
-        let subject = &principal.subject;
-        let Some((client_id, last_op_id)) = client_id.zip(last_op_id(transaction)) else {
-            return (success, false);
-        };
+        self.kept_before(principal, client_id, transaction)
+            .await
+            .unwrap_or((success, false))
+    }
+
+    /// The answer given before, when this transaction of the principal's client was
+    /// kept as a dead letter: the same fatal failure and `dead_letter_id`.
+    async fn kept_before(
+        &self,
+        principal: &Principal,
+        client_id: Option<&str>,
+        transaction: &CrudTransaction,
+    ) -> Option<(TransactionResult, bool)> {
+        let (client_id, last_op_id) = client_id.zip(last_op_id(transaction))?;
         match self
             .persister
-            .find_dead_letter(subject, client_id, last_op_id)
-            .await {
-            Ok(None) => (success, false),
+            .find_dead_letter(&principal.subject, client_id, last_op_id)
+            .await
+        {
+            Ok(None) => None,
             Ok(Some(stored)) => {
                 let failure = self.redact(FatalFailure {
                     code: stored.letter.error_code,
@@ -275,15 +288,18 @@ impl Engine {
                     operation_index: stored.letter.operation_index,
                 });
                 let stop = self.config.batch_policy == BatchPolicy::Stop;
-                (fatal_result(&failure, false, Some(stored.id)), stop)
+                Some((fatal_result(&failure, false, Some(stored.id)), stop))
             }
-            Err(error) => (
+            Err(error) => Some((
                 retryable(
-                    format!("could not check how this replayed transaction ended: {error}"),
+                    format!(
+                        "could not check how this replayed transaction ended: {}",
+                        self.client_message(&error)
+                    ),
                     self.config.retry_after_ms,
                 ),
                 true,
-            ),
+            )),
         }
     }
 
@@ -423,6 +439,11 @@ impl Engine {
             // The client still holds it: always stop (see BatchPolicy::Skip).
             return (fatal_result(&failure, true, None), true);
         }
+        // A replay of a transaction that failed before reaching the ledger (an unknown
+        // table, a refusal): the letter kept the first time, not one more.
+        if let Some(earlier) = self.kept_before(principal, client_id, transaction).await {
+            return earlier;
+        }
         let letter = NewDeadLetter {
             subject: principal.subject.clone(),
             client_id: client_id.map(str::to_string),
@@ -460,6 +481,27 @@ impl Engine {
         }
     }
 
+    /// The client's copy of a retryable failure's message: a fixed text unless
+    /// database messages are exposed, since it comes from the database or its driver
+    /// (addresses, ports, server versions). The operator finds the real one in the log.
+    fn retryable_message(&self, message: String) -> String {
+        if self.config.expose_database_messages {
+            return message;
+        }
+        tracing::warn!(%message, "retryable failure");
+        RETRYABLE_MESSAGE.to_string()
+    }
+
+    /// A database error as the client may see it.
+    fn client_message(&self, error: &DbError) -> String {
+        if self.config.expose_database_messages {
+            error.to_string()
+        } else {
+            tracing::warn!(%error, "database error");
+            "the database is unavailable or busy".to_string()
+        }
+    }
+
     /// Replaces database messages by a description of the code, unless configured
     /// to pass them on.
     fn redact(&self, mut failure: FatalFailure) -> FatalFailure {
@@ -469,6 +511,10 @@ impl Engine {
         failure
     }
 }
+
+/// What clients are told of a retryable failure unless database messages are exposed.
+pub const RETRYABLE_MESSAGE: &str =
+    "the transaction was not applied: the database is unavailable or busy; retry later";
 
 /// The highest `op_id` of the transaction, when every entry has one.
 fn last_op_id(transaction: &CrudTransaction) -> Option<i64> {

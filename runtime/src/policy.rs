@@ -296,7 +296,11 @@ impl Policies {
 
     /// Checks the values an entry sends and sets the guard its stored row must meet.
     /// A refusal is a fatal `UNAUTHORIZED` at the entry, naming its table.
-    pub fn check(&self, principal: &Principal, entry: &mut MappedEntry) -> Result<(), FatalFailure> {
+    pub fn check(
+        &self,
+        principal: &Principal,
+        entry: &mut MappedEntry,
+    ) -> Result<(), FatalFailure> {
         let refuse = |message: String| {
             FatalFailure::new(codes::UNAUTHORIZED, message, entry.operation_index)
                 .detail("table", entry.table.as_str())
@@ -352,9 +356,7 @@ impl Policies {
                 parent_key,
                 parent_owner,
             } => {
-                if matches!(entry.op, WriteOp::Put(_))
-                    && sent(&column).is_none_or(Value::is_null)
-                {
+                if matches!(entry.op, WriteOp::Put(_)) && sent(&column).is_none_or(Value::is_null) {
                     return Err(refuse(format!(
                         "a {op} on `{}` must set `{column}` to a `{parent_table}` row the user owns",
                         entry.table

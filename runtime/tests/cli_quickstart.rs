@@ -139,9 +139,7 @@ async fn the_quick_start_works_end_to_end() {
 
     let listed = ok(&["dead-letters", "list", "--data-dir", &d]);
     assert!(
-        listed.contains(&id)
-            && listed.contains("user-1")
-            && listed.contains("UNAUTHORIZED"),
+        listed.contains(&id) && listed.contains("user-1") && listed.contains("UNAUTHORIZED"),
         "{listed}"
     );
     let shown: Value = serde_json::from_str(&ok(&["dead-letters", "show", &id, "--data-dir", &d]))

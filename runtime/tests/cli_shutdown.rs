@@ -21,11 +21,12 @@ const LIST: &str = "0b9e6c2a-3f1e-4c7b-9a51-2d0f6c8e4a11";
 /// into SQLITE_BUSY.
 const BUSY_TIMEOUT_MS: &str = "30000";
 
-/// `serve` with request tracing on (to see when the upload reached the handler), once
-/// `/health` answers.
+/// `serve --example-schema` (its policies let user-1 write their list) with request
+/// tracing on (to see when the upload reached the handler), once `/health` answers.
 async fn serve(data_dir: &Path) -> (ChildGuard, SocketAddr) {
-    cli_support::serve(
+    cli_support::serve_with(
         data_dir,
+        &["--example-schema"],
         &[
             ("POWERSYNC_WRITE__SQLITE__BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS),
             ("RUST_LOG", "info,tower_http=debug"),

@@ -12,8 +12,8 @@ use powersync_write_api::models::{
 use powersync_write_server::engine::{BatchPolicy, Engine, EngineConfig, Hooks};
 use powersync_write_server::hooks::Principal;
 use powersync_write_server::mapping::MappingConfig;
-use powersync_write_server::policy::Policies;
 use powersync_write_server::persist::Persister;
+use powersync_write_server::policy::Policies;
 use serde_json::{Map, Value, json};
 use support::postgres::{TestDb, database, rows};
 
@@ -57,8 +57,8 @@ async fn engine(db: &TestDb, config: EngineConfig) -> Arc<Engine> {
             hooks,
             config,
         )
-            .await
-            .expect("engine"),
+        .await
+        .expect("engine"),
     )
 }
 

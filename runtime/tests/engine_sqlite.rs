@@ -14,12 +14,12 @@ use powersync_write_server::engine::{BatchPolicy, Engine, EngineConfig, Hooks};
 use powersync_write_server::failure::FatalFailure;
 use powersync_write_server::hooks::{Authorizer, FatalRouter, Principal, Refusal};
 use powersync_write_server::mapping::MappingConfig;
-use powersync_write_server::policy::Policies;
 use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
 use powersync_write_server::persist::{
     Applied, DbError, DeadLetter, Dialect, NewDeadLetter, Persister, SharedPersister,
     TransactionWork,
 };
+use powersync_write_server::policy::Policies;
 use powersync_write_server::schema::DatabaseSchema;
 use rusqlite::types::Value as Sql;
 use serde_json::{Map, Value, json};
@@ -152,8 +152,8 @@ impl Db {
             hooks,
             config,
         )
-            .await
-            .expect("engine")
+        .await
+        .expect("engine")
     }
 
     async fn default_engine(&self, policy: BatchPolicy) -> Engine {
@@ -398,7 +398,9 @@ impl Persister for DeadLetterStoreDown {
         client_id: &str,
         last_op_id: i64,
     ) -> Result<Option<DeadLetter>, DbError> {
-        self.0.find_dead_letter(subject, client_id, last_op_id).await
+        self.0
+            .find_dead_letter(subject, client_id, last_op_id)
+            .await
     }
     async fn delete_dead_letter(&self, id: &str) -> Result<bool, DbError> {
         self.0.delete_dead_letter(id).await

@@ -78,6 +78,9 @@ mod tests {
                 column: "owner_id".into()
             }
         );
-        assert!(matches!(policies.policy("todos"), TablePolicy::Parent { .. }));
+        assert!(matches!(
+            policies.policy("todos"),
+            TablePolicy::Parent { .. }
+        ));
     }
 }

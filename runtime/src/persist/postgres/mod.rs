@@ -609,8 +609,8 @@ impl Persister for PostgresPersister {
                 &self.sql.ledger_advance,
                 &[&letter.subject, client_id, last_op_id],
             )
-                .await
-                .map_err(|e| from_pg(&e, None))?;
+            .await
+            .map_err(|e| from_pg(&e, None))?;
         }
         let transaction = letter.transaction.to_string();
         let details = letter.error_details.to_string();

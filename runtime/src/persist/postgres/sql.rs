@@ -594,12 +594,9 @@ mod tests {
                 .unwrap()
                 .ends_with("WHERE _t.\"id\" = u.p0::\"pg_catalog\".\"uuid\" AND _t.\"a\"\"b\" = $3::text::\"pg_catalog\".\"text\"")
         );
-        assert!(
-            owned(WriteOp::Delete, &[])
-                .single()
-                .unwrap()
-                .ends_with("AND \"public\".\"my \"\"t\"\"\".\"a\"\"b\" = $2::text::\"pg_catalog\".\"text\"")
-        );
+        assert!(owned(WriteOp::Delete, &[]).single().unwrap().ends_with(
+            "AND \"public\".\"my \"\"t\"\"\".\"a\"\"b\" = $2::text::\"pg_catalog\".\"text\""
+        ));
 
         let parent = table.clone();
         let child = |op, columns: &[&str]| Shape {

@@ -255,10 +255,14 @@ fn row_exists(
 /// table's), with `?{subject}` the uploader's subject.
 fn stored_condition(table: &TableSchema, guard: &RowGuard, subject: usize) -> String {
     match guard {
-        RowGuard::Owner { column } => format!("{}.{} = ?{subject}", quote(&table.name), quote(column)),
-        RowGuard::Parent { column, .. } => {
-            parent_owned(guard, &format!("{}.{}", quote(&table.name), quote(column)), subject)
+        RowGuard::Owner { column } => {
+            format!("{}.{} = ?{subject}", quote(&table.name), quote(column))
         }
+        RowGuard::Parent { column, .. } => parent_owned(
+            guard,
+            &format!("{}.{}", quote(&table.name), quote(column)),
+            subject,
+        ),
     }
 }
 

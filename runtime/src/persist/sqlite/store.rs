@@ -52,7 +52,9 @@ pub fn upgrade_ledger(conn: &Connection) -> Result<(), DbError> {
         .and_then(|mut stmt| stmt.exists([]))
         .map_err(|error| db_error(error, None))?;
     let exists = conn
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'powersync_write_ledger'")
+        .prepare(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'powersync_write_ledger'",
+        )
         .and_then(|mut stmt| stmt.exists([]))
         .map_err(|error| db_error(error, None))?;
     if !exists || has_subject {
