@@ -5,7 +5,9 @@
 //! failure, and keep a fatal one as a dead letter before answering. Nothing is ever
 //! acknowledged that was neither applied nor kept.
 
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 use powersync_write_api::models::{
     CrudTransaction, FailedOperation, TransactionFatalError, TransactionNotAttempted,
@@ -55,6 +57,13 @@ pub struct EngineConfig {
     pub expose_database_messages: bool,
     /// How long clients wait before retrying after a retryable failure.
     pub retry_after_ms: u64,
+    /// Least time between two schema reloads caused by unknown tables or columns; a
+    /// mismatch inside it is answered retryable until the next reload may run.
+    pub schema_reload_interval_ms: u64,
+    /// Dead letters kept per user (token `sub`) per window; past it, refused
+    /// transactions are answered retryable until the window ends.
+    pub dead_letters_per_user: u32,
+    pub dead_letter_window_seconds: u64,
 }
 
 impl Default for EngineConfig {
@@ -64,6 +73,9 @@ impl Default for EngineConfig {
             write_checkpoints: false,
             expose_database_messages: false,
             retry_after_ms: crate::classify::DEFAULT_RETRY_AFTER_MS,
+            schema_reload_interval_ms: 5_000,
+            dead_letters_per_user: 100,
+            dead_letter_window_seconds: 60,
         }
     }
 }
@@ -95,7 +107,10 @@ impl Hooks {
 
 pub struct Engine {
     persister: SharedPersister,
-    schema: RwLock<Arc<DatabaseSchema>>,
+    schema: RwLock<Snapshot>,
+    /// Held while the schema is reloaded, so concurrent mismatches reload once.
+    reloading: tokio::sync::Mutex<()>,
+    dead_letter_budget: DeadLetterBudget,
     mapping: MappingConfig,
     policies: Policies,
     hooks: Hooks,
@@ -122,7 +137,15 @@ impl Engine {
         let schema = persister.introspect().await?;
         let engine = Engine {
             persister,
-            schema: RwLock::new(Arc::new(schema)),
+            schema: RwLock::new(Snapshot {
+                schema: Arc::new(schema),
+                loaded_at: Instant::now(),
+            }),
+            reloading: tokio::sync::Mutex::new(()),
+            dead_letter_budget: DeadLetterBudget::new(
+                config.dead_letters_per_user,
+                Duration::from_secs(config.dead_letter_window_seconds),
+            ),
             mapping,
             policies,
             hooks,
@@ -151,6 +174,10 @@ impl Engine {
 
     /// The current schema snapshot.
     pub fn schema(&self) -> Arc<DatabaseSchema> {
+        self.snapshot().schema
+    }
+
+    fn snapshot(&self) -> Snapshot {
         match self.schema.read() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -159,12 +186,38 @@ impl Engine {
 
     /// Learns the schema again (after a SCHEMA_MISMATCH, or on demand).
     pub async fn refresh_schema(&self) -> Result<Arc<DatabaseSchema>, DbError> {
-        let fresh = Arc::new(self.persister.introspect().await?);
+        let fresh = Snapshot {
+            schema: Arc::new(self.persister.introspect().await?),
+            loaded_at: Instant::now(),
+        };
+        let schema = fresh.schema.clone();
         match self.schema.write() {
-            Ok(mut guard) => *guard = fresh.clone(),
-            Err(poisoned) => *poisoned.into_inner() = fresh.clone(),
+            Ok(mut guard) => *guard = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
         }
-        Ok(fresh)
+        Ok(schema)
+    }
+
+    /// A schema at least as new as `since`, after a mismatch: the current one when
+    /// it was loaded since then, else a reload, at most one per
+    /// `schema_reload_interval_ms` (a client naming unknown tables must not make the
+    /// server introspect the database on every request). `Err(wait)` when a reload is
+    /// not allowed yet.
+    async fn schema_since(
+        &self,
+        since: Instant,
+    ) -> Result<Result<Arc<DatabaseSchema>, Duration>, DbError> {
+        let _reloading = self.reloading.lock().await;
+        let current = self.snapshot();
+        if current.loaded_at >= since {
+            return Ok(Ok(current.schema));
+        }
+        let interval = Duration::from_millis(self.config.schema_reload_interval_ms);
+        let age = current.loaded_at.elapsed();
+        if age < interval {
+            return Ok(Err(interval - age));
+        }
+        self.refresh_schema().await.map(Ok)
     }
 
     /// Processes a whole batch: exactly one result per transaction, in order.
@@ -211,10 +264,7 @@ impl Engine {
             Outcome::Failed(Failure::Retryable {
                 message,
                 retry_after_ms,
-            }) => (
-                retryable(self.retryable_message(message), retry_after_ms),
-                true,
-            ),
+            }) => (retryable(message, retry_after_ms), true),
             Outcome::Failed(Failure::Fatal(mut failure)) => {
                 // Every fatal failure names its table, even where the database's
                 // message does not (SQLite's foreign-key errors, hook refusals).
@@ -322,6 +372,7 @@ impl Engine {
                 refusal.operation_index,
             )));
         }
+        let started = Instant::now();
         let mut schema = self.schema();
         let mut refreshed = false;
         loop {
@@ -344,9 +395,17 @@ impl Engine {
             }
             // The database may have changed since we looked: look once more.
             refreshed = true;
-            schema = match self.refresh_schema().await {
-                Ok(fresh) => fresh,
-                Err(error) => return Outcome::Failed(self.hooks.classifier.classify(&error, 0)),
+            schema = match self.schema_since(started).await {
+                Ok(Ok(fresh)) => fresh,
+                Ok(Err(wait)) => {
+                    return Outcome::Failed(Failure::Retryable {
+                        message: "a table or column is not in the database schema, which was \
+                                  loaded moments ago; retry once it may be loaded again"
+                            .to_string(),
+                        retry_after_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1),
+                    });
+                }
+                Err(error) => return Outcome::Failed(self.classify(&error, 0)),
             };
         }
     }
@@ -411,7 +470,7 @@ impl Engine {
             Ok(applied) => Outcome::Applied(applied),
             Err(error) => {
                 let at = error_index(&error).unwrap_or(0);
-                Outcome::Failed(self.hooks.classifier.classify(&error, at))
+                Outcome::Failed(self.classify(&error, at))
             }
         }
     }
@@ -443,6 +502,20 @@ impl Engine {
         // table, a refusal): the letter kept the first time, not one more.
         if let Some(earlier) = self.kept_before(principal, client_id, transaction).await {
             return earlier;
+        }
+        if let Err(wait) = self.dead_letter_budget.take(&principal.subject) {
+            tracing::warn!(subject = %principal.subject, code = %failure.code, "dead-letter budget of this user spent; answering retryable");
+            return (
+                retryable(
+                    format!(
+                        "the transaction failed ({}), and too many of this user's transactions were \
+                         kept as dead letters recently; retry later",
+                        failure.code
+                    ),
+                    u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1),
+                ),
+                true,
+            );
         }
         let letter = NewDeadLetter {
             subject: principal.subject.clone(),
@@ -481,15 +554,23 @@ impl Engine {
         }
     }
 
-    /// The client's copy of a retryable failure's message: a fixed text unless
-    /// database messages are exposed, since it comes from the database or its driver
-    /// (addresses, ports, server versions). The operator finds the real one in the log.
-    fn retryable_message(&self, message: String) -> String {
-        if self.config.expose_database_messages {
-            return message;
+    /// Classifies a database error. A retryable failure's message comes from the
+    /// database or its driver (addresses, ports, server versions): clients get a fixed
+    /// text unless database messages are exposed; the operator finds it in the log.
+    fn classify(&self, error: &DbError, operation_index: usize) -> Failure {
+        match self.hooks.classifier.classify(error, operation_index) {
+            Failure::Retryable {
+                message,
+                retry_after_ms,
+            } if !self.config.expose_database_messages => {
+                tracing::warn!(%message, "retryable failure");
+                Failure::Retryable {
+                    message: RETRYABLE_MESSAGE.to_string(),
+                    retry_after_ms,
+                }
+            }
+            other => other,
         }
-        tracing::warn!(%message, "retryable failure");
-        RETRYABLE_MESSAGE.to_string()
     }
 
     /// A database error as the client may see it.
@@ -509,6 +590,55 @@ impl Engine {
             failure.message = describe(&failure.code).to_string();
         }
         failure
+    }
+}
+
+/// A schema and when it was loaded.
+#[derive(Clone)]
+struct Snapshot {
+    schema: Arc<DatabaseSchema>,
+    loaded_at: Instant,
+}
+
+/// Dead letters each user may have kept per window, in this process: a bound on what
+/// one user's refused writes cost the database. Past it the transaction is answered
+/// retryable, never dropped.
+struct DeadLetterBudget {
+    per_window: u32,
+    window: Duration,
+    /// Subject -> (window start, letters kept in it).
+    used: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl DeadLetterBudget {
+    /// Users tracked before closed windows are swept out.
+    const SWEEP_AT: usize = 10_000;
+
+    fn new(per_window: u32, window: Duration) -> Self {
+        DeadLetterBudget {
+            per_window,
+            window,
+            used: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one letter for `subject`, or says how long until its window ends.
+    fn take(&self, subject: &str) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        if used.len() >= Self::SWEEP_AT {
+            let window = self.window;
+            used.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        let (start, count) = used.entry(subject.to_string()).or_insert((now, 0));
+        if now.duration_since(*start) >= self.window {
+            (*start, *count) = (now, 0);
+        }
+        if *count >= self.per_window {
+            return Err(self.window.saturating_sub(now.duration_since(*start)));
+        }
+        *count += 1;
+        Ok(())
     }
 }
 
