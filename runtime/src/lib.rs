@@ -19,5 +19,6 @@ pub mod hooks;
 pub mod mapping;
 pub mod metrics;
 pub mod persist;
+pub mod redact;
 pub mod schema;
 pub mod service;
