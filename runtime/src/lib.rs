@@ -14,6 +14,7 @@ pub mod classify;
 pub mod config;
 pub mod dead_letters;
 pub mod engine;
+pub mod escape;
 pub mod failure;
 pub mod hooks;
 pub mod mapping;

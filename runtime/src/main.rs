@@ -12,6 +12,7 @@ use powersync_write_server::auth::{AuthMode, Authenticator, mint_dev_token};
 use powersync_write_server::config::{Config, LogFormat};
 use powersync_write_server::dead_letters;
 use powersync_write_server::engine::{Engine, Hooks};
+use powersync_write_server::escape::{EscapingStderr, escape_control};
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::{self, SharedPersister};
 use powersync_write_server::service::{self, WriteService};
@@ -152,12 +153,12 @@ fn load_config(common: &Common) -> anyhow::Result<Config> {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.with_writer(std::io::stderr).json().init(),
+        // Control characters in client text are escaped line by line; no colours, as
+        // they are made of the ESC characters the writer escapes.
+        LogFormat::Text => builder.with_writer(EscapingStderr).with_ansi(false).init(),
     }
 }
 
@@ -187,7 +188,8 @@ async fn main() -> ExitCode {
     match run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // The error can quote client text (a dead letter's table, a subject).
+            eprintln!("error: {}", escape_control(&format!("{error:#}")));
             ExitCode::FAILURE
         }
     }
