@@ -38,6 +38,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub engine: EngineConfig,
     pub mapping: MappingConfig,
+    /// HTTP limits (`[http]`): header and body timeouts, connection cap.
+    pub http: crate::http::HttpConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -61,6 +63,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             engine: EngineConfig::default(),
             mapping: MappingConfig::default(),
+            http: crate::http::HttpConfig::default(),
         }
     }
 }

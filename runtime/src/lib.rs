@@ -17,6 +17,7 @@ pub mod engine;
 pub mod escape;
 pub mod failure;
 pub mod hooks;
+pub mod http;
 pub mod mapping;
 pub mod metrics;
 pub mod persist;

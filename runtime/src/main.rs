@@ -245,6 +245,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::CheckConfig { common } => {
             let config = load_config(&common)?;
+            config.http.check()?;
             config.auth.check()?;
             Authenticator::new(&config.auth, &config.data_dir)
                 .await
@@ -277,6 +278,7 @@ async fn serve(
     example_schema: bool,
     force_dev: bool,
 ) -> anyhow::Result<()> {
+    config.http.check()?;
     let authenticator = Authenticator::new(&config.auth, &config.data_dir)
         .await
         .context("setting up authentication")?;
@@ -313,12 +315,18 @@ async fn serve(
         listen = %config.listen,
         database = %persist::redact_url(&config.database_url()),
         auth = ?config.auth.effective_mode(),
+        max_connections = config.http.max_connections,
+        header_read_timeout_ms = config.http.header_read_timeout_ms,
+        body_read_timeout_ms = config.http.body_read_timeout_ms,
         "serving"
     );
-    axum::serve(listener, service::app(service, config.body_limit_bytes))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    powersync_write_server::http::serve(
+        listener,
+        service::app(service, config.body_limit_bytes),
+        &config.http,
+        shutdown_signal(),
+    )
+    .await?;
     tracing::info!("stopped: in-flight batches finished");
     Ok(())
 }
