@@ -188,8 +188,7 @@ async fn main() -> ExitCode {
     match run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // The error can quote client text (a dead letter's table, a subject).
-            eprintln!("error: {}", escape_control(&format!("{error:#}")));
+            eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
     }
@@ -241,7 +240,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::DeadLetters { common, action } => {
             let config = load_config(&common)?;
             let persister = open(&config).await?;
-            dead_letters::run(persister, &config, action.into()).await
+            // Its errors can quote client text (a table name, a database message):
+            // escaped, unlike configuration errors, whose snippets span lines.
+            dead_letters::run(persister, &config, action.into())
+                .await
+                .map_err(|error| anyhow::anyhow!("{}", escape_control(&format!("{error:#}"))))
         }
         Command::CheckConfig { common } => {
             let config = load_config(&common)?;

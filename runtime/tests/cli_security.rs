@@ -123,6 +123,15 @@ async fn dead_letters_list_and_show_escape_client_text() {
     let shown: Value = serde_json::from_str(&show).expect("show prints JSON");
     assert_eq!(shown["transaction"], transaction);
     assert_eq!(shown["subject"], json!("user\r\n1"));
+
+    // Retrying fails again, naming the table: escaped too.
+    let retry = fails(&["dead-letters", "retry", &id, "--data-dir", &d]);
+    assert_eq!(retry.lines().count(), 1, "{retry:?}");
+    assert!(
+        !retry.chars().any(|c| c.is_control() && c != '\n'),
+        "{retry:?}"
+    );
+    assert!(retry.contains("todos\\n2030"), "{retry}");
 }
 
 fn chmod(path: &Path, mode: u32) {
