@@ -144,6 +144,16 @@ async fn main() -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:6060").await?;
     println!("listening on http://127.0.0.1:6060");
-    axum::serve(listener, service::app(service, 4 * 1024 * 1024)).await?;
+    // With the header and body timeouts and the connection cap of `[http]` (defaults),
+    // until Ctrl-C; in-flight batches finish first.
+    powersync_write_server::http::serve(
+        listener,
+        service::app(service, 4 * 1024 * 1024),
+        &powersync_write_server::http::HttpConfig::default(),
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        },
+    )
+    .await?;
     Ok(())
 }

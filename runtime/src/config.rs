@@ -41,6 +41,8 @@ pub struct Config {
     pub mapping: MappingConfig,
     /// Who may write which rows (`[authorization]`); empty: nobody writes anything.
     pub authorization: AuthorizationConfig,
+    /// HTTP limits (`[http]`): header and body timeouts, connection cap.
+    pub http: crate::http::HttpConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -65,6 +67,7 @@ impl Default for Config {
             engine: EngineConfig::default(),
             mapping: MappingConfig::default(),
             authorization: AuthorizationConfig::default(),
+            http: crate::http::HttpConfig::default(),
         }
     }
 }

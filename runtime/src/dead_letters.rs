@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::config::Config;
 use crate::engine::{Engine, Hooks};
+use crate::escape::escape_control;
 use crate::failure::Failure;
 use crate::hooks::Principal;
 use crate::persist::{Applied, DeadLetter, SharedPersister};
@@ -32,7 +33,9 @@ pub async fn run(
                 println!("no dead letters");
             }
             for letter in letters {
-                println!(
+                // Subjects, codes and messages (which name client tables) are client
+                // text: one letter, one line, no terminal escapes.
+                let line = format!(
                     "{}  {}  {}  {}  op {}: {}",
                     letter.id,
                     letter.created_at,
@@ -41,12 +44,19 @@ pub async fn run(
                     letter.letter.operation_index,
                     letter.letter.error_message
                 );
+                println!("{}", escape_control(&line));
             }
             Ok(())
         }
         Action::Show { id } => {
             let letter = find(&persister, &id).await?;
-            println!("{}", serde_json::to_string_pretty(&describe(&letter))?);
+            // JSON escapes C0 control characters but not DEL or C1 ones. Line by line
+            // (the layout's newlines stay), and the escapes added are JSON escapes
+            // inside strings, so the output is the same JSON value.
+            let json = serde_json::to_string_pretty(&describe(&letter))?;
+            for line in json.lines() {
+                println!("{}", escape_control(line));
+            }
             Ok(())
         }
         Action::Retry { id } => {

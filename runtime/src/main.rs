@@ -12,6 +12,7 @@ use powersync_write_server::auth::{AuthMode, Authenticator, mint_dev_token};
 use powersync_write_server::config::{Config, LogFormat};
 use powersync_write_server::dead_letters;
 use powersync_write_server::engine::{Engine, Hooks};
+use powersync_write_server::escape::{EscapingStderr, escape_control};
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::{self, SharedPersister};
 use powersync_write_server::policy::Policies;
@@ -154,12 +155,12 @@ fn load_config(common: &Common) -> anyhow::Result<Config> {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.with_writer(std::io::stderr).json().init(),
+        // Control characters in client text are escaped line by line; no colours, as
+        // they are made of the ESC characters the writer escapes.
+        LogFormat::Text => builder.with_writer(EscapingStderr).with_ansi(false).init(),
     }
 }
 
@@ -241,10 +242,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::DeadLetters { common, action } => {
             let config = load_config(&common)?;
             let persister = open(&config).await?;
-            dead_letters::run(persister, &config, action.into()).await
+            // Its errors can quote client text (a table name, a database message):
+            // escaped, unlike configuration errors, whose snippets span lines.
+            dead_letters::run(persister, &config, action.into())
+                .await
+                .map_err(|error| anyhow::anyhow!("{}", escape_control(&format!("{error:#}"))))
         }
         Command::CheckConfig { common } => {
             let config = load_config(&common)?;
+            config.http.check()?;
             config.auth.check()?;
             let policies = Policies::from_config(&config.authorization)?;
             Authenticator::new(&config.auth, &config.data_dir)
@@ -325,6 +331,7 @@ async fn serve(
     example_schema: bool,
     force_dev: bool,
 ) -> anyhow::Result<()> {
+    config.http.check()?;
     let authenticator = Authenticator::new(&config.auth, &config.data_dir)
         .await
         .context("setting up authentication")?;
@@ -367,12 +374,18 @@ async fn serve(
         listen = %config.listen,
         database = %persist::redact_url(&config.database_url()),
         auth = ?config.auth.effective_mode(),
+        max_connections = config.http.max_connections,
+        header_read_timeout_ms = config.http.header_read_timeout_ms,
+        body_read_timeout_ms = config.http.body_read_timeout_ms,
         "serving"
     );
-    axum::serve(listener, service::app(service, config.body_limit_bytes))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    powersync_write_server::http::serve(
+        listener,
+        service::app(service, config.body_limit_bytes),
+        &config.http,
+        shutdown_signal(),
+    )
+    .await?;
     tracing::info!("stopped: in-flight batches finished");
     Ok(())
 }

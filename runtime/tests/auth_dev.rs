@@ -191,3 +191,56 @@ fn a_damaged_key_file_is_reported_not_replaced() {
     assert!(error.contains("delete the folder"), "{error}");
     assert!(!error.contains("AAAA"), "{error}");
 }
+
+#[test]
+fn a_loosened_key_file_or_folder_is_refused_at_every_load() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    DevKey::load_or_create(dir.path()).unwrap();
+    let keys = dir.path().join(DEV_KEYS_DIR);
+    let private = keys.join("private-key.pem");
+    let chmod = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+
+    chmod(&private, 0o644);
+    for error in [
+        DevKey::load_or_create(dir.path()).err().expect("refused"),
+        mint_dev_token(dir.path(), "u", HOUR).expect_err("refused"),
+    ] {
+        let text = error.to_string();
+        assert!(text.contains(&private.display().to_string()), "{text}");
+        assert!(text.contains("mode 0644"), "{text}");
+        assert!(
+            text.contains(&format!("chmod 600 {}", private.display())),
+            "{text}"
+        );
+        assert!(text.contains("delete it"), "{text}");
+    }
+    chmod(&private, 0o640);
+    let text = DevKey::load_or_create(dir.path())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        text.contains("mode 0640") && text.contains("its group"),
+        "{text}"
+    );
+
+    chmod(&private, 0o600);
+    chmod(&keys, 0o777);
+    let text = DevKey::load_or_create(dir.path())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        text.contains(&format!("chmod 700 {}", keys.display())),
+        "{text}"
+    );
+
+    chmod(&keys, 0o700);
+    DevKey::load_or_create(dir.path()).expect("0600 in 0700 is fine");
+    // Tighter than needed is fine too.
+    chmod(&private, 0o400);
+    DevKey::load_or_create(dir.path()).expect("0400 is fine");
+}

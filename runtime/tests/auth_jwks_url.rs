@@ -276,3 +276,63 @@ async fn a_redirect_to_the_jwks_is_followed() {
     assert!(auth.verify(&a.sign(&claims("u"))).await.is_ok());
     assert_eq!(server.hits(), 1);
 }
+
+/// A JWKS URL's basic-auth password and token parameter appear in no error, whatever
+/// fails: the connection, the status, the document, the time limit or the URL itself.
+#[tokio::test]
+async fn credentials_in_the_jwks_url_never_reach_an_error() {
+    let a = ed25519("a");
+    let server = JwksServer::start(&[&a]).await;
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let with_credentials = |base: &str, path: &str| {
+        let rest = base.strip_prefix("http://").unwrap();
+        format!("http://user:hunter2@{rest}{path}?access_token=t0ps3cret")
+    };
+    let attempt = |url: String| async move {
+        let mut config = server_config_for(url);
+        config.jwks_refresh.timeout_seconds = 1;
+        let dir = tempfile::tempdir().unwrap();
+        Authenticator::new(&config, dir.path())
+            .await
+            .err()
+            .expect("the JWKS cannot load")
+            .to_string()
+    };
+
+    let mut messages = vec![attempt(with_credentials(&format!("http://{closed}"), "/jwks")).await];
+    server.fail_with(500);
+    messages.push(attempt(with_credentials(&server.base, "/jwks")).await);
+    server.fail_with(200);
+    *server.served.document.lock().unwrap() = "not json".to_string();
+    messages.push(attempt(with_credentials(&server.base, "/jwks")).await);
+    messages.push(attempt(with_credentials(&server.base, "/slow")).await);
+    messages.push(attempt("ftp://user:hunter2@127.0.0.1/jwks?access_token=t0ps3cret".into()).await);
+    for message in &messages {
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(!message.contains("t0ps3cret"), "{message}");
+        assert!(message.contains("user:***@"), "{message}");
+    }
+    // Each still says what went wrong.
+    assert!(messages[0].contains("onnect"), "{}", messages[0]);
+    assert!(messages[1].contains("500"), "{}", messages[1]);
+    assert!(messages[2].contains("not JSON"), "{}", messages[2]);
+    assert!(
+        messages[3].contains("timed out") || messages[3].contains("longer than 1 s"),
+        "{}",
+        messages[3]
+    );
+    assert!(messages[4].contains("scheme `ftp`"), "{}", messages[4]);
+}
+
+fn server_config_for(url: String) -> AuthConfig {
+    AuthConfig {
+        mode: Some(AuthMode::Jwks),
+        jwks_url: Some(url),
+        issuers: vec![ISSUER.into()],
+        audiences: vec![AUDIENCE.into()],
+        ..AuthConfig::default()
+    }
+}

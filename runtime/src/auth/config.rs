@@ -126,7 +126,10 @@ impl fmt::Debug for AuthConfig {
         f.debug_struct("AuthConfig")
             .field("mode", &self.mode)
             .field("jwks_file", &self.jwks_file)
-            .field("jwks_url", &self.jwks_url)
+            .field(
+                "jwks_url",
+                &self.jwks_url.as_deref().map(crate::redact::redact_url),
+            )
             .field("jwks_allow_http", &self.jwks_allow_http)
             .field("issuers", &self.issuers)
             .field("audiences", &self.audiences)
@@ -334,8 +337,10 @@ impl AuthConfig {
         })
     }
 
-    fn check_url(&self, text: &str) -> Result<reqwest::Url, AuthConfigError> {
-        let url = reqwest::Url::parse(text)
+    fn check_url(&self, raw: &str) -> Result<reqwest::Url, AuthConfigError> {
+        // Messages show the URL without its password (it may carry basic-auth credentials).
+        let text = crate::redact::redact_url(raw);
+        let url = reqwest::Url::parse(raw)
             .map_err(|e| AuthConfigError(format!("jwks_url `{text}` is not a URL: {e}")))?;
         match url.scheme() {
             "https" => Ok(url),

@@ -34,6 +34,18 @@ pub enum DevKeyError {
     Io { path: PathBuf, message: String },
     #[error("the dev key {path} is unusable ({message}); delete the folder to generate a new one")]
     Unusable { path: PathBuf, message: String },
+    #[error(
+        "the dev key {} has mode {mode:04o}, so {who} can read or replace it and mint tokens; \
+         run `chmod {fix:o} {}`, or delete it to generate a new key",
+        path.display(),
+        path.display()
+    )]
+    Loosened {
+        path: PathBuf,
+        mode: u32,
+        who: &'static str,
+        fix: u32,
+    },
     #[error("a token needs a non-empty subject")]
     EmptySubject,
 }
@@ -54,6 +66,10 @@ impl DevKey {
         if !private.exists() {
             generate(&dir, &private)?;
         }
+        // At every load, not just at creation: a key whose permissions were loosened
+        // since may have been read or swapped by someone else.
+        check_private(&dir, 0o700)?;
+        check_private(&private, 0o600)?;
         let pem = fs::read(&private).map_err(|e| io_error(&private, e))?;
         let key = from_pem(&pem, &private)?;
         key.write_jwks(&dir.join(JWKS_FILE))?;
@@ -203,6 +219,38 @@ fn create_private_dir(dir: &Path) -> Result<(), DevKeyError> {
 #[cfg(not(unix))]
 fn create_private_dir(dir: &Path) -> Result<(), DevKeyError> {
     fs::create_dir_all(dir).map_err(|e| io_error(dir, e))
+}
+
+/// Refuses a dev-key file or folder that others than its owner can read or write
+/// (`fix` is the mode to restore). Only the other users' bits count: the owner's are
+/// the owner's business.
+#[cfg(unix)]
+fn check_private(path: &Path, fix: u32) -> Result<(), DevKeyError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path)
+        .map_err(|e| io_error(path, e))?
+        .permissions()
+        .mode()
+        & 0o7777;
+    // The folder too (made 0700): with write rights on it, others could swap the key.
+    if mode & 0o077 == 0 {
+        return Ok(());
+    }
+    Err(DevKeyError::Loosened {
+        path: path.to_path_buf(),
+        mode,
+        who: if mode & 0o007 != 0 {
+            "every user"
+        } else {
+            "its group"
+        },
+        fix,
+    })
+}
+
+#[cfg(not(unix))]
+fn check_private(_path: &Path, _fix: u32) -> Result<(), DevKeyError> {
+    Ok(())
 }
 
 #[cfg(unix)]

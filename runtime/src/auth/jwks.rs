@@ -9,6 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::Value;
 
 use super::config::{JwksRefreshConfig, JwksSource};
+use crate::redact;
 
 /// The largest JWKS document accepted (a real one is a few kilobytes).
 const MAX_JWKS_BYTES: usize = 1024 * 1024;
@@ -276,7 +277,7 @@ impl KeyCache {
     fn origin(&self) -> String {
         match &self.source {
             JwksSource::File(path) => path.display().to_string(),
-            JwksSource::Url(url) => url.to_string(),
+            JwksSource::Url(url) => shown(url),
         }
     }
 
@@ -308,7 +309,7 @@ impl KeyCache {
             }
             (JwksSource::Url(url), Some(client)) => fetch(client, url).await,
             (JwksSource::Url(url), None) => Err(JwksError::Fetch {
-                url: url.to_string(),
+                url: shown(url),
                 message: "no HTTP client".to_string(),
             }),
         }
@@ -317,7 +318,7 @@ impl KeyCache {
 
 async fn fetch(client: &reqwest::Client, url: &reqwest::Url) -> Result<Vec<u8>, JwksError> {
     let fetch_error = |message: String| JwksError::Fetch {
-        url: url.to_string(),
+        url: shown(url),
         message,
     };
     let mut response = client
@@ -325,7 +326,7 @@ async fn fetch(client: &reqwest::Client, url: &reqwest::Url) -> Result<Vec<u8>, 
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
-        .map_err(|e| fetch_error(e.to_string()))?;
+        .map_err(|e| fetch_error(redact::reqwest_error(e)))?;
     if !response.status().is_success() {
         return Err(fetch_error(format!("status {}", response.status())));
     }
@@ -334,7 +335,7 @@ async fn fetch(client: &reqwest::Client, url: &reqwest::Url) -> Result<Vec<u8>, 
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| fetch_error(e.to_string()))?
+        .map_err(|e| fetch_error(redact::reqwest_error(e)))?
     {
         if body.len() + chunk.len() > MAX_JWKS_BYTES {
             return Err(fetch_error(format!(
@@ -346,13 +347,19 @@ async fn fetch(client: &reqwest::Client, url: &reqwest::Url) -> Result<Vec<u8>, 
     Ok(body)
 }
 
+/// The URL for messages and logs: its userinfo password and secret query parameters
+/// masked (a JWKS URL may carry basic-auth credentials).
+pub(crate) fn shown(url: &reqwest::Url) -> String {
+    redact::redact_parsed(url).unwrap_or_else(|| url.to_string())
+}
+
 /// An HTTP client with rustls (ring provider, the platform's trusted roots) and the
 /// configured timeout. Built with its own TLS configuration so the process-wide rustls
 /// default is left alone for an embedding application.
 fn http_client(url: &reqwest::Url, timeout_seconds: u64) -> Result<reqwest::Client, JwksError> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let fetch_error = |message: String| JwksError::Fetch {
-        url: url.to_string(),
+        url: shown(url),
         message,
     };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -385,5 +392,5 @@ fn http_client(url: &reqwest::Url, timeout_seconds: u64) -> Result<reqwest::Clie
             env!("CARGO_PKG_VERSION")
         ))
         .build()
-        .map_err(|e| fetch_error(e.to_string()))
+        .map_err(|e| fetch_error(redact::reqwest_error(e)))
 }

@@ -340,19 +340,9 @@ pub async fn open(url: &str, config: &crate::config::Config) -> Result<SharedPer
     }
 }
 
-/// The URL without its password, for logs and messages.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let Some((userinfo, host)) = rest.split_once('@') else {
-        return url.to_string();
-    };
-    match userinfo.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
-    }
-}
+/// The URL without its password, for logs and messages (kept here for callers; the
+/// work is in [`crate::redact`]).
+pub use crate::redact::redact_url;
 
 #[cfg(test)]
 mod tests {

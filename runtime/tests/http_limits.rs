@@ -1,0 +1,260 @@
+//! The built binary's `[http]` limits, over raw loopback sockets: half-sent headers
+//! and idle keep-alive connections are closed after the header timeout, a stalled or
+//! trickled body gets 408, at the connection cap new clients wait for a slot, and
+//! `/health` still answers under a low open-file limit with many half-open
+//! connections. Timeouts are short here; upper bounds are generous.
+#![cfg(unix)]
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+mod cli_support;
+use cli_support::{BIN, ChildGuard, free_port, http, ok};
+
+/// Far above every configured timeout here, so a loaded machine cannot fail a test.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Reads until the server closes the connection (EOF or reset); panics after
+/// `PATIENCE`. Returns what was read.
+async fn read_until_closed(stream: &mut TcpStream) -> String {
+    let mut bytes = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let read = async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => bytes.extend_from_slice(&buffer[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(PATIENCE, read)
+        .await
+        .expect("the server should close the connection");
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+async fn connect(addr: SocketAddr) -> TcpStream {
+    TcpStream::connect(addr).await.expect("connect")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_headers_and_idle_keep_alive_connections_are_closed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (server, addr) = cli_support::serve(
+        dir.path(),
+        &[("POWERSYNC_WRITE__HTTP__HEADER_READ_TIMEOUT_MS", "500")],
+    )
+    .await;
+
+    // Half a request: the request line and one header, no blank line.
+    let started = Instant::now();
+    let mut half = connect(addr).await;
+    half.write_all(b"POST /api/data HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .expect("write");
+    let reply = read_until_closed(&mut half).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(450),
+        "closed before the timeout"
+    );
+    assert_eq!(reply, "", "no reply to half a request");
+
+    // A whole request on a keep-alive connection is answered; then the idle
+    // connection is closed too.
+    let started = Instant::now();
+    let mut idle = connect(addr).await;
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .expect("write");
+    let reply = read_until_closed(&mut idle).await;
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains(r#"{"status":"ok"}"#), "{reply}");
+    assert!(started.elapsed() >= Duration::from_millis(450));
+    drop(server);
+}
+
+/// POST /api/data with a valid token and `Content-Length: 100`, then only `sent`.
+async fn start_upload(addr: SocketAddr, token: &str, sent: &[u8]) -> TcpStream {
+    let mut stream = connect(addr).await;
+    let head = format!(
+        "POST /api/data HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    stream.write_all(sent).await.expect("write");
+    stream
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_or_trickled_body_gets_408_and_a_closed_connection() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path().display().to_string();
+    ok(&["migrate", "--data-dir", &d, "--example-schema"]);
+    let token = ok(&["token", "--data-dir", &d, "--sub", "user-1"])
+        .trim()
+        .to_string();
+    let (server, addr) = cli_support::serve(
+        dir.path(),
+        &[("POWERSYNC_WRITE__HTTP__BODY_READ_TIMEOUT_MS", "1000")],
+    )
+    .await;
+
+    // Stalled: ten bytes of a hundred, then nothing.
+    let started = Instant::now();
+    let mut stalled = start_upload(addr, &token, br#"{"transac"#).await;
+    let reply = read_until_closed(&mut stalled).await;
+    assert!(
+        reply.starts_with("HTTP/1.1 408"),
+        "{reply}\n{}",
+        server.log()
+    );
+    assert!(reply.contains("REQUEST_TIMEOUT"), "{reply}");
+    assert!(reply.contains("body_read_timeout_ms"), "{reply}");
+    assert!(started.elapsed() >= Duration::from_millis(900));
+
+    // Trickled: a byte every 100 ms keeps each chunk on time, but not the body.
+    let mut trickled = start_upload(addr, &token, b"{").await;
+    let (mut reader, mut writer) = trickled.split();
+    let trickle = async {
+        for _ in 0..99 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if writer.write_all(b" ").await.is_err() {
+                break;
+            }
+        }
+    };
+    let read = async {
+        let mut bytes = Vec::new();
+        let _ = tokio::time::timeout(PATIENCE, reader.read_to_end(&mut bytes)).await;
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let started = Instant::now();
+    let ((), reply) = tokio::join!(trickle, read);
+    assert!(
+        reply.starts_with("HTTP/1.1 408"),
+        "{reply}\n{}",
+        server.log()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "answered only after the whole body had trickled in"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_connection_cap_a_new_client_waits_for_a_slot() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (server, addr) = cli_support::serve(
+        dir.path(),
+        &[
+            ("POWERSYNC_WRITE__HTTP__MAX_CONNECTIONS", "4"),
+            ("POWERSYNC_WRITE__HTTP__HEADER_READ_TIMEOUT_MS", "1000"),
+        ],
+    )
+    .await;
+
+    // Four silent connections take every slot (accepted in order, before the fifth).
+    let started = Instant::now();
+    let mut silent = Vec::new();
+    for _ in 0..4 {
+        silent.push(connect(addr).await);
+    }
+    let mut fifth = connect(addr).await;
+    fifth
+        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let reply = read_until_closed(&mut fifth).await;
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    // Served only once the silent ones had timed out and freed their slots.
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "served after {:?}, with every slot taken",
+        started.elapsed()
+    );
+    for mut stream in silent {
+        assert_eq!(read_until_closed(&mut stream).await, "");
+    }
+    assert!(
+        server.log().contains("all connection slots are in use"),
+        "{}",
+        server.log()
+    );
+}
+
+/// `serve` under `ulimit -n 128`, once `/health` answers.
+async fn serve_with_few_files(data_dir: &Path, env: &[(&str, &str)]) -> (ChildGuard, SocketAddr) {
+    let listen: SocketAddr = format!("127.0.0.1:{}", free_port())
+        .parse()
+        .expect("address");
+    let log = data_dir.join("serve.log");
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", "ulimit -n 128 && exec \"$0\" \"$@\"", BIN, "serve"])
+        .args(["--data-dir", &data_dir.display().to_string()])
+        .args(["--listen", &listen.to_string()]);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("POWERSYNC_WRITE") {
+            command.env_remove(name);
+        }
+    }
+    command.envs(env.iter().copied());
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("spawn serve");
+    let mut guard = ChildGuard { child, log };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = guard.child.try_wait() {
+            panic!("serve exited with {status}: {}", guard.log());
+        }
+        if let Ok(response) = http().get(format!("http://{listen}/health")).send().await
+            && response.status() == 200
+        {
+            return (guard, listen);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("/health did not answer within 60 s: {}", guard.log());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_answers_with_many_half_open_connections_and_few_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (server, addr) = serve_with_few_files(
+        dir.path(),
+        &[
+            ("POWERSYNC_WRITE__HTTP__MAX_CONNECTIONS", "64"),
+            ("POWERSYNC_WRITE__HTTP__HEADER_READ_TIMEOUT_MS", "1000"),
+        ],
+    )
+    .await;
+
+    // More half-open connections than the server has files.
+    let mut half_open = Vec::new();
+    for _ in 0..200 {
+        let mut stream = connect(addr).await;
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n")
+            .await
+            .expect("write");
+        half_open.push(stream);
+    }
+    let response = tokio::time::timeout(
+        Duration::from_secs(30),
+        http().get(format!("http://{addr}/health")).send(),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("/health did not answer within 30 s: {}", server.log()))
+    .expect("/health");
+    assert_eq!(response.status(), 200);
+    drop(half_open);
+}
