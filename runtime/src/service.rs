@@ -78,6 +78,7 @@ impl PowerSyncWriteApi for WriteService {
                         code: "NOT_READY".to_string(),
                         message: "the database is not reachable".to_string(),
                         violations: None,
+                        violations_omitted: None,
                     },
                 }
             }

@@ -19,8 +19,9 @@ pub struct WriteBatch {
     pub transactions: Vec<CrudTransaction>,
 }
 impl WriteBatch {
-    /// Checks this value against the schema, returning every violation.
-    pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+    /// Checks this value against the schema, returning the violations (the first
+    /// `MAX_VIOLATIONS` listed, the others counted).
+    pub fn validate(&self) -> Result<(), crate::validation::Violations> {
         crate::validation::validate_model(
             self,
             None,
@@ -40,12 +41,20 @@ pub struct CrudTransaction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<i64>,
     /// The transaction's entries in the order they were written (increasing
-    /// `op_id`): at least one.
+    /// `op_id`): 1 to 10,000, far more than an interactive app writes in one
+    /// local transaction. A transaction is never split, so a client whose local
+    /// transaction has more entries cannot upload it: the backend answers `400`
+    /// (`INVALID_REQUEST`, a `maxItems` violation at
+    /// `$.transactions[i].crud`) and applies nothing of the batch. Apps must
+    /// write bulk changes (imports, migrations) in several smaller local
+    /// transactions; a client that finds an oversized transaction in its queue
+    /// hands it to the app instead of sending it.
     pub crud: Vec<CrudEntry>,
 }
 impl CrudTransaction {
-    /// Checks this value against the schema, returning every violation.
-    pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+    /// Checks this value against the schema, returning the violations (the first
+    /// `MAX_VIOLATIONS` listed, the others counted).
+    pub fn validate(&self) -> Result<(), crate::validation::Violations> {
         crate::validation::validate_model(
             self,
             None,
@@ -111,8 +120,9 @@ pub struct CrudEntry {
     pub metadata: Option<Option<String>>,
 }
 impl CrudEntry {
-    /// Checks this value against the schema, returning every violation.
-    pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+    /// Checks this value against the schema, returning the violations (the first
+    /// `MAX_VIOLATIONS` listed, the others counted).
+    pub fn validate(&self) -> Result<(), crate::validation::Violations> {
         crate::validation::validate_model(
             self,
             None,
@@ -163,8 +173,9 @@ impl std::fmt::Display for UpdateType {
     }
 }
 impl UpdateType {
-    /// Checks this value against the schema, returning every violation.
-    pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+    /// Checks this value against the schema, returning the violations (the first
+    /// `MAX_VIOLATIONS` listed, the others counted).
+    pub fn validate(&self) -> Result<(), crate::validation::Violations> {
         crate::validation::validate_model(
             self,
             None,
@@ -182,8 +193,9 @@ pub struct WriteBatchResponse {
     pub results: Vec<TransactionResult>,
 }
 impl WriteBatchResponse {
-    /// Checks this value against the schema, returning every violation.
-    pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+    /// Checks this value against the schema, returning the violations (the first
+    /// `MAX_VIOLATIONS` listed, the others counted).
+    pub fn validate(&self) -> Result<(), crate::validation::Violations> {
         crate::validation::validate_model(
             self,
             None,
@@ -211,8 +223,9 @@ pub enum TransactionResult {
     NotAttempted(TransactionNotAttempted),
 }
 impl TransactionResult {
-    /// Checks this value against the schema, returning every violation.
-    pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+    /// Checks this value against the schema, returning the violations (the first
+    /// `MAX_VIOLATIONS` listed, the others counted).
+    pub fn validate(&self) -> Result<(), crate::validation::Violations> {
         crate::validation::validate_model(
             self,
             None,
@@ -239,8 +252,9 @@ pub struct TransactionSuccess {
     pub duplicate: Option<bool>,
 }
 impl TransactionSuccess {
-    /// Checks this value against the schema, returning every violation.
-    pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+    /// Checks this value against the schema, returning the violations (the first
+    /// `MAX_VIOLATIONS` listed, the others counted).
+    pub fn validate(&self) -> Result<(), crate::validation::Violations> {
         crate::validation::validate_model(
             self,
             Some(("status", "success")),
@@ -265,8 +279,9 @@ pub struct TransactionRetryableError {
     pub retry_after_ms: i64,
 }
 impl TransactionRetryableError {
-    /// Checks this value against the schema, returning every violation.
-    pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+    /// Checks this value against the schema, returning the violations (the first
+    /// `MAX_VIOLATIONS` listed, the others counted).
+    pub fn validate(&self) -> Result<(), crate::validation::Violations> {
         crate::validation::validate_model(
             self,
             Some(("status", "retryable_error")),
@@ -296,8 +311,9 @@ pub struct TransactionFatalError {
     pub dead_letter_id: Option<String>,
 }
 impl TransactionFatalError {
-    /// Checks this value against the schema, returning every violation.
-    pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+    /// Checks this value against the schema, returning the violations (the first
+    /// `MAX_VIOLATIONS` listed, the others counted).
+    pub fn validate(&self) -> Result<(), crate::validation::Violations> {
         crate::validation::validate_model(
             self,
             Some(("status", "fatal_error")),
@@ -317,8 +333,9 @@ pub struct TransactionNotAttempted {
     pub message: Option<String>,
 }
 impl TransactionNotAttempted {
-    /// Checks this value against the schema, returning every violation.
-    pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+    /// Checks this value against the schema, returning the violations (the first
+    /// `MAX_VIOLATIONS` listed, the others counted).
+    pub fn validate(&self) -> Result<(), crate::validation::Violations> {
         crate::validation::validate_model(
             self,
             Some(("status", "not_attempted")),
@@ -354,8 +371,9 @@ pub struct FailedOperation {
     pub operation_index: i32,
 }
 impl FailedOperation {
-    /// Checks this value against the schema, returning every violation.
-    pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+    /// Checks this value against the schema, returning the violations (the first
+    /// `MAX_VIOLATIONS` listed, the others counted).
+    pub fn validate(&self) -> Result<(), crate::validation::Violations> {
         crate::validation::validate_model(
             self,
             None,
@@ -374,13 +392,25 @@ pub struct ErrorResponse {
     pub code: String,
     /// What went wrong, for logs and developers.
     pub message: String,
-    /// For `400`: every problem found in the body. Absent for other statuses.
+    /// For `400`: the problems found in the body, in the order the backend found
+    /// them. Backends of this protocol list at most the first 100 and count the
+    /// others in `violations_omitted`, so that the reply to a huge invalid body
+    /// stays small; clients must not rely on that bound. Absent for other
+    /// statuses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub violations: Option<Vec<Violation>>,
+    /// For `400`: how many problems were found beyond those listed in
+    /// `violations` (which then holds 100 of them); the body had
+    /// `violations.length + violations_omitted` problems in all. Absent (or
+    /// `0`) when `violations` lists every problem found. Optional: older
+    /// backends never send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violations_omitted: Option<i64>,
 }
 impl ErrorResponse {
-    /// Checks this value against the schema, returning every violation.
-    pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+    /// Checks this value against the schema, returning the violations (the first
+    /// `MAX_VIOLATIONS` listed, the others counted).
+    pub fn validate(&self) -> Result<(), crate::validation::Violations> {
         crate::validation::validate_model(
             self,
             None,
@@ -404,8 +434,9 @@ pub struct Violation {
     pub message: String,
 }
 impl Violation {
-    /// Checks this value against the schema, returning every violation.
-    pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+    /// Checks this value against the schema, returning the violations (the first
+    /// `MAX_VIOLATIONS` listed, the others counted).
+    pub fn validate(&self) -> Result<(), crate::validation::Violations> {
         crate::validation::validate_model(
             self,
             None,
@@ -420,8 +451,9 @@ pub struct HealthStatus {
     pub status: String,
 }
 impl HealthStatus {
-    /// Checks this value against the schema, returning every violation.
-    pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+    /// Checks this value against the schema, returning the violations (the first
+    /// `MAX_VIOLATIONS` listed, the others counted).
+    pub fn validate(&self) -> Result<(), crate::validation::Violations> {
         crate::validation::validate_model(
             self,
             None,

@@ -17,11 +17,14 @@ pub enum UploadDataResponse {
     /// `TransactionResult`, in order.
     Ok(crate::models::WriteBatchResponse),
     /// 400: The body is not a valid `WriteBatch` (malformed JSON, a wrong type, a missing
-    /// field, an unknown `op`, a limit such as more than 50 transactions exceeded).
-    /// `violations` lists every problem found. Nothing was applied. Sending the same
-    /// body again fails again: if a limit was exceeded, send fewer transactions per
-    /// request; otherwise this is a client bug, so report it to the app (error hook,
-    /// logs) and stop uploading instead of retrying in a loop.
+    /// field, an unknown `op`, a limit such as more than 50 transactions or more
+    /// than 10,000 entries in one transaction exceeded). `violations` lists the
+    /// problems found, at most the first 100, and `violations_omitted` counts the
+    /// others. Nothing was applied. Sending the same body again fails again: if the
+    /// number of transactions was exceeded, send fewer transactions per request; if
+    /// a transaction has too many entries, hand it to the app (see
+    /// `CrudTransaction.crud`); otherwise this is a client bug, so report it to the
+    /// app (error hook, logs) and stop uploading instead of retrying in a loop.
     BadRequest(crate::models::ErrorResponse),
     /// 401: The bearer token is missing, malformed, expired or not accepted. Nothing was
     /// applied. Fetch fresh credentials and send the same batch again; if a fresh

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
 use crate::operations;
-use crate::validation::Violation;
+use crate::validation::{Violation, Violations};
 /// A credential taken from a request: the security scheme's name (as in the spec)
 /// and the bearer token or API key.
 #[derive(Clone, PartialEq, Eq)]
@@ -24,10 +24,13 @@ impl std::fmt::Debug for Credentials {
 }
 /// A request refused before (or instead of) reaching the implementation.
 ///
-/// Serialized as `{"code": "...", "message": "...", "violations": [...]}`, the
-/// shape of the spec's error response by convention; `status` is the HTTP status.
-/// The adapter's codes: `INVALID_REQUEST` (400: not JSON, or every schema
-/// violation), `UNAUTHENTICATED` (401), `PAYLOAD_TOO_LARGE` (413),
+/// Serialized as `{"code": "...", "message": "...", "violations": [...],
+/// "violations_omitted": n}`, the shape of the spec's error response by
+/// convention; `status` is the HTTP status. `violations` lists at most
+/// [`MAX_VIOLATIONS`](crate::validation::MAX_VIOLATIONS) violations, and
+/// `violations_omitted` (absent when 0) counts the ones found beyond them.
+/// The adapter's codes: `INVALID_REQUEST` (400: not JSON, or the schema
+/// violations), `UNAUTHENTICATED` (401), `PAYLOAD_TOO_LARGE` (413),
 /// `UNSUPPORTED_MEDIA_TYPE` (415).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Rejection {
@@ -37,6 +40,11 @@ pub struct Rejection {
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<Violation>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub violations_omitted: u64,
+}
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 impl Rejection {
     pub fn new(
@@ -49,12 +57,17 @@ impl Rejection {
             code: code.into(),
             message: message.into(),
             violations: Vec::new(),
+            violations_omitted: 0,
         }
     }
-    /// 400: the request does not match the schema.
-    pub fn invalid_request(violations: Vec<Violation>) -> Self {
+    /// 400: the request does not match the schema. A `Vec` of more than
+    /// [`MAX_VIOLATIONS`](crate::validation::MAX_VIOLATIONS) violations is cut
+    /// to them, counting the rest.
+    pub fn invalid_request(violations: impl Into<Violations>) -> Self {
+        let (violations, violations_omitted) = violations.into().into_parts();
         Rejection {
             violations,
+            violations_omitted,
             ..Rejection::new(
                 StatusCode::BAD_REQUEST,
                 "INVALID_REQUEST",
@@ -421,12 +434,13 @@ fn is_json(content_type: &str) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 /// Reads, parses, validates and decodes a JSON body, in that order: the
-/// validator reports every violation; typed decoding only backs it up.
+/// validator reports the violations (the first `MAX_VIOLATIONS`, and the
+/// count of the others); typed decoding only backs it up.
 async fn json_body<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     body: axum::body::Body,
     limit: usize,
-    validate: fn(&serde_json::Value, &str, &mut Vec<Violation>),
+    validate: fn(&serde_json::Value, &str, &mut Violations),
     required: bool,
 ) -> Result<Option<T>, Rejection> {
     let declared = header_text(headers, "content-length")
@@ -464,7 +478,7 @@ async fn json_body<T: serde::de::DeserializeOwned>(
     }
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(Rejection::malformed_json)?;
-    let mut violations = Vec::new();
+    let mut violations = Violations::new();
     validate(&value, "$", &mut violations);
     if !violations.is_empty() {
         return Err(Rejection::invalid_request(violations));

@@ -316,12 +316,14 @@ pub fn error_response(depth: u32) -> BoxedStrategy<crate::models::ErrorResponse>
                         .boxed()
                 },
             ),
+            or_empty(depth, None, || proptest::option::of(any::<i64>().boxed()).boxed()),
         ),
     )
-        .prop_map(|((f0, f1, f2),)| crate::models::ErrorResponse {
+        .prop_map(|((f0, f1, f2, f3),)| crate::models::ErrorResponse {
             code: f0,
             message: f1,
             violations: f2,
+            violations_omitted: f3,
         })
         .boxed()
 }

@@ -1,9 +1,14 @@
 // Generated from spec/powersync-write.yaml by `cargo xtask gen`. Do not edit: change the spec or the generator and regenerate.
 //! Validation of raw JSON against the spec's schemas, run before typed decoding.
 //!
-//! Every function reports every violation it finds as a [`Violation`] with a path
+//! Every function reports the violations it finds as [`Violation`]s with a path
 //! (`$` is the root, `.name` or `['name']` a property, `[i]` an array item) and
 //! the JSON Schema keyword that failed. Nothing below a `type` violation is checked.
+//!
+//! A validation lists at most [`MAX_VIOLATIONS`] violations, the first ones found
+//! while walking the value in schema order, and only counts the others
+//! ([`Violations::omitted`]): an invalid value of any size costs a bounded amount
+//! of memory and gives a bounded report.
 #![allow(dead_code, clippy::ptr_arg)]
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -26,8 +31,67 @@ impl Violation {
         }
     }
 }
+/// The most violations one validation lists; it only counts the ones after them.
+/// The same in every language this project generates.
+pub const MAX_VIOLATIONS: usize = 100;
+/// What a validation found: the first [`MAX_VIOLATIONS`] violations, in the order
+/// they were found, and the number of further violations found but not listed.
+/// Past the cap nothing is allocated for a violation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Violations {
+    listed: Vec<Violation>,
+    omitted: u64,
+}
+impl Violations {
+    pub fn new() -> Self {
+        Violations::default()
+    }
+    /// Whether [`MAX_VIOLATIONS`] are listed: any further one is only counted.
+    pub fn is_full(&self) -> bool {
+        self.listed.len() >= MAX_VIOLATIONS
+    }
+    /// Records a violation: listed while fewer than [`MAX_VIOLATIONS`] are, else
+    /// counted. `make` runs only when the violation is listed.
+    pub fn push(&mut self, make: impl FnOnce() -> Violation) {
+        if self.is_full() {
+            self.omitted += 1;
+        } else {
+            self.listed.push(make());
+        }
+    }
+    /// Whether no violation was found.
+    pub fn is_empty(&self) -> bool {
+        self.listed.is_empty() && self.omitted == 0
+    }
+    /// The listed violations, at most [`MAX_VIOLATIONS`], in the order found.
+    pub fn listed(&self) -> &[Violation] {
+        &self.listed
+    }
+    /// How many violations were found beyond the listed ones.
+    pub fn omitted(&self) -> u64 {
+        self.omitted
+    }
+    /// How many violations were found in all.
+    pub fn total(&self) -> u64 {
+        self.listed.len() as u64 + self.omitted
+    }
+    /// The listed violations and the number omitted.
+    pub fn into_parts(self) -> (Vec<Violation>, u64) {
+        (self.listed, self.omitted)
+    }
+}
+/// Lists the first [`MAX_VIOLATIONS`] and counts the rest.
+impl From<Vec<Violation>> for Violations {
+    fn from(violations: Vec<Violation>) -> Self {
+        let mut out = Violations::new();
+        for violation in violations {
+            out.push(|| violation);
+        }
+        out
+    }
+}
 /// The validator of the schema called `name` (as in the spec), if there is one.
-pub fn validator(name: &str) -> Option<fn(&Value, &str, &mut Vec<Violation>)> {
+pub fn validator(name: &str) -> Option<fn(&Value, &str, &mut Violations)> {
     Some(
         match name {
             "WriteBatch" => validate_write_batch,
@@ -50,9 +114,9 @@ pub fn validator(name: &str) -> Option<fn(&Value, &str, &mut Vec<Violation>)> {
 }
 /// Validates `value` against the schema called `name`; `None` if the spec has no
 /// schema of that name.
-pub fn validate_schema(name: &str, value: &Value) -> Option<Vec<Violation>> {
+pub fn validate_schema(name: &str, value: &Value) -> Option<Violations> {
     let check = validator(name)?;
-    let mut out = Vec::new();
+    let mut out = Violations::new();
     check(value, "$", &mut out);
     Some(out)
 }
@@ -61,16 +125,18 @@ pub fn validate_schema(name: &str, value: &Value) -> Option<Vec<Violation>> {
 pub fn validate_model<T: serde::Serialize>(
     model: &T,
     tag: Option<(&str, &str)>,
-    check: fn(&Value, &str, &mut Vec<Violation>),
-) -> Result<(), Vec<Violation>> {
+    check: fn(&Value, &str, &mut Violations),
+) -> Result<(), Violations> {
     let mut value = match serde_json::to_value(model) {
         Ok(value) => value,
-        Err(error) => return Err(vec![Violation::new("$", "type", error.to_string())]),
+        Err(error) => {
+            return Err(vec![Violation::new("$", "type", error.to_string())].into());
+        }
     };
     if let (Some((property, tag)), Some(object)) = (tag, value.as_object_mut()) {
         object.insert(property.to_owned(), Value::String(tag.to_owned()));
     }
-    let mut out = Vec::new();
+    let mut out = Violations::new();
     check(&value, "$", &mut out);
     if out.is_empty() { Ok(()) } else { Err(out) }
 }
@@ -90,6 +156,17 @@ pub fn property_path(path: &str, name: &str) -> String {
 pub fn index_path(path: &str, index: usize) -> String {
     format!("{path}[{index}]")
 }
+/// [`property_path`], or an empty string once `out` is full: no violation is
+/// listed any more, so the path would go unused, and a huge invalid value does
+/// not allocate a path for each of its nodes.
+fn property_path_in(out: &Violations, path: &str, name: &str) -> String {
+    if out.is_full() { String::new() } else { property_path(path, name) }
+}
+/// [`index_path`], or an empty string once `out` is full (see
+/// [`property_path_in`]).
+fn index_path_in(out: &Violations, path: &str, index: usize) -> String {
+    if out.is_full() { String::new() } else { index_path(path, index) }
+}
 fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -101,28 +178,24 @@ fn json_type(value: &Value) -> &'static str {
         Value::Object(_) => "object",
     }
 }
-fn type_violation(out: &mut Vec<Violation>, path: &str, expected: &str, value: &Value) {
-    out.push(
-        Violation::new(
-            path,
-            "type",
-            format!("expected {expected}, found {}", json_type(value)),
-        ),
-    );
+fn type_violation(out: &mut Violations, path: &str, expected: &str, value: &Value) {
+    out.push(|| Violation::new(
+        path,
+        "type",
+        format!("expected {expected}, found {}", json_type(value)),
+    ));
 }
-fn required(out: &mut Vec<Violation>, path: &str, name: &str) {
-    out.push(
-        Violation::new(
-            &property_path(path, name),
-            "required",
-            format!("`{name}` is required"),
-        ),
-    );
+fn required(out: &mut Violations, path: &str, name: &str) {
+    out.push(|| Violation::new(
+        &property_path(path, name),
+        "required",
+        format!("`{name}` is required"),
+    ));
 }
 fn expect_object<'v>(
     value: &'v Value,
     path: &str,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
 ) -> Option<&'v Map<String, Value>> {
     let object = value.as_object();
     if object.is_none() {
@@ -167,7 +240,7 @@ fn show(limit: Limit) -> String {
 fn check_bounds(
     value: Limit,
     path: &str,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
     minimum: Option<Bound>,
     maximum: Option<Bound>,
 ) {
@@ -176,30 +249,26 @@ fn check_bounds(
         let ordering = compare(value, min.limit);
         if ordering == Some(Less) || (min.exclusive && ordering != Some(Greater)) {
             let op = if min.exclusive { ">" } else { ">=" };
-            out.push(
-                Violation::new(
-                    path,
-                    "minimum",
-                    format!("must be {op} {}", show(min.limit)),
-                ),
-            );
+            out.push(|| Violation::new(
+                path,
+                "minimum",
+                format!("must be {op} {}", show(min.limit)),
+            ));
         }
     }
     if let Some(max) = maximum {
         let ordering = compare(value, max.limit);
         if ordering == Some(Greater) || (max.exclusive && ordering != Some(Less)) {
             let op = if max.exclusive { "<" } else { "<=" };
-            out.push(
-                Violation::new(
-                    path,
-                    "maximum",
-                    format!("must be {op} {}", show(max.limit)),
-                ),
-            );
+            out.push(|| Violation::new(
+                path,
+                "maximum",
+                format!("must be {op} {}", show(max.limit)),
+            ));
         }
     }
 }
-fn check_boolean(value: &Value, path: &str, out: &mut Vec<Violation>) {
+fn check_boolean(value: &Value, path: &str, out: &mut Violations) {
     if !value.is_boolean() {
         type_violation(out, path, "boolean", value);
     }
@@ -208,7 +277,7 @@ fn check_boolean(value: &Value, path: &str, out: &mut Vec<Violation>) {
 fn check_integer(
     value: &Value,
     path: &str,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
     int32: bool,
     minimum: Option<Bound>,
     maximum: Option<Bound>,
@@ -224,14 +293,18 @@ fn check_integer(
         ("int64", i128::from(i64::MIN)..=i128::from(i64::MAX))
     };
     if let Limit::Int(i) = limit && !range.contains(&i) {
-        out.push(Violation::new(path, "format", format!("is outside the {name} range")));
+        out.push(|| Violation::new(
+            path,
+            "format",
+            format!("is outside the {name} range"),
+        ));
     }
     check_bounds(limit, path, out, minimum, maximum);
 }
 fn check_number(
     value: &Value,
     path: &str,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
     minimum: Option<Bound>,
     maximum: Option<Bound>,
 ) {
@@ -240,17 +313,15 @@ fn check_number(
     };
     check_bounds(limit, path, out, minimum, maximum);
 }
-fn check_enum(value: &Value, path: &str, out: &mut Vec<Violation>, allowed: &[&str]) {
+fn check_enum(value: &Value, path: &str, out: &mut Violations, allowed: &[&str]) {
     match value.as_str() {
         None => type_violation(out, path, "string", value),
         Some(text) if !allowed.contains(&text) => {
-            out.push(
-                Violation::new(
-                    path,
-                    "enum",
-                    format!("must be one of {}", allowed.join(", ")),
-                ),
-            );
+            out.push(|| Violation::new(
+                path,
+                "enum",
+                format!("must be one of {}", allowed.join(", ")),
+            ));
         }
         Some(_) => {}
     }
@@ -259,19 +330,21 @@ fn check_enum(value: &Value, path: &str, out: &mut Vec<Violation>, allowed: &[&s
 fn check_tag(
     object: &Map<String, Value>,
     path: &str,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
     property: &str,
     tag: &str,
 ) {
     match object.get(property) {
         None => required(out, path, property),
-        Some(value) => check_enum(value, &property_path(path, property), out, &[tag]),
+        Some(value) => {
+            check_enum(value, &property_path_in(out, path, property), out, &[tag])
+        }
     }
 }
 fn check_array<'v>(
     value: &'v Value,
     path: &str,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
     min_items: Option<u64>,
     max_items: Option<u64>,
     unique_items: bool,
@@ -282,14 +355,18 @@ fn check_array<'v>(
     };
     let count = items.len() as u64;
     if let Some(min) = min_items.filter(|min| count < *min) {
-        out.push(
-            Violation::new(path, "minItems", format!("must have at least {min} items")),
-        );
+        out.push(|| Violation::new(
+            path,
+            "minItems",
+            format!("must have at least {min} items"),
+        ));
     }
     if let Some(max) = max_items.filter(|max| count > *max) {
-        out.push(
-            Violation::new(path, "maxItems", format!("must have at most {max} items")),
-        );
+        out.push(|| Violation::new(
+            path,
+            "maxItems",
+            format!("must have at most {max} items"),
+        ));
     }
     if unique_items
         && items
@@ -297,14 +374,18 @@ fn check_array<'v>(
             .enumerate()
             .any(|(i, a)| items.iter().skip(i + 1).any(|b| a == b))
     {
-        out.push(Violation::new(path, "uniqueItems", "items must be unique".to_owned()));
+        out.push(|| Violation::new(
+            path,
+            "uniqueItems",
+            "items must be unique".to_owned(),
+        ));
     }
     Some(items)
 }
 fn check_string(
     value: &Value,
     path: &str,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
     min_length: Option<u64>,
     max_length: Option<u64>,
     pattern: Option<(&str, &Result<Regex, regex::Error>)>,
@@ -314,55 +395,47 @@ fn check_string(
     };
     let length = text.chars().count() as u64;
     if let Some(min) = min_length.filter(|min| length < *min) {
-        out.push(
-            Violation::new(
-                path,
-                "minLength",
-                format!("must be at least {min} characters long"),
-            ),
-        );
+        out.push(|| Violation::new(
+            path,
+            "minLength",
+            format!("must be at least {min} characters long"),
+        ));
     }
     if let Some(max) = max_length.filter(|max| length > *max) {
-        out.push(
-            Violation::new(
-                path,
-                "maxLength",
-                format!("must be at most {max} characters long"),
-            ),
-        );
+        out.push(|| Violation::new(
+            path,
+            "maxLength",
+            format!("must be at most {max} characters long"),
+        ));
     }
     match pattern {
         Some((source, Ok(regex))) if !regex.is_match(text) => {
-            out.push(
-                Violation::new(
-                    path,
-                    "pattern",
-                    format!("must match the pattern `{source}`"),
-                ),
-            )
+            out.push(|| Violation::new(
+                path,
+                "pattern",
+                format!("must match the pattern `{source}`"),
+            ))
         }
         Some((source, Err(error))) => {
-            out.push(
-                Violation::new(
-                    path,
-                    "pattern",
-                    format!("the schema's pattern `{source}` is not supported: {error}"),
-                ),
-            )
+            out.push(|| Violation::new(
+                path,
+                "pattern",
+                format!("the schema's pattern `{source}` is not supported: {error}"),
+            ))
         }
         _ => {}
     }
 }
-/// Validates a `WriteBatch` at `path`, appending every violation to `out`.
-pub fn validate_write_batch(value: &Value, path: &str, out: &mut Vec<Violation>) {
+/// Validates a `WriteBatch` at `path`, adding its violations to `out`.
+pub fn validate_write_batch(value: &Value, path: &str, out: &mut Violations) {
     let Some(object) = expect_object(value, path, out) else { return };
     if let Some(value) = object.get("client_id") {
-        let path = property_path(path, "client_id");
+        let path = property_path_in(out, path, "client_id");
         check_string(value, &path, out, None, None, None);
     }
     match object.get("transactions") {
         Some(value) => {
-            let path = property_path(path, "transactions");
+            let path = property_path_in(out, path, "transactions");
             if let Some(items_0) = check_array(
                 value,
                 &path,
@@ -372,7 +445,7 @@ pub fn validate_write_batch(value: &Value, path: &str, out: &mut Vec<Violation>)
                 false,
             ) {
                 for (index_0, item_0) in items_0.iter().enumerate() {
-                    let path_0 = index_path(&path, index_0);
+                    let path_0 = index_path_in(out, &path, index_0);
                     validate_crud_transaction(item_0, &path_0, out);
                 }
             }
@@ -380,19 +453,26 @@ pub fn validate_write_batch(value: &Value, path: &str, out: &mut Vec<Violation>)
         None => required(out, path, "transactions"),
     }
 }
-/// Validates a `CrudTransaction` at `path`, appending every violation to `out`.
-pub fn validate_crud_transaction(value: &Value, path: &str, out: &mut Vec<Violation>) {
+/// Validates a `CrudTransaction` at `path`, adding its violations to `out`.
+pub fn validate_crud_transaction(value: &Value, path: &str, out: &mut Violations) {
     let Some(object) = expect_object(value, path, out) else { return };
     if let Some(value) = object.get("transaction_id") {
-        let path = property_path(path, "transaction_id");
+        let path = property_path_in(out, path, "transaction_id");
         check_integer(value, &path, out, false, None, None);
     }
     match object.get("crud") {
         Some(value) => {
-            let path = property_path(path, "crud");
-            if let Some(items_0) = check_array(value, &path, out, Some(1), None, false) {
+            let path = property_path_in(out, path, "crud");
+            if let Some(items_0) = check_array(
+                value,
+                &path,
+                out,
+                Some(1),
+                Some(10000),
+                false,
+            ) {
                 for (index_0, item_0) in items_0.iter().enumerate() {
-                    let path_0 = index_path(&path, index_0);
+                    let path_0 = index_path_in(out, &path, index_0);
                     validate_crud_entry(item_0, &path_0, out);
                 }
             }
@@ -400,74 +480,70 @@ pub fn validate_crud_transaction(value: &Value, path: &str, out: &mut Vec<Violat
         None => required(out, path, "crud"),
     }
 }
-/// Validates a `CrudEntry` at `path`, appending every violation to `out`.
-pub fn validate_crud_entry(value: &Value, path: &str, out: &mut Vec<Violation>) {
+/// Validates a `CrudEntry` at `path`, adding its violations to `out`.
+pub fn validate_crud_entry(value: &Value, path: &str, out: &mut Violations) {
     let Some(object) = expect_object(value, path, out) else { return };
     match object.get("op") {
         Some(value) => {
-            let path = property_path(path, "op");
+            let path = property_path_in(out, path, "op");
             validate_update_type(value, &path, out);
         }
         None => required(out, path, "op"),
     }
     match object.get("table") {
         Some(value) => {
-            let path = property_path(path, "table");
+            let path = property_path_in(out, path, "table");
             check_string(value, &path, out, Some(1), None, None);
         }
         None => required(out, path, "table"),
     }
     match object.get("id") {
         Some(value) => {
-            let path = property_path(path, "id");
+            let path = property_path_in(out, path, "id");
             check_string(value, &path, out, Some(1), None, None);
         }
         None => required(out, path, "id"),
     }
     if let Some(value) = object.get("op_id") {
-        let path = property_path(path, "op_id");
+        let path = property_path_in(out, path, "op_id");
         check_integer(value, &path, out, false, None, None);
     }
     if let Some(value) = object.get("transaction_id") {
-        let path = property_path(path, "transaction_id");
+        let path = property_path_in(out, path, "transaction_id");
         check_integer(value, &path, out, false, None, None);
     }
     if let Some(value) = object.get("op_data") {
-        let path = property_path(path, "op_data");
+        let path = property_path_in(out, path, "op_data");
         if !value.is_null() {
             expect_object(value, &path, out);
         }
     }
     if let Some(value) = object.get("previous_values") {
-        let path = property_path(path, "previous_values");
+        let path = property_path_in(out, path, "previous_values");
         if !value.is_null() {
             expect_object(value, &path, out);
         }
     }
     if let Some(value) = object.get("metadata") {
-        let path = property_path(path, "metadata");
+        let path = property_path_in(out, path, "metadata");
         if !value.is_null() {
             check_string(value, &path, out, None, None, None);
         }
     }
 }
-/// Validates a `UpdateType` at `path`, appending every violation to `out`.
-pub fn validate_update_type(value: &Value, path: &str, out: &mut Vec<Violation>) {
+/// Validates a `UpdateType` at `path`, adding its violations to `out`.
+pub fn validate_update_type(value: &Value, path: &str, out: &mut Violations) {
     check_enum(value, path, out, &["PUT", "PATCH", "DELETE"]);
 }
-/// Validates a `WriteBatchResponse` at `path`, appending every violation to `out`.
-pub fn validate_write_batch_response(
-    value: &Value,
-    path: &str,
-    out: &mut Vec<Violation>,
-) {
+/// Validates a `WriteBatchResponse` at `path`, adding its violations to `out`.
+pub fn validate_write_batch_response(value: &Value, path: &str, out: &mut Violations) {
     let Some(object) = expect_object(value, path, out) else { return };
     match object.get("results") {
         Some(value) => {
-            let path = property_path(path, "results");
+            let path = property_path_in(out, path, "results");
             if let Some(items_0) = check_array(value, &path, out, None, None, false) {
                 for (index_0, item_0) in items_0.iter().enumerate() {
-                    let path_0 = index_path(&path, index_0);
+                    let path_0 = index_path_in(out, &path, index_0);
                     validate_transaction_result(item_0, &path_0, out);
                 }
             }
@@ -475,67 +551,64 @@ pub fn validate_write_batch_response(
         None => required(out, path, "results"),
     }
 }
-/// Validates a `TransactionResult` at `path`, appending every violation to `out`.
-pub fn validate_transaction_result(value: &Value, path: &str, out: &mut Vec<Violation>) {
+/// Validates a `TransactionResult` at `path`, adding its violations to `out`.
+pub fn validate_transaction_result(value: &Value, path: &str, out: &mut Violations) {
     let Some(object) = expect_object(value, path, out) else { return };
     let Some(tag) = object.get("status") else {
         return required(out, path, "status");
     };
     match tag.as_str() {
-        None => type_violation(out, &property_path(path, "status"), "string", tag),
+        None => {
+            let tag_path = property_path_in(out, path, "status");
+            type_violation(out, &tag_path, "string", tag)
+        }
         Some("success") => validate_transaction_success(value, path, out),
         Some("retryable_error") => validate_transaction_retryable_error(value, path, out),
         Some("fatal_error") => validate_transaction_fatal_error(value, path, out),
         Some("not_attempted") => validate_transaction_not_attempted(value, path, out),
         Some(other) => {
-            out.push(
-                Violation::new(
-                    &property_path(path, "status"),
-                    "discriminator",
-                    format!(
-                        "`{other}` {}",
-                        "is not one of success, retryable_error, fatal_error, not_attempted"
-                    ),
+            out.push(|| Violation::new(
+                &property_path(path, "status"),
+                "discriminator",
+                format!(
+                    "`{other}` {}",
+                    "is not one of success, retryable_error, fatal_error, not_attempted"
                 ),
-            )
+            ))
         }
     }
 }
-/// Validates a `TransactionSuccess` at `path`, appending every violation to `out`.
-pub fn validate_transaction_success(
-    value: &Value,
-    path: &str,
-    out: &mut Vec<Violation>,
-) {
+/// Validates a `TransactionSuccess` at `path`, adding its violations to `out`.
+pub fn validate_transaction_success(value: &Value, path: &str, out: &mut Violations) {
     let Some(object) = expect_object(value, path, out) else { return };
     check_tag(object, path, out, "status", "success");
     if let Some(value) = object.get("write_checkpoint") {
-        let path = property_path(path, "write_checkpoint");
+        let path = property_path_in(out, path, "write_checkpoint");
         check_string(value, &path, out, None, None, None);
     }
     if let Some(value) = object.get("duplicate") {
-        let path = property_path(path, "duplicate");
+        let path = property_path_in(out, path, "duplicate");
         check_boolean(value, &path, out);
     }
 }
-/// Validates a `TransactionRetryableError` at `path`, appending every violation to `out`.
+/// Validates a `TransactionRetryableError` at `path`, adding its violations to `out`.
 pub fn validate_transaction_retryable_error(
     value: &Value,
     path: &str,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
 ) {
     let Some(object) = expect_object(value, path, out) else { return };
     check_tag(object, path, out, "status", "retryable_error");
     match object.get("message") {
         Some(value) => {
-            let path = property_path(path, "message");
+            let path = property_path_in(out, path, "message");
             check_string(value, &path, out, None, None, None);
         }
         None => required(out, path, "message"),
     }
     match object.get("retry_after_ms") {
         Some(value) => {
-            let path = property_path(path, "retry_after_ms");
+            let path = property_path_in(out, path, "retry_after_ms");
             check_integer(
                 value,
                 &path,
@@ -551,72 +624,72 @@ pub fn validate_transaction_retryable_error(
         None => required(out, path, "retry_after_ms"),
     }
 }
-/// Validates a `TransactionFatalError` at `path`, appending every violation to `out`.
+/// Validates a `TransactionFatalError` at `path`, adding its violations to `out`.
 pub fn validate_transaction_fatal_error(
     value: &Value,
     path: &str,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
 ) {
     let Some(object) = expect_object(value, path, out) else { return };
     check_tag(object, path, out, "status", "fatal_error");
     match object.get("requires_client_handling") {
         Some(value) => {
-            let path = property_path(path, "requires_client_handling");
+            let path = property_path_in(out, path, "requires_client_handling");
             check_boolean(value, &path, out);
         }
         None => required(out, path, "requires_client_handling"),
     }
     match object.get("failed_operation") {
         Some(value) => {
-            let path = property_path(path, "failed_operation");
+            let path = property_path_in(out, path, "failed_operation");
             validate_failed_operation(value, &path, out);
         }
         None => required(out, path, "failed_operation"),
     }
     if let Some(value) = object.get("dead_letter_id") {
-        let path = property_path(path, "dead_letter_id");
+        let path = property_path_in(out, path, "dead_letter_id");
         check_string(value, &path, out, None, None, None);
     }
 }
-/// Validates a `TransactionNotAttempted` at `path`, appending every violation to `out`.
+/// Validates a `TransactionNotAttempted` at `path`, adding its violations to `out`.
 pub fn validate_transaction_not_attempted(
     value: &Value,
     path: &str,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
 ) {
     let Some(object) = expect_object(value, path, out) else { return };
     check_tag(object, path, out, "status", "not_attempted");
     if let Some(value) = object.get("message") {
-        let path = property_path(path, "message");
+        let path = property_path_in(out, path, "message");
         check_string(value, &path, out, None, None, None);
     }
 }
-/// Validates a `FailedOperation` at `path`, appending every violation to `out`.
-pub fn validate_failed_operation(value: &Value, path: &str, out: &mut Vec<Violation>) {
+/// Validates a `FailedOperation` at `path`, adding its violations to `out`.
+pub fn validate_failed_operation(value: &Value, path: &str, out: &mut Violations) {
     let Some(object) = expect_object(value, path, out) else { return };
     match object.get("error_code") {
         Some(value) => {
-            let path = property_path(path, "error_code");
+            let path = property_path_in(out, path, "error_code");
             check_string(value, &path, out, None, None, None);
         }
         None => required(out, path, "error_code"),
     }
     match object.get("message") {
         Some(value) => {
-            let path = property_path(path, "message");
+            let path = property_path_in(out, path, "message");
             check_string(value, &path, out, None, None, None);
         }
         None => required(out, path, "message"),
     }
     if let Some(value) = object.get("details") {
-        let path = property_path(path, "details");
+        let path = property_path_in(out, path, "details");
         if !value.is_null() {
             expect_object(value, &path, out);
         }
     }
     match object.get("operation_index") {
         Some(value) => {
-            let path = property_path(path, "operation_index");
+            let path = property_path_in(out, path, "operation_index");
             check_integer(
                 value,
                 &path,
@@ -632,64 +705,78 @@ pub fn validate_failed_operation(value: &Value, path: &str, out: &mut Vec<Violat
         None => required(out, path, "operation_index"),
     }
 }
-/// Validates a `ErrorResponse` at `path`, appending every violation to `out`.
-pub fn validate_error_response(value: &Value, path: &str, out: &mut Vec<Violation>) {
+/// Validates a `ErrorResponse` at `path`, adding its violations to `out`.
+pub fn validate_error_response(value: &Value, path: &str, out: &mut Violations) {
     let Some(object) = expect_object(value, path, out) else { return };
     match object.get("code") {
         Some(value) => {
-            let path = property_path(path, "code");
+            let path = property_path_in(out, path, "code");
             check_string(value, &path, out, None, None, None);
         }
         None => required(out, path, "code"),
     }
     match object.get("message") {
         Some(value) => {
-            let path = property_path(path, "message");
+            let path = property_path_in(out, path, "message");
             check_string(value, &path, out, None, None, None);
         }
         None => required(out, path, "message"),
     }
     if let Some(value) = object.get("violations") {
-        let path = property_path(path, "violations");
+        let path = property_path_in(out, path, "violations");
         if let Some(items_0) = check_array(value, &path, out, None, None, false) {
             for (index_0, item_0) in items_0.iter().enumerate() {
-                let path_0 = index_path(&path, index_0);
+                let path_0 = index_path_in(out, &path, index_0);
                 validate_violation(item_0, &path_0, out);
             }
         }
     }
+    if let Some(value) = object.get("violations_omitted") {
+        let path = property_path_in(out, path, "violations_omitted");
+        check_integer(
+            value,
+            &path,
+            out,
+            false,
+            Some(Bound {
+                limit: Limit::Int(0),
+                exclusive: false,
+            }),
+            None,
+        );
+    }
 }
-/// Validates a `Violation` at `path`, appending every violation to `out`.
-pub fn validate_violation(value: &Value, path: &str, out: &mut Vec<Violation>) {
+/// Validates a `Violation` at `path`, adding its violations to `out`.
+pub fn validate_violation(value: &Value, path: &str, out: &mut Violations) {
     let Some(object) = expect_object(value, path, out) else { return };
     match object.get("path") {
         Some(value) => {
-            let path = property_path(path, "path");
+            let path = property_path_in(out, path, "path");
             check_string(value, &path, out, None, None, None);
         }
         None => required(out, path, "path"),
     }
     match object.get("keyword") {
         Some(value) => {
-            let path = property_path(path, "keyword");
+            let path = property_path_in(out, path, "keyword");
             check_string(value, &path, out, None, None, None);
         }
         None => required(out, path, "keyword"),
     }
     match object.get("message") {
         Some(value) => {
-            let path = property_path(path, "message");
+            let path = property_path_in(out, path, "message");
             check_string(value, &path, out, None, None, None);
         }
         None => required(out, path, "message"),
     }
 }
-/// Validates a `HealthStatus` at `path`, appending every violation to `out`.
-pub fn validate_health_status(value: &Value, path: &str, out: &mut Vec<Violation>) {
+/// Validates a `HealthStatus` at `path`, adding its violations to `out`.
+pub fn validate_health_status(value: &Value, path: &str, out: &mut Violations) {
     let Some(object) = expect_object(value, path, out) else { return };
     match object.get("status") {
         Some(value) => {
-            let path = property_path(path, "status");
+            let path = property_path_in(out, path, "status");
             check_string(value, &path, out, None, None, None);
         }
         None => required(out, path, "status"),
@@ -699,7 +786,7 @@ pub fn validate_health_status(value: &Value, path: &str, out: &mut Vec<Violation
 pub mod bodies {
     use super::*;
     /// Validates the request body of `uploadData`.
-    pub fn upload_data(value: &Value, path: &str, out: &mut Vec<Violation>) {
+    pub fn upload_data(value: &Value, path: &str, out: &mut Violations) {
         validate_write_batch(value, path, out);
     }
 }

@@ -40,7 +40,14 @@ export interface CrudTransaction {
   transaction_id?: number;
   /**
    * The transaction's entries in the order they were written (increasing
-   * `op_id`): at least one.
+   * `op_id`): 1 to 10,000, far more than an interactive app writes in one
+   * local transaction. A transaction is never split, so a client whose local
+   * transaction has more entries cannot upload it: the backend answers `400`
+   * (`INVALID_REQUEST`, a `maxItems` violation at
+   * `$.transactions[i].crud`) and applies nothing of the batch. Apps must
+   * write bulk changes (imports, migrations) in several smaller local
+   * transactions; a client that finds an oversized transaction in its queue
+   * hands it to the app instead of sending it.
    */
   crud: CrudEntry[];
 }
@@ -274,9 +281,24 @@ export interface ErrorResponse {
    */
   message: string;
   /**
-   * For `400`: every problem found in the body. Absent for other statuses.
+   * For `400`: the problems found in the body, in the order the backend found
+   * them. Backends of this protocol list at most the first 100 and count the
+   * others in `violations_omitted`, so that the reply to a huge invalid body
+   * stays small; clients must not rely on that bound. Absent for other
+   * statuses.
    */
   violations?: Violation[];
+  /**
+   * For `400`: how many problems were found beyond those listed in
+   * `violations` (which then holds 100 of them); the body had
+   * `violations.length + violations_omitted` problems in all. Absent (or
+   * `0`) when `violations` lists every problem found. Optional: older
+   * backends never send it.
+   *
+   * int64: a JavaScript number holds integers exactly up to
+   * 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
+   */
+  violations_omitted?: number;
 }
 
 /**

@@ -1,10 +1,13 @@
 // Generated from spec/powersync-write.yaml by `cargo xtask gen`. Do not edit: change the spec or the generator and regenerate.
 
 /**
- * Validation of raw JSON values against the spec's schemas. Every violation is
+ * Validation of raw JSON values against the spec's schemas. Each violation is
  * reported with its path in the value (`$.transactions[0].crud[2].op`) and the JSON
  * Schema keyword that failed, as every language of this project reports them.
- * Nothing below a `type` violation is checked.
+ * Nothing below a `type` violation is checked. A validation lists at most
+ * {@link MAX_VIOLATIONS} violations, the first ones found while walking the value in
+ * schema order, and only counts the others: an invalid value of any size gives a
+ * bounded report.
  */
 
 /** One problem found in a value. */
@@ -15,6 +18,36 @@ export interface SchemaViolation {
   keyword: string;
   /** What is wrong, for people. */
   message: string;
+}
+
+/**
+ * The most violations one validation lists; it only counts the ones after them.
+ * The same in every language this project generates.
+ */
+export const MAX_VIOLATIONS = 100;
+
+/** What a validation found. */
+export interface Violations {
+  /** The first {@link MAX_VIOLATIONS} violations at most, in the order found. */
+  listed: SchemaViolation[];
+  /** How many violations were found beyond `listed`. */
+  omitted: number;
+}
+
+/**
+ * Records a violation in `into`: listed while fewer than {@link MAX_VIOLATIONS}
+ * are, else only counted. `make` runs only when the violation is listed, so
+ * nothing is built past the cap.
+ */
+export function addViolation(
+  into: Violations,
+  make: () => SchemaViolation,
+): void {
+  if (into.listed.length < MAX_VIOLATIONS) {
+    into.listed.push(make());
+  } else {
+    into.omitted += 1;
+  }
 }
 
 /** A bound of `minimum` or `maximum`. */
@@ -132,6 +165,7 @@ export const schemas: Readonly<Record<SchemaName, Schema>> = {
             name: "CrudEntry",
           },
           minItems: 1,
+          maxItems: 10000,
         },
         required: true,
       },
@@ -398,6 +432,17 @@ export const schemas: Readonly<Record<SchemaName, Schema>> = {
         },
         required: false,
       },
+      violations_omitted: {
+        schema: {
+          type: "integer",
+          format: "int64",
+          minimum: {
+            value: 0,
+            exclusive: false,
+          },
+        },
+        required: false,
+      },
     },
   },
   Violation: {
@@ -436,98 +481,92 @@ export const schemas: Readonly<Record<SchemaName, Schema>> = {
   },
 };
 
-/** Validates `value` against the named schema; an empty list means valid. */
-export function validate(
-  schema: SchemaName,
-  value: unknown,
-): SchemaViolation[] {
+/** Validates `value` against the named schema; nothing listed means valid. */
+export function validate(schema: SchemaName, value: unknown): Violations {
   return validateValue(schemas[schema], value);
 }
 
-/** Validates `value` against a schema, reporting paths from `path`. */
+/**
+ * Validates `value` against a schema, reporting paths from `path`, and adds the
+ * violations to `into` (a new, empty one by default), which it returns.
+ */
 export function validateValue(
   schema: Schema,
   value: unknown,
   path = "$",
-): SchemaViolation[] {
-  const out: SchemaViolation[] = [];
-  check(schema, value, path, out);
-  return out;
+  into: Violations = { listed: [], omitted: 0 },
+): Violations {
+  check(schema, value, path, into);
+  return into;
 }
 
-/** Every violation of `value` against `WriteBatch`; empty when valid. */
-export function validateWriteBatch(value: unknown): SchemaViolation[] {
+/** The violations of `value` against `WriteBatch`; none listed when valid. */
+export function validateWriteBatch(value: unknown): Violations {
   return validate("WriteBatch", value);
 }
 
-/** Every violation of `value` against `CrudTransaction`; empty when valid. */
-export function validateCrudTransaction(value: unknown): SchemaViolation[] {
+/** The violations of `value` against `CrudTransaction`; none listed when valid. */
+export function validateCrudTransaction(value: unknown): Violations {
   return validate("CrudTransaction", value);
 }
 
-/** Every violation of `value` against `CrudEntry`; empty when valid. */
-export function validateCrudEntry(value: unknown): SchemaViolation[] {
+/** The violations of `value` against `CrudEntry`; none listed when valid. */
+export function validateCrudEntry(value: unknown): Violations {
   return validate("CrudEntry", value);
 }
 
-/** Every violation of `value` against `UpdateType`; empty when valid. */
-export function validateUpdateType(value: unknown): SchemaViolation[] {
+/** The violations of `value` against `UpdateType`; none listed when valid. */
+export function validateUpdateType(value: unknown): Violations {
   return validate("UpdateType", value);
 }
 
-/** Every violation of `value` against `WriteBatchResponse`; empty when valid. */
-export function validateWriteBatchResponse(value: unknown): SchemaViolation[] {
+/** The violations of `value` against `WriteBatchResponse`; none listed when valid. */
+export function validateWriteBatchResponse(value: unknown): Violations {
   return validate("WriteBatchResponse", value);
 }
 
-/** Every violation of `value` against `TransactionResult`; empty when valid. */
-export function validateTransactionResult(value: unknown): SchemaViolation[] {
+/** The violations of `value` against `TransactionResult`; none listed when valid. */
+export function validateTransactionResult(value: unknown): Violations {
   return validate("TransactionResult", value);
 }
 
-/** Every violation of `value` against `TransactionSuccess`; empty when valid. */
-export function validateTransactionSuccess(value: unknown): SchemaViolation[] {
+/** The violations of `value` against `TransactionSuccess`; none listed when valid. */
+export function validateTransactionSuccess(value: unknown): Violations {
   return validate("TransactionSuccess", value);
 }
 
-/** Every violation of `value` against `TransactionRetryableError`; empty when valid. */
-export function validateTransactionRetryableError(
-  value: unknown,
-): SchemaViolation[] {
+/** The violations of `value` against `TransactionRetryableError`; none listed when valid. */
+export function validateTransactionRetryableError(value: unknown): Violations {
   return validate("TransactionRetryableError", value);
 }
 
-/** Every violation of `value` against `TransactionFatalError`; empty when valid. */
-export function validateTransactionFatalError(
-  value: unknown,
-): SchemaViolation[] {
+/** The violations of `value` against `TransactionFatalError`; none listed when valid. */
+export function validateTransactionFatalError(value: unknown): Violations {
   return validate("TransactionFatalError", value);
 }
 
-/** Every violation of `value` against `TransactionNotAttempted`; empty when valid. */
-export function validateTransactionNotAttempted(
-  value: unknown,
-): SchemaViolation[] {
+/** The violations of `value` against `TransactionNotAttempted`; none listed when valid. */
+export function validateTransactionNotAttempted(value: unknown): Violations {
   return validate("TransactionNotAttempted", value);
 }
 
-/** Every violation of `value` against `FailedOperation`; empty when valid. */
-export function validateFailedOperation(value: unknown): SchemaViolation[] {
+/** The violations of `value` against `FailedOperation`; none listed when valid. */
+export function validateFailedOperation(value: unknown): Violations {
   return validate("FailedOperation", value);
 }
 
-/** Every violation of `value` against `ErrorResponse`; empty when valid. */
-export function validateErrorResponse(value: unknown): SchemaViolation[] {
+/** The violations of `value` against `ErrorResponse`; none listed when valid. */
+export function validateErrorResponse(value: unknown): Violations {
   return validate("ErrorResponse", value);
 }
 
-/** Every violation of `value` against `Violation`; empty when valid. */
-export function validateViolation(value: unknown): SchemaViolation[] {
+/** The violations of `value` against `Violation`; none listed when valid. */
+export function validateViolation(value: unknown): Violations {
   return validate("Violation", value);
 }
 
-/** Every violation of `value` against `HealthStatus`; empty when valid. */
-export function validateHealthStatus(value: unknown): SchemaViolation[] {
+/** The violations of `value` against `HealthStatus`; none listed when valid. */
+export function validateHealthStatus(value: unknown): Violations {
   return validate("HealthStatus", value);
 }
 
@@ -552,23 +591,23 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function typeViolation(
-  out: SchemaViolation[],
+  out: Violations,
   path: string,
   expected: string,
   value: unknown,
 ): void {
-  out.push({
+  addViolation(out, () => ({
     path,
     keyword: "type",
     message: `expected ${expected}, found ${typeOf(value)}`,
-  });
+  }));
 }
 
 function check(
   schema: Schema,
   value: unknown,
   path: string,
-  out: SchemaViolation[],
+  out: Violations,
 ): void {
   if (schema.type === "any") return;
   if (value === null && schema.nullable === true) return;
@@ -608,7 +647,7 @@ function checkBounds(
   schema: { minimum?: Bound; maximum?: Bound },
   value: number,
   path: string,
-  out: SchemaViolation[],
+  out: Violations,
 ): void {
   const { minimum, maximum } = schema;
   if (
@@ -616,22 +655,22 @@ function checkBounds(
     (value < minimum.value || (minimum.exclusive && value === minimum.value))
   ) {
     const op = minimum.exclusive ? ">" : ">=";
-    out.push({
+    addViolation(out, () => ({
       path,
       keyword: "minimum",
       message: `must be ${op} ${minimum.value}`,
-    });
+    }));
   }
   if (
     maximum !== undefined &&
     (value > maximum.value || (maximum.exclusive && value === maximum.value))
   ) {
     const op = maximum.exclusive ? "<" : "<=";
-    out.push({
+    addViolation(out, () => ({
       path,
       keyword: "maximum",
       message: `must be ${op} ${maximum.value}`,
-    });
+    }));
   }
 }
 
@@ -639,7 +678,7 @@ function checkInteger(
   schema: Extract<Schema, { type: "integer" }>,
   value: unknown,
   path: string,
-  out: SchemaViolation[],
+  out: Violations,
 ): void {
   if (typeof value !== "number" || !Number.isInteger(value)) {
     return typeViolation(out, path, "integer", value);
@@ -651,11 +690,11 @@ function checkInteger(
       ? value < -2147483648 || value > 2147483647
       : value < -(2 ** 63) || value >= 2 ** 63;
   if (outside) {
-    out.push({
+    addViolation(out, () => ({
       path,
       keyword: "format",
       message: `is outside the ${schema.format} range`,
-    });
+    }));
   }
   checkBounds(schema, value, path, out);
 }
@@ -666,33 +705,34 @@ function checkString(
   schema: Extract<Schema, { type: "string" }>,
   value: unknown,
   path: string,
-  out: SchemaViolation[],
+  out: Violations,
 ): void {
   if (typeof value !== "string") {
     return typeViolation(out, path, "string", value);
   }
-  if (schema.enum !== undefined && !schema.enum.includes(value)) {
-    out.push({
+  const allowed = schema.enum;
+  if (allowed !== undefined && !allowed.includes(value)) {
+    addViolation(out, () => ({
       path,
       keyword: "enum",
-      message: `must be one of ${schema.enum.join(", ")}`,
-    });
+      message: `must be one of ${allowed.join(", ")}`,
+    }));
   }
   // Lengths count Unicode code points, not UTF-16 units.
   const length = [...value].length;
   if (schema.minLength !== undefined && length < schema.minLength) {
-    out.push({
+    addViolation(out, () => ({
       path,
       keyword: "minLength",
       message: `must be at least ${schema.minLength} characters long`,
-    });
+    }));
   }
   if (schema.maxLength !== undefined && length > schema.maxLength) {
-    out.push({
+    addViolation(out, () => ({
       path,
       keyword: "maxLength",
       message: `must be at most ${schema.maxLength} characters long`,
-    });
+    }));
   }
   if (schema.pattern !== undefined) {
     let regex = patterns.get(schema.pattern);
@@ -701,11 +741,11 @@ function checkString(
       patterns.set(schema.pattern, regex);
     }
     if (!regex.test(value)) {
-      out.push({
+      addViolation(out, () => ({
         path,
         keyword: "pattern",
         message: `must match the pattern \`${schema.pattern}\``,
-      });
+      }));
     }
   }
 }
@@ -714,25 +754,29 @@ function checkArray(
   schema: Extract<Schema, { type: "array" }>,
   value: unknown,
   path: string,
-  out: SchemaViolation[],
+  out: Violations,
 ): void {
   if (!Array.isArray(value)) return typeViolation(out, path, "array", value);
   if (schema.minItems !== undefined && value.length < schema.minItems) {
-    out.push({
+    addViolation(out, () => ({
       path,
       keyword: "minItems",
       message: `must have at least ${schema.minItems} items`,
-    });
+    }));
   }
   if (schema.maxItems !== undefined && value.length > schema.maxItems) {
-    out.push({
+    addViolation(out, () => ({
       path,
       keyword: "maxItems",
       message: `must have at most ${schema.maxItems} items`,
-    });
+    }));
   }
   if (schema.uniqueItems === true && hasDuplicates(value)) {
-    out.push({ path, keyword: "uniqueItems", message: "items must be unique" });
+    addViolation(out, () => ({
+      path,
+      keyword: "uniqueItems",
+      message: "items must be unique",
+    }));
   }
   value.forEach((item, index) => {
     check(schema.items, item, `${path}[${index}]`, out);
@@ -743,18 +787,18 @@ function checkObject(
   schema: Extract<Schema, { type: "object" }>,
   value: unknown,
   path: string,
-  out: SchemaViolation[],
+  out: Violations,
 ): void {
   if (!isObject(value)) return typeViolation(out, path, "object", value);
   for (const [name, property] of Object.entries(schema.properties)) {
     if (Object.hasOwn(value, name)) {
       check(property.schema, value[name], propertyPath(path, name), out);
     } else if (property.required) {
-      out.push({
+      addViolation(out, () => ({
         path: propertyPath(path, name),
         keyword: "required",
         message: `the property \`${name}\` is required`,
-      });
+      }));
     }
   }
   const extra = schema.additionalProperties;
@@ -771,16 +815,16 @@ function checkUnion(
   schema: Extract<Schema, { type: "union" }>,
   value: unknown,
   path: string,
-  out: SchemaViolation[],
+  out: Violations,
 ): void {
   if (!isObject(value)) return typeViolation(out, path, "object", value);
   const tagPath = propertyPath(path, schema.discriminator);
   if (!Object.hasOwn(value, schema.discriminator)) {
-    out.push({
+    addViolation(out, () => ({
       path: tagPath,
       keyword: "required",
       message: `the property \`${schema.discriminator}\` is required`,
-    });
+    }));
     return;
   }
   const tag = value[schema.discriminator];
@@ -791,11 +835,11 @@ function checkUnion(
     ? schema.mapping[tag]
     : undefined;
   if (variant === undefined) {
-    out.push({
+    addViolation(out, () => ({
       path: tagPath,
       keyword: "discriminator",
       message: `must be one of ${Object.keys(schema.mapping).join(", ")}`,
-    });
+    }));
     return;
   }
   check(schemas[variant], value, path, out);

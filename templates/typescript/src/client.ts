@@ -153,9 +153,9 @@ export class {{ client_name }} {
           `the body is not JSON: ${text.slice(0, 200)}`,
         );
       }
-      const violations = validateValue(declared.body, body);
-      if (violations.length > 0) {
-        throw new InvalidResponseError(spec.id, reply.status, violations);
+      const found = validateValue(declared.body, body);
+      if (found.listed.length > 0) {
+        throw new InvalidResponseError(spec.id, reply.status, found.listed);
       }
       response.body = body;
     }

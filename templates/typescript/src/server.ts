@@ -12,7 +12,12 @@ import type {
   ParameterSpec,
   ResponseSpec,
 } from "./operations.js";
-import { validateValue, type SchemaViolation } from "./validation.js";
+import {
+  addViolation,
+  validateValue,
+  type SchemaViolation,
+  type Violations,
+} from "./validation.js";
 
 /** A credential taken from a request: the security scheme's name and its secret. */
 export interface Credentials {
@@ -39,7 +44,9 @@ export interface AuthenticatedContext<Principal> extends RequestContext {
 /**
  * A request refused before (or instead of) reaching the implementation; also
  * thrown by an implementation to answer with an error status. The body is
- * `{code, message, violations?}`, the shape of the spec's error response.
+ * `{code, message, violations?, violations_omitted?}`, the shape of the spec's
+ * error response: `violations_omitted` (sent when above 0) counts the violations
+ * found beyond the listed ones, which the adapter caps at `MAX_VIOLATIONS`.
  */
 export class HttpRejection extends Error {
   constructor(
@@ -48,16 +55,28 @@ export class HttpRejection extends Error {
     message: string,
     readonly violations: SchemaViolation[] = [],
     readonly headers: Record<string, string> = {},
+    readonly violationsOmitted = 0,
   ) {
     super(message);
     this.name = "HttpRejection";
   }
 
   /** The JSON body sent for this rejection. */
-  toJSON(): { code: string; message: string; violations?: SchemaViolation[] } {
-    return this.violations.length > 0
-      ? { code: this.code, message: this.message, violations: this.violations }
-      : { code: this.code, message: this.message };
+  toJSON(): {
+    code: string;
+    message: string;
+    violations?: SchemaViolation[];
+    violations_omitted?: number;
+  } {
+    const body: ReturnType<HttpRejection["toJSON"]> = {
+      code: this.code,
+      message: this.message,
+    };
+    if (this.violations.length > 0) body.violations = this.violations;
+    if (this.violationsOmitted > 0) {
+      body.violations_omitted = this.violationsOmitted;
+    }
+    return body;
   }
 }
 
@@ -125,8 +144,9 @@ function route<Principal>(
  * Serves `handler` as a Fetch API handler. Unknown paths answer 404, a known path
  * with another method 405 (with `Allow`); an operation that requires credentials
  * answers 401 without calling the implementation when they are missing or
- * `authenticate` refuses them; then 415, 413 and 400 (with every violation's
- * path) before the implementation sees the request.
+ * `authenticate` refuses them; then 415, 413 and 400 (with the paths of the
+ * first `MAX_VIOLATIONS` violations and the count of the others) before the
+ * implementation sees the request.
  */
 export function createFetchHandler<Principal>(
   handler: {{ handler_name }}<Principal>,
@@ -249,12 +269,14 @@ async function authenticate<Principal>(
   );
 }
 
-function invalid(violations: SchemaViolation[]): HttpRejection {
+function invalid(found: Violations): HttpRejection {
   return new HttpRejection(
     400,
     "INVALID_REQUEST",
     "the request does not match the schema",
-    violations,
+    found.listed,
+    {},
+    found.omitted,
   );
 }
 
@@ -293,7 +315,7 @@ async function decode<Principal>(
 ): Promise<DecodedRequest> {
   const spec = found.spec;
   const decoded: DecodedRequest = {};
-  const violations: SchemaViolation[] = [];
+  const problems: Violations = { listed: [], omitted: 0 };
   const groups = found.pattern.exec(path) ?? [];
   for (const parameter of spec.parameters) {
     let texts: string[];
@@ -311,26 +333,26 @@ async function decode<Principal>(
     const at = `${parameter.location}.${parameter.name}`;
     if (texts.length === 0) {
       if (parameter.required) {
-        violations.push({
+        addViolation(problems, () => ({
           path: at,
           keyword: "required",
           message: `the ${parameter.location} parameter \`${parameter.name}\` is required`,
-        });
+        }));
       }
       continue;
     }
     const value = fromText(parameter, texts);
-    violations.push(...validateValue(parameter.schema, value, at));
+    validateValue(parameter.schema, value, at, problems);
     (decoded[where] ??= {})[parameter.key] = value;
   }
   if (spec.body !== undefined) {
     const body = await readJson(request, bodyLimit, spec.body.required);
     if (body !== undefined) {
-      violations.push(...validateValue(spec.body.schema, body.value));
+      validateValue(spec.body.schema, body.value, "$", problems);
       decoded.body = body.value;
     }
   }
-  if (violations.length > 0) throw invalid(violations);
+  if (problems.listed.length > 0) throw invalid(problems);
   return decoded;
 }
 

@@ -19,6 +19,8 @@ pub struct Vector {
     pub value: Value,
     /// `(path, keyword)` pairs, sorted.
     pub errors: Vec<(String, String)>,
+    /// How many violations the value has beyond the listed `errors` (0 when absent).
+    pub omitted: u64,
 }
 
 /// Every vector, in file-name order.
@@ -72,12 +74,19 @@ fn read_vector(path: &Path) -> Result<Vector, String> {
         }
     }
     errors.sort();
+    let omitted = match json.get("omitted") {
+        None => 0,
+        Some(n) => n
+            .as_u64()
+            .ok_or_else(|| format!("{name}: `omitted` is not a non-negative integer"))?,
+    };
     let value = field("value")?.clone();
     Ok(Vector {
         file: name,
         schema: schema.to_owned(),
         value,
         errors,
+        omitted,
     })
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use http::{Request, StatusCode, header};
 use powersync_write_api::server::{RouterConfig, router};
+use powersync_write_api::validation;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -122,6 +123,71 @@ async fn every_violation_is_listed() {
         ("$.transactions[1].crud", "minItems"),
     ];
     assert_eq!(got, expected.map(|(p, k)| (p.to_owned(), k.to_owned())));
+}
+
+/// The body of `count` empty entries in one transaction, as a string.
+fn empty_entries_body(count: usize) -> String {
+    let mut body = String::from("{\"transactions\":[{\"crud\":[");
+    for i in 0..count {
+        body.push_str(if i == 0 { "{}" } else { ",{}" });
+    }
+    body.push_str("]}]}");
+    body
+}
+
+/// The risk the cap removes: a body at the size limit made of `{}` entries has
+/// millions of violations. Listing them all answered 433 MB after 12 s; the reply
+/// must list the first `MAX_VIOLATIONS` and count the others.
+#[tokio::test]
+async fn a_near_limit_body_of_empty_entries_gets_a_small_400() {
+    let limit = RouterConfig::DEFAULT_BODY_LIMIT;
+    // 29 bytes of envelope plus 3 per entry (`{}` and a comma, one comma less).
+    let count = (limit - 29) / 3;
+    let text = empty_entries_body(count);
+    assert!(
+        text.len() <= limit && text.len() + 3 > limit,
+        "{}",
+        text.len()
+    );
+    let started = std::time::Instant::now();
+    let response = router(Arc::new(Memory::default()), RouterConfig::default())
+        .oneshot(upload(text, Some("application/json"), Some(GOOD_TOKEN)))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    eprintln!(
+        "{count} empty entries: a {}-byte 400 reply in {elapsed:?}",
+        bytes.len()
+    );
+    assert!(
+        bytes.len() < 16 * 1024,
+        "the reply has {} bytes",
+        bytes.len()
+    );
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(body["code"], "INVALID_REQUEST");
+    let violations = body["violations"].as_array().unwrap();
+    assert_eq!(violations.len(), validation::MAX_VIOLATIONS);
+    assert_eq!(
+        violations[0],
+        json!({"path": "$.transactions[0].crud", "keyword": "maxItems", "message": "must have at most 10000 items"})
+    );
+    assert_eq!(violations[99]["path"], "$.transactions[0].crud[32].id");
+    // One maxItems violation plus op, table and id missing in every entry.
+    let total = 1 + 3 * count as u64;
+    assert_eq!(body["violations_omitted"], json!(total - 100));
+}
+
+#[tokio::test]
+async fn a_few_violations_are_all_listed_without_an_omitted_count() {
+    let (status, body) = send(json_upload(&json!({"transactions": [{"crud": [{}]}]}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["violations"].as_array().unwrap().len(), 3);
+    assert!(body.get("violations_omitted").is_none(), "{body}");
 }
 
 #[tokio::test]

@@ -112,8 +112,9 @@ fn validate_impl(
     };
     Ok(quote! {
         impl #name {
-            /// Checks this value against the schema, returning every violation.
-            pub fn validate(&self) -> Result<(), Vec<crate::validation::Violation>> {
+            /// Checks this value against the schema, returning the violations (the first
+            /// `MAX_VIOLATIONS` listed, the others counted).
+            pub fn validate(&self) -> Result<(), crate::validation::Violations> {
                 crate::validation::validate_model(self, #tag, crate::validation::#validator)
             }
         }

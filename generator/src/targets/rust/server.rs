@@ -59,7 +59,7 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
         use http::{HeaderMap, StatusCode};
 
         use crate::operations;
-        use crate::validation::Violation;
+        use crate::validation::{Violation, Violations};
 
         /// A credential taken from a request: the security scheme's name (as in the spec)
         /// and the bearer token or API key.
@@ -78,10 +78,13 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
 
         /// A request refused before (or instead of) reaching the implementation.
         ///
-        /// Serialized as `{"code": "...", "message": "...", "violations": [...]}`, the
-        /// shape of the spec's error response by convention; `status` is the HTTP status.
-        /// The adapter's codes: `INVALID_REQUEST` (400: not JSON, or every schema
-        /// violation), `UNAUTHENTICATED` (401), `PAYLOAD_TOO_LARGE` (413),
+        /// Serialized as `{"code": "...", "message": "...", "violations": [...],
+        /// "violations_omitted": n}`, the shape of the spec's error response by
+        /// convention; `status` is the HTTP status. `violations` lists at most
+        /// [`MAX_VIOLATIONS`](crate::validation::MAX_VIOLATIONS) violations, and
+        /// `violations_omitted` (absent when 0) counts the ones found beyond them.
+        /// The adapter's codes: `INVALID_REQUEST` (400: not JSON, or the schema
+        /// violations), `UNAUTHENTICATED` (401), `PAYLOAD_TOO_LARGE` (413),
         /// `UNSUPPORTED_MEDIA_TYPE` (415).
         #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         pub struct Rejection {
@@ -91,17 +94,33 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             pub message: String,
             #[serde(skip_serializing_if = "Vec::is_empty")]
             pub violations: Vec<Violation>,
+            #[serde(skip_serializing_if = "is_zero")]
+            pub violations_omitted: u64,
+        }
+
+        fn is_zero(n: &u64) -> bool {
+            *n == 0
         }
 
         impl Rejection {
             pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
-                Rejection { status, code: code.into(), message: message.into(), violations: Vec::new() }
+                Rejection {
+                    status,
+                    code: code.into(),
+                    message: message.into(),
+                    violations: Vec::new(),
+                    violations_omitted: 0,
+                }
             }
 
-            /// 400: the request does not match the schema.
-            pub fn invalid_request(violations: Vec<Violation>) -> Self {
+            /// 400: the request does not match the schema. A `Vec` of more than
+            /// [`MAX_VIOLATIONS`](crate::validation::MAX_VIOLATIONS) violations is cut
+            /// to them, counting the rest.
+            pub fn invalid_request(violations: impl Into<Violations>) -> Self {
+                let (violations, violations_omitted) = violations.into().into_parts();
                 Rejection {
                     violations,
+                    violations_omitted,
                     ..Rejection::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "the request does not match the schema")
                 }
             }
@@ -247,12 +266,13 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
         }
 
         /// Reads, parses, validates and decodes a JSON body, in that order: the
-        /// validator reports every violation; typed decoding only backs it up.
+        /// validator reports the violations (the first `MAX_VIOLATIONS`, and the
+        /// count of the others); typed decoding only backs it up.
         async fn json_body<T: serde::de::DeserializeOwned>(
             headers: &HeaderMap,
             body: axum::body::Body,
             limit: usize,
-            validate: fn(&serde_json::Value, &str, &mut Vec<Violation>),
+            validate: fn(&serde_json::Value, &str, &mut Violations),
             required: bool,
         ) -> Result<Option<T>, Rejection> {
             let declared = header_text(headers, "content-length").and_then(|v| v.parse::<u64>().ok());
@@ -284,7 +304,7 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
                 return Err(Rejection::unsupported_media_type(""));
             }
             let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(Rejection::malformed_json)?;
-            let mut violations = Vec::new();
+            let mut violations = Violations::new();
             validate(&value, "$", &mut violations);
             if !violations.is_empty() {
                 return Err(Rejection::invalid_request(violations));
@@ -379,11 +399,11 @@ fn array_helpers(views: &OperationViews) -> Option<TokenStream> {
         ) -> Result<Option<Vec<T>>, Rejection> {
             let Some(texts) = raw else { return Ok(None) };
             let mut items = Vec::with_capacity(texts.len());
-            let mut violations = Vec::new();
+            let mut violations = Violations::new();
             for (index, text) in texts.into_iter().enumerate() {
                 match operations::from_text(text, kind) {
                     Ok(item) => items.push(item),
-                    Err(message) => violations.push(Violation::new(
+                    Err(message) => violations.push(|| Violation::new(
                         &crate::validation::index_path(&format!("{location}.{name}"), index),
                         "type",
                         message,

@@ -58,7 +58,7 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             .unwrap_or_else(|| quote!(let _ = (value, path, out);));
         bodies.push(quote! {
             #[doc = #doc]
-            pub fn #method(value: &Value, path: &str, out: &mut Vec<Violation>) {
+            pub fn #method(value: &Value, path: &str, out: &mut Violations) {
                 #check
             }
         });
@@ -101,9 +101,14 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
     Ok(quote! {
         //! Validation of raw JSON against the spec's schemas, run before typed decoding.
         //!
-        //! Every function reports every violation it finds as a [`Violation`] with a path
+        //! Every function reports the violations it finds as [`Violation`]s with a path
         //! (`$` is the root, `.name` or `['name']` a property, `[i]` an array item) and
         //! the JSON Schema keyword that failed. Nothing below a `type` violation is checked.
+        //!
+        //! A validation lists at most [`MAX_VIOLATIONS`] violations, the first ones found
+        //! while walking the value in schema order, and only counts the others
+        //! ([`Violations::omitted`]): an invalid value of any size costs a bounded amount
+        //! of memory and gives a bounded report.
         #![allow(dead_code, clippy::ptr_arg)]
 
         use regex::Regex;
@@ -127,16 +132,86 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             }
         }
 
+        /// The most violations one validation lists; it only counts the ones after them.
+        /// The same in every language this project generates.
+        pub const MAX_VIOLATIONS: usize = 100;
+
+        /// What a validation found: the first [`MAX_VIOLATIONS`] violations, in the order
+        /// they were found, and the number of further violations found but not listed.
+        /// Past the cap nothing is allocated for a violation.
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct Violations {
+            listed: Vec<Violation>,
+            omitted: u64,
+        }
+
+        impl Violations {
+            pub fn new() -> Self {
+                Violations::default()
+            }
+
+            /// Whether [`MAX_VIOLATIONS`] are listed: any further one is only counted.
+            pub fn is_full(&self) -> bool {
+                self.listed.len() >= MAX_VIOLATIONS
+            }
+
+            /// Records a violation: listed while fewer than [`MAX_VIOLATIONS`] are, else
+            /// counted. `make` runs only when the violation is listed.
+            pub fn push(&mut self, make: impl FnOnce() -> Violation) {
+                if self.is_full() {
+                    self.omitted += 1;
+                } else {
+                    self.listed.push(make());
+                }
+            }
+
+            /// Whether no violation was found.
+            pub fn is_empty(&self) -> bool {
+                self.listed.is_empty() && self.omitted == 0
+            }
+
+            /// The listed violations, at most [`MAX_VIOLATIONS`], in the order found.
+            pub fn listed(&self) -> &[Violation] {
+                &self.listed
+            }
+
+            /// How many violations were found beyond the listed ones.
+            pub fn omitted(&self) -> u64 {
+                self.omitted
+            }
+
+            /// How many violations were found in all.
+            pub fn total(&self) -> u64 {
+                self.listed.len() as u64 + self.omitted
+            }
+
+            /// The listed violations and the number omitted.
+            pub fn into_parts(self) -> (Vec<Violation>, u64) {
+                (self.listed, self.omitted)
+            }
+        }
+
+        /// Lists the first [`MAX_VIOLATIONS`] and counts the rest.
+        impl From<Vec<Violation>> for Violations {
+            fn from(violations: Vec<Violation>) -> Self {
+                let mut out = Violations::new();
+                for violation in violations {
+                    out.push(|| violation);
+                }
+                out
+            }
+        }
+
         /// The validator of the schema called `name` (as in the spec), if there is one.
-        pub fn validator(name: &str) -> Option<fn(&Value, &str, &mut Vec<Violation>)> {
+        pub fn validator(name: &str) -> Option<fn(&Value, &str, &mut Violations)> {
             #validator_body
         }
 
         /// Validates `value` against the schema called `name`; `None` if the spec has no
         /// schema of that name.
-        pub fn validate_schema(name: &str, value: &Value) -> Option<Vec<Violation>> {
+        pub fn validate_schema(name: &str, value: &Value) -> Option<Violations> {
             let check = validator(name)?;
-            let mut out = Vec::new();
+            let mut out = Violations::new();
             check(value, "$", &mut out);
             Some(out)
         }
@@ -146,16 +221,16 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
         pub fn validate_model<T: serde::Serialize>(
             model: &T,
             tag: Option<(&str, &str)>,
-            check: fn(&Value, &str, &mut Vec<Violation>),
-        ) -> Result<(), Vec<Violation>> {
+            check: fn(&Value, &str, &mut Violations),
+        ) -> Result<(), Violations> {
             let mut value = match serde_json::to_value(model) {
                 Ok(value) => value,
-                Err(error) => return Err(vec![Violation::new("$", "type", error.to_string())]),
+                Err(error) => return Err(vec![Violation::new("$", "type", error.to_string())].into()),
             };
             if let (Some((property, tag)), Some(object)) = (tag, value.as_object_mut()) {
                 object.insert(property.to_owned(), Value::String(tag.to_owned()));
             }
-            let mut out = Vec::new();
+            let mut out = Violations::new();
             check(&value, "$", &mut out);
             if out.is_empty() { Ok(()) } else { Err(out) }
         }
@@ -165,7 +240,7 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
         fn check_string(
             value: &Value,
             path: &str,
-            out: &mut Vec<Violation>,
+            out: &mut Violations,
             min_length: Option<u64>,
             max_length: Option<u64>,
             pattern: Option<(&str, &Result<Regex, regex::Error>)>,
@@ -176,18 +251,18 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             // Lengths count Unicode code points, as JSON Schema does.
             let length = text.chars().count() as u64;
             if let Some(min) = min_length.filter(|min| length < *min) {
-                out.push(Violation::new(path, "minLength", format!("must be at least {min} characters long")));
+                out.push(|| Violation::new(path, "minLength", format!("must be at least {min} characters long")));
             }
             if let Some(max) = max_length.filter(|max| length > *max) {
-                out.push(Violation::new(path, "maxLength", format!("must be at most {max} characters long")));
+                out.push(|| Violation::new(path, "maxLength", format!("must be at most {max} characters long")));
             }
             match pattern {
-                Some((source, Ok(regex))) if !regex.is_match(text) => out.push(Violation::new(
+                Some((source, Ok(regex))) if !regex.is_match(text) => out.push(|| Violation::new(
                     path,
                     "pattern",
                     format!("must match the pattern `{source}`"),
                 )),
-                Some((source, Err(error))) => out.push(Violation::new(
+                Some((source, Err(error))) => out.push(|| Violation::new(
                     path,
                     "pattern",
                     format!("the schema's pattern `{source}` is not supported: {error}"),
@@ -230,6 +305,19 @@ fn helpers() -> TokenStream {
             format!("{path}[{index}]")
         }
 
+        /// [`property_path`], or an empty string once `out` is full: no violation is
+        /// listed any more, so the path would go unused, and a huge invalid value does
+        /// not allocate a path for each of its nodes.
+        fn property_path_in(out: &Violations, path: &str, name: &str) -> String {
+            if out.is_full() { String::new() } else { property_path(path, name) }
+        }
+
+        /// [`index_path`], or an empty string once `out` is full (see
+        /// [`property_path_in`]).
+        fn index_path_in(out: &Violations, path: &str, index: usize) -> String {
+            if out.is_full() { String::new() } else { index_path(path, index) }
+        }
+
         fn json_type(value: &Value) -> &'static str {
             match value {
                 Value::Null => "null",
@@ -242,15 +330,15 @@ fn helpers() -> TokenStream {
             }
         }
 
-        fn type_violation(out: &mut Vec<Violation>, path: &str, expected: &str, value: &Value) {
-            out.push(Violation::new(path, "type", format!("expected {expected}, found {}", json_type(value))));
+        fn type_violation(out: &mut Violations, path: &str, expected: &str, value: &Value) {
+            out.push(|| Violation::new(path, "type", format!("expected {expected}, found {}", json_type(value))));
         }
 
-        fn required(out: &mut Vec<Violation>, path: &str, name: &str) {
-            out.push(Violation::new(&property_path(path, name), "required", format!("`{name}` is required")));
+        fn required(out: &mut Violations, path: &str, name: &str) {
+            out.push(|| Violation::new(&property_path(path, name), "required", format!("`{name}` is required")));
         }
 
-        fn expect_object<'v>(value: &'v Value, path: &str, out: &mut Vec<Violation>) -> Option<&'v Map<String, Value>> {
+        fn expect_object<'v>(value: &'v Value, path: &str, out: &mut Violations) -> Option<&'v Map<String, Value>> {
             let object = value.as_object();
             if object.is_none() {
                 type_violation(out, path, "object", value);
@@ -297,32 +385,32 @@ fn helpers() -> TokenStream {
             }
         }
 
-        fn check_bounds(value: Limit, path: &str, out: &mut Vec<Violation>, minimum: Option<Bound>, maximum: Option<Bound>) {
+        fn check_bounds(value: Limit, path: &str, out: &mut Violations, minimum: Option<Bound>, maximum: Option<Bound>) {
             use std::cmp::Ordering::{Greater, Less};
             if let Some(min) = minimum {
                 let ordering = compare(value, min.limit);
                 if ordering == Some(Less) || (min.exclusive && ordering != Some(Greater)) {
                     let op = if min.exclusive { ">" } else { ">=" };
-                    out.push(Violation::new(path, "minimum", format!("must be {op} {}", show(min.limit))));
+                    out.push(|| Violation::new(path, "minimum", format!("must be {op} {}", show(min.limit))));
                 }
             }
             if let Some(max) = maximum {
                 let ordering = compare(value, max.limit);
                 if ordering == Some(Greater) || (max.exclusive && ordering != Some(Less)) {
                     let op = if max.exclusive { "<" } else { "<=" };
-                    out.push(Violation::new(path, "maximum", format!("must be {op} {}", show(max.limit))));
+                    out.push(|| Violation::new(path, "maximum", format!("must be {op} {}", show(max.limit))));
                 }
             }
         }
 
-        fn check_boolean(value: &Value, path: &str, out: &mut Vec<Violation>) {
+        fn check_boolean(value: &Value, path: &str, out: &mut Violations) {
             if !value.is_boolean() {
                 type_violation(out, path, "boolean", value);
             }
         }
 
         /// An integer is a number written without fraction or exponent.
-        fn check_integer(value: &Value, path: &str, out: &mut Vec<Violation>, int32: bool, minimum: Option<Bound>, maximum: Option<Bound>) {
+        fn check_integer(value: &Value, path: &str, out: &mut Violations, int32: bool, minimum: Option<Bound>, maximum: Option<Bound>) {
             let number = match value {
                 Value::Number(n) if n.is_i64() || n.is_u64() => n,
                 _ => return type_violation(out, path, "integer", value),
@@ -336,40 +424,40 @@ fn helpers() -> TokenStream {
             if let Limit::Int(i) = limit
                 && !range.contains(&i)
             {
-                out.push(Violation::new(path, "format", format!("is outside the {name} range")));
+                out.push(|| Violation::new(path, "format", format!("is outside the {name} range")));
             }
             check_bounds(limit, path, out, minimum, maximum);
         }
 
-        fn check_number(value: &Value, path: &str, out: &mut Vec<Violation>, minimum: Option<Bound>, maximum: Option<Bound>) {
+        fn check_number(value: &Value, path: &str, out: &mut Violations, minimum: Option<Bound>, maximum: Option<Bound>) {
             let Some(limit) = value.as_number().and_then(number_limit) else {
                 return type_violation(out, path, "number", value);
             };
             check_bounds(limit, path, out, minimum, maximum);
         }
 
-        fn check_enum(value: &Value, path: &str, out: &mut Vec<Violation>, allowed: &[&str]) {
+        fn check_enum(value: &Value, path: &str, out: &mut Violations, allowed: &[&str]) {
             match value.as_str() {
                 None => type_violation(out, path, "string", value),
                 Some(text) if !allowed.contains(&text) => {
-                    out.push(Violation::new(path, "enum", format!("must be one of {}", allowed.join(", "))));
+                    out.push(|| Violation::new(path, "enum", format!("must be one of {}", allowed.join(", "))));
                 }
                 Some(_) => {}
             }
         }
 
         /// The discriminator property of a union variant checked on its own.
-        fn check_tag(object: &Map<String, Value>, path: &str, out: &mut Vec<Violation>, property: &str, tag: &str) {
+        fn check_tag(object: &Map<String, Value>, path: &str, out: &mut Violations, property: &str, tag: &str) {
             match object.get(property) {
                 None => required(out, path, property),
-                Some(value) => check_enum(value, &property_path(path, property), out, &[tag]),
+                Some(value) => check_enum(value, &property_path_in(out, path, property), out, &[tag]),
             }
         }
 
         fn check_array<'v>(
             value: &'v Value,
             path: &str,
-            out: &mut Vec<Violation>,
+            out: &mut Violations,
             min_items: Option<u64>,
             max_items: Option<u64>,
             unique_items: bool,
@@ -380,13 +468,13 @@ fn helpers() -> TokenStream {
             };
             let count = items.len() as u64;
             if let Some(min) = min_items.filter(|min| count < *min) {
-                out.push(Violation::new(path, "minItems", format!("must have at least {min} items")));
+                out.push(|| Violation::new(path, "minItems", format!("must have at least {min} items")));
             }
             if let Some(max) = max_items.filter(|max| count > *max) {
-                out.push(Violation::new(path, "maxItems", format!("must have at most {max} items")));
+                out.push(|| Violation::new(path, "maxItems", format!("must have at most {max} items")));
             }
             if unique_items && items.iter().enumerate().any(|(i, a)| items.iter().skip(i + 1).any(|b| a == b)) {
-                out.push(Violation::new(path, "uniqueItems", "items must be unique".to_owned()));
+                out.push(|| Violation::new(path, "uniqueItems", "items must be unique".to_owned()));
             }
             Some(items)
         }
@@ -400,7 +488,7 @@ fn type_validator(
 ) -> Result<TokenStream, TargetError> {
     let validator = rs.validator(&def.name)?;
     let doc = format!(
-        " Validates a `{}` at `path`, appending every violation to `out`.",
+        " Validates a `{}` at `path`, adding its violations to `out`.",
         def.name
     );
     let body = match &def.kind {
@@ -419,7 +507,7 @@ fn type_validator(
     };
     Ok(quote! {
         #[doc = #doc]
-        pub fn #validator(value: &Value, path: &str, out: &mut Vec<Violation>) {
+        pub fn #validator(value: &Value, path: &str, out: &mut Violations) {
             #body
         }
     })
@@ -442,7 +530,7 @@ fn struct_body(
             (Some(check), true) => quote! {
                 match object.get(#name) {
                     Some(value) => {
-                        let path = property_path(path, #name);
+                        let path = property_path_in(out, path, #name);
                         #check
                     }
                     None => required(out, path, #name),
@@ -450,7 +538,7 @@ fn struct_body(
             },
             (Some(check), false) => quote! {
                 if let Some(value) = object.get(#name) {
-                    let path = property_path(path, #name);
+                    let path = property_path_in(out, path, #name);
                     #check
                 }
             },
@@ -470,7 +558,7 @@ fn struct_body(
         checks.push(quote! {
             for (name, value) in object {
                 if ![#(#known),*].contains(&name.as_str()) {
-                    let path = property_path(path, name);
+                    let path = property_path_in(out, path, name);
                     #check
                 }
             }
@@ -498,9 +586,12 @@ fn union_body(rs: &RustTypes, u: &UnionDef) -> Result<TokenStream, TargetError> 
             return required(out, path, #property);
         };
         match tag.as_str() {
-            None => type_violation(out, &property_path(path, #property), "string", tag),
+            None => {
+                let tag_path = property_path_in(out, path, #property);
+                type_violation(out, &tag_path, "string", tag)
+            }
             #(#arms)*
-            Some(other) => out.push(Violation::new(
+            Some(other) => out.push(|| Violation::new(
                 &property_path(path, #property),
                 "discriminator",
                 format!("`{other}` {}", #expected),
@@ -585,7 +676,7 @@ fn check_ty(
                 Some(inner) => quote! {
                     if let Some(#items) = check_array(#value, #path, out, #min, #max, #unique) {
                         for (#index, #item_value) in #items.iter().enumerate() {
-                            let #item_path = index_path(#path, #index);
+                            let #item_path = index_path_in(out, #path, #index);
                             #inner
                         }
                     }
@@ -610,7 +701,7 @@ fn check_ty(
                 Some(inner) => quote! {
                     if let Some(#object) = expect_object(#value, #path, out) {
                         for (#key, #item_value) in #object {
-                            let #item_path = property_path(#path, #key);
+                            let #item_path = property_path_in(out, #path, #key);
                             #inner
                         }
                     }

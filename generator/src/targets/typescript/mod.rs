@@ -1,8 +1,9 @@
 //! The TypeScript target: one ESM npm package with the models, a validator that
-//! reports every violation with its path, the per-operation request and response
-//! types, a handler interface served by a Fetch API handler (Node, Deno, Bun, edge
-//! runtimes) and an Express adapter, a typed fetch client, and, when the spec is the
-//! PowerSync write path, the `uploadData` connector for the PowerSync JS SDKs.
+//! reports violations with their paths (the first 100, and a count of the rest),
+//! the per-operation request and response types, a handler interface served by a
+//! Fetch API handler (Node, Deno, Bun, edge runtimes) and an Express adapter, a
+//! typed fetch client, and, when the spec is the PowerSync write path, the
+//! `uploadData` connector for the PowerSync JS SDKs.
 //!
 //! The lowering here turns the IR into view structs whose strings are TypeScript
 //! already laid out as prettier prints it (`syntax`); the askama templates in

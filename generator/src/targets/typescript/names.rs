@@ -44,6 +44,7 @@ const EXPORTED: &[&str] = &[
     "HeaderSpec",
     "HttpRejection",
     "InvalidResponseError",
+    "MAX_VIOLATIONS",
     "OperationSpec",
     "ParameterLocation",
     "ParameterSpec",
@@ -56,6 +57,7 @@ const EXPORTED: &[&str] = &[
     "SchemaViolation",
     "SecuritySchemeSpec",
     "UnexpectedResponseError",
+    "Violations",
 ];
 
 /// Member names the generated handler interface and client already use, or that

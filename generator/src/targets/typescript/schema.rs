@@ -165,7 +165,7 @@ pub fn table(api: &Api) -> String {
 
 /// One `validate<Type>` function per named type.
 pub struct ValidatorView {
-    /// `export function validateX(value: unknown): SchemaViolation[]`, laid out.
+    /// `export function validateX(value: unknown): Violations`, laid out.
     pub signature: String,
     pub schema: String,
     pub schema_literal: String,
@@ -177,11 +177,11 @@ pub fn validators(api: &Api, names: &Names) -> Vec<ValidatorView> {
         .map(|t| ValidatorView {
             signature: {
                 let head = format!("export function validate{}", names.type_name(&t.name));
-                let flat = format!("{head}(value: unknown): SchemaViolation[] {{");
+                let flat = format!("{head}(value: unknown): Violations {{");
                 if flat.len() <= syntax::WIDTH {
                     flat[..flat.len() - 2].to_string()
                 } else {
-                    format!("{head}(\n  value: unknown,\n): SchemaViolation[]")
+                    format!("{head}(\n  value: unknown,\n): Violations")
                 }
             },
             schema: t.name.clone(),

@@ -43,6 +43,7 @@ impl PowerSyncWriteApi for Memory {
                     code: "BUSY".into(),
                     message: "try later".into(),
                     violations: None,
+                    violations_omitted: None,
                 },
             };
         }

@@ -10,6 +10,8 @@ export interface Vector {
   schema: string;
   value: unknown;
   errors: { path: string; keyword: string }[];
+  /** How many violations the value has beyond the listed `errors` (0 when absent). */
+  omitted?: number;
 }
 
 /** tests/vectors, found from this file's place in tests/typescript/build/test/support. */
