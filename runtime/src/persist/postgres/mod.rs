@@ -59,6 +59,11 @@ pub struct PostgresConfig {
     /// Schemas whose tables are introspected (default `["public"]`). The runtime's own
     /// tables live in the first one.
     pub schemas: Vec<String>,
+    /// Prepared statements kept per connection (default 256). Every shape of write
+    /// (table, operation, column set) is one statement, and a PATCH's column set is
+    /// the client's choice: past this many, a connection's statements are closed
+    /// (deallocated on the server) and prepared again as used.
+    pub statement_cache_capacity: usize,
 }
 
 impl PostgresConfig {
@@ -68,6 +73,7 @@ impl PostgresConfig {
             pool_size: 16,
             connect_timeout: Duration::from_secs(5),
             schemas: vec!["public".to_string()],
+            statement_cache_capacity: 256,
         }
     }
 }
@@ -191,6 +197,7 @@ pub struct PostgresPersister {
     sql: RuntimeSql,
     /// Write statement texts by shape.
     statements: SqlCache,
+    statement_cache_capacity: usize,
     write_statements: AtomicU64,
 }
 
@@ -232,6 +239,7 @@ impl PostgresPersister {
             sql: RuntimeSql::new(&schemas[0]),
             schemas,
             statements: SqlCache::default(),
+            statement_cache_capacity: config.statement_cache_capacity.max(1),
             write_statements: AtomicU64::new(0),
         })
     }
@@ -312,6 +320,7 @@ impl PostgresPersister {
         // Prepare first (cached per connection), so the executions go out in order.
         let mut statements = Vec::with_capacity(items.len());
         for item in &items {
+            self.bound_statement_cache(tx);
             let sql = match item {
                 Item::Ledger => &self.sql.ledger_claim,
                 Item::Write(group) => group.sql(),
@@ -479,6 +488,15 @@ impl PostgresPersister {
             .map_err(|error| error.at_operation(entry.operation_index))
     }
 
+    /// Keeps the connection's prepared statements under the capacity. Dropping the
+    /// cache's statements closes them on the server (those a caller still holds are
+    /// closed once it is done with them).
+    fn bound_statement_cache(&self, tx: &Transaction<'_>) {
+        if tx.statement_cache.size() >= self.statement_cache_capacity {
+            tx.statement_cache.clear();
+        }
+    }
+
     /// Runs one entry the default way inside `tx` (for [`executor::TxExecutor`]).
     async fn apply_one(
         &self,
@@ -491,6 +509,7 @@ impl PostgresPersister {
             return Ok(());
         };
         let index = Some(entry.operation_index);
+        self.bound_statement_cache(tx);
         let statement = tx
             .prepare_cached(&prepared.sql.single)
             .await
