@@ -88,7 +88,15 @@ before(async () => {
   const url = await cluster.createDatabase("e2e");
   sql = postgres(url, { max: 2, onnotice: () => undefined });
   await sql.unsafe(SERVER_SCHEMA);
-  backend = await Backend.start({ databaseUrl: url });
+  backend = await Backend.start({
+    databaseUrl: url,
+    // Lists belong to their owner_id; todos stay open, so a todo in a missing list
+    // reaches the database's foreign key (the dead-letter case below).
+    env: {
+      POWERSYNC_WRITE__AUTHORIZATION__DEFAULT: "allow",
+      POWERSYNC_WRITE__AUTHORIZATION__TABLES__LISTS__OWNER_COLUMN: "owner_id",
+    },
+  });
   token = await backend.token(USER);
 });
 
