@@ -232,6 +232,12 @@ async fn invalid_values_are_refused_naming_table_column_and_entry() {
         ("ttz", json!("12:00+99")),
         ("ts", json!("02/01/2024")),
         ("tstz", json!("2024-13-01 00:00:00Z")),
+        // A multi-byte character in the offset once panicked on byte slicing.
+        ("tstz", json!("2024-01-01T10:00:00+0é00")),
+        ("ttz", json!("10:00:00+0é00")),
+        // An absurd exponent is this column's INVALID_DATA, not a database error.
+        ("num", json!("1e9223372036854775807")),
+        ("num", json!("1e-9223372036854775808")),
         ("by", json!("\\xabc")),
         ("by", json!("%%%")),
         ("m", json!("angry")),
@@ -283,4 +289,66 @@ async fn invalid_values_are_refused_naming_table_column_and_entry() {
         rows(&client, "SELECT count(*)::text FROM types").await,
         vec![vec![Some("0".to_string())]]
     );
+}
+
+/// The conversion's numeric range is PostgreSQL's own: what it lets through the
+/// database stores, and what it refuses the database refuses too ("value overflows
+/// numeric format"), so its INVALID_DATA names the column without refusing more.
+#[tokio::test]
+async fn numeric_range_is_postgresqls() {
+    let (db, persister) = setup().await;
+    let schema = persister.introspect().await.unwrap();
+    let client = db.client().await;
+    let accepted = [
+        ("1e131071", 131_072),
+        ("0.001e131074", 131_072),
+        ("1e-16383", 16_385),
+        ("-0.5e-16382", 16_386),
+        ("0e999999", 1),
+    ];
+    for (n, (value, text_len)) in accepted.into_iter().enumerate() {
+        let entries = [put(0, "types", &id(n), json!({ "num": value }))];
+        let applied = apply_with(&persister, &schema, &entries, &Apply::default()).await;
+        assert!(applied.is_ok(), "{value}: {applied:?}");
+        let stored = rows(
+            &client,
+            &format!(
+                "SELECT length(num::text)::text FROM types WHERE id = '{}'",
+                id(n)
+            ),
+        )
+        .await;
+        assert_eq!(stored, vec![vec![Some(text_len.to_string())]], "{value}");
+    }
+    for value in [
+        "1e131072",
+        "10e131071",
+        "1e-16384",
+        "0.1e-16383",
+        "0e-16384",
+    ] {
+        let direct = client
+            .simple_query(&format!("SELECT '{value}'::numeric"))
+            .await;
+        let error = direct.expect_err(value);
+        let message = error.as_db_error().map(|e| e.message().to_string());
+        assert_eq!(
+            message.as_deref(),
+            Some("value overflows numeric format"),
+            "{value}"
+        );
+        let entries = [put(0, "types", &id(100), json!({ "num": value }))];
+        match apply_with(&persister, &schema, &entries, &Apply::default()).await {
+            Err(DbError::InvalidValue {
+                column, message, ..
+            }) => {
+                assert_eq!(column, "num");
+                assert!(
+                    message.contains("PostgreSQL's numeric holds at most"),
+                    "{message}"
+                );
+            }
+            other => panic!("{value}: expected InvalidValue, got {other:?}"),
+        }
+    }
 }

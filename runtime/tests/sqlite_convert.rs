@@ -215,6 +215,13 @@ async fn numerics_are_exact() {
             json!("abc"),
             json!(true),
             json!([1]),
+            // Beyond any REAL, and (the first) an exponent whose digit count overflowed
+            // i64 arithmetic and aborted the process.
+            json!("1e9223372036854775807"),
+            json!("-1e9223372036854775807"),
+            json!("1e400"),
+            json!("1e-400"),
+            json!("1e99999999999999999999"),
         ],
     )
     .await;
@@ -342,7 +349,16 @@ async fn dates_and_times() {
         ],
     )
     .await;
-    check_invalid(&db, "tz", vec![json!("2024-01-02T03:04:05+2")]).await;
+    check_invalid(
+        &db,
+        "tz",
+        vec![
+            json!("2024-01-02T03:04:05+2"),
+            // A multi-byte character in the offset.
+            json!("2024-01-01T10:00:00+0é00"),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -93,7 +93,9 @@ fn integer(value: &Value, min: i64, max: i64, name: &str) -> Result<String, Stri
                 // A REAL holding a whole number (SQLite may store 3 as 3.0).
                 match n.as_f64() {
                     Some(f) if f.is_finite() && f.fract() == 0.0 => {
-                        if f < min as f64 || f > max as f64 {
+                        // `max as f64` rounds i64::MAX up to 2^63, itself out of
+                        // range (`as` would saturate it to i64::MAX).
+                        if f < min as f64 || f >= max as f64 + 1.0 {
                             return Err(out_of_range());
                         }
                         Some(f as i64)
@@ -129,32 +131,101 @@ fn numeric(value: &Value) -> Result<String, String> {
     match value {
         // Integers are exact; other numbers went through f64 (see the module docs).
         Value::Number(n) => Ok(n.to_string()),
-        Value::String(s) if is_decimal(s.trim()) => Ok(s.trim().to_string()),
+        Value::String(s) => {
+            let s = s.trim();
+            match decimal(s) {
+                Ok(()) => Ok(s.to_string()),
+                Err(BadDecimal::Syntax) => {
+                    Err(format!("expected a decimal number, got {}", show(value)))
+                }
+                Err(BadDecimal::TooLarge) => Err(format!(
+                    "{} is out of range: PostgreSQL's numeric holds at most \
+                     {MAX_WHOLE_DIGITS} digits before the decimal point",
+                    show(value)
+                )),
+                Err(BadDecimal::TooPrecise) => Err(format!(
+                    "{} is out of range: PostgreSQL's numeric holds at most \
+                     {MAX_SCALE} digits after the decimal point",
+                    show(value)
+                )),
+            }
+        }
         _ => Err(format!("expected a decimal number, got {}", show(value))),
     }
 }
 
+/// PostgreSQL's numeric limits (its documentation, "Arbitrary Precision Numbers"):
+/// beyond them it fails with "value overflows numeric format".
+const MAX_WHOLE_DIGITS: i64 = 131_072;
+const MAX_SCALE: i64 = 16_383;
+
+/// Why text is not a numeric PostgreSQL accepts.
+#[derive(Debug, PartialEq)]
+enum BadDecimal {
+    Syntax,
+    /// More digits before the point than numeric holds (`1e131072`).
+    TooLarge,
+    /// More digits after the point than numeric holds (`1e-16384`).
+    TooPrecise,
+}
+
 /// `[+-]digits[.digits][e[+-]digits]` (either side of the point may be empty, not
-/// both), or NaN / Infinity.
-fn is_decimal(s: &str) -> bool {
+/// both), or NaN / Infinity, within numeric's range. The exponent is checked here,
+/// with checked arithmetic, so that an absurd one (`1e9223372036854775807`) is this
+/// column's INVALID_DATA rather than a database error or an overflow.
+fn decimal(s: &str) -> Result<(), BadDecimal> {
     let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
     if unsigned.eq_ignore_ascii_case("nan") {
         // NaN has no sign.
-        return unsigned.len() == s.len();
+        return if unsigned.len() == s.len() {
+            Ok(())
+        } else {
+            Err(BadDecimal::Syntax)
+        };
     }
     if unsigned.eq_ignore_ascii_case("infinity") || unsigned.eq_ignore_ascii_case("inf") {
-        return true;
+        return Ok(());
     }
-    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-        Some(at) => (&unsigned[..at], Some(&unsigned[at + 1..])),
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent)),
         None => (unsigned, None),
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok =
-        (!whole.is_empty() || !fraction.is_empty()) && digits(whole) && digits(fraction);
-    let exponent_ok = exponent.is_none_or(is_integer_literal);
-    mantissa_ok && exponent_ok
+    if whole.is_empty() && fraction.is_empty() || !digits(whole) || !digits(fraction) {
+        return Err(BadDecimal::Syntax);
+    }
+    let exponent = match exponent {
+        None => 0,
+        Some(text) if !is_integer_literal(text) => return Err(BadDecimal::Syntax),
+        // All digits but beyond i64: far beyond numeric either way.
+        Some(text) => match text.parse::<i64>() {
+            Ok(exponent) => exponent,
+            Err(_) if text.starts_with('-') => return Err(BadDecimal::TooPrecise),
+            Err(_) => return Err(BadDecimal::TooLarge),
+        },
+    };
+    let length = |part: &str| i64::try_from(part.len()).unwrap_or(i64::MAX);
+    // Digits after the point as written (PostgreSQL keeps trailing zeros: `1.50`).
+    let scale = length(fraction).checked_sub(exponent);
+    if scale.is_none_or(|scale| scale > MAX_SCALE) {
+        return Err(BadDecimal::TooPrecise);
+    }
+    // Digits before the point, from the first significant one; zero has none.
+    let significant = whole.trim_start_matches('0');
+    let whole_digits = if significant.is_empty() {
+        let leading_zeros = fraction.bytes().take_while(|&b| b == b'0').count();
+        if leading_zeros == fraction.len() {
+            return Ok(());
+        }
+        i64::try_from(leading_zeros).map_or(Some(i64::MIN), |zeros| exponent.checked_sub(zeros))
+    } else {
+        length(significant).checked_add(exponent)
+    };
+    if whole_digits.is_none_or(|digits| digits > MAX_WHOLE_DIGITS) {
+        return Err(BadDecimal::TooLarge);
+    }
+    Ok(())
 }
 
 fn float(value: &Value, single: bool) -> Result<String, String> {
@@ -403,10 +474,8 @@ fn parse_date(s: &str) -> Option<(i64, u32, u32)> {
 
 /// `hh:mm[:ss[.fraction]]` -> (h, m, s, ".fraction" or "").
 fn parse_time(s: &str) -> Option<(u32, u32, u32, &str)> {
-    let (main, fraction) = match s.find('.') {
-        Some(at) => (&s[..at], &s[at..]),
-        None => (s, ""),
-    };
+    // `find` gives a char boundary, so `split_at` cannot panic.
+    let (main, fraction) = s.find('.').map_or((s, ""), |at| s.split_at(at));
     if fraction.len() == 1 || !fraction.bytes().skip(1).all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -434,12 +503,16 @@ fn split_offset(s: &str) -> Option<(&str, Option<i32>)> {
     let Some(at) = s.rfind(['+', '-']) else {
         return Some((s, None));
     };
-    let (clock, zone) = (&s[..at], &s[at + 1..]);
-    let sign = if s[at..].starts_with('-') { -1 } else { 1 };
+    // `at` is an ASCII sign, so a char boundary; the zone's own slices use `get`,
+    // as it may hold any character (`+0é00`).
+    let (clock, signed) = s.split_at(at);
+    let sign = if signed.starts_with('-') { -1 } else { 1 };
+    let zone = signed.get(1..)?;
+    let two = |from: usize| number(zone.get(from..from + 2)?, 2);
     let (hours, minutes) = match zone.len() {
-        2 => (number(zone, 2)?, 0),
-        4 => (number(&zone[..2], 2)?, number(&zone[2..], 2)?),
-        5 if &zone[2..3] == ":" => (number(&zone[..2], 2)?, number(&zone[3..], 2)?),
+        2 => (two(0)?, 0),
+        4 => (two(0)?, two(2)?),
+        5 if zone.get(2..3) == Some(":") => (two(0)?, two(3)?),
         _ => return None,
     };
     if hours > 15 || minutes > 59 {
@@ -522,6 +595,13 @@ mod tests {
         bad(&ColumnType::Int4, json!(3.5));
         bad(&ColumnType::Int8, json!("99999999999999999999"));
         bad(&ColumnType::Int8, json!(18446744073709551615u64));
+        bad(&ColumnType::Int8, json!(9223372036854775808.0));
+        assert_eq!(
+            ok(&ColumnType::Int8, json!(-9223372036854775808.0)),
+            "-9223372036854775808"
+        );
+        assert_eq!(ok(&ColumnType::Int4, json!(2147483647.0)), "2147483647");
+        bad(&ColumnType::Int4, json!(2147483648.0));
         assert_eq!(
             ok(
                 &ColumnType::Numeric,
@@ -535,6 +615,26 @@ mod tests {
         bad(&ColumnType::Numeric, json!("1.2.3"));
         bad(&ColumnType::Numeric, json!("."));
         bad(&ColumnType::Numeric, json!("1e"));
+        bad(&ColumnType::Numeric, json!("1eé"));
+        assert_eq!(ok(&ColumnType::Numeric, json!("1e131071")), "1e131071");
+        assert_eq!(
+            ok(&ColumnType::Numeric, json!("0.001e131074")),
+            "0.001e131074"
+        );
+        assert_eq!(ok(&ColumnType::Numeric, json!("1e-16383")), "1e-16383");
+        assert_eq!(ok(&ColumnType::Numeric, json!("0e999999")), "0e999999");
+        for absurd in [
+            "1e131072",
+            "1e-16384",
+            "0.1e-16383",
+            "1e9223372036854775807",
+            "1e-9223372036854775808",
+            "0.1e-9223372036854775808",
+            "1e99999999999999999999",
+        ] {
+            let message = to_text(&ColumnType::Numeric, &json!(absurd)).unwrap_err();
+            assert!(message.contains("out of range"), "{absurd}: {message}");
+        }
         bad(&ColumnType::Float4, json!(1e300));
         assert_eq!(ok(&ColumnType::Float8, json!("Infinity")), "Infinity");
     }
@@ -574,6 +674,11 @@ mod tests {
             "12:34:56.5+02"
         );
         bad(&ColumnType::Date, json!("2024-1-2"));
+        // A multi-byte character where the offset's digits go: refused, no panic.
+        for zone in ["+0é00", "+0é0", "+é", "-0é:0", "+00:é"] {
+            bad(&tz, json!(format!("2024-01-01T10:00:00{zone}")));
+            bad(&ColumnType::TimeTz, json!(format!("10:00:00{zone}")));
+        }
     }
 
     #[test]

@@ -148,16 +148,28 @@ fn to_numeric(value: &Value) -> Result<SqlValue, String> {
         Value::String(text) => text.trim(),
         _ => return Err(expected("a decimal number", value)),
     };
-    let Some(decimal) = Decimal::parse(text) else {
-        return Err(expected("a decimal number", value));
+    let decimal = match Decimal::parse(text) {
+        Ok(decimal) => decimal,
+        Err(BadDecimal::Syntax) => return Err(expected("a decimal number", value)),
+        Err(BadDecimal::Exponent) => {
+            return Err(format!(
+                "{} has an exponent too large for any number: {RANGE}",
+                show(value)
+            ));
+        }
     };
     if let Some(int) = decimal.as_i64() {
         return Ok(SqlValue::Integer(int));
     }
     match text.parse::<f64>() {
+        Ok(float) if float.is_infinite() => {
+            Err(format!("{} is out of range: {RANGE}", show(value)))
+        }
+        // Also -0.0 (`0.0` matches both): the decimal is not zero, that was an i64.
+        Ok(0.0) => Err(format!("{} is too close to zero: {RANGE}", show(value))),
         Ok(float)
             if float.is_finite()
-                && Decimal::parse(&format!("{float:e}")).as_ref() == Some(&decimal) =>
+                && Decimal::parse(&format!("{float:e}")).as_ref() == Ok(&decimal) =>
         {
             Ok(SqlValue::Real(float))
         }
@@ -166,6 +178,19 @@ fn to_numeric(value: &Value) -> Result<SqlValue, String> {
             show(value)
         )),
     }
+}
+
+/// What SQLite's NUMERIC storage (i64 or REAL) holds, for messages.
+const RANGE: &str = "SQLite's NUMERIC storage holds magnitudes from about 4.9e-324 to 1.8e308 \
+    (a TEXT column would keep the value as text)";
+
+/// Why text is not a decimal.
+#[derive(Debug, PartialEq)]
+enum BadDecimal {
+    /// Not `[+-]digits[.digits][e[+-]digits]`.
+    Syntax,
+    /// The exponent does not fit an i64 (nor, then, any number SQLite stores).
+    Exponent,
 }
 
 /// A decimal as `digits × 10^exponent`, normalised (no leading or trailing zeros),
@@ -178,14 +203,15 @@ struct Decimal {
 }
 
 impl Decimal {
-    fn parse(text: &str) -> Option<Decimal> {
-        let (negative, rest) = match text.as_bytes().first()? {
-            b'-' => (true, &text[1..]),
-            b'+' => (false, &text[1..]),
-            _ => (false, text),
+    fn parse(text: &str) -> Result<Decimal, BadDecimal> {
+        let (negative, rest) = match text.as_bytes().first() {
+            Some(b'-') => (true, &text[1..]),
+            Some(b'+') => (false, &text[1..]),
+            Some(_) => (false, text),
+            None => return Err(BadDecimal::Syntax),
         };
-        let (mantissa, exponent) = match rest.find(['e', 'E']) {
-            Some(at) => (&rest[..at], rest[at + 1..].parse::<i64>().ok()?),
+        let (mantissa, exponent) = match rest.split_once(['e', 'E']) {
+            Some((mantissa, exponent)) => (mantissa, parse_exponent(exponent)?),
             None => (rest, 0),
         };
         let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -195,21 +221,26 @@ impl Decimal {
                 .chain(fraction.bytes())
                 .all(|b| b.is_ascii_digit())
         {
-            return None;
+            return Err(BadDecimal::Syntax);
         }
         let all = format!("{whole}{fraction}");
-        let mut exponent = exponent.checked_sub(i64::try_from(fraction.len()).ok()?)?;
         let trimmed = all.trim_start_matches('0');
         let digits = trimmed.trim_end_matches('0');
-        exponent = exponent.checked_add(i64::try_from(trimmed.len() - digits.len()).ok()?)?;
         if digits.is_empty() {
-            return Some(Decimal {
+            return Ok(Decimal {
                 negative: false,
                 digits: String::new(),
                 exponent: 0,
             });
         }
-        Some(Decimal {
+        // Checked: an exponent near i64's ends (`1e9223372036854775807`) must be
+        // refused, not wrap around into a small one.
+        let length = |part: &str| i64::try_from(part.len()).map_err(|_| BadDecimal::Exponent);
+        let exponent = exponent
+            .checked_sub(length(fraction)?)
+            .and_then(|e| e.checked_add(trimmed.len() as i64 - digits.len() as i64))
+            .ok_or(BadDecimal::Exponent)?;
+        Ok(Decimal {
             negative,
             digits: digits.to_string(),
             exponent,
@@ -220,13 +251,24 @@ impl Decimal {
         if self.digits.is_empty() {
             return Some(0);
         }
-        if self.exponent < 0 || self.digits.len() as i64 + self.exponent > 19 {
+        let length = i64::try_from(self.digits.len()).ok()?;
+        // At most 19 digits in all, so the zeros below stay few.
+        if self.exponent < 0 || length.checked_add(self.exponent)? > 19 {
             return None;
         }
         let zeros = "0".repeat(usize::try_from(self.exponent).ok()?);
         let sign = if self.negative { "-" } else { "" };
         format!("{sign}{}{zeros}", self.digits).parse().ok()
     }
+}
+
+/// `[+-]digits`; all digits but beyond i64 is an absurd exponent, not a syntax error.
+fn parse_exponent(text: &str) -> Result<i64, BadDecimal> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(BadDecimal::Syntax);
+    }
+    text.parse().map_err(|_| BadDecimal::Exponent)
 }
 
 /// JSON columns hold canonical JSON text: a string is the client's JSON text (how
@@ -321,19 +363,32 @@ mod tests {
     fn decimals_compare_by_value() {
         assert_eq!(Decimal::parse("1.50"), Decimal::parse("15e-1"));
         assert_eq!(Decimal::parse("-0.0"), Decimal::parse("0"));
-        assert_eq!(Decimal::parse("100").and_then(|d| d.as_i64()), Some(100));
-        assert_eq!(Decimal::parse("0").and_then(|d| d.as_i64()), Some(0));
-        assert_eq!(
-            Decimal::parse("-9223372036854775808").and_then(|d| d.as_i64()),
-            Some(i64::MIN)
-        );
-        assert_eq!(
-            Decimal::parse("9223372036854775808").and_then(|d| d.as_i64()),
-            None
-        );
-        for bad in ["", ".", "-", "1..2", "1e", "abc", "1,5", "NaN"] {
-            assert_eq!(Decimal::parse(bad), None, "{bad}");
+        let int = |text: &str| Decimal::parse(text).ok().and_then(|d| d.as_i64());
+        assert_eq!(int("100"), Some(100));
+        assert_eq!(int("0"), Some(0));
+        assert_eq!(int("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(int("9223372036854775808"), None);
+        assert_eq!(int("1e18"), Some(1_000_000_000_000_000_000));
+        assert_eq!(int("1e19"), None);
+        assert_eq!(int("1e9223372036854775807"), None);
+        assert_eq!(int("10e9223372036854775807"), None);
+        for bad in [
+            "", ".", "-", "1..2", "1e", "1e+", "abc", "1,5", "NaN", "1eé",
+        ] {
+            assert_eq!(Decimal::parse(bad), Err(BadDecimal::Syntax), "{bad}");
         }
+        for absurd in ["1e9223372036854775808", "1e-99999999999999999999"] {
+            assert_eq!(
+                Decimal::parse(absurd),
+                Err(BadDecimal::Exponent),
+                "{absurd}"
+            );
+        }
+        // The exponent minus the fraction's length would pass i64::MIN.
+        assert_eq!(
+            Decimal::parse("0.1e-9223372036854775808"),
+            Err(BadDecimal::Exponent)
+        );
     }
 
     #[test]
@@ -344,6 +399,14 @@ mod tests {
         assert!(to_numeric(&json!("12345678901234567890.123456789")).is_err());
         assert!(to_numeric(&json!("0.1000000000000000000001")).is_err());
         assert!(to_numeric(&json!(u64::MAX)).is_err());
+        let message = to_numeric(&json!("1e9223372036854775807")).unwrap_err();
+        assert!(message.contains("out of range"), "{message}");
+        let message = to_numeric(&json!("1e-400")).unwrap_err();
+        assert!(message.contains("too close to zero"), "{message}");
+        assert_eq!(
+            to_numeric(&json!("0e9223372036854775807")),
+            Ok(SqlValue::Integer(0))
+        );
     }
 
     #[test]

@@ -27,6 +27,10 @@ mod introspect;
 mod store;
 
 pub use apply::quote;
+/// Converts one JSON value for a column of the given type, as the persister does
+/// before writing: `Err` is the message of the column's INVALID_DATA. Public for the
+/// conversion's fuzz targets and tests; the persister itself is the usual entry.
+pub use convert::convert as convert_value;
 pub use error::{CLIENT_LIBRARY_CODE, db_error};
 
 /// `PRAGMA synchronous` of the writer.
