@@ -7,7 +7,7 @@ use powersync_write_api::models::CrudTransaction;
 use serde_json::{Map, Value, json};
 
 use crate::config::Config;
-use crate::engine::{Engine, Hooks};
+use crate::engine::{Engine, EngineConfig, Hooks};
 use crate::escape::escape_control;
 use crate::failure::Failure;
 use crate::hooks::Principal;
@@ -72,7 +72,11 @@ pub async fn run(
                 config.mapping.clone(),
                 Policies::allow_all(),
                 Hooks::defaults(config.engine.retry_after_ms),
-                config.engine.clone(),
+                // One transaction, on a schema just loaded: a mismatch is final.
+                EngineConfig {
+                    schema_reload_interval_ms: 0,
+                    ..config.engine.clone()
+                },
             )
             .await?;
             let principal = Principal {

@@ -33,13 +33,8 @@ const ALICE_TODO: &str = "00000000-0000-4000-8000-00000000a101";
 const BOB_TODO: &str = "00000000-0000-4000-8000-00000000b101";
 const NEW_ID: &str = "00000000-0000-4000-8000-0000000000c1";
 
-const POLICIES: &str = r#"
-[tables.lists]
-owner_column = "owner_id"
-[tables.todos]
-parent_table = "lists"
-parent_column = "list_id"
-"#;
+/// The example schema's policies: lists by `owner_id`, todos by their list.
+const POLICIES: &str = powersync_write_server::persist::example::POLICIES;
 
 // ---- the two databases ----
 

@@ -246,3 +246,38 @@ fn check_config_names_an_unknown_key() {
     ]);
     assert!(valid.contains("configuration is valid"), "{valid}");
 }
+
+#[test]
+fn check_config_lists_every_tables_effective_policy() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path().display().to_string();
+    ok(&["migrate", "--data-dir", &d, "--example-schema"]);
+    let file = dir.path().join("config.toml");
+    let config = file.display().to_string();
+    std::fs::write(
+        &file,
+        "[authorization.tables.lists]\nowner_column = \"owner_id\"\n",
+    )
+    .expect("write config");
+    let listed = ok(&["check-config", "--data-dir", &d, "--config", &config]);
+    for line in [
+        "  lists: owner: rows whose `owner_id` is the user's sub",
+        "  todos: deny: no user writes",
+        "  other tables: deny: no user writes",
+        "  denied writes: kept as dead letters",
+    ] {
+        assert!(listed.lines().any(|l| l == line), "{line:?} in:\n{listed}");
+    }
+
+    // A policy naming a column the table does not have stops the check, naming it.
+    std::fs::write(
+        &file,
+        "[authorization.tables.lists]\nowner_column = \"owner\"\n",
+    )
+    .expect("write config");
+    let error = fails(&["check-config", "--data-dir", &d, "--config", &config]);
+    assert!(
+        error.contains("[authorization.tables.lists]: table `lists` has no column `owner`"),
+        "{error}"
+    );
+}
