@@ -43,6 +43,25 @@ fn multibyte_character_in_an_offset() {
     refused(&ColumnType::TimeTz, json!("10:00:00+0é00"), "expected");
 }
 
+/// Found by the fuzz target convert_sqlite (with its dictionary): the overflow of
+/// item 2 with a signed exponent.
+#[test]
+fn fuzz_found_signed_exponent_near_i64_max() {
+    refused(
+        &ColumnType::Numeric,
+        json!("2e+9223372036854775807"),
+        "out of range",
+    );
+}
+
+/// Found by the fuzz target convert_postgres: a four-byte "offset" holding a
+/// multi-byte character, in a time column (`&zone[..2]` ended inside 'Ӑ').
+#[test]
+fn fuzz_found_multibyte_character_in_a_time_offset() {
+    refused(&ColumnType::Time, json!("2.0-4Ӑt"), "expected");
+    refused(&ColumnType::TimeTz, json!("2.0-4Ӑt"), "expected");
+}
+
 /// Column types to draw from: every family, enums, domains and arrays of them.
 fn column_type() -> impl Strategy<Value = ColumnType> {
     let leaf = prop_oneof![

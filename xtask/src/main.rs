@@ -1,4 +1,4 @@
-//! The project's chores: `cargo xtask gen | check | test | bench | bench-runtime`.
+//! The project's chores: `cargo xtask gen | check | test | fuzz | bench | bench-runtime`.
 //!
 //! Paths are relative to the workspace root (the parent of this crate's folder), so
 //! every command works from any directory.
@@ -34,6 +34,8 @@ enum Task {
     Check,
     /// The one test command: fmt, clippy, drift check, then every test.
     Test,
+    /// The test command's fuzz step alone: every fuzz target for a short time.
+    Fuzz,
     /// Time load, lower and every target on the real spec (release build).
     Bench {
         /// How many timed runs.
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Task::Gen => gen_task(),
         Task::Check => check_task(),
         Task::Test => test_task(),
+        Task::Fuzz => fuzz(&root()),
         Task::Bench { runs } => bench::run(&root(), SPEC, runs),
         Task::BenchRuntime { args } => bench_runtime::run(&root(), &args),
     };
@@ -194,6 +197,8 @@ enum Step {
     /// The TypeScript tests (`node --test`) against the built package and the
     /// reference backend binary, counting the results.
     NodeTests,
+    /// Every fuzz target of `fuzz/` for a short fixed time, from its seed corpus.
+    Fuzz,
 }
 
 impl Step {
@@ -208,6 +213,10 @@ impl Step {
             }
             Step::Tests => "cargo test --workspace".to_string(),
             Step::NodeTests => format!("npm test -w {TS_TESTS}"),
+            Step::Fuzz => format!(
+                "cargo +nightly fuzz run <{}> -- -max_total_time={FUZZ_SECONDS}",
+                FUZZ_TARGETS.join("|")
+            ),
         }
     }
 }
@@ -232,6 +241,7 @@ fn test_task() -> anyhow::Result<u8> {
         Step::TypeCheck,
         Step::Tests,
         Step::NodeTests,
+        Step::Fuzz,
     ];
     let mut totals = Totals::default();
     for step in &steps {
@@ -244,6 +254,7 @@ fn test_task() -> anyhow::Result<u8> {
             Step::TypeCheck => type_check(&root)?,
             Step::Tests => test_workspace(&root, &mut totals)?,
             Step::NodeTests => node_tests(&root, &mut totals)?,
+            Step::Fuzz => fuzz(&root)?,
         };
         if code != 0 {
             eprintln!("\nfailed: {}", step.describe());
@@ -384,6 +395,89 @@ fn node_tests(root: &Path, totals: &mut Totals) -> anyhow::Result<u8> {
         Some(code) => Ok(u8::try_from(code).unwrap_or(1)),
         None => bail!("`npm test` was killed by a signal"),
     }
+}
+
+/// The fuzz crate (its own workspace), its targets, and how long the test command
+/// runs each: a short smoke run that still finds shallow panics; long runs are
+/// `cargo +nightly fuzz run <target>` by hand.
+const FUZZ_CRATE: &str = "fuzz";
+const FUZZ_TARGETS: [&str; 2] = ["convert_sqlite", "convert_postgres"];
+const FUZZ_SECONDS: u32 = 15;
+
+/// Runs every fuzz target for [`FUZZ_SECONDS`] from the seeds in
+/// `fuzz/corpus/<target>`; a crash fails the step (libFuzzer exits non-zero and
+/// cargo-fuzz names the crashing input in `fuzz/artifacts/<target>`). New inputs go
+/// to a scratch corpus under `fuzz/target`, so the committed seeds stay as written.
+/// Its output is libFuzzer's, never read for the test count.
+fn fuzz(root: &Path) -> anyhow::Result<u8> {
+    let crate_dir = root.join(FUZZ_CRATE);
+    // `cargo +nightly` needs rustup's cargo, not the toolchain binary `$CARGO` names;
+    // the outer cargo's settings must not leak into the nightly build.
+    let nightly = || {
+        let mut command = Command::new("cargo");
+        command
+            .arg("+nightly")
+            .env_remove("RUSTUP_TOOLCHAIN")
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("RUSTFLAGS")
+            .current_dir(&crate_dir);
+        command
+    };
+    let has_nightly = nightly()
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !has_nightly {
+        eprintln!(
+            "the fuzz step needs rustup's nightly toolchain (`cargo +nightly` failed): \
+             install it with `rustup toolchain install nightly`"
+        );
+        return Ok(1);
+    }
+    let has_cargo_fuzz = nightly()
+        .args(["fuzz", "--version"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !has_cargo_fuzz {
+        eprintln!("the fuzz step needs cargo-fuzz: cargo install cargo-fuzz --locked");
+        return Ok(1);
+    }
+    // Debug assertions on: an integer overflow is a crash, as in `cargo test`.
+    let code = run(nightly().args(["fuzz", "build", "--debug-assertions"]))?;
+    if code != 0 {
+        return Ok(code);
+    }
+    for target in FUZZ_TARGETS {
+        let scratch = crate_dir.join("target/scratch-corpus").join(target);
+        if scratch.exists() {
+            std::fs::remove_dir_all(&scratch)
+                .with_context(|| format!("could not empty {}", scratch.display()))?;
+        }
+        std::fs::create_dir_all(&scratch)
+            .with_context(|| format!("could not create {}", scratch.display()))?;
+        println!("\nfuzzing {target} for {FUZZ_SECONDS} s");
+        let code = run(nightly()
+            .args(["fuzz", "run", "--debug-assertions", target])
+            .arg(&scratch)
+            .arg(Path::new("corpus").join(target))
+            .arg("--")
+            // Type names and parser tokens (`9223372036854775807`, `é`): without
+            // them a short run rarely reaches an exponent near i64's ends.
+            .arg("-dict=convert.dict")
+            .arg(format!("-max_total_time={FUZZ_SECONDS}"))
+            // A conversion that allocates without bound, or loops, is a crash too.
+            .args(["-rss_limit_mb=2048", "-malloc_limit_mb=512", "-timeout=10"])
+            .arg("-print_final_stats=1"))?;
+        if code != 0 {
+            eprintln!("fuzz target {target} failed: see its crashing input above");
+            return Ok(code);
+        }
+    }
+    Ok(0)
 }
 
 /// `cargo test --workspace`, echoing its output and ending with one line that sums up
