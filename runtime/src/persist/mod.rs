@@ -168,6 +168,16 @@ impl RowGuard {
     }
 }
 
+/// ` AND a AND b` for the SQL conditions present (a guard's stored-row and sent-value
+/// conditions, appended to a `WHERE`).
+pub fn and_conditions(conditions: [Option<String>; 2]) -> String {
+    conditions
+        .into_iter()
+        .flatten()
+        .map(|condition| format!(" AND {condition}"))
+        .collect()
+}
+
 /// An ownership condition on the row an entry writes, checked by the database in the
 /// write statement itself (no extra round trip): an upsert's conflict clause or an
 /// `UPDATE`/`DELETE`'s `WHERE`, plus a check of the affected row count. A row that

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use crate::persist::{PutMode, WriteOp};
+use crate::persist::{PutMode, WriteOp, and_conditions};
 use crate::schema::{ColumnSchema, TableSchema};
 
 /// `name` as a quoted identifier: wrapped in double quotes, embedded quotes doubled.
@@ -185,15 +185,6 @@ impl Shape<'_> {
         self.parent_owned(&value(position + 1, self.columns[position]))
     }
 
-    /// ` AND ...` of the conditions present.
-    fn and(conditions: [Option<String>; 2]) -> String {
-        conditions
-            .into_iter()
-            .flatten()
-            .map(|condition| format!(" AND {condition}"))
-            .collect()
-    }
-
     /// ` WHERE ...` for an `INSERT ... SELECT`, when the value sent is checked.
     fn insert_filter(&self, value: impl Fn(usize, &ColumnSchema) -> String) -> String {
         self.sent_condition(value)
@@ -236,7 +227,7 @@ impl Shape<'_> {
                     sets.join(", "),
                     self.unnest(),
                     self.key.sql_type,
-                    Self::and([
+                    and_conditions([
                         self.stored_condition("_t"),
                         self.sent_condition(|i, c| format!("u.p{i}::{}", c.sql_type))
                     ])
@@ -247,7 +238,7 @@ impl Shape<'_> {
                     sql,
                     "DELETE FROM {table} WHERE {key} IN (SELECT u.p0::{} FROM UNNEST($1::text[]) AS u(p0)){}",
                     self.key.sql_type,
-                    Self::and([self.stored_condition(&table), None])
+                    and_conditions([self.stored_condition(&table), None])
                 );
             }
         }
@@ -295,13 +286,13 @@ impl Shape<'_> {
                     "UPDATE {table} SET {} WHERE {key} = {}{}",
                     sets.join(", "),
                     param(0, self.key),
-                    Self::and([self.stored_condition(&table), self.sent_condition(param)])
+                    and_conditions([self.stored_condition(&table), self.sent_condition(param)])
                 )
             }
             WriteOp::Delete => format!(
                 "DELETE FROM {table} WHERE {key} = {}{}",
                 param(0, self.key),
-                Self::and([self.stored_condition(&table), None])
+                and_conditions([self.stored_condition(&table), None])
             ),
         };
         Some(sql)

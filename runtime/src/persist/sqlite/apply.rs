@@ -19,7 +19,9 @@ use super::convert::convert;
 use super::error::{db_error, missing};
 use super::store;
 use crate::hooks::{Principal, SqlExecutor, SqlParam, TableHandler};
-use crate::persist::{Applied, DbError, Dialect, MappedEntry, PutMode, RowGuard, WriteOp};
+use crate::persist::{
+    Applied, DbError, Dialect, MappedEntry, PutMode, RowGuard, WriteOp, and_conditions,
+};
 use crate::schema::{ColumnSchema, DatabaseSchema, TableSchema};
 
 /// Everything `apply` needs, owned, so it can move to a blocking thread.
@@ -381,23 +383,14 @@ fn statement(
             Some(format!(
                 "UPDATE {name} SET {} WHERE {key_name} = ?1{}",
                 set(assignments),
-                conditions([stored, sent])
+                and_conditions([stored, sent])
             ))
         }
         WriteOp::Delete => Some(format!(
             "DELETE FROM {name} WHERE {key_name} = ?1{}",
-            conditions([stored, None])
+            and_conditions([stored, None])
         )),
     }
-}
-
-/// ` AND a AND b` for the conditions present.
-fn conditions(conditions: [Option<String>; 2]) -> String {
-    conditions
-        .into_iter()
-        .flatten()
-        .map(|condition| format!(" AND {condition}"))
-        .collect()
 }
 
 /// An identifier in double quotes, embedded quotes doubled.
