@@ -705,8 +705,8 @@ fn describe(code: &str) -> &'static str {
 
 fn retryable(message: String, retry_after_ms: u64) -> TransactionResult {
     TransactionResult::RetryableError(TransactionRetryableError {
-        message,
-        retry_after_ms: i64::try_from(retry_after_ms).unwrap_or(i64::MAX),
+        message: Some(message),
+        retry_after_ms: Some(i64::try_from(retry_after_ms).unwrap_or(i64::MAX)),
     })
 }
 
@@ -720,9 +720,9 @@ fn fatal_result(
         requires_client_handling,
         failed_operation: FailedOperation {
             error_code: failure.code.clone(),
-            message: failure.message.clone(),
-            details: (!details.is_empty()).then_some(Some(details)),
-            operation_index: i32::try_from(failure.operation_index).unwrap_or(i32::MAX),
+            message: Some(failure.message.clone()),
+            details: (!details.is_empty()).then_some(Value::Object(details)),
+            operation_index: Some(i32::try_from(failure.operation_index).unwrap_or(i32::MAX)),
         },
         dead_letter_id,
     })

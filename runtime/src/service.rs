@@ -75,7 +75,7 @@ impl PowerSyncWriteApi for WriteService {
                 ReadyResponse::ServiceUnavailable {
                     retry_after: Some(READY_RETRY_AFTER_SECONDS),
                     body: ErrorResponse {
-                        code: "NOT_READY".to_string(),
+                        code: Some("NOT_READY".to_string()),
                         message: "the database is not reachable".to_string(),
                         violations: None,
                         violations_omitted: None,

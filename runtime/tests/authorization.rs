@@ -197,17 +197,19 @@ fn outcome(result: &TransactionResult) -> (String, String, i32, String) {
             }
             .into(),
             f.failed_operation.error_code.clone(),
-            f.failed_operation.operation_index,
+            f.failed_operation.operation_index.unwrap_or(-1),
             f.failed_operation
                 .details
-                .clone()
-                .flatten()
+                .as_ref()
                 .and_then(|d| d.get("table").and_then(Value::as_str).map(str::to_string))
                 .unwrap_or_default(),
         ),
-        TransactionResult::RetryableError(r) => {
-            ("retryable".into(), r.message.clone(), -1, String::new())
-        }
+        TransactionResult::RetryableError(r) => (
+            "retryable".into(),
+            r.message.clone().unwrap_or_default(),
+            -1,
+            String::new(),
+        ),
         TransactionResult::NotAttempted(_) => {
             ("not attempted".into(), String::new(), -1, String::new())
         }
@@ -285,6 +287,8 @@ async fn tables_without_a_policy_are_denied(db: Db, persister: SharedPersister) 
         fatal
             .failed_operation
             .message
+            .as_deref()
+            .unwrap_or_default()
             .contains("has no policy for this table, and the default is deny"),
         "{fatal:?}"
     );

@@ -210,12 +210,9 @@ async fn a_fatal_failure_is_kept_and_the_batch_goes_on_under_skip() {
     assert_eq!(fatal.failed_operation.error_code, "FOREIGN_KEY_VIOLATION");
     assert_eq!(
         fatal.failed_operation.details,
-        Some(Some(
+        Some(
             json!({"database_code": "23503", "table": "todos", "constraint": "todos_list_id_fkey"})
-                .as_object()
-                .cloned()
-                .unwrap()
-        ))
+        )
     );
     assert!(matches!(&results[1], TransactionResult::Success(_)));
 

@@ -432,8 +432,9 @@ async fn a_dead_letter_that_cannot_be_stored_is_retryable_and_stops_the_batch() 
     );
     match &results[1] {
         TransactionResult::RetryableError(error) => {
-            assert_eq!(error.retry_after_ms, 750);
-            assert!(error.message.contains("FOREIGN_KEY_VIOLATION"), "{error:?}");
+            assert_eq!(error.retry_after_ms, Some(750));
+            let message = error.message.as_deref().unwrap_or_default();
+            assert!(message.contains("FOREIGN_KEY_VIOLATION"), "{error:?}");
         }
         other => panic!("{other:?}"),
     }
@@ -480,7 +481,7 @@ async fn a_failure_routed_to_the_client_is_not_kept_and_stops_even_under_skip() 
             assert!(fatal.requires_client_handling);
             assert_eq!(fatal.dead_letter_id, None);
             assert_eq!(fatal.failed_operation.error_code, "FOREIGN_KEY_VIOLATION");
-            assert_eq!(fatal.failed_operation.operation_index, 1);
+            assert_eq!(fatal.failed_operation.operation_index, Some(1));
         }
         other => panic!("{other:?}"),
     }

@@ -280,6 +280,14 @@ async fn health_and_metrics() {
     let (status, body) = post(&server, Some(&token), &batch).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["results"][1]["status"], "fatal_error", "{body}");
+    // The schema lets other backends leave these out; this backend always sends them.
+    let failed = &body["results"][1]["failed_operation"];
+    assert_eq!(failed["operation_index"], 0, "{body}");
+    assert!(
+        failed["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert!(failed["details"].is_object(), "{body}");
 
     let response = http().get(server.url("/metrics")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);

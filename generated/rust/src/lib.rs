@@ -19,8 +19,8 @@
 //!      `duplicate`). Complete it in the local queue, passing `write_checkpoint` if
 //!      present.
 //!    - `retryable_error`: nothing of it was applied. Keep it and everything after it
-//!      queued, wait `retry_after_ms` milliseconds, then upload again starting with
-//!      this transaction.
+//!      queued, wait `retry_after_ms` milliseconds (5000 when absent), then upload
+//!      again starting with this transaction.
 //!    - `fatal_error`: nothing of it was applied and retrying it unchanged will fail
 //!      again. If `requires_client_handling` is `false` the backend has kept it (dead
 //!      letter, `dead_letter_id`): complete it locally (optionally tell the app). If
@@ -57,6 +57,16 @@
 //! optional, so clients and backends of either kind interoperate. Servers ignore
 //! unknown properties, and clients must ignore unknown properties in replies, so both
 //! sides can gain optional fields without breaking the other.
+//!
+//! Servers are strict in what they accept and clients liberal in what they accept.
+//! The reply schemas therefore require only what every backend sends, the public
+//! reference backend included: a `retryable_error` may lack `retry_after_ms` and
+//! `message`, a `fatal_error`'s `failed_operation` may lack `message` and
+//! `operation_index` and carry `details` of any JSON type, and an error body may be
+//! only `{"message": ...}`. Backends of this protocol send every one of those fields
+//! all the same (`details` as an object); each schema says what a client does when
+//! one is absent. A non-200 reply whose body is not an `ErrorResponse` at all (not
+//! JSON, as from a proxy) is still acted on by its HTTP status.
 //!
 //! Modules: `models` (the spec's types), `validation` (the JSON validator),
 //! `operations` (typed requests and per-status responses), `server` (the trait

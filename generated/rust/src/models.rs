@@ -205,10 +205,11 @@ impl WriteBatchResponse {
 }
 /// The outcome of one transaction, selected by `status`:
 /// `success` (applied: complete it), `retryable_error` (not applied: retry after
-/// `retry_after_ms`), `fatal_error` (not applied and never will be as it is: drop
-/// it if the backend kept it, else hand it to the app), `not_attempted` (not
-/// applied: send it again). A client that meets a `status` it does not know must
-/// treat the transaction as not applied and keep it queued.
+/// `retry_after_ms`, or 5000 ms when absent), `fatal_error` (not applied and
+/// never will be as it is: drop it if the backend kept it, else hand it to the
+/// app), `not_attempted` (not applied: send it again). A client that meets a
+/// `status` it does not know must treat the transaction as not applied and keep
+/// it queued.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "status")]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
@@ -264,19 +265,24 @@ impl TransactionSuccess {
 }
 /// A temporary failure (database unreachable, lock timeout, deadlock, ...).
 /// Nothing of the transaction was applied. Keep it and every later transaction
-/// queued, wait `retry_after_ms` milliseconds, then upload again starting with
-/// this transaction. The backend stops the batch here: later results are
-/// `not_attempted`.
+/// queued, wait `retry_after_ms` milliseconds (5000 when absent), then upload
+/// again starting with this transaction. The backend stops the batch here:
+/// later results are `not_attempted`.
 ///
 /// On the wire this variant carries `"status": "retryable_error"`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TransactionRetryableError {
-    /// What failed, for logs; not meant to be shown to end users.
-    pub message: String,
+    /// What failed, for logs; not meant to be shown to end users. Backends of
+    /// this protocol always send it; other backends may not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     /// Milliseconds to wait before uploading this transaction again. `0` means
     /// the client may retry at once (it should still apply its own minimum
-    /// back-off).
-    pub retry_after_ms: i64,
+    /// back-off). Backends of this protocol always send it; when it is absent
+    /// (the public reference backend does not send it), the client waits its
+    /// own default of 5000 ms, the PowerSync SDKs' retry delay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<i64>,
 }
 impl TransactionRetryableError {
     /// Checks this value against the schema, returning the violations (the first
@@ -343,7 +349,9 @@ impl TransactionNotAttempted {
         )
     }
 }
-/// The entry that made a transaction fail, and why.
+/// The entry that made a transaction fail, and why. Only `error_code` is
+/// required; backends of this protocol always send `message` and
+/// `operation_index` too, and `details` when they have any.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FailedOperation {
     /// A stable code for the failure, to branch on. An open set: handle unknown
@@ -355,20 +363,28 @@ pub struct FailedOperation {
     /// not make this write), `UNCLASSIFIED_ERROR` (an error the backend could not
     /// classify). Backends' hooks may add application codes.
     pub error_code: String,
-    /// A description of the failure, for logs and developers.
-    pub message: String,
-    /// Machine-readable context, free-form: typically `table`, `column` and the
-    /// database's own code (`sqlstate`, `errno`). Absent or `null` when there is
-    /// none.
+    /// A description of the failure, for logs and developers. Absent from some
+    /// backends' replies (not this protocol's): clients then describe the
+    /// failure by `error_code` alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Machine-readable context, free-form: any JSON value. Backends of this
+    /// protocol send an object, typically with `table`, `column` and the
+    /// database's own code (`sqlstate`, `errno`); other backends may send a
+    /// string (an error text) or any other JSON value, which clients pass on
+    /// unchanged. Absent or `null` when there is none.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "deserialize_some"
     )]
-    pub details: Option<Option<serde_json::Map<String, serde_json::Value>>>,
+    pub details: Option<serde_json::Value>,
     /// The failing entry's index (0-based) within the transaction's `crud`
-    /// array.
-    pub operation_index: i32,
+    /// array. Backends of this protocol always send it. When it is absent (the
+    /// public reference backend may not send it), the failure concerns the
+    /// transaction as a whole: the client reports it without naming an entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_index: Option<i32>,
 }
 impl FailedOperation {
     /// Checks this value against the schema, returning the violations (the first
@@ -382,14 +398,20 @@ impl FailedOperation {
     }
 }
 /// The body of every non-200 reply. Clients branch on the HTTP status (see each
-/// response) and use `code` for finer handling and `message` for logs.
+/// response) and use `code` for finer handling and `message` for logs. Only
+/// `message` is required: the public reference backend's error bodies are
+/// `{"message": ...}`; backends of this protocol always send `code` too. A
+/// client that gets a non-200 reply whose body is not an `ErrorResponse` (not
+/// JSON, as from a proxy, or without `message`) acts on the HTTP status alone.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ErrorResponse {
     /// A stable code, an open set: `INVALID_REQUEST` (400),
     /// `UNAUTHENTICATED` (401), `FORBIDDEN` (403), `PAYLOAD_TOO_LARGE` (413),
     /// `UNSUPPORTED_MEDIA_TYPE` (415), `RATE_LIMITED` (429), `INTERNAL_ERROR`
-    /// (500), `NOT_READY` (503). Treat an unknown code by its HTTP status.
-    pub code: String,
+    /// (500), `NOT_READY` (503). Treat an unknown or absent code by its HTTP
+    /// status. Backends of this protocol always send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// What went wrong, for logs and developers.
     pub message: String,
     /// For `400`: the problems found in the body, in the order the backend found

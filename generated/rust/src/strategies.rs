@@ -217,7 +217,16 @@ pub fn transaction_retryable_error(
     depth: u32,
 ) -> BoxedStrategy<crate::models::TransactionRetryableError> {
     let child = depth.saturating_sub(1);
-    ((any::<String>().boxed(), any::<i64>().boxed()),)
+    (
+        (
+            or_empty(
+                depth,
+                None,
+                || proptest::option::of(any::<String>().boxed()).boxed(),
+            ),
+            or_empty(depth, None, || proptest::option::of(any::<i64>().boxed()).boxed()),
+        ),
+    )
         .prop_map(|((f0, f1),)| crate::models::TransactionRetryableError {
             message: f0,
             retry_after_ms: f1,
@@ -264,27 +273,13 @@ pub fn failed_operation(depth: u32) -> BoxedStrategy<crate::models::FailedOperat
     (
         (
             any::<String>().boxed(),
-            any::<String>().boxed(),
             or_empty(
                 depth,
                 None,
-                || {
-                    proptest::option::of(
-                            or_empty(
-                                depth,
-                                None,
-                                || {
-                                    proptest::option::of(
-                                            or_empty(depth, serde_json::Map::new(), free_form_object),
-                                        )
-                                        .boxed()
-                                },
-                            ),
-                        )
-                        .boxed()
-                },
+                || proptest::option::of(any::<String>().boxed()).boxed(),
             ),
-            any::<i32>().boxed(),
+            or_empty(depth, None, || proptest::option::of(any_json()).boxed()),
+            or_empty(depth, None, || proptest::option::of(any::<i32>().boxed()).boxed()),
         ),
     )
         .prop_map(|((f0, f1, f2, f3),)| crate::models::FailedOperation {
@@ -300,7 +295,11 @@ pub fn error_response(depth: u32) -> BoxedStrategy<crate::models::ErrorResponse>
     let child = depth.saturating_sub(1);
     (
         (
-            any::<String>().boxed(),
+            or_empty(
+                depth,
+                None,
+                || proptest::option::of(any::<String>().boxed()).boxed(),
+            ),
             any::<String>().boxed(),
             or_empty(
                 depth,

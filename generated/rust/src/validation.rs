@@ -599,29 +599,23 @@ pub fn validate_transaction_retryable_error(
 ) {
     let Some(object) = expect_object(value, path, out) else { return };
     check_tag(object, path, out, "status", "retryable_error");
-    match object.get("message") {
-        Some(value) => {
-            let path = property_path_in(out, path, "message");
-            check_string(value, &path, out, None, None, None);
-        }
-        None => required(out, path, "message"),
+    if let Some(value) = object.get("message") {
+        let path = property_path_in(out, path, "message");
+        check_string(value, &path, out, None, None, None);
     }
-    match object.get("retry_after_ms") {
-        Some(value) => {
-            let path = property_path_in(out, path, "retry_after_ms");
-            check_integer(
-                value,
-                &path,
-                out,
-                false,
-                Some(Bound {
-                    limit: Limit::Int(0),
-                    exclusive: false,
-                }),
-                None,
-            );
-        }
-        None => required(out, path, "retry_after_ms"),
+    if let Some(value) = object.get("retry_after_ms") {
+        let path = property_path_in(out, path, "retry_after_ms");
+        check_integer(
+            value,
+            &path,
+            out,
+            false,
+            Some(Bound {
+                limit: Limit::Int(0),
+                exclusive: false,
+            }),
+            None,
+        );
     }
 }
 /// Validates a `TransactionFatalError` at `path`, adding its violations to `out`.
@@ -674,46 +668,31 @@ pub fn validate_failed_operation(value: &Value, path: &str, out: &mut Violations
         }
         None => required(out, path, "error_code"),
     }
-    match object.get("message") {
-        Some(value) => {
-            let path = property_path_in(out, path, "message");
-            check_string(value, &path, out, None, None, None);
-        }
-        None => required(out, path, "message"),
+    if let Some(value) = object.get("message") {
+        let path = property_path_in(out, path, "message");
+        check_string(value, &path, out, None, None, None);
     }
-    if let Some(value) = object.get("details") {
-        let path = property_path_in(out, path, "details");
-        if !value.is_null() {
-            expect_object(value, &path, out);
-        }
-    }
-    match object.get("operation_index") {
-        Some(value) => {
-            let path = property_path_in(out, path, "operation_index");
-            check_integer(
-                value,
-                &path,
-                out,
-                true,
-                Some(Bound {
-                    limit: Limit::Int(0),
-                    exclusive: false,
-                }),
-                None,
-            );
-        }
-        None => required(out, path, "operation_index"),
+    if let Some(value) = object.get("operation_index") {
+        let path = property_path_in(out, path, "operation_index");
+        check_integer(
+            value,
+            &path,
+            out,
+            true,
+            Some(Bound {
+                limit: Limit::Int(0),
+                exclusive: false,
+            }),
+            None,
+        );
     }
 }
 /// Validates a `ErrorResponse` at `path`, adding its violations to `out`.
 pub fn validate_error_response(value: &Value, path: &str, out: &mut Violations) {
     let Some(object) = expect_object(value, path, out) else { return };
-    match object.get("code") {
-        Some(value) => {
-            let path = property_path_in(out, path, "code");
-            check_string(value, &path, out, None, None, None);
-        }
-        None => required(out, path, "code"),
+    if let Some(value) = object.get("code") {
+        let path = property_path_in(out, path, "code");
+        check_string(value, &path, out, None, None, None);
     }
     match object.get("message") {
         Some(value) => {

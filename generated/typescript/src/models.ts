@@ -138,10 +138,11 @@ export interface WriteBatchResponse {
 /**
  * The outcome of one transaction, selected by `status`:
  * `success` (applied: complete it), `retryable_error` (not applied: retry after
- * `retry_after_ms`), `fatal_error` (not applied and never will be as it is: drop
- * it if the backend kept it, else hand it to the app), `not_attempted` (not
- * applied: send it again). A client that meets a `status` it does not know must
- * treat the transaction as not applied and keep it queued.
+ * `retry_after_ms`, or 5000 ms when absent), `fatal_error` (not applied and
+ * never will be as it is: drop it if the backend kept it, else hand it to the
+ * app), `not_attempted` (not applied: send it again). A client that meets a
+ * `status` it does not know must treat the transaction as not applied and keep
+ * it queued.
  */
 export type TransactionResult =
   | TransactionSuccess
@@ -173,25 +174,28 @@ export interface TransactionSuccess {
 /**
  * A temporary failure (database unreachable, lock timeout, deadlock, ...).
  * Nothing of the transaction was applied. Keep it and every later transaction
- * queued, wait `retry_after_ms` milliseconds, then upload again starting with
- * this transaction. The backend stops the batch here: later results are
- * `not_attempted`.
+ * queued, wait `retry_after_ms` milliseconds (5000 when absent), then upload
+ * again starting with this transaction. The backend stops the batch here:
+ * later results are `not_attempted`.
  */
 export interface TransactionRetryableError {
   status: "retryable_error";
   /**
-   * What failed, for logs; not meant to be shown to end users.
+   * What failed, for logs; not meant to be shown to end users. Backends of
+   * this protocol always send it; other backends may not.
    */
-  message: string;
+  message?: string;
   /**
    * Milliseconds to wait before uploading this transaction again. `0` means
    * the client may retry at once (it should still apply its own minimum
-   * back-off).
+   * back-off). Backends of this protocol always send it; when it is absent
+   * (the public reference backend does not send it), the client waits its
+   * own default of 5000 ms, the PowerSync SDKs' retry delay.
    *
    * int64: a JavaScript number holds integers exactly up to
    * 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
    */
-  retry_after_ms: number;
+  retry_after_ms?: number;
 }
 
 /**
@@ -233,7 +237,9 @@ export interface TransactionNotAttempted {
 }
 
 /**
- * The entry that made a transaction fail, and why.
+ * The entry that made a transaction fail, and why. Only `error_code` is
+ * required; backends of this protocol always send `message` and
+ * `operation_index` too, and `details` when they have any.
  */
 export interface FailedOperation {
   /**
@@ -248,34 +254,45 @@ export interface FailedOperation {
    */
   error_code: string;
   /**
-   * A description of the failure, for logs and developers.
+   * A description of the failure, for logs and developers. Absent from some
+   * backends' replies (not this protocol's): clients then describe the
+   * failure by `error_code` alone.
    */
-  message: string;
+  message?: string;
   /**
-   * Machine-readable context, free-form: typically `table`, `column` and the
-   * database's own code (`sqlstate`, `errno`). Absent or `null` when there is
-   * none.
+   * Machine-readable context, free-form: any JSON value. Backends of this
+   * protocol send an object, typically with `table`, `column` and the
+   * database's own code (`sqlstate`, `errno`); other backends may send a
+   * string (an error text) or any other JSON value, which clients pass on
+   * unchanged. Absent or `null` when there is none.
    */
-  details?: Record<string, unknown> | null;
+  details?: unknown;
   /**
    * The failing entry's index (0-based) within the transaction's `crud`
-   * array.
+   * array. Backends of this protocol always send it. When it is absent (the
+   * public reference backend may not send it), the failure concerns the
+   * transaction as a whole: the client reports it without naming an entry.
    */
-  operation_index: number;
+  operation_index?: number;
 }
 
 /**
  * The body of every non-200 reply. Clients branch on the HTTP status (see each
- * response) and use `code` for finer handling and `message` for logs.
+ * response) and use `code` for finer handling and `message` for logs. Only
+ * `message` is required: the public reference backend's error bodies are
+ * `{"message": ...}`; backends of this protocol always send `code` too. A
+ * client that gets a non-200 reply whose body is not an `ErrorResponse` (not
+ * JSON, as from a proxy, or without `message`) acts on the HTTP status alone.
  */
 export interface ErrorResponse {
   /**
    * A stable code, an open set: `INVALID_REQUEST` (400),
    * `UNAUTHENTICATED` (401), `FORBIDDEN` (403), `PAYLOAD_TOO_LARGE` (413),
    * `UNSUPPORTED_MEDIA_TYPE` (415), `RATE_LIMITED` (429), `INTERNAL_ERROR`
-   * (500), `NOT_READY` (503). Treat an unknown code by its HTTP status.
+   * (500), `NOT_READY` (503). Treat an unknown or absent code by its HTTP
+   * status. Backends of this protocol always send it.
    */
-  code: string;
+  code?: string;
   /**
    * What went wrong, for logs and developers.
    */

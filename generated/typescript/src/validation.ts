@@ -305,7 +305,7 @@ export const schemas: Readonly<Record<SchemaName, Schema>> = {
         schema: {
           type: "string",
         },
-        required: true,
+        required: false,
       },
       retry_after_ms: {
         schema: {
@@ -316,7 +316,7 @@ export const schemas: Readonly<Record<SchemaName, Schema>> = {
             exclusive: false,
           },
         },
-        required: true,
+        required: false,
       },
     },
   },
@@ -382,15 +382,11 @@ export const schemas: Readonly<Record<SchemaName, Schema>> = {
         schema: {
           type: "string",
         },
-        required: true,
+        required: false,
       },
       details: {
         schema: {
-          type: "map",
-          values: {
-            type: "any",
-          },
-          nullable: true,
+          type: "any",
         },
         required: false,
       },
@@ -403,7 +399,7 @@ export const schemas: Readonly<Record<SchemaName, Schema>> = {
             exclusive: false,
           },
         },
-        required: true,
+        required: false,
       },
     },
   },
@@ -414,7 +410,7 @@ export const schemas: Readonly<Record<SchemaName, Schema>> = {
         schema: {
           type: "string",
         },
-        required: true,
+        required: false,
       },
       message: {
         schema: {

@@ -40,7 +40,7 @@ impl PowerSyncWriteApi for Memory {
             return UploadDataResponse::TooManyRequests {
                 retry_after: Some(3),
                 body: ErrorResponse {
-                    code: "BUSY".into(),
+                    code: Some("BUSY".into()),
                     message: "try later".into(),
                     violations: None,
                     violations_omitted: None,
