@@ -92,6 +92,14 @@ export interface UploadQueue {
 /** The protocol's maximum number of transactions per request. */
 export const MAX_TRANSACTIONS_PER_REQUEST = 50;
 
+/**
+ * How long to wait, in milliseconds, after a `retryable_error` result that
+ * carries no `retry_after_ms` (backends of this protocol always send it; the
+ * public reference backend does not): 5000, the PowerSync SDKs' own retry
+ * delay. See {@link UploaderOptions.defaultRetryAfterMs}.
+ */
+export const DEFAULT_RETRY_AFTER_MS = 5000;
+
 /** The limits used for options that are not given. */
 export const DEFAULT_UPLOAD_LIMITS: {
   readonly [K in keyof UploadLimits]-?: number;
@@ -146,7 +154,12 @@ export interface ClientHandlingFailure {
   /** The backend's result for it. */
   result: TransactionFatalError;
   failedOperation: FailedOperation;
-  /** The queued entry `failedOperation.operation_index` points at, if in range. */
+  /**
+   * The queued entry `failedOperation.operation_index` points at; undefined
+   * when that index is absent (the failure concerns the whole transaction) or
+   * out of range. `failedOperation.details` is passed on as the backend sent
+   * it: an object from backends of this protocol, any JSON value from others.
+   */
   entry: QueuedEntry | undefined;
 }
 
@@ -208,6 +221,13 @@ export interface UploaderOptions {
    * sending, so the SDK's own retry loop stays responsive. Default 30 000.
    */
   maxRetryWaitMs?: number | undefined;
+  /**
+   * The pause, in milliseconds, after a `retryable_error` result without
+   * `retry_after_ms` (some backends leave it out). Default
+   * {@link DEFAULT_RETRY_AFTER_MS} (5000). Subject to `maxRetryWaitMs` like any
+   * other pause.
+   */
+  defaultRetryAfterMs?: number | undefined;
   /**
    * Aborts waiting and in-flight requests (for example when the app
    * disconnects); the call then throws an {@link UploadRetryableError}.
@@ -324,7 +344,11 @@ export class UploadAuthenticationError extends UploadError {
 export class ClientHandlingRequiredError extends UploadError {
   readonly failure: ClientHandlingFailure;
   readonly table: string | undefined;
-  readonly operationIndex: number;
+  /**
+   * The failing entry's index within the transaction, or undefined when the
+   * backend did not name one (the failure concerns the whole transaction).
+   */
+  readonly operationIndex: number | undefined;
   readonly errorCode: string;
 
   constructor(
@@ -372,6 +396,41 @@ interface Packed {
   bytes: number;
 }
 
+/** The statuses of the protocol's non-200 replies. */
+type ErrorStatus = Exclude<UploadDataResponse["status"], 200>;
+
+/** A non-200 reply, its body undefined when it was not an `ErrorResponse`. */
+interface ErrorReply {
+  status: ErrorStatus;
+  body: ErrorResponse | undefined;
+  /** `Retry-After` in seconds, when present and a number. */
+  retryAfterSeconds: number | undefined;
+}
+
+/** Every status of {@link ErrorStatus}: the compiler checks the keys. */
+const ERROR_STATUSES: Readonly<Record<ErrorStatus, true>> = {
+  400: true,
+  401: true,
+  403: true,
+  413: true,
+  415: true,
+  429: true,
+  500: true,
+  503: true,
+};
+
+function isErrorStatus(status: number): status is ErrorStatus {
+  return Object.hasOwn(ERROR_STATUSES, status);
+}
+
+/** `Retry-After` as seconds, read as the generated client reads it. */
+function retryAfterSeconds(headers: Headers): number | undefined {
+  const text = headers.get("retry-after")?.trim();
+  if (text === undefined || text === "") return undefined;
+  const seconds = Number(text);
+  return Number.isFinite(seconds) ? seconds : undefined;
+}
+
 /** What became of one request, as far as the loop in `uploadData` cares. */
 type Sent =
   | { kind: "results"; response: Extract<UploadDataResponse, { status: 200 }> }
@@ -400,6 +459,7 @@ export class PowerSyncWriteUploader {
   private maxBytes: number;
   private readonly timeoutMs: number;
   private readonly maxRetryWaitMs: number;
+  private readonly defaultRetryAfterMs: number;
   /** No request before this time (ms since the epoch): the backend's pause. */
   private notBefore = 0;
 
@@ -442,6 +502,11 @@ export class PowerSyncWriteUploader {
       `${where}: maxRetryWaitMs`,
       options.maxRetryWaitMs,
       30_000,
+    );
+    this.defaultRetryAfterMs = nonNegativeInteger(
+      `${where}: defaultRetryAfterMs`,
+      options.defaultRetryAfterMs,
+      DEFAULT_RETRY_AFTER_MS,
     );
   }
 
@@ -628,7 +693,6 @@ export class PowerSyncWriteUploader {
     batch: Packed[],
   ): Promise<Sent> {
     const where = `PowerSync upload to ${this.url()} (${describeBatch(batch)})`;
-    const kept = "Nothing was applied; the upload queue is kept";
     const bodyBytes = utf8Length(JSON.stringify(body));
 
     const controller = new AbortController();
@@ -683,57 +747,99 @@ export class PowerSyncWriteUploader {
       outer?.removeEventListener("abort", onAbort);
     }
 
-    switch (response.status) {
-      case 200:
-        return { kind: "results", response };
+    if (response.status === 200) return { kind: "results", response };
+    return this.byStatus(
+      {
+        status: response.status,
+        body: response.body,
+        retryAfterSeconds:
+          "headers" in response ? response.headers.retryAfter : undefined,
+      },
+      where,
+      batch,
+      bodyBytes,
+    );
+  }
+
+  /**
+   * Acts on a non-200 reply by its HTTP status. Its `body` is undefined when
+   * the reply's body was not an `ErrorResponse` (not JSON, as from a proxy, or
+   * JSON of another shape): the status alone decides then, and `cause` is the
+   * client's error about the body. Returns a 413 of a multi-transaction batch;
+   * throws `NeedsFreshToken` on 401 and an `UploadError` on anything else.
+   */
+  private byStatus(
+    reply: ErrorReply,
+    where: string,
+    batch: Packed[],
+    bodyBytes: number,
+    cause?: InvalidResponseError,
+  ): Sent {
+    const kept = "Nothing was applied; the upload queue is kept";
+    const { body } = reply;
+    const said =
+      body !== undefined
+        ? describeBody(body)
+        : cause !== undefined
+          ? ", with a body that is not this protocol's error body (probably from a proxy)"
+          : "";
+    const options = cause !== undefined ? { cause } : {};
+    switch (reply.status) {
       case 401:
-        throw new NeedsFreshToken(response.body);
+        throw new NeedsFreshToken(body);
       case 413:
         if (batch.length > 1) return { kind: "too-large", bodyBytes };
         throw new UploadRejectedError(
-          `${where}: the transaction is too large to upload (413 for a ${bodyBytes}-byte request${describeBody(response.body)}). It cannot be uploaded as it is; the upload queue is kept. Raise the backend's body limit, or have the app remove or shrink the transaction.`,
+          `${where}: the transaction is too large to upload (413 for a ${bodyBytes}-byte request${said}). It cannot be uploaded as it is; the upload queue is kept. Raise the backend's body limit, or have the app remove or shrink the transaction.`,
           413,
-          response.body,
+          body,
+          options,
         );
       case 400:
         throw new UploadRejectedError(
-          `${where}: the backend refused the request as invalid (400${describeBody(response.body)}). ${kept}; sending it unchanged fails again, so this is a bug in the app, this uploader or the backend: report it.`,
+          `${where}: the backend refused the request as invalid (400${said}). ${kept}; sending it unchanged fails again, so this is a bug in the app, this uploader or the backend: report it.`,
           400,
-          response.body,
+          body,
+          options,
         );
       case 403:
         throw new UploadRejectedError(
-          `${where}: the user may not upload (403${describeBody(response.body)}). ${kept} until the user's permissions change.`,
+          `${where}: the user may not upload (403${said}). ${kept} until the user's permissions change.`,
           403,
-          response.body,
+          body,
+          options,
         );
       case 415:
         throw new UploadRejectedError(
-          `${where}: the backend refused the content type (415${describeBody(response.body)}). ${kept}; check that nothing between the app and the backend rewrites the request.`,
+          `${where}: the backend refused the content type (415${said}). ${kept}; check that nothing between the app and the backend rewrites the request.`,
           415,
-          response.body,
+          body,
+          options,
         );
       case 429:
       case 503: {
-        const seconds = response.headers.retryAfter;
+        const seconds = reply.retryAfterSeconds;
         const retryAfterMs =
           seconds !== undefined && seconds >= 0 ? seconds * 1000 : undefined;
         if (retryAfterMs !== undefined) this.pauseFor(retryAfterMs);
         const why =
-          response.status === 429
+          reply.status === 429
             ? "rate limited"
             : "not ready (starting, stopping, or its database is unreachable)";
         throw new UploadRetryableError(
-          `${where}: the backend is ${why} (${response.status}${describeBody(response.body)}). ${kept} and sent again ${retryAfterMs !== undefined ? `in ${retryAfterMs} ms at the earliest (Retry-After)` : "after the SDK's retry delay"}.`,
+          `${where}: the backend is ${why} (${reply.status}${said}). ${kept} and sent again ${retryAfterMs !== undefined ? `in ${retryAfterMs} ms at the earliest (Retry-After)` : "after the SDK's retry delay"}.`,
           retryAfterMs,
+          options,
         );
       }
       case 500:
         throw new UploadRetryableError(
-          `${where}: the backend failed unexpectedly (500${describeBody(response.body)}). Some transactions may have been applied; the upload queue is kept and the same transactions are sent again later (the backend recognises any it already applied).`,
+          `${where}: the backend failed unexpectedly (500${said}). Some transactions may have been applied; the upload queue is kept and the same transactions are sent again later (the backend recognises any it already applied).`,
+          undefined,
+          options,
         );
       default:
-        return assertNever(response);
+        return assertNever(reply.status);
     }
   }
 
@@ -745,18 +851,20 @@ export class PowerSyncWriteUploader {
     bodyBytes: number,
   ): Sent {
     const status = error.status;
-    // Proxies answer some statuses with non-JSON bodies; treat those like the
-    // backend's own reply of the same status.
-    if (status === 401) throw new NeedsFreshToken(undefined);
-    if (status === 413 && batch.length > 1) {
-      return { kind: "too-large", bodyBytes };
-    }
-    if (status === 413) {
-      throw new UploadRejectedError(
-        `${where}: the transaction is too large to upload (413 for a ${bodyBytes}-byte request, from the backend or a proxy). It cannot be uploaded as it is; the upload queue is kept. Raise the body limit, or have the app remove or shrink the transaction.`,
-        413,
-        undefined,
-        { cause: error },
+    // A status the protocol defines, with a body that is not its error body
+    // (a proxy's page, or a backend's error of another shape): act on the
+    // status as for the backend's own reply. Only the 200 reply must match.
+    if (error instanceof InvalidResponseError && isErrorStatus(status)) {
+      return this.byStatus(
+        {
+          status,
+          body: undefined,
+          retryAfterSeconds: retryAfterSeconds(error.headers),
+        },
+        where,
+        batch,
+        bodyBytes,
+        error,
       );
     }
     if (status === 408 || status === 429 || status >= 500) {
@@ -819,25 +927,27 @@ export class PowerSyncWriteUploader {
             const decision = await this.decide(failure);
             if (decision.choice === "discard") {
               this.options.logger?.warn?.(
-                `PowerSync upload: the app discarded ${describeTransaction(packed.queued)} after the backend refused it (${result.failed_operation.error_code}).`,
+                `PowerSync upload: the app discarded ${describeTransaction(packed.queued)} after the backend refused it (${describeFailure(failure)}).`,
               );
               lastDone = index;
             } else {
               stop = new ClientHandlingRequiredError(
-                `PowerSync upload to ${this.url()}: the backend refused ${describeTransaction(packed.queued)} for good at operation ${result.failed_operation.operation_index}${describeEntry(failure.entry)} with ${result.failed_operation.error_code}: ${result.failed_operation.message}. It needs the app's decision and was retained: it stays at the head of the upload queue, blocking later transactions, until onClientHandlingRequired answers "discard" for it.`,
+                `PowerSync upload to ${this.url()}: the backend refused ${describeTransaction(packed.queued)} for good${describeOperation(failure)} with ${describeFailure(failure)}. It needs the app's decision and was retained: it stays at the head of the upload queue, blocking later transactions, until onClientHandlingRequired answers "discard" for it.`,
                 failure,
                 decision.error !== undefined ? { cause: decision.error } : {},
               );
             }
           }
           break;
-        case "retryable_error":
-          this.pauseFor(result.retry_after_ms);
+        case "retryable_error": {
+          const waitMs = result.retry_after_ms ?? this.defaultRetryAfterMs;
+          this.pauseFor(waitMs);
           stop = new UploadRetryableError(
-            `PowerSync upload to ${this.url()}: the backend could not apply ${describeTransaction(packed.queued)} now: ${result.message}. It and the transactions after it stay queued and are sent again in ${result.retry_after_ms} ms at the earliest.`,
-            result.retry_after_ms,
+            `PowerSync upload to ${this.url()}: the backend could not apply ${describeTransaction(packed.queued)} now${result.message !== undefined ? `: ${result.message}` : " (it gave no reason)"}. It and the transactions after it stay queued and are sent again in ${waitMs} ms at the earliest${result.retry_after_ms === undefined ? " (the backend gave no retry_after_ms; this is the uploader's defaultRetryAfterMs)" : ""}.`,
+            waitMs,
           );
           break;
+        }
         case "not_attempted":
           stop = new UploadRetryableError(
             `PowerSync upload to ${this.url()}: the backend did not attempt ${describeTransaction(packed.queued)}${result.message !== undefined ? ` (${result.message})` : ""}. It stays queued and is sent again.`,
@@ -882,7 +992,7 @@ export class PowerSyncWriteUploader {
       deadLetterId: result.dead_letter_id,
     };
     this.options.logger?.warn?.(
-      `PowerSync upload: the backend refused ${describeTransaction(packed.queued)} (${result.failed_operation.error_code}: ${result.failed_operation.message}) and kept it as dead letter ${result.dead_letter_id ?? "(no id)"}; removing it from the local queue.`,
+      `PowerSync upload: the backend refused ${describeTransaction(packed.queued)}${describeOperation(info)} (${describeFailure(info)}) and kept it as dead letter ${result.dead_letter_id ?? "(no id)"}; removing it from the local queue.`,
     );
     try {
       await this.options.onDeadLettered?.(info);
@@ -994,7 +1104,7 @@ function toFailure(
     sent: packed.wire,
     result,
     failedOperation: result.failed_operation,
-    entry: packed.queued.crud[result.failed_operation.operation_index],
+    entry: entryAt(packed.queued, result.failed_operation.operation_index),
   };
 }
 
@@ -1040,10 +1150,32 @@ function describeBatch(batch: Packed[]): string {
   return `${count}, op_id ${from}..${to}`;
 }
 
+/** The entry at `index`, if the backend named one and it is in range. */
+function entryAt(
+  queued: QueuedTransaction,
+  index: number | undefined,
+): QueuedEntry | undefined {
+  return index === undefined ? undefined : queued.crud[index];
+}
+
 function describeEntry(entry: QueuedEntry | undefined): string {
   return entry === undefined
     ? ""
     : ` (${entry.op} ${entry.table} id ${entry.id})`;
+}
+
+/** ` at operation 2 (PUT todos id …)`, or nothing when the backend named no entry. */
+function describeOperation(failure: ClientHandlingFailure): string {
+  const index = failure.failedOperation.operation_index;
+  return index === undefined
+    ? ""
+    : ` at operation ${index}${describeEntry(failure.entry)}`;
+}
+
+/** `CODE: message`, or `CODE` alone when the backend sent no message. */
+function describeFailure(failure: ClientHandlingFailure): string {
+  const { error_code, message } = failure.failedOperation;
+  return message !== undefined ? `${error_code}: ${message}` : error_code;
 }
 
 function describeBody(body: ErrorResponse | undefined): string {
@@ -1052,7 +1184,8 @@ function describeBody(body: ErrorResponse | undefined): string {
     body.violations !== undefined && body.violations.length > 0
       ? `; ${body.violations.map((v) => `${v.path}: ${v.message}`).join("; ")}`
       : "";
-  return ` ${body.code}: ${body.message}${violations}`;
+  const code = body.code !== undefined ? `${body.code}: ` : "";
+  return ` ${code}${body.message}${violations}`;
 }
 
 function errorMessage(error: unknown): string {

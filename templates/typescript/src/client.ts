@@ -45,13 +45,18 @@ export class UnexpectedResponseError extends Error {
   }
 }
 
-/** The server's reply does not match the spec: not JSON, or schema violations. */
+/**
+ * The server's reply does not match the spec: not JSON, or schema violations.
+ * `status` and `headers` are the reply's, so a caller can still act on the
+ * status (and a `Retry-After`) of a reply whose body it cannot use.
+ */
 export class InvalidResponseError extends Error {
   constructor(
     readonly operation: string,
     readonly status: number,
     readonly violations: SchemaViolation[],
     detail?: string,
+    readonly headers: Headers = new Headers(),
   ) {
     const problems = violations
       .map((v) => `${v.path}: ${v.message} (${v.keyword})`)
@@ -151,11 +156,18 @@ export class {{ client_name }} {
           reply.status,
           [],
           `the body is not JSON: ${text.slice(0, 200)}`,
+          reply.headers,
         );
       }
       const found = validateValue(declared.body, body);
       if (found.listed.length > 0) {
-        throw new InvalidResponseError(spec.id, reply.status, found.listed);
+        throw new InvalidResponseError(
+          spec.id,
+          reply.status,
+          found.listed,
+          undefined,
+          reply.headers,
+        );
       }
       response.body = body;
     }

@@ -106,3 +106,32 @@ test("a reply that breaks the schema throws InvalidResponseError with paths", as
     InvalidResponseError,
   );
 });
+
+test("an error body the client cannot use keeps the reply's status and headers", async () => {
+  const client = clientAnswering(
+    () =>
+      new Response("<html>busy</html>", {
+        status: 503,
+        headers: { "retry-after": "12" },
+      }),
+  );
+  const error = await client.uploadData({ body: batch }).then(
+    () => assert.fail("no error"),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof InvalidResponseError);
+  assert.equal(error.status, 503);
+  assert.equal(error.headers.get("retry-after"), "12");
+  assert.match(error.message, /the body is not JSON: <html>busy/);
+});
+
+test("an error body of only a message is a typed reply without code", async () => {
+  const client = clientAnswering(() =>
+    Response.json({ message: "Invalid body provided" }, { status: 400 }),
+  );
+  const response = await client.uploadData({ body: batch });
+  assert.deepEqual(response, {
+    status: 400,
+    body: { message: "Invalid body provided" },
+  });
+});

@@ -15,6 +15,7 @@ import type { PowerSyncBackendConnector } from "@powersync/common";
 import { PowerSyncDatabase, Schema, Table, column } from "@powersync/node";
 import {
   ClientHandlingRequiredError,
+  DEFAULT_RETRY_AFTER_MS,
   PowerSyncWriteConnector,
   PowerSyncWriteUploader,
   UploadAuthenticationError,
@@ -34,6 +35,7 @@ import type {
 } from "powersync-write-api";
 
 import { FakeQueue, legacyView } from "./support/fake-queue.js";
+import { loadVectors } from "./support/vectors.js";
 import {
   FakeServer,
   allSuccess,
@@ -751,6 +753,378 @@ test("a proxy's 502 page is retryable; a 404 page is a protocol error", async (t
   assert.equal(h.queue.completions.length, 0);
 });
 
+// --- Replies of other backends (liberal replies) ----------------------------
+//
+// The public reference backend leaves out fields that this protocol's backends
+// always send: retry_after_ms, operation_index, message, the error body's code;
+// and it may send details of any JSON type. The uploader must act on each.
+
+/** Asserts that no message the uploader produced shows an absent field. */
+function assertNoUndefined(...messages: string[]): void {
+  for (const message of messages) {
+    assert.doesNotMatch(message, /undefined|null/, message);
+  }
+}
+
+/** A logger that keeps every warning. */
+function recordingLogger(): { warnings: string[]; warn: (m: string) => void } {
+  const warnings: string[] = [];
+  return { warnings, warn: (message) => void warnings.push(message) };
+}
+
+test("retryable_error without retry_after_ms: the uploader's default of 5000 ms is the pause", async (t) => {
+  assert.equal(DEFAULT_RETRY_AFTER_MS, 5000);
+  const h = await harness(
+    t,
+    [results(success("1"), { status: "retryable_error" }, notAttempted())],
+    { maxRetryWaitMs: 1000 },
+  );
+  h.queue.addMany(3);
+  const error = await rejection(
+    h.uploader.uploadData(h.queue),
+    UploadRetryableError,
+  );
+  assert.equal(error.retryAfterMs, DEFAULT_RETRY_AFTER_MS);
+  assert.match(error.message, /in 5000 ms at the earliest/);
+  assert.match(error.message, /gave no retry_after_ms/);
+  assert.match(error.message, /gave no reason/);
+  assertNoUndefined(error.message);
+  assert.deepEqual(h.queue.completions, [
+    { upToOpId: 1, transactionId: 1, checkpoint: "1" },
+  ]);
+  // The pause holds: with maxRetryWaitMs below it, the next call sends nothing.
+  const again = await rejection(
+    h.uploader.uploadData(h.queue),
+    UploadRetryableError,
+  );
+  assert.ok(
+    again.retryAfterMs! > 4000 && again.retryAfterMs! <= 5000,
+    `remaining pause ${again.retryAfterMs}`,
+  );
+  assert.match(again.message, /Nothing was sent/);
+  assert.equal(h.server.requests.length, 1);
+});
+
+test("defaultRetryAfterMs sets that pause; the next call waits it out, then sends", async (t) => {
+  const h = await harness(
+    t,
+    [
+      results({ status: "retryable_error", message: "lock timeout" }),
+      allSuccess(),
+    ],
+    { defaultRetryAfterMs: 300 },
+  );
+  h.queue.add();
+  const error = await rejection(
+    h.uploader.uploadData(h.queue),
+    UploadRetryableError,
+  );
+  assert.equal(error.retryAfterMs, 300);
+  assert.match(error.message, /now: lock timeout\./);
+  await h.uploader.uploadData(h.queue);
+  const [first, second] = h.server.requests;
+  const waited = second!.receivedAt - first!.receivedAt;
+  assert.ok(waited >= 295, `second request after ${waited} ms`);
+  assert.deepEqual(h.queue.entries, []);
+});
+
+test("an explicit retry_after_ms wins over defaultRetryAfterMs, 0 included", async (t) => {
+  const h = await harness(t, [results(retryable(0)), allSuccess()], {
+    defaultRetryAfterMs: 60_000,
+    maxRetryWaitMs: 0,
+  });
+  h.queue.add();
+  const error = await rejection(
+    h.uploader.uploadData(h.queue),
+    UploadRetryableError,
+  );
+  assert.equal(error.retryAfterMs, 0);
+  // No pause: with maxRetryWaitMs 0 any pause would refuse to send.
+  await h.uploader.uploadData(h.queue);
+  assert.equal(h.server.requests.length, 2);
+});
+
+test("fatal_error without operation_index or message, retained: reported for the whole transaction", async (t) => {
+  const seen: ClientHandlingFailure[] = [];
+  const h = await harness(
+    t,
+    [
+      results(success("1"), {
+        status: "fatal_error",
+        requires_client_handling: true,
+        failed_operation: { error_code: "23514" },
+      }),
+    ],
+    {
+      onClientHandlingRequired: async (failure) => {
+        seen.push(failure);
+        return "retain";
+      },
+    },
+  );
+  h.queue.add();
+  h.queue.add(3, { table: "lists" });
+  const error = await rejection(
+    h.uploader.uploadData(h.queue),
+    ClientHandlingRequiredError,
+  );
+  assert.equal(error.operationIndex, undefined);
+  assert.equal(error.table, undefined);
+  assert.equal(error.errorCode, "23514");
+  assert.equal(error.failure.entry, undefined);
+  assert.match(
+    error.message,
+    /refused transaction 2 \(op_id 2\.\.4\) for good with 23514\./,
+  );
+  assert.doesNotMatch(error.message, /at operation/);
+  assertNoUndefined(error.message);
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0]!.entry, undefined);
+  assert.deepEqual(seen[0]!.failedOperation, { error_code: "23514" });
+  assert.deepEqual(h.queue.completions, [
+    { upToOpId: 1, transactionId: 1, checkpoint: "1" },
+  ]);
+  assert.deepEqual(h.queue.remainingTransactions(), [2]);
+});
+
+test("fatal_error kept by the backend with only error_code and string details: completed, details passed on", async (t) => {
+  const deadLettered: DeadLetteredTransaction[] = [];
+  const logger = recordingLogger();
+  const details = 'Key (list_id)=(l1) is not present in table "lists".';
+  const h = await harness(
+    t,
+    [
+      results(
+        {
+          status: "fatal_error",
+          requires_client_handling: false,
+          failed_operation: { error_code: "FOREIGN_KEY_VIOLATION", details },
+        },
+        success("2"),
+      ),
+    ],
+    { onDeadLettered: (info) => void deadLettered.push(info), logger },
+  );
+  h.queue.addMany(2);
+  await h.uploader.uploadData(h.queue);
+  assert.deepEqual(h.queue.completions, [
+    { upToOpId: 2, transactionId: 2, checkpoint: "2" },
+  ]);
+  assert.equal(deadLettered.length, 1);
+  assert.equal(deadLettered[0]!.entry, undefined);
+  assert.equal(deadLettered[0]!.deadLetterId, undefined);
+  assert.equal(deadLettered[0]!.failedOperation.details, details);
+  assert.equal(logger.warnings.length, 1);
+  assert.match(
+    logger.warnings[0]!,
+    /refused transaction 1 \(op_id 1\) \(FOREIGN_KEY_VIOLATION\) and kept it as dead letter \(no id\)/,
+  );
+  assert.doesNotMatch(logger.warnings[0]!, /undefined/);
+});
+
+test("details of every JSON type reach the app hook unchanged; the named entry is found", async (t) => {
+  const kinds: unknown[] = [42, ["a", { b: 1 }], false, null, { table: "t" }];
+  const seen: ClientHandlingFailure[] = [];
+  const logger = recordingLogger();
+  const h = await harness(
+    t,
+    [
+      results(
+        ...kinds.map((details, index) => ({
+          status: "fatal_error",
+          requires_client_handling: true,
+          failed_operation: {
+            error_code: `E${index}`,
+            details,
+            ...(index % 2 === 0 ? { operation_index: 0 } : {}),
+          },
+        })),
+      ),
+    ],
+    {
+      onClientHandlingRequired: async (failure) => {
+        seen.push(failure);
+        return "discard";
+      },
+      logger,
+    },
+  );
+  h.queue.addMany(kinds.length);
+  await h.uploader.uploadData(h.queue);
+  assert.deepEqual(
+    seen.map((failure) => failure.failedOperation.details),
+    kinds,
+  );
+  assert.deepEqual(
+    seen.map((failure) => failure.entry?.clientId),
+    [1, undefined, 3, undefined, 5],
+  );
+  assert.deepEqual(h.queue.entries, []);
+  assert.equal(logger.warnings.length, kinds.length);
+  assertNoUndefined(...logger.warnings);
+});
+
+test("error bodies of only a message: each status acts as with the full body", async (t) => {
+  const only = (status: number, headers?: Record<string, string>) => ({
+    status,
+    body: { message: `reference ${status}` },
+    ...(headers !== undefined ? { headers } : {}),
+  });
+  for (const status of [400, 403, 415]) {
+    const h = await harness(t, [only(status)]);
+    h.queue.add();
+    const error = await rejection(
+      h.uploader.uploadData(h.queue),
+      UploadRejectedError,
+    );
+    assert.equal(error.status, status);
+    assert.equal(error.code, undefined);
+    assert.match(
+      error.message,
+      new RegExp(`\\(${status} reference ${status}\\)`),
+    );
+    assertNoUndefined(error.message);
+    assert.equal(h.queue.completions.length, 0);
+  }
+
+  const tooLarge = await harness(t, [only(413), allSuccess(), allSuccess()]);
+  tooLarge.queue.addMany(2);
+  await tooLarge.uploader.uploadData(tooLarge.queue);
+  assert.deepEqual(transactionCounts(tooLarge.bodies()), [2, 1, 1]);
+
+  const unauthorized = await harness(t, [only(401), allSuccess()]);
+  unauthorized.queue.add();
+  await unauthorized.uploader.uploadData(unauthorized.queue);
+  assert.deepEqual(
+    unauthorized.tokenCalls.map((c) => c.forceRefresh),
+    [false, true],
+  );
+
+  const limited = await harness(t, [only(429, { "retry-after": "2" })], {
+    maxRetryWaitMs: 0,
+  });
+  limited.queue.add();
+  const rate = await rejection(
+    limited.uploader.uploadData(limited.queue),
+    UploadRetryableError,
+  );
+  assert.equal(rate.retryAfterMs, 2000);
+  assertNoUndefined(rate.message);
+
+  for (const status of [500, 503]) {
+    const h = await harness(t, [only(status)]);
+    h.queue.add();
+    const error = await rejection(
+      h.uploader.uploadData(h.queue),
+      UploadRetryableError,
+    );
+    assert.match(error.message, new RegExp(`reference ${status}`));
+    assertNoUndefined(error.message);
+  }
+});
+
+test("error bodies that are not JSON, or JSON of another shape, are acted on by status", async (t) => {
+  const page = (status: number, headers?: Record<string, string>) => ({
+    status,
+    body: `<html><body>${status}</body></html>`,
+    ...(headers !== undefined ? { headers } : {}),
+  });
+  for (const reply of [
+    page(400),
+    page(403),
+    page(415),
+    { status: 403, body: { error: "no" } },
+  ]) {
+    const h = await harness(t, [reply]);
+    h.queue.add();
+    const error = await rejection(
+      h.uploader.uploadData(h.queue),
+      UploadRejectedError,
+    );
+    assert.equal(error.status, reply.status);
+    assert.equal(error.code, undefined);
+    assert.match(error.message, /not this protocol's error body/);
+    assert.ok(error.cause instanceof Error, "the client's error is the cause");
+    assertNoUndefined(error.message);
+  }
+
+  // 503 from a proxy with Retry-After: the pause is honoured all the same.
+  const h = await harness(t, [page(503, { "retry-after": "1" }), allSuccess()]);
+  h.queue.add();
+  const error = await rejection(
+    h.uploader.uploadData(h.queue),
+    UploadRetryableError,
+  );
+  assert.equal(error.retryAfterMs, 1000);
+  await h.uploader.uploadData(h.queue);
+  const [first, second] = h.server.requests;
+  const waited = second!.receivedAt - first!.receivedAt;
+  assert.ok(waited >= 995, `second request after ${waited} ms`);
+
+  const unauthorized = await harness(t, [page(401), allSuccess()]);
+  unauthorized.queue.add();
+  await unauthorized.uploader.uploadData(unauthorized.queue);
+  assert.equal(unauthorized.tokenCalls.length, 2);
+});
+
+test("every valid reply vector is acted on without a protocol error", async (t) => {
+  const vectors = loadVectors().filter((v) => v.errors.length === 0);
+  const replies = vectors.filter((v) => v.schema === "WriteBatchResponse");
+  const bodies = vectors.filter((v) => v.schema === "ErrorResponse");
+  assert.ok(
+    replies.some((v) => v.file.includes("reference-backend")) &&
+      bodies.some((v) => v.file.includes("message-only")),
+    "the reference-style reply vectors are missing",
+  );
+  for (const vector of replies) {
+    const results = (vector.value as { results: unknown[] }).results;
+    // A `not_attempted` after progress makes the uploader send the rest at
+    // once: answer that with success.
+    const h = await harness(
+      t,
+      [{ status: 200, body: vector.value }, allSuccess()],
+      {
+        onClientHandlingRequired: async () => "discard",
+        logger: recordingLogger(),
+      },
+    );
+    h.queue.addMany(results.length);
+    try {
+      await h.uploader.uploadData(h.queue);
+    } catch (error) {
+      assert.ok(
+        error instanceof UploadRetryableError,
+        `${vector.file}: ${String(error)}`,
+      );
+      assertNoUndefined(error.message);
+    }
+    assert.ok(h.server.requests.length <= 2, vector.file);
+  }
+  const expected: Record<number, abstract new (...args: never[]) => Error> = {
+    400: UploadRejectedError,
+    403: UploadRejectedError,
+    413: UploadRejectedError,
+    415: UploadRejectedError,
+    429: UploadRetryableError,
+    500: UploadRetryableError,
+    503: UploadRetryableError,
+  };
+  for (const vector of bodies) {
+    for (const [status, type] of Object.entries(expected)) {
+      const h = await harness(t, [
+        { status: Number(status), body: vector.value },
+      ]);
+      h.queue.add();
+      const error = await rejection(h.uploader.uploadData(h.queue), type);
+      assert.doesNotMatch(
+        error.message,
+        /undefined/,
+        `${vector.file} ${status}`,
+      );
+    }
+  }
+});
+
 // --- Older SDKs and options --------------------------------------------------
 
 test("without getCrudTransactions, getNextCrudTransaction is used: one transaction per request", async (t) => {
@@ -787,6 +1161,10 @@ test("invalid options are refused with what to do", () => {
   assert.throws(
     () => new PowerSyncWriteUploader({ ...base, timeoutMs: 1.5 }),
     RangeError,
+  );
+  assert.throws(
+    () => new PowerSyncWriteUploader({ ...base, defaultRetryAfterMs: -1 }),
+    /defaultRetryAfterMs must be an integer of 0 or more, got -1/,
   );
 });
 
