@@ -77,7 +77,7 @@ fn tx(crud: Vec<CrudEntry>) -> CrudTransaction {
 fn batch(client_id: Option<&str>, transactions: Vec<CrudTransaction>) -> WriteBatch {
     WriteBatch {
         client_id: client_id.map(str::to_string),
-        transactions,
+        transactions: transactions.into_iter().map(Into::into).collect(),
     }
 }
 
@@ -326,7 +326,10 @@ async fn a_fatal_failure_is_kept_as_a_dead_letter_and_unblocks_the_queue() {
     );
 
     // The client drops the kept transaction and sends the rest of its queue.
-    let next = batch(Some("c1"), vec![sent.transactions[2].clone()]);
+    let next = batch(
+        Some("c1"),
+        vec![sent.transactions[2].valid().unwrap().clone()],
+    );
     let results = engine.process(&principal("user-1"), &next).await;
     assert_eq!(statuses(&results), ["success"]);
     assert_eq!(db.rows("SELECT id FROM todos"), [[text(TODO2)]]);
@@ -357,7 +360,10 @@ async fn replaying_a_batch_whose_transaction_was_dead_lettered_keeps_one_dead_le
     assert_eq!(db.count("todos"), 0);
 
     // The client drops it and goes on with its queue.
-    let rest = batch(Some("c1"), vec![sent.transactions[2].clone()]);
+    let rest = batch(
+        Some("c1"),
+        vec![sent.transactions[2].valid().unwrap().clone()],
+    );
     let results = engine.process(&principal("user-1"), &rest).await;
     assert_eq!(statuses(&results), ["success"]);
     assert_eq!(db.rows("SELECT id FROM todos"), [[text(TODO2)]]);
@@ -527,7 +533,7 @@ async fn a_replayed_batch_is_a_duplicate_and_applies_nothing() {
     );
 
     // Without a client_id there is no ledger: the same writes apply again.
-    let anonymous = batch(None, vec![sent.transactions[0].clone()]);
+    let anonymous = batch(None, vec![sent.transactions[0].valid().unwrap().clone()]);
     let results = engine.process(&principal("user-1"), &anonymous).await;
     assert_eq!(statuses(&results), ["success"]);
     assert_eq!(db.rows("SELECT name FROM lists"), [[text("list 1")]]);

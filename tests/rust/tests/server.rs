@@ -82,7 +82,10 @@ async fn a_valid_batch_is_answered_by_the_implementation() {
     let received = api.received.lock().unwrap();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].0, "user-1");
-    assert_eq!(received[0].1.transactions[0].crud[0].table, "todos");
+    assert_eq!(
+        received[0].1.transactions[0].valid().unwrap().crud[0].table,
+        "todos"
+    );
 }
 
 #[tokio::test]

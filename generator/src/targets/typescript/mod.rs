@@ -112,12 +112,16 @@ impl Target for TypeScriptTarget {
             "src/operations.ts",
             Operations {
                 header: header.clone(),
+                received: api
+                    .operations
+                    .iter()
+                    .any(|op| operations::received_body(&names, api, op).is_some()),
                 security_schemes: operations::security_schemes(api).print(0, 80, 1),
                 operations: api
                     .operations
                     .iter()
                     .map(|op| OperationTypes {
-                        types: operations::types(&names, op),
+                        types: operations::types(&names, api, op),
                     })
                     .collect(),
                 operation_specs: syntax::Lit::Object(
@@ -150,8 +154,8 @@ impl Target for TypeScriptTarget {
             if !members.is_empty() {
                 members.push('\n');
             }
-            members.push_str(&operations::handler_member(&names, op));
-            let (entry, invoke) = operations::route(&names, op, &handler_name);
+            members.push_str(&operations::handler_member(&names, api, op));
+            let (entry, invoke) = operations::route(&names, api, op, &handler_name);
             route_entries.push(entry);
             invokers.push_str(&invoke);
         }
@@ -327,6 +331,8 @@ struct OperationTypes {
 #[template(path = "typescript/src/operations.ts", escape = "none")]
 struct Operations {
     header: String,
+    /// Whether a request type uses `Received` (an `x-per-item-validation` body).
+    received: bool,
     security_schemes: String,
     operations: Vec<OperationTypes>,
     operation_specs: String,
