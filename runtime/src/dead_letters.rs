@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use powersync_write_api::models::CrudTransaction;
+use powersync_write_api::validation::{Violations, validate_crud_transaction};
 use serde_json::{Map, Value, json};
 
 use crate::config::Config;
@@ -61,10 +62,7 @@ pub async fn run(
         }
         Action::Retry { id } => {
             let letter = find(&persister, &id).await?;
-            let transaction: CrudTransaction =
-                serde_json::from_value(letter.letter.transaction.clone()).with_context(|| {
-                    format!("dead letter {id} does not hold a valid transaction")
-                })?;
+            let transaction = valid_transaction(&id, &letter.letter.transaction)?;
             // The operator decides to apply it: the authorization policies, which
             // judge what users send, do not apply (a denied letter can be applied).
             let engine = Engine::new(
@@ -120,6 +118,25 @@ async fn find(
         .get_dead_letter(id)
         .await?
         .with_context(|| format!("no dead letter with id {id} (see `dead-letters list`)"))
+}
+
+/// The transaction a dead letter holds, if it matches the schema: a transaction kept
+/// as `INVALID_REQUEST` cannot be applied as it is.
+fn valid_transaction(id: &str, json: &Value) -> anyhow::Result<CrudTransaction> {
+    let mut violations = Violations::new();
+    validate_crud_transaction(json, "$", &mut violations);
+    if let Some(first) = violations.listed().first() {
+        anyhow::bail!(
+            "dead letter {id} holds a transaction that does not match the schema ({} {}, {} problem(s) in all; \
+             `dead-letters show {id}` lists them): it cannot be applied as it is. Fix the client that sent it, \
+             then discard it with `dead-letters discard {id}`",
+            first.path,
+            first.message,
+            violations.total()
+        );
+    }
+    serde_json::from_value(json.clone())
+        .with_context(|| format!("dead letter {id} does not hold a valid transaction"))
 }
 
 fn describe(letter: &DeadLetter) -> Value {

@@ -13,6 +13,7 @@ use powersync_write_api::models::{
     CrudTransaction, FailedOperation, TransactionFatalError, TransactionNotAttempted,
     TransactionResult, TransactionRetryableError, TransactionSuccess, WriteBatch,
 };
+use powersync_write_api::validation::{Checked, InvalidItem};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -236,7 +237,12 @@ impl Engine {
                 }));
                 continue;
             }
-            let (result, stop) = self.transaction(principal, client_id, transaction).await;
+            let (result, stop) = match transaction {
+                Checked::Valid(transaction) => {
+                    self.transaction(principal, client_id, transaction).await
+                }
+                Checked::Invalid(invalid) => self.invalid(principal, client_id, invalid).await,
+            };
             stopped = stop;
             results.push(result);
         }
@@ -276,9 +282,31 @@ impl Engine {
                         .details
                         .insert("table".into(), Value::String(entry.table.clone()));
                 }
-                self.fatal(principal, client_id, transaction, failure).await
+                self.fatal(principal, client_id, Kept::valid(transaction), failure)
+                    .await
             }
         }
+    }
+
+    /// A transaction that does not match its schema: `INVALID_REQUEST`, kept as a
+    /// dead letter with its JSON as received, so it never blocks the device's queue.
+    async fn invalid(
+        &self,
+        principal: &Principal,
+        client_id: Option<&str>,
+        invalid: &InvalidItem,
+    ) -> (TransactionResult, bool) {
+        let failure = invalid_request(invalid);
+        tracing::info!(
+            subject = %principal.subject,
+            violations = invalid.violations.len() as u64 + invalid.violations_omitted,
+            "a transaction does not match the schema"
+        );
+        let kept = Kept {
+            transaction: invalid.raw.clone(),
+            last_op_id: raw_last_op_id(&invalid.raw),
+        };
+        self.fatal(principal, client_id, kept, failure).await
     }
 
     /// Applies one transaction without dead-lettering a failure (for `dead-letters
@@ -307,7 +335,7 @@ impl Engine {
             write_checkpoint: None,
             duplicate: Some(true),
         });
-        self.kept_before(principal, client_id, transaction)
+        self.kept_before(principal, client_id, last_op_id(transaction))
             .await
             .unwrap_or((success, false))
     }
@@ -318,9 +346,9 @@ impl Engine {
         &self,
         principal: &Principal,
         client_id: Option<&str>,
-        transaction: &CrudTransaction,
+        last_op_id: Option<i64>,
     ) -> Option<(TransactionResult, bool)> {
-        let (client_id, last_op_id) = client_id.zip(last_op_id(transaction))?;
+        let (client_id, last_op_id) = client_id.zip(last_op_id)?;
         match self
             .persister
             .find_dead_letter(&principal.subject, client_id, last_op_id)
@@ -480,7 +508,7 @@ impl Engine {
         &self,
         principal: &Principal,
         client_id: Option<&str>,
-        transaction: &CrudTransaction,
+        kept: Kept,
         failure: FatalFailure,
     ) -> (TransactionResult, bool) {
         // The dead letter keeps the database's own message for the operator; only the
@@ -500,7 +528,10 @@ impl Engine {
         }
         // A replay of a transaction that failed before reaching the ledger (an unknown
         // table, a refusal): the letter kept the first time, not one more.
-        if let Some(earlier) = self.kept_before(principal, client_id, transaction).await {
+        if let Some(earlier) = self
+            .kept_before(principal, client_id, kept.last_op_id)
+            .await
+        {
             return earlier;
         }
         if let Err(wait) = self.dead_letter_budget.take(&principal.subject) {
@@ -520,13 +551,13 @@ impl Engine {
         let letter = NewDeadLetter {
             subject: principal.subject.clone(),
             client_id: client_id.map(str::to_string),
-            transaction: serde_json::to_value(transaction).unwrap_or(Value::Null),
+            transaction: kept.transaction,
             error_code: failure.code.clone(),
             error_message: raw_message,
             error_details: Value::Object(failure.details.clone()),
             operation_index: failure.operation_index,
             idempotency: client_id
-                .zip(last_op_id(transaction))
+                .zip(kept.last_op_id)
                 .map(|(client_id, op_id)| (client_id.to_string(), op_id)),
         };
         let kept = match &self.hooks.dead_letters {
@@ -645,6 +676,82 @@ impl DeadLetterBudget {
 /// What clients are told of a retryable failure unless database messages are exposed.
 pub const RETRYABLE_MESSAGE: &str =
     "the transaction was not applied: the database is unavailable or busy; retry later";
+
+/// A failed transaction as a dead letter keeps it: its JSON and ledger key.
+struct Kept {
+    transaction: Value,
+    last_op_id: Option<i64>,
+}
+
+impl Kept {
+    fn valid(transaction: &CrudTransaction) -> Self {
+        Kept {
+            transaction: serde_json::to_value(transaction).unwrap_or(Value::Null),
+            last_op_id: last_op_id(transaction),
+        }
+    }
+}
+
+/// The `INVALID_REQUEST` failure of a transaction that does not match its schema:
+/// its violations in `details` (as in a `400` body), at the first entry with one.
+fn invalid_request(invalid: &InvalidItem) -> FatalFailure {
+    let operation_index = invalid
+        .violations
+        .first()
+        .and_then(|v| entry_index(&v.path))
+        .unwrap_or(0);
+    let total = invalid.violations.len() as u64 + invalid.violations_omitted;
+    let message = match invalid.violations.first() {
+        Some(first) if total > 1 => format!(
+            "the transaction does not match the schema: {} {} (and {} more problems, see details.violations)",
+            first.path,
+            first.message,
+            total - 1
+        ),
+        Some(first) => format!(
+            "the transaction does not match the schema: {} {}",
+            first.path, first.message
+        ),
+        None => "the transaction does not match the schema".to_string(),
+    };
+    let mut failure = FatalFailure::new(codes::INVALID_REQUEST, message, operation_index);
+    failure.details.insert(
+        "violations".into(),
+        serde_json::to_value(&invalid.violations).unwrap_or(Value::Null),
+    );
+    if invalid.violations_omitted > 0 {
+        failure.details.insert(
+            "violations_omitted".into(),
+            invalid.violations_omitted.into(),
+        );
+    }
+    if let Some(table) = invalid
+        .raw
+        .pointer(&format!("/crud/{operation_index}/table"))
+        .and_then(Value::as_str)
+        .filter(|table| !table.is_empty())
+    {
+        failure.details.insert("table".into(), table.into());
+    }
+    failure
+}
+
+/// The entry index `k` of a violation path `$.transactions[i].crud[k]...`.
+fn entry_index(path: &str) -> Option<usize> {
+    let rest = &path[path.find("].crud[")? + "].crud[".len()..];
+    rest[..rest.find(']')?].parse().ok()
+}
+
+/// The ledger key of a transaction that does not match its schema: its highest
+/// `op_id`, read as for a valid one (every entry an object with an integer `op_id`).
+fn raw_last_op_id(raw: &Value) -> Option<i64> {
+    raw.get("crud")?
+        .as_array()?
+        .iter()
+        .map(|entry| entry.get("op_id").and_then(Value::as_i64))
+        .collect::<Option<Vec<i64>>>()
+        .and_then(|ids| ids.into_iter().max())
+}
 
 /// The highest `op_id` of the transaction, when every entry has one.
 fn last_op_id(transaction: &CrudTransaction) -> Option<i64> {

@@ -16,6 +16,8 @@ pub mod codes {
     pub const INVALID_DATA: &str = "INVALID_DATA";
     pub const SCHEMA_MISMATCH: &str = "SCHEMA_MISMATCH";
     pub const UNAUTHORIZED: &str = "UNAUTHORIZED";
+    /// The transaction does not match `CrudTransaction` (its violations in `details`).
+    pub const INVALID_REQUEST: &str = "INVALID_REQUEST";
     pub const UNCLASSIFIED_ERROR: &str = "UNCLASSIFIED_ERROR";
 }
 

@@ -11,6 +11,7 @@ use powersync_write_api::operations::{
 use powersync_write_api::server::{
     Credentials, PowerSyncWriteApi, Rejection, RouterConfig, router,
 };
+use powersync_write_api::validation::Checked;
 
 use crate::auth::Authenticator;
 use crate::engine::Engine;
@@ -47,7 +48,14 @@ impl PowerSyncWriteApi for WriteService {
         let started = Instant::now();
         let batch = request.body;
         let results = self.engine.process(&principal, &batch).await;
-        let operations = batch.transactions.iter().map(|t| t.crud.len()).sum();
+        let operations = batch
+            .transactions
+            .iter()
+            .map(|t| match t {
+                Checked::Valid(t) => t.crud.len(),
+                Checked::Invalid(invalid) => invalid.raw["crud"].as_array().map_or(0, Vec::len),
+            })
+            .sum();
         self.metrics.batch(operations, &results, started.elapsed());
         tracing::info!(
             subject = %principal.subject,

@@ -172,10 +172,13 @@ async fn send(
 ) -> TransactionResult {
     let batch = WriteBatch {
         client_id: Some(client_id.to_string()),
-        transactions: vec![CrudTransaction {
-            transaction_id: None,
-            crud,
-        }],
+        transactions: vec![
+            CrudTransaction {
+                transaction_id: None,
+                crud,
+            }
+            .into(),
+        ],
     };
     let mut results = engine.process(&principal(subject), &batch).await;
     assert_eq!(results.len(), 1);

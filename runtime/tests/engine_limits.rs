@@ -131,10 +131,13 @@ fn put(table: &str, id: &str, op_id: i64) -> CrudEntry {
 async fn send(engine: &Engine, subject: &str, entry: CrudEntry) -> TransactionResult {
     let batch = WriteBatch {
         client_id: Some(format!("{subject}-device")),
-        transactions: vec![CrudTransaction {
-            transaction_id: None,
-            crud: vec![entry],
-        }],
+        transactions: vec![
+            CrudTransaction {
+                transaction_id: None,
+                crud: vec![entry],
+            }
+            .into(),
+        ],
     };
     let principal = Principal {
         subject: subject.to_string(),

@@ -114,7 +114,7 @@ async fn concurrent_uploads_from_many_clients_lose_nothing() {
                     .map(|tx| {
                         let t = workload(client, batch, tx, op_id);
                         op_id += OPS as i64;
-                        t
+                        t.into()
                     })
                     .collect();
                 let sent = WriteBatch {
@@ -200,7 +200,10 @@ async fn a_fatal_failure_is_kept_and_the_batch_goes_on_under_skip() {
                 )],
             },
             workload(0, 0, 1, 2),
-        ],
+        ]
+        .into_iter()
+        .map(Into::into)
+        .collect(),
     };
     let results = engine.process(&principal("user-1"), &sent).await;
     let TransactionResult::FatalError(fatal) = &results[0] else {

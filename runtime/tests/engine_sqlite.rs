@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use powersync_write_api::models::{
     CrudEntry, CrudTransaction, TransactionResult, UpdateType, WriteBatch,
 };
+use powersync_write_api::validation::{Checked, check_items, validate_crud_transaction};
 use powersync_write_server::engine::{BatchPolicy, Engine, EngineConfig, Hooks};
 use powersync_write_server::failure::FatalFailure;
 use powersync_write_server::hooks::{Authorizer, FatalRouter, Principal, Refusal};
@@ -77,7 +78,7 @@ fn tx(crud: Vec<CrudEntry>) -> CrudTransaction {
 fn batch(client_id: Option<&str>, transactions: Vec<CrudTransaction>) -> WriteBatch {
     WriteBatch {
         client_id: client_id.map(str::to_string),
-        transactions,
+        transactions: transactions.into_iter().map(Into::into).collect(),
     }
 }
 
@@ -287,6 +288,132 @@ async fn skip_policy_applies_later_transactions_with_one_result_each() {
     assert_eq!(db.rows("SELECT id FROM todos"), [[text(TODO2)]]);
 }
 
+// ---- malformed transactions (no poison pills) ----
+
+/// A batch as the generated server hands it over: each transaction of `raw`
+/// validated on its own.
+fn checked_batch(client_id: &str, raw: Value) -> WriteBatch {
+    WriteBatch {
+        client_id: Some(client_id.to_string()),
+        transactions: check_items(
+            raw.as_array().expect("an array").clone(),
+            "$.transactions",
+            validate_crud_transaction,
+        ),
+    }
+}
+
+/// A list, a transaction from a newer SDK (an unknown `op`, then an empty table),
+/// and a todo in that list.
+fn batch_with_malformed_middle() -> WriteBatch {
+    checked_batch(
+        "c1",
+        json!([
+            {"crud": [{"op": "PUT", "table": "lists", "id": LIST, "op_id": 1,
+                       "op_data": {"name": "l", "owner_id": "user-1"}}]},
+            {"crud": [
+                {"op": "PUT", "table": "lists", "id": LIST2, "op_id": 2, "op_data": {"name": "m"}},
+                {"op": "UPSERT", "table": "lists", "id": LIST2, "op_id": 3},
+                {"op": "DELETE", "table": "", "id": LIST2, "op_id": 4}
+            ]},
+            {"crud": [{"op": "PUT", "table": "todos", "id": TODO, "op_id": 5,
+                       "op_data": {"description": "d", "list_id": LIST}}]}
+        ]),
+    )
+}
+
+#[tokio::test]
+async fn a_malformed_transaction_is_dead_lettered_as_invalid_request_under_stop() {
+    let db = db().await;
+    let engine = db.default_engine(BatchPolicy::Stop).await;
+    let sent = batch_with_malformed_middle();
+    let results = engine.process(&principal("user-1"), &sent).await;
+    assert_eq!(
+        statuses(&results),
+        ["success", "fatal_error", "not_attempted"]
+    );
+    let failure = serde_json::to_value(&results[1]).unwrap();
+    assert_eq!(failure["requires_client_handling"], false);
+    assert_eq!(failure["failed_operation"]["error_code"], "INVALID_REQUEST");
+    // The first entry with a problem, and the table it names.
+    assert_eq!(failure["failed_operation"]["operation_index"], 1);
+    assert_eq!(failure["failed_operation"]["details"]["table"], "lists");
+    let violations: Vec<(&str, &str)> = failure["failed_operation"]["details"]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["path"].as_str().unwrap(), v["keyword"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        violations,
+        [
+            ("$.transactions[1].crud[1].op", "enum"),
+            ("$.transactions[1].crud[2].table", "minLength"),
+        ]
+    );
+
+    // Kept exactly as received, with its ledger key.
+    let letters = db.dead_letters().await;
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].id, dead_letter_id(&results[1]));
+    assert_eq!(letters[0].letter.error_code, "INVALID_REQUEST");
+    let Checked::Invalid(invalid) = &sent.transactions[1] else {
+        panic!("the middle transaction is invalid");
+    };
+    assert_eq!(letters[0].letter.transaction, invalid.raw);
+    assert_eq!(
+        db.count("lists"),
+        1,
+        "nothing of the malformed one is applied"
+    );
+    assert_eq!(db.count("todos"), 0);
+
+    // The client completes the kept one and sends the rest: it applies.
+    let rest = checked_batch("c1", json!([invalid_free_todo()]));
+    let results = engine.process(&principal("user-1"), &rest).await;
+    assert_eq!(statuses(&results), ["success"]);
+    assert_eq!(db.count("todos"), 1);
+}
+
+fn invalid_free_todo() -> Value {
+    json!({"crud": [{"op": "PUT", "table": "todos", "id": TODO, "op_id": 5,
+                     "op_data": {"description": "d", "list_id": LIST}}]})
+}
+
+#[tokio::test]
+async fn a_malformed_transaction_is_skipped_under_skip_and_its_replay_is_answered_the_same() {
+    let db = db().await;
+    let engine = db.default_engine(BatchPolicy::Skip).await;
+    let sent = batch_with_malformed_middle();
+    let first = engine.process(&principal("user-1"), &sent).await;
+    assert_eq!(statuses(&first), ["success", "fatal_error", "success"]);
+    assert_eq!(db.count("todos"), 1);
+
+    // The reply was lost: the same batch again. The valid ones are duplicates, the
+    // malformed one gets its first dead letter back, not a second one.
+    let again = engine.process(&principal("user-1"), &sent).await;
+    assert_eq!(statuses(&again), ["duplicate", "fatal_error", "duplicate"]);
+    assert_eq!(dead_letter_id(&again[1]), dead_letter_id(&first[1]));
+    assert_eq!(db.dead_letters().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_transaction_that_is_not_an_object_is_kept_too() {
+    let db = db().await;
+    let engine = db.default_engine(BatchPolicy::Stop).await;
+    let sent = checked_batch("c1", json!(["not a transaction", invalid_free_todo()]));
+    let results = engine.process(&principal("user-1"), &sent).await;
+    assert_eq!(statuses(&results), ["fatal_error", "not_attempted"]);
+    let failure = serde_json::to_value(&results[0]).unwrap();
+    assert_eq!(failure["failed_operation"]["operation_index"], 0);
+    assert_eq!(
+        failure["failed_operation"]["details"]["violations"][0]["path"],
+        "$.transactions[0]"
+    );
+    let letters = db.dead_letters().await;
+    assert_eq!(letters[0].letter.transaction, json!("not a transaction"));
+}
+
 // ---- dead letters ----
 
 #[tokio::test]
@@ -326,7 +453,10 @@ async fn a_fatal_failure_is_kept_as_a_dead_letter_and_unblocks_the_queue() {
     );
 
     // The client drops the kept transaction and sends the rest of its queue.
-    let next = batch(Some("c1"), vec![sent.transactions[2].clone()]);
+    let next = batch(
+        Some("c1"),
+        vec![sent.transactions[2].valid().unwrap().clone()],
+    );
     let results = engine.process(&principal("user-1"), &next).await;
     assert_eq!(statuses(&results), ["success"]);
     assert_eq!(db.rows("SELECT id FROM todos"), [[text(TODO2)]]);
@@ -357,7 +487,10 @@ async fn replaying_a_batch_whose_transaction_was_dead_lettered_keeps_one_dead_le
     assert_eq!(db.count("todos"), 0);
 
     // The client drops it and goes on with its queue.
-    let rest = batch(Some("c1"), vec![sent.transactions[2].clone()]);
+    let rest = batch(
+        Some("c1"),
+        vec![sent.transactions[2].valid().unwrap().clone()],
+    );
     let results = engine.process(&principal("user-1"), &rest).await;
     assert_eq!(statuses(&results), ["success"]);
     assert_eq!(db.rows("SELECT id FROM todos"), [[text(TODO2)]]);
@@ -528,7 +661,7 @@ async fn a_replayed_batch_is_a_duplicate_and_applies_nothing() {
     );
 
     // Without a client_id there is no ledger: the same writes apply again.
-    let anonymous = batch(None, vec![sent.transactions[0].clone()]);
+    let anonymous = batch(None, vec![sent.transactions[0].valid().unwrap().clone()]);
     let results = engine.process(&principal("user-1"), &anonymous).await;
     assert_eq!(statuses(&results), ["success"]);
     assert_eq!(db.rows("SELECT name FROM lists"), [[text("list 1")]]);

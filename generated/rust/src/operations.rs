@@ -16,15 +16,16 @@ pub enum UploadDataResponse {
     /// the request, in the same order. Act on each result as described in
     /// `TransactionResult`, in order.
     Ok(crate::models::WriteBatchResponse),
-    /// 400: The body is not a valid `WriteBatch` (malformed JSON, a wrong type, a missing
-    /// field, an unknown `op`, a limit such as more than 50 transactions or more
-    /// than 10,000 entries in one transaction exceeded). `violations` lists the
-    /// problems found, at most the first 100, and `violations_omitted` counts the
-    /// others. Nothing was applied. Sending the same body again fails again: if the
-    /// number of transactions was exceeded, send fewer transactions per request; if
-    /// a transaction has too many entries, hand it to the app (see
-    /// `CrudTransaction.crud`); otherwise this is a client bug, so report it to the
-    /// app (error hook, logs) and stop uploading instead of retrying in a loop.
+    /// 400: The body's envelope is not a valid `WriteBatch`: malformed JSON, not an
+    /// object, `transactions` missing or not an array, or not 1 to 50
+    /// transactions. (A malformed transaction inside a valid envelope is not a
+    /// `400`: it gets its own `fatal_error` result, see `WriteBatch.transactions`.)
+    /// `violations` lists the problems found in the whole body, at most the first
+    /// 100, and `violations_omitted` counts the others. Nothing was applied.
+    /// Sending the same body again fails again: if the number of transactions was
+    /// exceeded, send fewer transactions per request; otherwise this is a client
+    /// bug, so report it to the app (error hook, logs) and stop uploading instead
+    /// of retrying in a loop.
     BadRequest(crate::models::ErrorResponse),
     /// 401: The bearer token is missing, malformed, expired or not accepted. Nothing was
     /// applied. Fetch fresh credentials and send the same batch again; if a fresh

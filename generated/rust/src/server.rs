@@ -216,16 +216,26 @@ async fn run_upload_data<S: PowerSyncWriteApi>(
         .ok_or_else(|| Rejection::unauthorized("missing or malformed credentials"))?;
     let principal = state.api.authenticate(credentials).await?;
     let request = operations::UploadDataRequest {
-        body: json_body::<
-            crate::models::WriteBatch,
-        >(
-                &parts.headers,
-                body,
-                state.config.body_limit,
-                crate::validation::bodies::upload_data,
-                true,
-            )
+        body: match json_value(&parts.headers, body, state.config.body_limit, true)
             .await?
+        {
+            Some(mut value) => {
+                check_envelope(
+                    &value,
+                    crate::validation::bodies::upload_data,
+                    crate::validation::envelopes::validate_write_batch,
+                )?;
+                let items_transactions = take_items(&mut value, "transactions");
+                let mut decoded: crate::models::WriteBatch = decode_value(value)?;
+                decoded.transactions = crate::validation::check_items(
+                    items_transactions,
+                    "$.transactions",
+                    crate::validation::validate_crud_transaction,
+                );
+                Some(decoded)
+            }
+            None => None,
+        }
             .ok_or_else(|| Rejection::malformed_json("a body is required"))?,
     };
     Ok(state.api.upload_data(principal, request).await.into_response())
@@ -380,6 +390,33 @@ fn query_pairs(uri: &http::Uri) -> Vec<(String, String)> {
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
+/// Checks a body whose `x-per-item-validation` arrays are validated item by
+/// item: only the envelope (`validate_envelope`, the body without those items)
+/// can refuse it. A refused body is reported whole, items included, by
+/// `validate`, so the `400` lists every violation as without per-item
+/// validation.
+fn check_envelope(
+    value: &serde_json::Value,
+    validate: fn(&serde_json::Value, &str, &mut Violations),
+    validate_envelope: fn(&serde_json::Value, &str, &mut Violations),
+) -> Result<(), Rejection> {
+    let mut envelope = Violations::new();
+    validate_envelope(value, "$", &mut envelope);
+    if envelope.is_empty() {
+        return Ok(());
+    }
+    let mut violations = Violations::new();
+    validate(value, "$", &mut violations);
+    Err(Rejection::invalid_request(violations))
+}
+/// Takes the items of the array property `name` out of a checked body,
+/// leaving it empty so the rest decodes on its own.
+fn take_items(value: &mut serde_json::Value, name: &str) -> Vec<serde_json::Value> {
+    match value.get_mut(name).and_then(serde_json::Value::as_array_mut) {
+        Some(items) => std::mem::take(items),
+        None => Vec::new(),
+    }
+}
 fn bearer_credentials(headers: &HeaderMap, scheme: &'static str) -> Option<Credentials> {
     let (kind, token) = header_text(headers, "authorization")?.split_once(' ')?;
     let token = token.trim();
@@ -443,6 +480,24 @@ async fn json_body<T: serde::de::DeserializeOwned>(
     validate: fn(&serde_json::Value, &str, &mut Violations),
     required: bool,
 ) -> Result<Option<T>, Rejection> {
+    let Some(value) = json_value(headers, body, limit, required).await? else {
+        return Ok(None);
+    };
+    let mut violations = Violations::new();
+    validate(&value, "$", &mut violations);
+    if !violations.is_empty() {
+        return Err(Rejection::invalid_request(violations));
+    }
+    decode_value(value).map(Some)
+}
+/// Reads and parses a JSON body: 413 over `limit`, 415 for another content
+/// type, 400 for malformed JSON; `None` for an absent optional body.
+async fn json_value(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    limit: usize,
+    required: bool,
+) -> Result<Option<serde_json::Value>, Rejection> {
     let declared = header_text(headers, "content-length")
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
@@ -476,15 +531,14 @@ async fn json_body<T: serde::de::DeserializeOwned>(
         }
         return Err(Rejection::unsupported_media_type(""));
     }
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(Rejection::malformed_json)?;
-    let mut violations = Violations::new();
-    validate(&value, "$", &mut violations);
-    if !violations.is_empty() {
-        return Err(Rejection::invalid_request(violations));
-    }
+    serde_json::from_slice(&bytes).map(Some).map_err(Rejection::malformed_json)
+}
+/// Decodes a validated value into its type; a failure is a 400 `type`
+/// violation at the path where decoding stopped.
+fn decode_value<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, Rejection> {
     serde_path_to_error::deserialize(value)
-        .map(Some)
         .map_err(|err| {
             let mut path = String::from("$");
             for segment in err.path().iter() {

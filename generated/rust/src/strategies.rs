@@ -43,7 +43,14 @@ pub fn write_batch(depth: u32) -> BoxedStrategy<crate::models::WriteBatch> {
             or_empty(
                 depth,
                 Vec::new(),
-                || proptest::collection::vec(crud_transaction(child), 0..3).boxed(),
+                || {
+                    proptest::collection::vec(
+                            crud_transaction(child)
+                                .prop_map(crate::validation::Checked::Valid),
+                            0..3,
+                        )
+                        .boxed()
+                },
             ),
         ),
     )

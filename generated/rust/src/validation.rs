@@ -769,3 +769,106 @@ pub mod bodies {
         validate_write_batch(value, path, out);
     }
 }
+/// An item of an array whose items are validated one by one
+/// (`x-per-item-validation`): valid and decoded, or invalid with its violations.
+/// It encodes as the item itself (an invalid one as the JSON received) and
+/// decodes as a valid item: only a server's per-item validation makes
+/// `Invalid`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Checked<T> {
+    Valid(T),
+    Invalid(InvalidItem),
+}
+/// An item that failed its schema, kept as received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidItem {
+    /// The item's JSON, exactly as received.
+    pub raw: Value,
+    /// Its violations, with paths from the request body's root
+    /// (`$.transactions[1].crud[0].op`): the first `MAX_VIOLATIONS`.
+    pub violations: Vec<Violation>,
+    /// How many more violations it has beyond `violations`.
+    pub violations_omitted: u64,
+}
+impl<T> Checked<T> {
+    /// The item, if it is valid.
+    pub fn valid(&self) -> Option<&T> {
+        match self {
+            Checked::Valid(item) => Some(item),
+            Checked::Invalid(_) => None,
+        }
+    }
+}
+impl<T> From<T> for Checked<T> {
+    fn from(item: T) -> Self {
+        Checked::Valid(item)
+    }
+}
+impl<T: serde::Serialize> serde::Serialize for Checked<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Checked::Valid(item) => item.serialize(serializer),
+            Checked::Invalid(invalid) => invalid.raw.serialize(serializer),
+        }
+    }
+}
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Checked<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Checked::Valid)
+    }
+}
+/// Validates each item of a per-item array on its own (paths from `path`, the
+/// array's own path) and decodes the valid ones.
+pub fn check_items<T: serde::de::DeserializeOwned>(
+    items: Vec<Value>,
+    path: &str,
+    validate: fn(&Value, &str, &mut Violations),
+) -> Vec<Checked<T>> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, raw)| {
+            let at = index_path(path, index);
+            let mut violations = Violations::new();
+            validate(&raw, &at, &mut violations);
+            if violations.is_empty() {
+                match T::deserialize(&raw) {
+                    Ok(item) => return Checked::Valid(item),
+                    Err(error) => {
+                        violations
+                            .push(|| Violation::new(&at, "type", error.to_string()))
+                    }
+                }
+            }
+            let (violations, violations_omitted) = violations.into_parts();
+            Checked::Invalid(InvalidItem {
+                raw,
+                violations,
+                violations_omitted,
+            })
+        })
+        .collect()
+}
+/// The validators of the types with `x-per-item-validation` arrays, with those
+/// arrays' items left out: what can make a request `400` when its items are
+/// validated one by one.
+pub mod envelopes {
+    use super::*;
+    /// Validates a `WriteBatch` at `path` without the items of its `x-per-item-validation` arrays.
+    pub fn validate_write_batch(value: &Value, path: &str, out: &mut Violations) {
+        let Some(object) = expect_object(value, path, out) else { return };
+        if let Some(value) = object.get("client_id") {
+            let path = property_path_in(out, path, "client_id");
+            check_string(value, &path, out, None, None, None);
+        }
+        match object.get("transactions") {
+            Some(value) => {
+                let path = property_path_in(out, path, "transactions");
+                check_array(value, &path, out, Some(1), Some(50), false);
+            }
+            None => required(out, path, "transactions"),
+        }
+    }
+}

@@ -18,6 +18,15 @@ export interface WriteBatch {
    * The transactions to apply, in upload-queue order (oldest first): 1 to 50
    * per request. Each is applied atomically; the reply has one result per
    * transaction, in this order.
+   *
+   * Each transaction is validated on its own (`x-per-item-validation`), so
+   * that one malformed transaction (an `op` from a newer SDK, an empty
+   * `table`, an `op_id` that is not an integer) cannot block the device's
+   * queue: it gets a `fatal_error` result with error code `INVALID_REQUEST`
+   * and its violations in `failed_operation.details.violations`, and the
+   * other transactions are processed as usual. Only the envelope (a body
+   * that is not an object, `transactions` missing, not an array, or not 1 to
+   * 50 items) is answered `400`.
    */
   transactions: CrudTransaction[];
 }
@@ -42,9 +51,9 @@ export interface CrudTransaction {
    * The transaction's entries in the order they were written (increasing
    * `op_id`): 1 to 10,000, far more than an interactive app writes in one
    * local transaction. A transaction is never split, so a client whose local
-   * transaction has more entries cannot upload it: the backend answers `400`
-   * (`INVALID_REQUEST`, a `maxItems` violation at
-   * `$.transactions[i].crud`) and applies nothing of the batch. Apps must
+   * transaction has more entries cannot upload it: the backend answers that
+   * transaction with `fatal_error` (`INVALID_REQUEST`, a `maxItems`
+   * violation at `$.transactions[i].crud`) and applies nothing of it. Apps must
    * write bulk changes (imports, migrations) in several smaller local
    * transactions; a client that finds an oversized transaction in its queue
    * hands it to the app instead of sending it.
@@ -248,6 +257,9 @@ export interface FailedOperation {
    * `UNIQUE_VIOLATION`, `FOREIGN_KEY_VIOLATION`, `CHECK_VIOLATION`,
    * `CONSTRAINT_VIOLATION` (another constraint), `INVALID_DATA` (a value that
    * cannot be converted to the column's type; `details` names the column),
+   * `INVALID_REQUEST` (the transaction does not match `CrudTransaction`;
+   * `details.violations` lists the problems as in a `400` body, and
+   * `operation_index` is the first entry with a problem, or 0),
    * `SCHEMA_MISMATCH` (unknown table or column), `UNAUTHORIZED` (this user may
    * not make this write), `UNCLASSIFIED_ERROR` (an error the backend could not
    * classify). Backends' hooks may add application codes.

@@ -6,7 +6,7 @@
  */
 
 import type * as models from "./models.js";
-import type { Schema } from "./validation.js";
+import type { Received, Schema } from "./validation.js";
 
 /** Where a parameter is sent. */
 export type ParameterLocation = "path" | "query" | "header";
@@ -76,6 +76,15 @@ export interface UploadDataRequest {
    */
   body: models.WriteBatch;
 }
+
+/**
+ * The request of `uploadData` as the server hands it to the handler: the items
+ * of `transactions` are each checked on their own (`x-per-item-validation`), so an
+ * invalid one arrives with its violations instead of refusing the request.
+ */
+export type UploadDataReceivedRequest = Omit<UploadDataRequest, "body"> & {
+  body: Received<models.WriteBatch, "transactions">;
+};
 
 /**
  * The responses of `uploadData`: `POST /api/data`, one member per status.

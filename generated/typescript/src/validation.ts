@@ -83,6 +83,8 @@ export type Schema =
       minItems?: number;
       maxItems?: number;
       uniqueItems?: boolean;
+      /** `x-per-item-validation`: a server validates the items one by one. */
+      perItem?: boolean;
     }
   | { type: "map"; values: Schema; nullable?: boolean }
   | {
@@ -142,6 +144,7 @@ export const schemas: Readonly<Record<SchemaName, Schema>> = {
           },
           minItems: 1,
           maxItems: 50,
+          perItem: true,
         },
         required: true,
       },
@@ -477,6 +480,25 @@ export const schemas: Readonly<Record<SchemaName, Schema>> = {
   },
 };
 
+/**
+ * An item of an array whose items a server validates one by one
+ * (`x-per-item-validation`): valid, or as received with its violations (paths
+ * from the request body's root, the first {@link MAX_VIOLATIONS} listed).
+ */
+export type Checked<T> =
+  | { valid: true; value: T }
+  | {
+      valid: false;
+      value: unknown;
+      violations: SchemaViolation[];
+      violationsOmitted: number;
+    };
+
+/** `T` as a server receives it: the items of its `K` arrays each {@link Checked}. */
+export type Received<T, K extends keyof T> = Omit<T, K> & {
+  [P in K]: T[P] extends readonly (infer I)[] ? Checked<I>[] : never;
+};
+
 /** Validates `value` against the named schema; nothing listed means valid. */
 export function validate(schema: SchemaName, value: unknown): Violations {
   return validateValue(schemas[schema], value);
@@ -492,8 +514,57 @@ export function validateValue(
   path = "$",
   into: Violations = { listed: [], omitted: 0 },
 ): Violations {
-  check(schema, value, path, into);
+  check(schema, value, path, into, false);
   return into;
+}
+
+/**
+ * Validates `value` without the items of its `x-per-item-validation` arrays: what
+ * can make a request `400` when those items are validated one by one.
+ */
+export function validateEnvelope(
+  schema: Schema,
+  value: unknown,
+  path = "$",
+  into: Violations = { listed: [], omitted: 0 },
+): Violations {
+  check(schema, value, path, into, true);
+  return into;
+}
+
+/**
+ * The `x-per-item-validation` arrays of a body schema: each property's name and
+ * its items' schema.
+ */
+export function perItemArrays(schema: Schema): [string, Schema][] {
+  const resolved = schema.type === "ref" ? schemas[schema.name] : schema;
+  if (resolved.type !== "object") return [];
+  return Object.entries(resolved.properties).flatMap(([name, property]) =>
+    property.schema.type === "array" && property.schema.perItem === true
+      ? [[name, property.schema.items] as [string, Schema]]
+      : [],
+  );
+}
+
+/**
+ * Validates each item of an `x-per-item-validation` array on its own, with paths
+ * from `path`, the array's own path.
+ */
+export function checkItems(
+  items: Schema,
+  values: readonly unknown[],
+  path: string,
+): Checked<unknown>[] {
+  return values.map((value, index): Checked<unknown> => {
+    const found = validateValue(items, value, `${path}[${index}]`);
+    if (found.listed.length === 0) return { valid: true, value };
+    return {
+      valid: false,
+      value,
+      violations: found.listed,
+      violationsOmitted: found.omitted,
+    };
+  });
 }
 
 /** The violations of `value` against `WriteBatch`; none listed when valid. */
@@ -599,17 +670,22 @@ function typeViolation(
   }));
 }
 
+/**
+ * The walk. With `envelope`, the items of `x-per-item-validation` arrays are left
+ * out (their array's own keywords stay).
+ */
 function check(
   schema: Schema,
   value: unknown,
   path: string,
   out: Violations,
+  envelope: boolean,
 ): void {
   if (schema.type === "any") return;
   if (value === null && schema.nullable === true) return;
   switch (schema.type) {
     case "ref":
-      return check(schemas[schema.name], value, path, out);
+      return check(schemas[schema.name], value, path, out, envelope);
     case "boolean":
       if (typeof value !== "boolean") {
         typeViolation(out, path, "boolean", value);
@@ -625,17 +701,17 @@ function check(
     case "string":
       return checkString(schema, value, path, out);
     case "array":
-      return checkArray(schema, value, path, out);
+      return checkArray(schema, value, path, out, envelope);
     case "map":
       if (!isObject(value)) return typeViolation(out, path, "object", value);
       for (const [name, item] of Object.entries(value)) {
-        check(schema.values, item, propertyPath(path, name), out);
+        check(schema.values, item, propertyPath(path, name), out, envelope);
       }
       return;
     case "object":
-      return checkObject(schema, value, path, out);
+      return checkObject(schema, value, path, out, envelope);
     case "union":
-      return checkUnion(schema, value, path, out);
+      return checkUnion(schema, value, path, out, envelope);
   }
 }
 
@@ -751,6 +827,7 @@ function checkArray(
   value: unknown,
   path: string,
   out: Violations,
+  envelope: boolean,
 ): void {
   if (!Array.isArray(value)) return typeViolation(out, path, "array", value);
   if (schema.minItems !== undefined && value.length < schema.minItems) {
@@ -774,8 +851,9 @@ function checkArray(
       message: "items must be unique",
     }));
   }
+  if (envelope && schema.perItem === true) return;
   value.forEach((item, index) => {
-    check(schema.items, item, `${path}[${index}]`, out);
+    check(schema.items, item, `${path}[${index}]`, out, envelope);
   });
 }
 
@@ -784,11 +862,13 @@ function checkObject(
   value: unknown,
   path: string,
   out: Violations,
+  envelope: boolean,
 ): void {
   if (!isObject(value)) return typeViolation(out, path, "object", value);
   for (const [name, property] of Object.entries(schema.properties)) {
     if (Object.hasOwn(value, name)) {
-      check(property.schema, value[name], propertyPath(path, name), out);
+      const at = propertyPath(path, name);
+      check(property.schema, value[name], at, out, envelope);
     } else if (property.required) {
       addViolation(out, () => ({
         path: propertyPath(path, name),
@@ -801,7 +881,7 @@ function checkObject(
   if (extra !== undefined) {
     for (const [name, item] of Object.entries(value)) {
       if (!Object.hasOwn(schema.properties, name)) {
-        check(extra, item, propertyPath(path, name), out);
+        check(extra, item, propertyPath(path, name), out, envelope);
       }
     }
   }
@@ -812,6 +892,7 @@ function checkUnion(
   value: unknown,
   path: string,
   out: Violations,
+  envelope: boolean,
 ): void {
   if (!isObject(value)) return typeViolation(out, path, "object", value);
   const tagPath = propertyPath(path, schema.discriminator);
@@ -838,7 +919,7 @@ function checkUnion(
     }));
     return;
   }
-  check(schemas[variant], value, path, out);
+  check(schemas[variant], value, path, out, envelope);
 }
 
 function hasDuplicates(items: readonly unknown[]): boolean {

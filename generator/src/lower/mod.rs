@@ -31,6 +31,7 @@ mod all_of;
 mod cycles;
 mod keywords;
 mod operation;
+mod per_item;
 mod refs;
 mod schema;
 mod security;
@@ -51,6 +52,7 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, Diagnostics> {
     let security_schemes = lowerer.security_schemes();
     let operations = lowerer.operations();
     lowerer.apply_union_tags();
+    lowerer.check_per_item_uses();
     lowerer.check_variant_uses();
     lowerer.check_cycles();
 

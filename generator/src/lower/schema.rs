@@ -284,6 +284,7 @@ impl<'a> Lowerer<'a> {
                     default: schema.get("default").cloned(),
                     example: schema.get("example").cloned(),
                     deprecated: bool_field(schema, "deprecated"),
+                    per_item_validation: self.per_item_flag(at, schema),
                     pointer: at.clone(),
                 }
             })

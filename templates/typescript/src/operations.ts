@@ -6,7 +6,7 @@
  */
 
 import type * as models from "./models.js";
-import type { Schema } from "./validation.js";
+import type { {% if received %}Received, {% endif %}Schema } from "./validation.js";
 
 /** Where a parameter is sent. */
 export type ParameterLocation = "path" | "query" | "header";

@@ -14,7 +14,12 @@ import type {
 } from "./operations.js";
 import {
   addViolation,
+  checkItems,
+  perItemArrays,
+  propertyPath,
+  validateEnvelope,
   validateValue,
+  type Schema,
   type SchemaViolation,
   type Violations,
 } from "./validation.js";
@@ -348,12 +353,37 @@ async function decode<Principal>(
   if (spec.body !== undefined) {
     const body = await readJson(request, bodyLimit, spec.body.required);
     if (body !== undefined) {
-      validateValue(spec.body.schema, body.value, "$", problems);
-      decoded.body = body.value;
+      decoded.body = checkBody(spec.body.schema, body.value, problems);
     }
   }
   if (problems.listed.length > 0) throw invalid(problems);
   return decoded;
+}
+
+/**
+ * Validates a body into `problems`. With `x-per-item-validation` arrays, only
+ * the envelope can refuse it (the whole body is then reported, as without them),
+ * and the arrays' items reach the handler each checked on its own.
+ */
+function checkBody(
+  schema: Schema,
+  value: unknown,
+  problems: Violations,
+): unknown {
+  const arrays = perItemArrays(schema);
+  // Without such arrays, or with a refused envelope, the body is checked whole.
+  const whole =
+    arrays.length === 0 || validateEnvelope(schema, value).listed.length > 0;
+  if (whole) {
+    validateValue(schema, value, "$", problems);
+    return value;
+  }
+  const body: Record<string, unknown> = { ...(value as object) };
+  for (const [name, items] of arrays) {
+    const values = body[name] as unknown[];
+    body[name] = checkItems(items, values, propertyPath("$", name));
+  }
+  return body;
 }
 
 function isJson(contentType: string): boolean {

@@ -23,6 +23,35 @@ pub struct Vector {
     pub omitted: u64,
 }
 
+/// The index `i` of a violation path inside `$.transactions[i]` (the item itself
+/// or anything below it), where a server with per-transaction validation reports it.
+pub fn transaction_of(path: &str) -> Option<usize> {
+    let rest = path.strip_prefix("$.transactions[")?;
+    let close = rest.find(']')?;
+    let after = &rest[close + 1..];
+    if !(after.is_empty() || after.starts_with('.') || after.starts_with('[')) {
+        return None;
+    }
+    rest[..close].parse().ok()
+}
+
+/// How a server that validates `WriteBatch.transactions` one by one answers a
+/// `WriteBatch` vector: `None` when a violation lies outside every transaction
+/// (the envelope: `400` with all of `errors`), else each invalid transaction's
+/// violations by index (`200`, the others valid).
+pub fn per_transaction(
+    errors: &[(String, String)],
+) -> Option<std::collections::BTreeMap<usize, Vec<(String, String)>>> {
+    let mut by_index = std::collections::BTreeMap::<usize, Vec<(String, String)>>::new();
+    for (path, keyword) in errors {
+        by_index
+            .entry(transaction_of(path)?)
+            .or_default()
+            .push((path.clone(), keyword.clone()));
+    }
+    Some(by_index)
+}
+
 /// Every vector, in file-name order.
 pub fn vectors() -> Result<Vec<Vector>, String> {
     let dir = repo_root().join("tests/vectors");

@@ -37,10 +37,13 @@ fn batch(client_id: &str) -> UploadDataRequest {
     UploadDataRequest {
         body: WriteBatch {
             client_id: Some(client_id.into()),
-            transactions: vec![CrudTransaction {
-                transaction_id: Some(3),
-                crud: vec![entry],
-            }],
+            transactions: vec![
+                CrudTransaction {
+                    transaction_id: Some(3),
+                    crud: vec![entry],
+                }
+                .into(),
+            ],
         },
     }
 }

@@ -66,19 +66,22 @@ fn request() -> UploadDataRequest {
     UploadDataRequest {
         body: WriteBatch {
             client_id: None,
-            transactions: vec![CrudTransaction {
-                transaction_id: None,
-                crud: vec![CrudEntry {
-                    op: UpdateType::Delete,
-                    table: "todos".into(),
-                    id: "t1".into(),
-                    op_id: Some(1),
+            transactions: vec![
+                CrudTransaction {
                     transaction_id: None,
-                    op_data: None,
-                    previous_values: None,
-                    metadata: None,
-                }],
-            }],
+                    crud: vec![CrudEntry {
+                        op: UpdateType::Delete,
+                        table: "todos".into(),
+                        id: "t1".into(),
+                        op_id: Some(1),
+                        transaction_id: None,
+                        op_data: None,
+                        previous_values: None,
+                        metadata: None,
+                    }],
+                }
+                .into(),
+            ],
         },
     }
 }

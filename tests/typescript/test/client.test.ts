@@ -48,7 +48,10 @@ test("uploadData sends the batch with the bearer token and narrows on status", a
   if (response.status === 200) {
     assert.equal(response.body.results[0]?.status, "success");
   }
-  assert.deepEqual(memory.received, [{ user: "user-1", batch }]);
+  assert.deepEqual(
+    memory.received.map(({ user, batch }) => ({ user, batch })),
+    [{ user: "user-1", batch }],
+  );
 });
 
 test("a refused token comes back as the typed 401", async () => {

@@ -22,6 +22,7 @@ import {
 } from "powersync-write-api";
 
 import { Backend } from "./support/backend.js";
+import { FakeQueue } from "./support/fake-queue.js";
 import { startPostgres, type PostgresCluster } from "./support/postgres.js";
 
 // The client side: PowerSync stores every column as text, integer or real.
@@ -211,7 +212,11 @@ interface WireResult {
   duplicate?: boolean;
   requires_client_handling?: boolean;
   dead_letter_id?: string;
-  failed_operation?: { error_code: string; operation_index: number };
+  failed_operation?: {
+    error_code: string;
+    operation_index: number;
+    details?: unknown;
+  };
 }
 
 /**
@@ -635,4 +640,102 @@ test("the queue survives a lost reply and a stopped backend; the retry applies n
     rows.map((row) => ({ ...row })),
     [{ id: todoB, description: "Laundry (whites)", completed: false }],
   );
+});
+
+test("a malformed transaction is dead-lettered as INVALID_REQUEST with its raw JSON, and the queue moves on", async () => {
+  // A queue as a newer SDK could fill it: the middle transaction's entry has an
+  // `op` this protocol does not know and an empty table name.
+  const queue = new FakeQueue(`client-${randomUUID()}`);
+  const [listId, strange, todoId] = [randomUUID(), randomUUID(), randomUUID()];
+  queue.entries.push(
+    {
+      clientId: 1,
+      op: "PUT",
+      table: "lists",
+      id: listId,
+      transactionId: 1,
+      opData: { name: "Poison pills" },
+    },
+    {
+      clientId: 2,
+      op: "UPSERT" as never,
+      table: "",
+      id: strange,
+      transactionId: 2,
+      opData: { name: "from a newer SDK" },
+    },
+    {
+      clientId: 3,
+      op: "PUT",
+      table: "todos",
+      id: todoId,
+      transactionId: 3,
+      opData: { list_id: listId, description: "after", completed: 0 },
+    },
+  );
+  const deadLettered: DeadLetteredTransaction[] = [];
+  const replies: { results: WireResult[] }[] = [];
+  const up = uploader({
+    fetch: recordingFetch(replies),
+    onDeadLettered: (info) => {
+      deadLettered.push(info);
+    },
+  });
+  await up.uploadData(queue);
+
+  // Under the default "stop" policy: success, fatal, not_attempted; then the
+  // last one again, alone, as a success. Nothing was ever refused with 400.
+  assert.deepEqual(
+    replies.map((reply) => reply.results.map((r) => r.status)),
+    [["success", "fatal_error", "not_attempted"], ["success"]],
+  );
+  const fatal = replies[0]!.results[1]!;
+  assert.equal(fatal.requires_client_handling, false);
+  assert.equal(fatal.failed_operation?.error_code, "INVALID_REQUEST");
+  assert.equal(fatal.failed_operation?.operation_index, 0);
+  const violations = (
+    fatal.failed_operation?.details as {
+      violations: { path: string; keyword: string }[];
+    }
+  ).violations;
+  assert.deepEqual(violations.map((v) => `${v.path} ${v.keyword}`).sort(), [
+    "$.transactions[1].crud[0].op enum",
+    "$.transactions[1].crud[0].table minLength",
+  ]);
+  // The connector completed all three (the accepted prefix up to the kept one in
+  // one call, then the last) and told the app about the kept one.
+  assert.deepEqual(queue.remainingTransactions(), []);
+  assert.deepEqual(
+    queue.completions.map((c) => c.upToOpId),
+    [2, 3],
+  );
+  assert.equal(deadLettered.length, 1);
+  assert.equal(deadLettered[0]!.deadLetterId, fatal.dead_letter_id);
+
+  // The backend kept the transaction exactly as received.
+  const shown = JSON.parse(
+    await server().cliOk(["dead-letters", "show", fatal.dead_letter_id!]),
+  ) as { error_code: string; transaction: { crud: Record<string, unknown>[] } };
+  assert.equal(shown.error_code, "INVALID_REQUEST");
+  assert.deepEqual(shown.transaction.crud[0], {
+    op: "UPSERT",
+    table: "",
+    id: strange,
+    op_id: 2,
+    transaction_id: 2,
+    op_data: { name: "from a newer SDK" },
+  });
+  // It cannot be applied as it is, and says so.
+  const retried = await server().cli([
+    "dead-letters",
+    "retry",
+    fatal.dead_letter_id!,
+  ]);
+  assert.notEqual(retried.code, 0);
+  assert.match(retried.stderr, /does not match the schema/);
+
+  // The valid ones are in PostgreSQL.
+  const rows = await pg()<{ id: string }[]>`
+    SELECT id::text AS id FROM todos WHERE id = ${todoId}`;
+  assert.equal(rows.length, 1);
 });

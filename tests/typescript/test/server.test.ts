@@ -15,7 +15,7 @@ import {
 import { createExpressHandler } from "powersync-write-api/express";
 
 import { GOOD_TOKEN, Memory } from "./support/memory.js";
-import { loadVectors, multiset } from "./support/vectors.js";
+import { loadVectors, multiset, perTransaction } from "./support/vectors.js";
 
 /** Sends a request to one adapter and returns status, headers and JSON body. */
 type Send = (
@@ -141,17 +141,42 @@ for (const adapter of [fetchAdapter(), expressAdapter()]) {
       assert.deepEqual(got?.batch, batch);
     });
 
-    test("every WriteBatch vector gets its verdict: 200, or 400 with the vector's violations", async () => {
+    test("every WriteBatch vector gets its verdict: 200 with its invalid transactions, or 400 with the vector's violations", async () => {
       const vectors = loadVectors().filter((v) => v.schema === "WriteBatch");
       assert.ok(vectors.length >= 10, "too few WriteBatch vectors");
+      let invalidTransactions = 0;
       for (const vector of vectors) {
         const before = memory.received.length;
         const { status, body } = await send(
           upload(JSON.stringify(vector.value)),
         );
-        if (vector.errors.length === 0) {
+        const invalid = perTransaction(vector.errors);
+        if (invalid !== undefined) {
           assert.equal(status, 200, vector.file);
           assert.equal(memory.received.length, before + 1, vector.file);
+          const got = memory.received[before]?.checked ?? [];
+          const sent = (vector.value as { transactions: unknown[] })
+            .transactions;
+          assert.equal(got.length, sent.length, vector.file);
+          got.forEach((checked, index) => {
+            const expected = invalid.get(index);
+            const where = `${vector.file} [${index}]`;
+            if (expected === undefined) {
+              assert.ok(checked.valid, where);
+              return;
+            }
+            invalidTransactions += 1;
+            assert.ok(!checked.valid, where);
+            assert.deepEqual(
+              multiset(checked.violations),
+              multiset(expected),
+              where,
+            );
+            assert.equal(checked.violationsOmitted, vector.omitted ?? 0, where);
+            assert.deepEqual(checked.value, sent[index], where);
+            // The implementation's answer reaches the client.
+            assert.equal(body.results[index].status, "fatal_error", where);
+          });
         } else {
           assert.equal(status, 400, vector.file);
           assert.equal(body.code, "INVALID_REQUEST", vector.file);
@@ -169,6 +194,7 @@ for (const adapter of [fetchAdapter(), expressAdapter()]) {
           assert.equal(memory.received.length, before, vector.file);
         }
       }
+      assert.ok(invalidTransactions >= 5, "too few invalid transactions");
     });
 
     test("malformed JSON is 400 without violations", async () => {
@@ -274,11 +300,28 @@ test("the fetch handler answers 404 for unknown paths and strips basePath", asyn
 // The risk the cap removes: a body at the size limit made of {} entries has
 // millions of violations. Listing them all answered 433 MB after 12 s; the reply
 // must list the first MAX_VIOLATIONS and count the others.
-test("a near-limit body of empty entries gets a small 400", async () => {
-  const handler = createFetchHandler(new Memory());
+test("a near-limit transaction of empty entries keeps a bounded report", async () => {
+  const memory = new Memory();
+  const handler = createFetchHandler(memory);
   // 29 bytes of envelope plus 3 per entry ({} and a comma, one comma less).
   const count = Math.floor((DEFAULT_BODY_LIMIT - 29) / 3);
   const text = `{"transactions":[{"crud":[${"{},".repeat(count - 1)}{}]}]}`;
+  const response = await handler(upload(text));
+  assert.equal(response.status, 200);
+  const checked = memory.received[0]?.checked[0];
+  assert.ok(checked !== undefined && !checked.valid);
+  assert.equal(checked.violations.length, MAX_VIOLATIONS);
+  assert.equal(checked.violations[0]?.path, "$.transactions[0].crud");
+  assert.equal(checked.violations[0]?.keyword, "maxItems");
+  assert.equal(checked.violations[99]?.path, "$.transactions[0].crud[32].id");
+  assert.equal(checked.violationsOmitted, 1 + 3 * count - MAX_VIOLATIONS);
+});
+
+test("a near-limit body with a bad envelope gets a small 400", async () => {
+  const handler = createFetchHandler(new Memory());
+  // As above, with `"client_id":1,` (14 bytes) making the envelope invalid.
+  const count = Math.floor((DEFAULT_BODY_LIMIT - 29 - 14) / 3);
+  const text = `{"client_id":1,"transactions":[{"crud":[${"{},".repeat(count - 1)}{}]}]}`;
   assert.ok(text.length <= DEFAULT_BODY_LIMIT);
   assert.ok(text.length + 3 > DEFAULT_BODY_LIMIT);
   const started = performance.now();
@@ -293,24 +336,25 @@ test("a near-limit body of empty entries gets a small 400", async () => {
   const body = JSON.parse(reply);
   assert.equal(body.code, "INVALID_REQUEST");
   assert.equal(body.violations.length, MAX_VIOLATIONS);
-  assert.deepEqual(body.violations[0], {
+  assert.equal(body.violations[0].path, "$.client_id");
+  assert.deepEqual(body.violations[1], {
     path: "$.transactions[0].crud",
     keyword: "maxItems",
     message: "must have at most 10000 items",
   });
-  assert.equal(body.violations[99].path, "$.transactions[0].crud[32].id");
-  // One maxItems violation plus op, table and id missing in every entry.
-  assert.equal(body.violations_omitted, 1 + 3 * count - MAX_VIOLATIONS);
+  assert.equal(body.violations[99].path, "$.transactions[0].crud[32].table");
+  // client_id, one maxItems violation, and op, table and id of every entry.
+  assert.equal(body.violations_omitted, 2 + 3 * count - MAX_VIOLATIONS);
 });
 
 test("a few violations are all listed without an omitted count", async () => {
   const handler = createFetchHandler(new Memory());
   const response = await handler(
-    upload(JSON.stringify({ transactions: [{ crud: [{}] }] })),
+    upload(JSON.stringify({ client_id: 1, transactions: [{ crud: [{}] }] })),
   );
   assert.equal(response.status, 400);
   const body = await response.json();
-  assert.equal(body.violations.length, 3);
+  assert.equal(body.violations.length, 4);
   assert.ok(!("violations_omitted" in body), JSON.stringify(body));
 });
 

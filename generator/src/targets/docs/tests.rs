@@ -15,6 +15,7 @@ fn field(name: &str, ty: Ty, required: bool, description: &str) -> Field {
         default: None,
         example: None,
         deprecated: false,
+        per_item_validation: false,
         pointer: format!("#/components/schemas/X/properties/{name}"),
     }
 }

@@ -189,7 +189,7 @@ fn field_item(
     let serde_name = id.to_string().trim_start_matches("r#").to_owned();
     let rename = (serde_name != *wire).then(|| quote!(#[serde(rename = #wire)]));
     let boxed = rs.needs_box(&owner.name, &field.ty);
-    let inner = rs.ty_boxed(&field.ty, Scope::Models, boxed)?;
+    let inner = rs.field_ty(field, Scope::Models, boxed)?;
     if field.required {
         return Ok((quote!(#doc #rename pub #id: #inner,), false));
     }

@@ -9,7 +9,9 @@ use quote::{format_ident, quote};
 use super::operations::{OpView, OperationViews, Shape, status_tokens};
 use super::types::{RustTypes, Scope};
 use super::{TargetError, doc_lines, error};
-use crate::ir::{Method, ParameterLocation, SecuritySchemeKind, StatusCode};
+use crate::ir::{
+    Method, ParameterLocation, SecuritySchemeKind, StatusCode, Ty, TyKind, TypeDefKind,
+};
 
 pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, TargetError> {
     let trait_name = &views.trait_name;
@@ -24,6 +26,7 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
     }
     let routes = routes(views)?;
     let array_helpers = array_helpers(views);
+    let per_item_helpers = per_item_helpers(rs, views);
     let auth_items = secured.then(|| {
         quote! {
             /// Who made a request, as `authenticate` decided.
@@ -227,6 +230,8 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
 
         #array_helpers
 
+        #per_item_helpers
+
         fn bearer_credentials(headers: &HeaderMap, scheme: &'static str) -> Option<Credentials> {
             let (kind, token) = header_text(headers, "authorization")?.split_once(' ')?;
             let token = token.trim();
@@ -275,6 +280,25 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             validate: fn(&serde_json::Value, &str, &mut Violations),
             required: bool,
         ) -> Result<Option<T>, Rejection> {
+            let Some(value) = json_value(headers, body, limit, required).await? else {
+                return Ok(None);
+            };
+            let mut violations = Violations::new();
+            validate(&value, "$", &mut violations);
+            if !violations.is_empty() {
+                return Err(Rejection::invalid_request(violations));
+            }
+            decode_value(value).map(Some)
+        }
+
+        /// Reads and parses a JSON body: 413 over `limit`, 415 for another content
+        /// type, 400 for malformed JSON; `None` for an absent optional body.
+        async fn json_value(
+            headers: &HeaderMap,
+            body: axum::body::Body,
+            limit: usize,
+            required: bool,
+        ) -> Result<Option<serde_json::Value>, Rejection> {
             let declared = header_text(headers, "content-length").and_then(|v| v.parse::<u64>().ok());
             if declared.is_some_and(|length| length > limit as u64) {
                 return Err(Rejection::payload_too_large(limit));
@@ -303,13 +327,13 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
                 }
                 return Err(Rejection::unsupported_media_type(""));
             }
-            let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(Rejection::malformed_json)?;
-            let mut violations = Violations::new();
-            validate(&value, "$", &mut violations);
-            if !violations.is_empty() {
-                return Err(Rejection::invalid_request(violations));
-            }
-            serde_path_to_error::deserialize(value).map(Some).map_err(|err| {
+            serde_json::from_slice(&bytes).map(Some).map_err(Rejection::malformed_json)
+        }
+
+        /// Decodes a validated value into its type; a failure is a 400 `type`
+        /// violation at the path where decoding stopped.
+        fn decode_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, Rejection> {
+            serde_path_to_error::deserialize(value).map_err(|err| {
                 let mut path = String::from("$");
                 for segment in err.path().iter() {
                     path = match segment {
@@ -342,6 +366,75 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
 }
 
 /// The adapter's helpers for array parameters, when an operation has one.
+/// The support of `x-per-item-validation` bodies, when an operation has one.
+fn per_item_helpers(rs: &RustTypes, views: &OperationViews) -> Option<TokenStream> {
+    let used = views.ops.iter().any(|view| {
+        view.request
+            .as_ref()
+            .and_then(|r| r.body.as_ref())
+            .is_some_and(|body| !per_item_fields(rs, body.ty).is_empty())
+    });
+    used.then(|| {
+        quote! {
+            /// Checks a body whose `x-per-item-validation` arrays are validated item by
+            /// item: only the envelope (`validate_envelope`, the body without those items)
+            /// can refuse it. A refused body is reported whole, items included, by
+            /// `validate`, so the `400` lists every violation as without per-item
+            /// validation.
+            fn check_envelope(
+                value: &serde_json::Value,
+                validate: fn(&serde_json::Value, &str, &mut Violations),
+                validate_envelope: fn(&serde_json::Value, &str, &mut Violations),
+            ) -> Result<(), Rejection> {
+                let mut envelope = Violations::new();
+                validate_envelope(value, "$", &mut envelope);
+                if envelope.is_empty() {
+                    return Ok(());
+                }
+                let mut violations = Violations::new();
+                validate(value, "$", &mut violations);
+                Err(Rejection::invalid_request(violations))
+            }
+
+            /// Takes the items of the array property `name` out of a checked body,
+            /// leaving it empty so the rest decodes on its own.
+            fn take_items(value: &mut serde_json::Value, name: &str) -> Vec<serde_json::Value> {
+                match value.get_mut(name).and_then(serde_json::Value::as_array_mut) {
+                    Some(items) => std::mem::take(items),
+                    None => Vec::new(),
+                }
+            }
+
+        }
+    })
+}
+
+/// The `x-per-item-validation` fields of a body of type `ty`.
+fn per_item_fields<'a>(rs: &RustTypes<'a>, ty: &Ty) -> Vec<&'a crate::ir::Field> {
+    let TyKind::Named(name) = &ty.kind else {
+        return Vec::new();
+    };
+    match rs.def(name).map(|def| &def.kind) {
+        Ok(TypeDefKind::Struct(s)) => s.fields.iter().filter(|f| f.per_item_validation).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The validator path of the body's property `name`: `$.name`, or `$['name']`
+/// for a name that is not an identifier (as `property_path` writes it).
+fn body_property_path(name: &str) -> String {
+    let mut chars = name.chars();
+    let identifier = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if identifier {
+        format!("$.{name}")
+    } else {
+        format!("$['{}']", name.replace('\\', "\\\\").replace('\'', "\\'"))
+    }
+}
+
 fn array_helpers(views: &OperationViews) -> Option<TokenStream> {
     let params = || {
         views
@@ -575,7 +668,66 @@ fn handler(
             };
             fields.push(quote!(#field: #value,));
         }
-        if let Some(body) = &request.body {
+        if let Some(body) = &request.body
+            && let per_item = per_item_fields(rs, body.ty)
+            && !per_item.is_empty()
+        {
+            // Items validated one by one: only the envelope can refuse the request.
+            let field = &body.field;
+            let ty = rs.ty(body.ty, Scope::Crate)?;
+            let TyKind::Named(type_name) = &body.ty.kind else {
+                return Err(error("a per-item body is a named type"));
+            };
+            let envelope = rs.validator(type_name)?;
+            let mut ns = super::names::Namespace::snake();
+            let mut takes = Vec::new();
+            let mut puts = Vec::new();
+            let def = rs.def(type_name)?;
+            let TypeDefKind::Struct(st) = &def.kind else {
+                return Err(error("a per-item body is a struct"));
+            };
+            for f in &st.fields {
+                let rust = super::names::ident(&ns.claim(&super::names::snake(&f.name, "field")));
+                if !f.per_item_validation {
+                    continue;
+                }
+                let TyKind::Array(item) = &f.ty.kind else {
+                    return Err(error("x-per-item-validation on a non-array"));
+                };
+                let TyKind::Named(item_name) = &item.kind else {
+                    return Err(error(format!(
+                        "`{}.{}`: x-per-item-validation needs items of a named type",
+                        def.name, f.name
+                    )));
+                };
+                let item_validator = rs.validator(item_name)?;
+                let wire = &f.name;
+                let items = format_ident!("items_{}", rust.to_string().trim_start_matches("r#"));
+                let at = body_property_path(wire);
+                takes.push(quote!(let #items = take_items(&mut value, #wire);));
+                puts.push(quote! {
+                    decoded.#rust = crate::validation::check_items(#items, #at, crate::validation::#item_validator);
+                });
+            }
+            let required = body.required;
+            let decode = quote! {
+                match json_value(&parts.headers, body, state.config.body_limit, #required).await? {
+                    Some(mut value) => {
+                        check_envelope(&value, crate::validation::bodies::#method, crate::validation::envelopes::#envelope)?;
+                        #(#takes)*
+                        let mut decoded: #ty = decode_value(value)?;
+                        #(#puts)*
+                        Some(decoded)
+                    }
+                    None => None,
+                }
+            };
+            fields.push(if required {
+                quote!(#field: #decode.ok_or_else(|| Rejection::malformed_json("a body is required"))?,)
+            } else {
+                quote!(#field: #decode,)
+            });
+        } else if let Some(body) = &request.body {
             let field = &body.field;
             let ty = rs.ty(body.ty, Scope::Crate)?;
             let required = body.required;

@@ -157,7 +157,16 @@ fn struct_strategy(
     for field in &s.fields {
         fields.push(ident(&ns.claim(&snake(&field.name, "field"))));
         let boxed = rs.needs_box(&def.name, &field.ty);
-        let inner = ty_strategy(rs, &field.ty, boxed)?;
+        let inner = match &field.ty.kind {
+            // Generated values are valid, so every checked item is too.
+            TyKind::Array(item) if field.per_item_validation => {
+                let item = ty_strategy(rs, item, false)?;
+                quote!(or_empty(depth, Vec::new(), || {
+                    proptest::collection::vec(#item.prop_map(crate::validation::Checked::Valid), 0..3).boxed()
+                }))
+            }
+            _ => ty_strategy(rs, &field.ty, boxed)?,
+        };
         strategies.push(if field.required {
             inner
         } else {

@@ -36,6 +36,7 @@ fn field(name: &str, ty: Ty, required: bool) -> Field {
         default: None,
         example: None,
         deprecated: false,
+        per_item_validation: false,
         pointer: format!("#/x/{name}"),
     }
 }

@@ -88,6 +88,23 @@ impl<'a> RustTypes<'a> {
         })
     }
 
+    /// The Rust type of a struct field: [`Self::ty_boxed`], except that the items of
+    /// an `x-per-item-validation` array are each `Checked`, valid or not.
+    pub fn field_ty(
+        &self,
+        field: &Field,
+        scope: Scope,
+        boxed: bool,
+    ) -> Result<TokenStream, TargetError> {
+        match &field.ty.kind {
+            TyKind::Array(item) if field.per_item_validation => {
+                let item = self.ty(item, scope)?;
+                Ok(quote!(Vec<crate::validation::Checked<#item>>))
+            }
+            _ => self.ty_boxed(&field.ty, scope, boxed),
+        }
+    }
+
     fn base(&self, ty: &Ty, scope: Scope) -> Result<TokenStream, TargetError> {
         Ok(match &ty.kind {
             TyKind::Boolean => quote!(bool),

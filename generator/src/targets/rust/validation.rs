@@ -65,8 +65,14 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
     }
     let mut functions = Vec::new();
     let mut lookup = Vec::new();
+    let mut envelopes = Vec::new();
     for def in &rs.api.types {
         functions.push(type_validator(rs, def, &mut patterns)?);
+        if let TypeDefKind::Struct(s) = &def.kind
+            && s.fields.iter().any(|f| f.per_item_validation)
+        {
+            envelopes.push(envelope_validator(rs, def, s, &mut patterns)?);
+        }
         let name = &def.name;
         let validator = rs.validator(name)?;
         lookup.push(quote!(#name => #validator,));
@@ -98,6 +104,21 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
         )
     });
     let helpers = helpers();
+    let per_item = (!envelopes.is_empty()).then(|| {
+        let checked = checked_items();
+        quote! {
+            #checked
+
+            /// The validators of the types with `x-per-item-validation` arrays, with those
+            /// arrays' items left out: what can make a request `400` when its items are
+            /// validated one by one.
+            pub mod envelopes {
+                use super::*;
+
+                #(#envelopes)*
+            }
+        }
+    });
     Ok(quote! {
         //! Validation of raw JSON against the spec's schemas, run before typed decoding.
         //!
@@ -281,7 +302,118 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
 
             #(#bodies)*
         }
+
+        #per_item
     })
+}
+
+/// The validator of a struct with `x-per-item-validation` arrays that checks
+/// everything but those arrays' items.
+fn envelope_validator(
+    rs: &RustTypes,
+    def: &TypeDef,
+    s: &StructDef,
+    patterns: &mut Patterns,
+) -> Result<TokenStream, TargetError> {
+    let validator = rs.validator(&def.name)?;
+    let doc = format!(
+        " Validates a `{}` at `path` without the items of its `x-per-item-validation` arrays.",
+        def.name
+    );
+    let body = struct_body(rs, s, patterns, true)?;
+    Ok(quote! {
+        #[doc = #doc]
+        pub fn #validator(value: &Value, path: &str, out: &mut Violations) {
+            #body
+        }
+    })
+}
+
+/// `Checked`: an item of an `x-per-item-validation` array as a server received it.
+fn checked_items() -> TokenStream {
+    quote! {
+        /// An item of an array whose items are validated one by one
+        /// (`x-per-item-validation`): valid and decoded, or invalid with its violations.
+        /// It encodes as the item itself (an invalid one as the JSON received) and
+        /// decodes as a valid item: only a server's per-item validation makes
+        /// `Invalid`.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Checked<T> {
+            Valid(T),
+            Invalid(InvalidItem),
+        }
+
+        /// An item that failed its schema, kept as received.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct InvalidItem {
+            /// The item's JSON, exactly as received.
+            pub raw: Value,
+            /// Its violations, with paths from the request body's root
+            /// (`$.transactions[1].crud[0].op`): the first `MAX_VIOLATIONS`.
+            pub violations: Vec<Violation>,
+            /// How many more violations it has beyond `violations`.
+            pub violations_omitted: u64,
+        }
+
+        impl<T> Checked<T> {
+            /// The item, if it is valid.
+            pub fn valid(&self) -> Option<&T> {
+                match self {
+                    Checked::Valid(item) => Some(item),
+                    Checked::Invalid(_) => None,
+                }
+            }
+        }
+
+        impl<T> From<T> for Checked<T> {
+            fn from(item: T) -> Self {
+                Checked::Valid(item)
+            }
+        }
+
+        impl<T: serde::Serialize> serde::Serialize for Checked<T> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    Checked::Valid(item) => item.serialize(serializer),
+                    Checked::Invalid(invalid) => invalid.raw.serialize(serializer),
+                }
+            }
+        }
+
+        impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Checked<T> {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                T::deserialize(deserializer).map(Checked::Valid)
+            }
+        }
+
+        /// Validates each item of a per-item array on its own (paths from `path`, the
+        /// array's own path) and decodes the valid ones.
+        pub fn check_items<T: serde::de::DeserializeOwned>(
+            items: Vec<Value>,
+            path: &str,
+            validate: fn(&Value, &str, &mut Violations),
+        ) -> Vec<Checked<T>> {
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(index, raw)| {
+                    let at = index_path(path, index);
+                    let mut violations = Violations::new();
+                    validate(&raw, &at, &mut violations);
+                    if violations.is_empty() {
+                        // Typed decoding only backs the validator up: it refuses what the
+                        // schema cannot say, such as an integer beyond the Rust type.
+                        match T::deserialize(&raw) {
+                            Ok(item) => return Checked::Valid(item),
+                            Err(error) => violations.push(|| Violation::new(&at, "type", error.to_string())),
+                        }
+                    }
+                    let (violations, violations_omitted) = violations.into_parts();
+                    Checked::Invalid(InvalidItem { raw, violations, violations_omitted })
+                })
+                .collect()
+        }
+    }
 }
 
 /// The checks that do not depend on the spec.
@@ -492,7 +624,7 @@ fn type_validator(
         def.name
     );
     let body = match &def.kind {
-        TypeDefKind::Struct(s) => struct_body(rs, s, patterns)?,
+        TypeDefKind::Struct(s) => struct_body(rs, s, patterns, false)?,
         TypeDefKind::Enum(e) => {
             let values = &e.values;
             quote!(check_enum(value, path, out, &[#(#values),*]);)
@@ -513,10 +645,13 @@ fn type_validator(
     })
 }
 
+/// The checks of a struct's properties. With `envelope`, the items of its
+/// `x-per-item-validation` arrays are left out (the array's own keywords stay).
 fn struct_body(
     rs: &RustTypes,
     s: &StructDef,
     patterns: &mut Patterns,
+    envelope: bool,
 ) -> Result<TokenStream, TargetError> {
     let mut checks = Vec::new();
     if let Some(tag) = &s.tag {
@@ -525,7 +660,18 @@ fn struct_body(
     }
     for field in &s.fields {
         let name = &field.name;
-        let check = check_ty(rs, &field.ty, &quote!(value), &quote!(&path), 0, patterns)?;
+        let envelope_ty;
+        let ty = match &field.ty.kind {
+            TyKind::Array(_) if envelope && field.per_item_validation => {
+                envelope_ty = Ty {
+                    kind: TyKind::Array(Box::new(Ty::new(TyKind::Any))),
+                    ..field.ty.clone()
+                };
+                &envelope_ty
+            }
+            _ => &field.ty,
+        };
+        let check = check_ty(rs, ty, &quote!(value), &quote!(&path), 0, patterns)?;
         checks.push(match (check, field.required) {
             (Some(check), true) => quote! {
                 match object.get(#name) {

@@ -86,6 +86,10 @@ impl Target for TypeScriptTarget {
                 handler_name: handler_name.clone(),
                 client_name: client_name.clone(),
                 connector: write_path,
+                per_item: api
+                    .operations
+                    .iter()
+                    .any(|op| operations::received_body(&names, api, op).is_some()),
             }
             .render(),
         )?;
@@ -112,12 +116,16 @@ impl Target for TypeScriptTarget {
             "src/operations.ts",
             Operations {
                 header: header.clone(),
+                received: api
+                    .operations
+                    .iter()
+                    .any(|op| operations::received_body(&names, api, op).is_some()),
                 security_schemes: operations::security_schemes(api).print(0, 80, 1),
                 operations: api
                     .operations
                     .iter()
                     .map(|op| OperationTypes {
-                        types: operations::types(&names, op),
+                        types: operations::types(&names, api, op),
                     })
                     .collect(),
                 operation_specs: syntax::Lit::Object(
@@ -150,8 +158,8 @@ impl Target for TypeScriptTarget {
             if !members.is_empty() {
                 members.push('\n');
             }
-            members.push_str(&operations::handler_member(&names, op));
-            let (entry, invoke) = operations::route(&names, op, &handler_name);
+            members.push_str(&operations::handler_member(&names, api, op));
+            let (entry, invoke) = operations::route(&names, api, op, &handler_name);
             route_entries.push(entry);
             invokers.push_str(&invoke);
         }
@@ -301,6 +309,8 @@ struct Readme {
     handler_name: String,
     client_name: String,
     connector: bool,
+    /// Whether a request body has `x-per-item-validation` arrays.
+    per_item: bool,
 }
 
 #[derive(Template)]
@@ -327,6 +337,8 @@ struct OperationTypes {
 #[template(path = "typescript/src/operations.ts", escape = "none")]
 struct Operations {
     header: String,
+    /// Whether a request type uses `Received` (an `x-per-item-validation` body).
+    received: bool,
     security_schemes: String,
     operations: Vec<OperationTypes>,
     operation_specs: String,

@@ -7,7 +7,9 @@ use super::models::{doc_text, ty};
 use super::names::{Names, header_key};
 use super::schema;
 use super::syntax::{self, Lit, WIDTH};
-use crate::ir::{Api, Operation, ParameterLocation, SecuritySchemeKind, StatusCode};
+use crate::ir::{
+    Api, Operation, ParameterLocation, SecuritySchemeKind, StatusCode, TyKind, TypeDefKind,
+};
 
 /// A call or signature `head(arg, arg)tail` on one line when it fits at `indent`,
 /// else one argument per line with a trailing comma, as prettier prints them.
@@ -120,8 +122,49 @@ fn operation_doc(op: &Operation) -> String {
     text
 }
 
+/// A body whose `x-per-item-validation` arrays reach the handler checked.
+pub struct ReceivedBody {
+    /// `Received<models.T, "a" | "b">`.
+    pub ty: String,
+    /// `?` for an optional body.
+    pub optional: &'static str,
+    /// The arrays, for the doc: `` `a` `` or `` `a` and `b` ``.
+    pub fields_text: String,
+}
+
+/// The received form of `op`'s body, when it has `x-per-item-validation` arrays.
+pub fn received_body(names: &Names, api: &Api, op: &Operation) -> Option<ReceivedBody> {
+    let body = op.request_body.as_ref()?;
+    let TyKind::Named(name) = &body.ty.kind else {
+        return None;
+    };
+    let TypeDefKind::Struct(s) = &api.type_def(name)?.kind else {
+        return None;
+    };
+    let fields: Vec<&str> = s
+        .fields
+        .iter()
+        .filter(|f| f.per_item_validation)
+        .map(|f| f.name.as_str())
+        .collect();
+    if fields.is_empty() {
+        return None;
+    }
+    let keys: Vec<String> = fields.iter().map(|f| format!("\"{f}\"")).collect();
+    let quoted: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+    Some(ReceivedBody {
+        ty: format!(
+            "Received<{}, {}>",
+            ty(names, &body.ty, "models."),
+            keys.join(" | ")
+        ),
+        optional: if body.required { "" } else { "?" },
+        fields_text: quoted.join(" and "),
+    })
+}
+
 /// The request interface and response union of `op` in `operations.ts`.
-pub fn types(names: &Names, op: &Operation) -> String {
+pub fn types(names: &Names, api: &Api, op: &Operation) -> String {
     let stem = names.stem(op);
     let mut out = String::new();
     if has_request(op) {
@@ -181,6 +224,21 @@ pub fn types(names: &Names, op: &Operation) -> String {
             ));
         }
         out.push_str("}\n");
+    }
+    if let Some(received) = received_body(names, api, op) {
+        out.push('\n');
+        out.push_str(&syntax::doc(
+            &format!(
+                "The request of `{}` as the server hands it to the handler: the items\nof {} are each checked on their own (`x-per-item-validation`), so an\ninvalid one arrives with its violations instead of refusing the request.",
+                op.id,
+                received.fields_text
+            ),
+            0,
+        ));
+        out.push_str(&format!(
+            "export type {stem}ReceivedRequest = Omit<{stem}Request, \"body\"> & {{\n  body{}: {};\n}};\n",
+            received.optional, received.ty
+        ));
     }
     out.push('\n');
     out.push_str(&syntax::doc(
@@ -360,13 +418,23 @@ pub fn secured(op: &Operation) -> bool {
     op.security.iter().any(|r| !r.schemes.is_empty())
 }
 
+/// The request type the handler gets: `{stem}ReceivedRequest` when items are
+/// checked one by one, else `{stem}Request`.
+fn handler_request(names: &Names, api: &Api, op: &Operation) -> String {
+    let stem = names.stem(op);
+    match received_body(names, api, op) {
+        Some(_) => format!("ops.{stem}ReceivedRequest"),
+        None => format!("ops.{stem}Request"),
+    }
+}
+
 /// The handler interface's method for `op`.
-pub fn handler_member(names: &Names, op: &Operation) -> String {
+pub fn handler_member(names: &Names, api: &Api, op: &Operation) -> String {
     let stem = names.stem(op);
     let mut out = syntax::doc(&operation_doc(op), 2);
     let mut params = Vec::new();
     if has_request(op) {
-        params.push(format!("request: ops.{stem}Request"));
+        params.push(format!("request: {}", handler_request(names, api, op)));
     }
     if secured(op) {
         params.push("context: AuthenticatedContext<Principal>".to_string());
@@ -384,13 +452,13 @@ pub fn handler_member(names: &Names, op: &Operation) -> String {
 }
 
 /// The route entry and the invoke function of `op` in `server.ts`.
-pub fn route(names: &Names, op: &Operation, handler: &str) -> (String, String) {
+pub fn route(names: &Names, api: &Api, op: &Operation, handler: &str) -> (String, String) {
     let stem = names.stem(op);
     let invoke = format!("invoke{stem}");
     let entry = route_entry(names, op);
     let mut args = Vec::new();
     if has_request(op) {
-        args.push(format!("request as ops.{stem}Request"));
+        args.push(format!("request as {}", handler_request(names, api, op)));
     }
     if secured(op) {
         args.push("context as AuthenticatedContext<Principal>".to_string());

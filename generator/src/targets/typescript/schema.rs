@@ -119,7 +119,13 @@ pub fn of_type_def(t: &TypeDef) -> Lit {
                 properties.push((tag.property.clone(), property(schema, true)));
             }
             for f in &s.fields {
-                properties.push((f.name.clone(), property(of_ty(&f.ty), f.required)));
+                let mut schema = of_ty(&f.ty);
+                if f.per_item_validation
+                    && let Lit::Object(props) = &mut schema
+                {
+                    props.push(("perItem".into(), Lit::raw("true")));
+                }
+                properties.push((f.name.clone(), property(schema, f.required)));
             }
             let mut props = vec![
                 ("type".into(), Lit::str("object")),

@@ -33,6 +33,25 @@ export function loadVectors(): Vector[] {
   return vectors;
 }
 
+/**
+ * How a server that validates `WriteBatch.transactions` one by one answers a
+ * vector: `undefined` when a violation lies outside every transaction (the
+ * envelope: 400 with all of `errors`), else each invalid transaction's violations
+ * by index (200, the others valid).
+ */
+export function perTransaction(
+  errors: readonly { path: string; keyword: string }[],
+): Map<number, { path: string; keyword: string }[]> | undefined {
+  const byIndex = new Map<number, { path: string; keyword: string }[]>();
+  for (const error of errors) {
+    const match = /^\$\.transactions\[(\d+)\](?:$|[.[])/.exec(error.path);
+    if (match === null) return undefined;
+    const index = Number(match[1]);
+    byIndex.set(index, [...(byIndex.get(index) ?? []), error]);
+  }
+  return byIndex;
+}
+
 /** Violations as a sorted multiset of `path keyword` strings. */
 export function multiset(
   violations: readonly { path: string; keyword: string }[],
