@@ -227,6 +227,79 @@ mod tests {
     }
 
     #[test]
+    fn cors_comes_from_the_file_or_the_environment() {
+        assert_eq!(
+            Config::default().http.cors.allowed_origins,
+            vec!["*".to_string()]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "[http.cors]\nallowed_origins = [\"https://app.example.com\"]\nmax_age_seconds = 60\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&file), env(&[])).unwrap();
+        assert_eq!(
+            config.http.cors.allowed_origins,
+            vec!["https://app.example.com".to_string()]
+        );
+        assert_eq!(config.http.cors.max_age_seconds, 60);
+
+        let config = Config::load(
+            Some(&file),
+            env(&[
+                (
+                    "POWERSYNC_WRITE__HTTP__CORS__ALLOWED_ORIGINS",
+                    r#"["http://localhost:5173", "http://127.0.0.1:5173"]"#,
+                ),
+                (
+                    "POWERSYNC_WRITE__HTTP__CORS__ALLOWED_HEADERS",
+                    r#"["authorization", "content-type", "x-app-version"]"#,
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            config.http.cors.allowed_origins,
+            vec![
+                "http://localhost:5173".to_string(),
+                "http://127.0.0.1:5173".to_string()
+            ]
+        );
+        assert_eq!(config.http.cors.allowed_headers.len(), 3);
+        assert_eq!(config.http.cors.max_age_seconds, 60);
+
+        // A plain string is one origin, or "*".
+        for (value, expected) in [
+            ("*", "*"),
+            ("https://a.example.com", "https://a.example.com"),
+        ] {
+            let config = Config::load(
+                None,
+                env(&[("POWERSYNC_WRITE__HTTP__CORS__ALLOWED_ORIGINS", value)]),
+            )
+            .unwrap();
+            assert_eq!(config.http.cors.allowed_origins, vec![expected.to_string()]);
+        }
+
+        let error = Config::load(
+            None,
+            env(&[("POWERSYNC_WRITE__HTTP__CORS__ALLOWED_ORIGINS", "5")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("http.cors.allowed_origins"), "{error}");
+        let error = Config::load(
+            None,
+            env(&[("POWERSYNC_WRITE__HTTP__CORS__ALLOW_CREDENTIALS", "true")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("allow_credentials"), "{error}");
+    }
+
+    #[test]
     fn unknown_keys_are_errors_naming_their_origin() {
         let error = Config::load(
             None,

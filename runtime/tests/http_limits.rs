@@ -78,11 +78,13 @@ async fn half_sent_headers_and_idle_keep_alive_connections_are_closed() {
     drop(server);
 }
 
-/// POST /api/data with a valid token and `Content-Length: 100`, then only `sent`.
+/// POST /api/data from a page (`Origin`) with a valid token and `Content-Length: 100`,
+/// then only `sent`.
 async fn start_upload(addr: SocketAddr, token: &str, sent: &[u8]) -> TcpStream {
     let mut stream = connect(addr).await;
     let head = format!(
         "POST /api/data HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+         Origin: http://127.0.0.1:5173\r\n\
          Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
     );
     stream.write_all(head.as_bytes()).await.expect("write");
@@ -115,6 +117,8 @@ async fn a_stalled_or_trickled_body_gets_408_and_a_closed_connection() {
     );
     assert!(reply.contains("REQUEST_TIMEOUT"), "{reply}");
     assert!(reply.contains("body_read_timeout_ms"), "{reply}");
+    // CORS wraps the deadline, so a browser lets the page read this reply too.
+    assert!(reply.contains("access-control-allow-origin: *"), "{reply}");
     assert!(started.elapsed() >= Duration::from_millis(900));
 
     // Trickled: a byte every 100 ms keeps each chunk on time, but not the body.
