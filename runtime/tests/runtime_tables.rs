@@ -22,9 +22,7 @@ use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::postgres::{PostgresConfig, PostgresPersister};
 use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
-use powersync_write_server::persist::{
-    DbError, Persister, SCHEMA_VERSION, SchemaProblem, SharedPersister,
-};
+use powersync_write_server::persist::{DbError, SCHEMA_VERSION, SchemaProblem, SharedPersister};
 use powersync_write_server::policy::Policies;
 use powersync_write_server::service::WriteService;
 use serde_json::{Map, Value, json};
