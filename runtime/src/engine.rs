@@ -571,10 +571,14 @@ impl Engine {
             ),
             Err(error) => {
                 tracing::error!(%error, code = %failure.code, "could not store a dead letter; answering retryable");
+                let cause = match error {
+                    DbError::RuntimeTables { .. } => format!(" ({RUNTIME_TABLES_CAUSE})"),
+                    _ => String::new(),
+                };
                 (
                     retryable(
                         format!(
-                            "the transaction failed ({}) and could not be kept as a dead letter; retry later",
+                            "the transaction failed ({}) and could not be kept as a dead letter{cause}; retry later",
                             failure.code
                         ),
                         self.config.retry_after_ms,
@@ -589,6 +593,15 @@ impl Engine {
     /// database or its driver (addresses, ports, server versions): clients get a fixed
     /// text unless database messages are exposed; the operator finds it in the log.
     fn classify(&self, error: &DbError, operation_index: usize) -> Failure {
+        // Missing or outdated runtime tables are the server's problem whatever the
+        // classifier hook says: never a fatal failure (or dead letter) of the client's.
+        if let DbError::RuntimeTables { .. } = error {
+            tracing::error!(%error, "a transaction could not be applied");
+            return Failure::Retryable {
+                message: RUNTIME_TABLES_MESSAGE.to_string(),
+                retry_after_ms: self.config.retry_after_ms,
+            };
+        }
         match self.hooks.classifier.classify(error, operation_index) {
             Failure::Retryable {
                 message,
@@ -606,6 +619,10 @@ impl Engine {
 
     /// A database error as the client may see it.
     fn client_message(&self, error: &DbError) -> String {
+        if let DbError::RuntimeTables { .. } = error {
+            tracing::error!(%error, "a replayed transaction could not be checked");
+            return RUNTIME_TABLES_CAUSE.to_string();
+        }
         if self.config.expose_database_messages {
             error.to_string()
         } else {
@@ -753,6 +770,14 @@ fn raw_last_op_id(raw: &Value) -> Option<i64> {
         .and_then(|ids| ids.into_iter().max())
 }
 
+/// What clients are told when the server's own tables are missing or outdated (the
+/// log has the details).
+pub const RUNTIME_TABLES_MESSAGE: &str = "the transaction was not applied: the server's own tables are missing or outdated; \
+     its operator must run `powersync-write-server migrate`; retry later";
+
+const RUNTIME_TABLES_CAUSE: &str = "the server's own tables are missing or outdated (its \
+     operator must run `powersync-write-server migrate`)";
+
 /// The highest `op_id` of the transaction, when every entry has one.
 fn last_op_id(transaction: &CrudTransaction) -> Option<i64> {
     transaction
@@ -777,7 +802,7 @@ fn error_index(error: &DbError) -> Option<usize> {
         | DbError::Handler {
             operation_index, ..
         } => Some(*operation_index),
-        DbError::Connection { .. } => None,
+        DbError::Connection { .. } | DbError::RuntimeTables { .. } => None,
     }
 }
 

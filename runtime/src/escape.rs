@@ -4,14 +4,19 @@
 //! quoting values) reaches text logs and `dead-letters` output. Written raw, a `\n`
 //! forges a log line and an ESC drives the reader's terminal. One rule for both:
 //! [`escape_control`] writes every control character as an escape (`\n`, `\r`, `\t`,
-//! otherwise `\u001b` style, which also keeps JSON valid), and the text log writer
-//! ([`EscapingStderr`]) applies it to each whole log line, so no log call site has to
-//! remember it. (tracing-subscriber 0.3.20+ escapes ESC and a few others in messages,
-//! but not `\n` or `\r`, and not in every field.)
+//! otherwise `\u001b` style, which also keeps JSON valid), and the text log's field
+//! formatter ([`escaping_fields`]) applies it to every recorded value (the message and
+//! each field, of events and spans), so no log call site has to remember it, while the
+//! formatter's own colours around the level (on a terminal) stay intact.
+//! (tracing-subscriber 0.3.20+ escapes ESC and a few others in messages, but not `\n`
+//! or `\r`, and not in every field.)
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
-use std::io;
+
+use tracing_subscriber::field::{MakeExt, RecordFields};
+use tracing_subscriber::fmt::FormatFields;
+use tracing_subscriber::fmt::format::{Writer, debug_fn};
 
 /// `text` with each control character escaped; borrowed when there is none.
 pub fn escape_control(text: &str) -> Cow<'_, str> {
@@ -33,46 +38,50 @@ pub fn escape_control(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A `tracing-subscriber` writer to stderr that escapes control characters in each
-/// log line (the formatter hands over one whole event per write), keeping only its
-/// final newline. For the text format; JSON output escapes them itself.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct EscapingStderr;
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for EscapingStderr {
-    type Writer = EscapingWriter<io::Stderr>;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        EscapingWriter(io::stderr())
-    }
+/// The field formatter of the text log: `message` as is, other fields `name=value`,
+/// separated by spaces (the layout of tracing-subscriber's default), every value with
+/// its control characters escaped. Field names are the code's, never a client's.
+pub fn escaping_fields() -> impl for<'w> FormatFields<'w> + Send + Sync + 'static {
+    EscapingFields
 }
 
-/// Escapes control characters in what is written through it, except a final `\n`.
-pub struct EscapingWriter<W>(pub W);
+struct EscapingFields;
 
-impl<W: io::Write> io::Write for EscapingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let (body, newline) = match buf.strip_suffix(b"\n") {
-            Some(body) => (body, true),
-            None => (buf, false),
-        };
-        let text = String::from_utf8_lossy(body);
-        let mut line = escape_control(&text).into_owned();
-        if newline {
-            line.push('\n');
-        }
-        self.0.write_all(line.as_bytes())?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
+impl<'w> FormatFields<'w> for EscapingFields {
+    fn format_fields<R: RecordFields>(&self, writer: Writer<'w>, fields: R) -> std::fmt::Result {
+        debug_fn(
+            |writer: &mut Writer<'_>,
+             field: &tracing::field::Field,
+             value: &dyn std::fmt::Debug| {
+                let name = field.name();
+                // Metadata of `log` records, which the formatter shows itself.
+                if name.starts_with("log.") {
+                    return Ok(());
+                }
+                let text = format!("{value:?}");
+                let text = escape_control(&text);
+                match name {
+                    "message" => writer.write_str(&text),
+                    _ if writer.has_ansi_escapes() => {
+                        write!(
+                            writer,
+                            "\x1b[3m{}\x1b[0m={text}",
+                            name.trim_start_matches("r#")
+                        )
+                    }
+                    _ => write!(writer, "{}={text}", name.trim_start_matches("r#")),
+                }
+            },
+        )
+        .delimited(" ")
+        .format_fields(writer, fields)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
+    use std::io;
+    use std::sync::{Arc, Mutex};
 
     use super::*;
 
@@ -85,15 +94,64 @@ mod tests {
         );
     }
 
+    /// A log destination the test reads back.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What one event logs through the text formatter with these fields.
+    fn text_log(ansi: bool, log: impl FnOnce()) -> String {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(ansi)
+            .fmt_fields(escaping_fields())
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, log);
+        String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+    }
+
+    const EVIL: &str = "x\n2026 INFO forged\x1b[2J\u{9b}31m";
+
     #[test]
-    fn the_log_writer_keeps_one_line_per_event() {
-        let mut out = EscapingWriter(Vec::new());
-        let event = b"INFO refused: no key with kid `x\n2026 INFO forged\x1b[2J`\n";
-        assert_eq!(out.write(event).unwrap(), event.len());
-        let written = String::from_utf8(out.0).unwrap();
-        assert_eq!(
-            written,
-            "INFO refused: no key with kid `x\\n2026 INFO forged\\u001b[2J`\n"
-        );
+    fn client_text_in_messages_and_fields_stays_on_one_escaped_line() {
+        for ansi in [false, true] {
+            let line = text_log(ansi, || {
+                let span = tracing::info_span!("request", uri = %EVIL);
+                let _entered = span.enter();
+                tracing::info!(kid = %EVIL, debug = ?EVIL, text = EVIL, "refused: no key with kid `{EVIL}`");
+            });
+            assert_eq!(line.matches('\n').count(), 1, "{line:?}");
+            assert!(line.ends_with('\n'), "{line:?}");
+            assert!(!line.contains('\u{9b}'), "{line:?}");
+            assert!(!line.contains('\r'), "{line:?}");
+            let escaped = "x\\n2026 INFO forged\\u001b[2J\\u009b31m";
+            assert!(
+                line.contains(&format!("refused: no key with kid `{escaped}`")),
+                "{line:?}"
+            );
+            // The span's field and the event's `%` field (bare `=` on a terminal, after
+            // the name's italics).
+            assert_eq!(line.matches(&format!("={escaped}")).count(), 2, "{line:?}");
+            // `?` and plain strings go through Debug, which escapes them itself.
+            assert!(line.contains("x\\n2026 INFO forged\\u{1b}[2J"), "{line:?}");
+            if ansi {
+                // The formatter's own colours survive; the client's ESC never appears raw.
+                assert!(line.contains("\x1b["), "{line:?}");
+                assert!(!line.contains("\x1b[2J"), "{line:?}");
+            } else {
+                assert!(!line.contains('\x1b'), "{line:?}");
+            }
+        }
     }
 }

@@ -1,9 +1,11 @@
 //! `powersync-write-server`: the reference PowerSync write backend's command line.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -12,7 +14,7 @@ use powersync_write_server::auth::{AuthMode, Authenticator, mint_dev_token};
 use powersync_write_server::config::{Config, LogFormat};
 use powersync_write_server::dead_letters;
 use powersync_write_server::engine::{Engine, Hooks};
-use powersync_write_server::escape::{EscapingStderr, escape_control};
+use powersync_write_server::escape::{escape_control, escaping_fields};
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::{self, SharedPersister};
 use powersync_write_server::policy::Policies;
@@ -62,7 +64,8 @@ enum Command {
         /// Address to listen on (default 127.0.0.1:6060).
         #[arg(long, value_name = "ADDR")]
         listen: Option<SocketAddr>,
-        /// Create the runtime's tables first (as `migrate` does).
+        /// Create or upgrade the runtime's tables first (as `migrate` does). Without it,
+        /// `serve` refuses a database whose runtime tables are missing or outdated.
         #[arg(long)]
         migrate: bool,
         /// Also create the example `lists`/`todos` tables if missing (implies --migrate), and
@@ -73,8 +76,14 @@ enum Command {
         /// non-loopback address. Never do this in production.
         #[arg(long)]
         insecure_dev_auth_on_public_address: bool,
+        /// Log format on stderr: `text` (coloured only on a terminal) or `json` (one
+        /// object per line, for log shippers); overrides the `log_format` key.
+        #[arg(long, value_name = "FORMAT", value_parser = parse_log_format)]
+        log_format: Option<LogFormat>,
     },
-    /// Create the runtime's own tables (ledger, checkpoints, dead letters); no other table is touched.
+    /// Create the runtime's own tables (ledger, checkpoints, dead letters), upgrade an older
+    /// layout and record the schema version; no other table is touched. Safe to run on every
+    /// deploy, also from several instances at once.
     Migrate {
         #[command(flatten)]
         common: Common,
@@ -141,6 +150,14 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(seconds))
 }
 
+fn parse_log_format(text: &str) -> Result<LogFormat, String> {
+    match text {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => Err(format!("`{text}`: expected text or json")),
+    }
+}
+
 fn load_config(common: &Common) -> anyhow::Result<Config> {
     let mut config = Config::load(common.config.as_deref(), std::env::vars())?;
     if let Some(url) = &common.database_url {
@@ -152,16 +169,32 @@ fn load_config(common: &Common) -> anyhow::Result<Config> {
     Ok(config)
 }
 
+/// Set once the log is JSON: the error that ends the process is logged as JSON too.
+static JSON_LOG: AtomicBool = AtomicBool::new(false);
+
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
-        LogFormat::Json => builder.with_writer(std::io::stderr).json().init(),
-        // Control characters in client text are escaped line by line; no colours, as
-        // they are made of the ESC characters the writer escapes.
-        LogFormat::Text => builder.with_writer(EscapingStderr).with_ansi(false).init(),
+        LogFormat::Json => {
+            builder.json().init();
+            JSON_LOG.store(true, Ordering::Relaxed);
+        }
+        // Control characters in client text are escaped in each recorded value; the
+        // formatter's colours only on a terminal (never in a file or a pipe), and not
+        // when NO_COLOR is set.
+        LogFormat::Text => builder
+            .fmt_fields(escaping_fields())
+            .with_ansi(colour_stderr())
+            .init(),
     }
+}
+
+fn colour_stderr() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 async fn open(config: &Config) -> anyhow::Result<SharedPersister> {
@@ -171,11 +204,17 @@ async fn open(config: &Config) -> anyhow::Result<SharedPersister> {
         .with_context(|| format!("cannot open the database {}", persist::redact_url(&url)))
 }
 
-async fn migrate(persister: &SharedPersister, example_schema: bool) -> anyhow::Result<()> {
-    persister
-        .migrate()
-        .await
-        .context("creating the runtime's tables")?;
+async fn migrate(
+    persister: &SharedPersister,
+    url: &str,
+    example_schema: bool,
+) -> anyhow::Result<()> {
+    persister.migrate().await.with_context(|| {
+        format!(
+            "migrating the runtime's tables in the database {}",
+            persist::redact_url(url)
+        )
+    })?;
     if example_schema {
         persister
             .create_example_schema()
@@ -190,7 +229,11 @@ async fn main() -> ExitCode {
     match run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            if JSON_LOG.load(Ordering::Relaxed) {
+                tracing::error!(error = %format!("{error:#}"), "stopped");
+            } else {
+                eprintln!("error: {error:#}");
+            }
             ExitCode::FAILURE
         }
     }
@@ -204,10 +247,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             migrate: do_migrate,
             example_schema,
             insecure_dev_auth_on_public_address,
+            log_format,
         } => {
             let mut config = load_config(&common)?;
             if let Some(listen) = listen {
                 config.listen = listen;
+            }
+            if let Some(format) = log_format {
+                config.log_format = format;
             }
             init_logging(config.log_format);
             serve(
@@ -223,9 +270,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             example_schema,
         } => {
             let config = load_config(&common)?;
+            let url = config.database_url();
             let persister = open(&config).await?;
-            migrate(&persister, example_schema).await?;
-            println!("migrated {}", persist::redact_url(&config.database_url()));
+            migrate(&persister, &url, example_schema).await?;
+            println!(
+                "migrated {}: the runtime's tables are at schema version {}",
+                persist::redact_url(&url),
+                persist::SCHEMA_VERSION
+            );
             Ok(())
         }
         Command::Token { common, sub, ttl } => {
@@ -257,6 +309,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .context("setting up authentication")?;
             let persister = open(&config).await?;
+            let runtime_tables = match persister.runtime_tables().await {
+                Ok(tables) => match tables.check() {
+                    Ok(()) => format!("schema version {}", persist::SCHEMA_VERSION),
+                    Err(problem) => problem.to_string(),
+                },
+                Err(error) => format!("not readable: {error}"),
+            };
             let engine = Engine::new(
                 persister,
                 config.mapping.clone(),
@@ -267,6 +326,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
             .context("learning the database schema")?;
             print_policies(&engine);
+            println!("runtime tables: {runtime_tables}");
             refuse_policy_problems(&engine.policy_problems())?;
             println!(
                 "configuration is valid: listen {}, database {}, auth {:?}",
@@ -343,10 +403,12 @@ async fn serve(
             config.listen
         );
     }
+    let url = config.database_url();
     let persister = open(&config).await?;
     if do_migrate {
-        migrate(&persister, example_schema).await?;
+        migrate(&persister, &url, example_schema).await?;
     }
+    check_runtime_tables(&persister, &url).await?;
     let mut policies = Policies::from_config(&config.authorization)?;
     if example_schema {
         policies = policies.with_defaults_for(persist::example::policies());
@@ -387,6 +449,27 @@ async fn serve(
     )
     .await?;
     tracing::info!("stopped: in-flight batches finished");
+    Ok(())
+}
+
+/// Refuses to serve a database whose runtime tables this release cannot use: every
+/// upload would fail.
+async fn check_runtime_tables(persister: &SharedPersister, url: &str) -> anyhow::Result<()> {
+    let url = persist::redact_url(url);
+    let tables = persister
+        .runtime_tables()
+        .await
+        .with_context(|| format!("cannot read the runtime's tables in the database {url}"))?;
+    if let Err(problem) = tables.check() {
+        bail!("cannot serve the database {url}: {problem}");
+    }
+    if tables.recorded_version.is_none() {
+        tracing::info!(
+            database = %url,
+            "the runtime's tables have this release's layout but no schema version recorded; \
+             `migrate` records it"
+        );
+    }
     Ok(())
 }
 

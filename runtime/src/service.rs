@@ -17,6 +17,7 @@ use crate::auth::Authenticator;
 use crate::engine::Engine;
 use crate::hooks::Principal;
 use crate::metrics::Metrics;
+use crate::persist::DbError;
 
 /// Seconds a load balancer waits before asking `/ready` again.
 const READY_RETRY_AFTER_SECONDS: i32 = 5;
@@ -74,22 +75,37 @@ impl PowerSyncWriteApi for WriteService {
     }
 
     async fn ready(&self) -> ReadyResponse {
-        match self.engine.persister().ping().await {
-            Ok(()) => ReadyResponse::Ok(HealthStatus {
-                status: "ready".to_string(),
-            }),
+        // One catalog query (two once versioned): the database answers, and the
+        // runtime's tables are there at this release's version.
+        let problem = match self.engine.persister().runtime_tables().await {
+            Ok(tables) => match tables.check() {
+                Ok(()) => {
+                    return ReadyResponse::Ok(HealthStatus {
+                        status: "ready".to_string(),
+                    });
+                }
+                Err(problem) => {
+                    tracing::warn!(%problem, "not ready");
+                    problem.to_string()
+                }
+            },
+            Err(DbError::RuntimeTables { message }) => {
+                tracing::warn!(%message, "not ready");
+                message
+            }
             Err(error) => {
                 tracing::warn!(%error, "not ready: database unreachable");
-                ReadyResponse::ServiceUnavailable {
-                    retry_after: Some(READY_RETRY_AFTER_SECONDS),
-                    body: ErrorResponse {
-                        code: Some("NOT_READY".to_string()),
-                        message: "the database is not reachable".to_string(),
-                        violations: None,
-                        violations_omitted: None,
-                    },
-                }
+                "the database is not reachable (the server log has the error)".to_string()
             }
+        };
+        ReadyResponse::ServiceUnavailable {
+            retry_after: Some(READY_RETRY_AFTER_SECONDS),
+            body: ErrorResponse {
+                code: Some("NOT_READY".to_string()),
+                message: problem,
+                violations: None,
+                violations_omitted: None,
+            },
         }
     }
 }

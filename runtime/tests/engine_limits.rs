@@ -15,8 +15,8 @@ use powersync_write_server::hooks::Principal;
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
 use powersync_write_server::persist::{
-    Applied, DbError, DeadLetter, Dialect, NewDeadLetter, Persister, SharedPersister,
-    TransactionWork,
+    Applied, DbError, DeadLetter, Dialect, NewDeadLetter, Persister, RuntimeTables,
+    SharedPersister, TransactionWork,
 };
 use powersync_write_server::policy::Policies;
 use powersync_write_server::schema::DatabaseSchema;
@@ -42,6 +42,9 @@ impl Persister for CountingIntrospections {
     }
     async fn ping(&self) -> Result<(), DbError> {
         self.inner.ping().await
+    }
+    async fn runtime_tables(&self) -> Result<RuntimeTables, DbError> {
+        self.inner.runtime_tables().await
     }
     async fn introspect(&self) -> Result<DatabaseSchema, DbError> {
         self.introspections.fetch_add(1, Ordering::SeqCst);

@@ -17,8 +17,8 @@ use powersync_write_server::hooks::{Authorizer, FatalRouter, Principal, Refusal}
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
 use powersync_write_server::persist::{
-    Applied, DbError, DeadLetter, Dialect, NewDeadLetter, Persister, SharedPersister,
-    TransactionWork,
+    Applied, DbError, DeadLetter, Dialect, NewDeadLetter, Persister, RuntimeTables,
+    SharedPersister, TransactionWork,
 };
 use powersync_write_server::policy::Policies;
 use powersync_write_server::schema::DatabaseSchema;
@@ -513,6 +513,9 @@ impl Persister for DeadLetterStoreDown {
     }
     async fn ping(&self) -> Result<(), DbError> {
         self.0.ping().await
+    }
+    async fn runtime_tables(&self) -> Result<RuntimeTables, DbError> {
+        self.0.runtime_tables().await
     }
     async fn introspect(&self) -> Result<DatabaseSchema, DbError> {
         self.0.introspect().await

@@ -199,7 +199,13 @@ async fn serve_with_few_files(data_dir: &Path, env: &[(&str, &str)]) -> (ChildGu
     let log = data_dir.join("serve.log");
     let mut command = Command::new("sh");
     command
-        .args(["-c", "ulimit -n 128 && exec \"$0\" \"$@\"", BIN, "serve"])
+        .args([
+            "-c",
+            "ulimit -n 128 && exec \"$0\" \"$@\"",
+            BIN,
+            "serve",
+            "--migrate",
+        ])
         .args(["--data-dir", &data_dir.display().to_string()])
         .args(["--listen", &listen.to_string()]);
     for (name, _) in std::env::vars() {

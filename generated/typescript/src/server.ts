@@ -93,8 +93,9 @@ export interface PowerSyncWriteApiHandler<Principal = unknown> {
    * Readiness probe
    *
    * Answers `200` when the backend can accept uploads (in particular, its database
-   * is reachable), `503` otherwise. Load balancers should route uploads only to
-   * ready instances. Needs no credentials.
+   * is reachable and holds the backend's own tables at the version it needs),
+   * `503` otherwise. Load balancers should route uploads only to ready instances.
+   * Needs no credentials.
    *
    * `GET /ready` (`ready`).
    */

@@ -42,6 +42,11 @@ impl ErrorClassifier for DefaultClassifier {
                 message: format!("database unavailable: {message}"),
                 retry_after_ms: self.retry_after_ms,
             },
+            // The server's own tables: the operator runs `migrate`, then retries succeed.
+            DbError::RuntimeTables { message } => Failure::Retryable {
+                message: message.clone(),
+                retry_after_ms: self.retry_after_ms,
+            },
             DbError::InvalidValue {
                 table,
                 column,

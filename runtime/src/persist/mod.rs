@@ -18,6 +18,9 @@ use crate::schema::DatabaseSchema;
 pub mod example;
 pub mod postgres;
 pub mod sqlite;
+pub mod version;
+
+pub use version::{RuntimeTables, SCHEMA_VERSION, SchemaProblem};
 
 /// Which database a persister speaks to; classifiers key their tables on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +73,11 @@ pub enum DbError {
         message: String,
         operation_index: usize,
     },
+    /// The runtime's own tables (ledger, checkpoints, dead letters) are missing or not
+    /// of this release's schema version ([`version`]): an operator must run `migrate`.
+    /// Never the client's fault, so never a fatal failure of its transaction.
+    #[error("{message}")]
+    RuntimeTables { message: String },
 }
 
 impl DbError {
@@ -299,8 +307,13 @@ pub struct DeadLetter {
 pub trait Persister: Send + Sync + 'static {
     fn dialect(&self) -> Dialect;
     /// Creates the runtime's own tables if missing (ledger, checkpoints, dead letters),
-    /// never touching any other table.
+    /// upgrades older layouts in place and records [`SCHEMA_VERSION`], never touching
+    /// any other table. Idempotent, and safe when several instances run it at once;
+    /// refuses ([`DbError::RuntimeTables`]) a database of a newer version.
     async fn migrate(&self) -> Result<(), DbError>;
+    /// What the runtime's own tables look like (`serve` refuses to start, and `/ready`
+    /// answers 503, unless [`RuntimeTables::check`] passes). One or two cheap queries.
+    async fn runtime_tables(&self) -> Result<RuntimeTables, DbError>;
     /// Creates the example `lists`/`todos` tables if missing ([`example`]).
     async fn create_example_schema(&self) -> Result<(), DbError>;
     /// Cheap round trip for `/ready`.

@@ -97,13 +97,14 @@ impl Drop for ChildGuard {
     }
 }
 
-/// `serve --data-dir D --listen 127.0.0.1:PORT` with extra environment variables,
-/// once `/health` answers.
+/// `serve --migrate --data-dir D --listen 127.0.0.1:PORT` with extra environment
+/// variables, once `/health` answers.
 pub async fn serve(data_dir: &Path, env: &[(&str, &str)]) -> (ChildGuard, SocketAddr) {
-    serve_with(data_dir, &[], env).await
+    serve_with(data_dir, &["--migrate"], env).await
 }
 
-/// [`serve`] with extra arguments (`--example-schema`, ...).
+/// `serve --data-dir D --listen 127.0.0.1:PORT` with extra arguments (`--migrate`,
+/// `--example-schema`, ...) and environment variables, once `/health` answers.
 pub async fn serve_with(
     data_dir: &Path,
     args: &[&str],

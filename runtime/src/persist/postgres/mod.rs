@@ -38,9 +38,10 @@ use self::error::{from_pg, from_pool};
 pub use self::introspect::RUNTIME_PREFIX;
 pub use self::sql::quote_ident;
 use self::sql::{Guard, Shape, ShapeSql, SqlCache};
+use super::version::{self, SCHEMA_VERSION, TABLES, VERSION_TABLE};
 use super::{
     Applied, DbError, DeadLetter, Dialect, MappedEntry, NewDeadLetter, Persister, RowGuard,
-    TransactionWork, WriteOp,
+    RuntimeTables, SchemaProblem, TransactionWork, WriteOp,
 };
 use crate::classify::{self, Class};
 use crate::schema::{DatabaseSchema, TableSchema};
@@ -80,7 +81,19 @@ impl PostgresConfig {
 
 /// The runtime's own statements, with the table names qualified.
 struct RuntimeSql {
+    /// The schema the runtime's tables live in (the first configured one).
+    schema: String,
+    /// Qualified names, for messages.
+    ledger: String,
+    checkpoints: String,
+    dead_letters: String,
+    version: String,
+    /// Run after `pg_advisory_xact_lock`, in the same transaction.
     migrate: String,
+    /// Which runtime tables exist and whether the ledger has `subject` ($1: schema,
+    /// $2: table names).
+    tables: String,
+    version_select: String,
     /// Claims the ledger row: inserts or raises `last_op_id`; 0 rows = a replay. The
     /// row stays locked until the transaction ends, so replays of one client queue up.
     ledger_claim: String,
@@ -103,6 +116,7 @@ impl RuntimeSql {
         };
         let (ledger, checkpoints, dead_letters) =
             (table("ledger"), table("checkpoints"), table("dead_letters"));
+        let version = format!("{}.{}", quote_ident(schema), quote_ident(VERSION_TABLE));
         // The ledger's qualified name as an SQL string literal (for `::regclass`).
         let ledger_literal = format!("'{}'", ledger.replace('\'', "''"));
         // An index is created in its table's schema, so its name is not qualified.
@@ -112,14 +126,22 @@ impl RuntimeSql {
                        subject, client_id, \"transaction\"::text, error_code, error_message, error_details::text, \
                        operation_index, ledger_client_id, ledger_op_id";
         RuntimeSql {
+            schema: schema.to_string(),
+            tables: "SELECT c.relname::text, EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a \
+                     WHERE a.attrelid = c.oid AND a.attname = 'subject' AND NOT a.attisdropped) \
+                     FROM pg_catalog.pg_class c \
+                     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                     WHERE n.nspname::text = $1::text AND c.relname::text = ANY($2::text[]) \
+                       AND c.relkind IN ('r', 'p')"
+                .to_string(),
+            version_select: format!("SELECT max(version) FROM {version}"),
             // The ledger is keyed by the token's `sub` and the client id. A ledger of
             // the first layout (client id alone) is upgraded in place: its rows cannot
             // be attributed to a user, so they keep the empty subject (no token has an
             // empty `sub`), where they still answer replays of what was applied before
             // the upgrade and never move again.
             migrate: format!(
-                "SELECT pg_advisory_xact_lock(hashtext('powersync_write_migrate'));
-                 CREATE TABLE IF NOT EXISTS {ledger} (
+                "CREATE TABLE IF NOT EXISTS {ledger} (
                      subject text NOT NULL,
                      client_id text NOT NULL,
                      last_op_id bigint NOT NULL,
@@ -159,7 +181,14 @@ impl RuntimeSql {
                      ledger_client_id text,
                      ledger_op_id bigint);
                  CREATE INDEX IF NOT EXISTS {dead_letters_ledger_index}
-                     ON {dead_letters} (ledger_client_id, ledger_op_id);"
+                     ON {dead_letters} (ledger_client_id, ledger_op_id);
+                 CREATE TABLE IF NOT EXISTS {version} (
+                     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+                     version bigint NOT NULL,
+                     migrated_at timestamptz NOT NULL DEFAULT now());
+                 INSERT INTO {version} AS v (singleton, version) VALUES (true, {SCHEMA_VERSION})
+                     ON CONFLICT (singleton) DO UPDATE SET version = EXCLUDED.version, migrated_at = now()
+                     WHERE v.version <> EXCLUDED.version;"
             ),
             // A migrated row (empty subject) at or past the op id makes it a replay.
             ledger_claim: format!(
@@ -186,6 +215,10 @@ impl RuntimeSql {
             ),
             dead_letter_select: format!("SELECT {columns} FROM {dead_letters}"),
             dead_letter_delete: format!("DELETE FROM {dead_letters} WHERE id = $1::text::uuid"),
+            ledger,
+            checkpoints,
+            dead_letters,
+            version,
         }
     }
 }
@@ -329,7 +362,7 @@ impl PostgresPersister {
             let statement = tx
                 .prepare_cached(sql)
                 .await
-                .map_err(|e| Stop::Fail(from_pg(&e, item.first_index())))?;
+                .map_err(|e| Stop::Fail(self.item_error(item, &e)))?;
             statements.push(statement);
         }
         let subject = &work.principal.subject;
@@ -393,10 +426,20 @@ impl PostgresPersister {
                         Stop::Fail(error)
                     });
                 }
-                (_, Err(e)) => return Err(Stop::Fail(from_pg(&e, None))),
+                (_, Err(e)) => return Err(Stop::Fail(self.item_error(item, &e))),
             }
         }
         Ok(checkpoint)
+    }
+
+    /// The error of a pipeline item: on the ledger or checkpoints, a missing table or
+    /// column is the runtime's ([`DbError::RuntimeTables`]).
+    fn item_error(&self, item: &Item<'_>, error: &tokio_postgres::Error) -> DbError {
+        match item {
+            Item::Ledger => runtime_error(&self.sql.ledger, error),
+            Item::Checkpoint => runtime_error(&self.sql.checkpoints, error),
+            Item::Write(_) => from_pg(error, item.first_index()),
+        }
     }
 
     /// A guarded statement touched fewer rows than it has entries: some row failed
@@ -540,6 +583,44 @@ impl PostgresPersister {
         Ok(())
     }
 
+    /// [`Persister::runtime_tables`] on a connection or in a transaction.
+    async fn read_runtime_tables(
+        &self,
+        client: &impl deadpool_postgres::GenericClient,
+    ) -> Result<RuntimeTables, DbError> {
+        let mut names: Vec<&str> = TABLES.to_vec();
+        names.push(VERSION_TABLE);
+        let statement = client
+            .prepare_cached(&self.sql.tables)
+            .await
+            .map_err(|e| from_pg(&e, None))?;
+        let rows = client
+            .query(&statement, &[&self.sql.schema, &names])
+            .await
+            .map_err(|e| from_pg(&e, None))?;
+        let mut found = RuntimeTables::default();
+        let mut versioned = false;
+        for row in rows {
+            let name: String = row.get(0);
+            if name == VERSION_TABLE {
+                versioned = true;
+            } else {
+                if name == TABLES[0] {
+                    found.ledger_has_subject = row.get(1);
+                }
+                found.present.push(name);
+            }
+        }
+        if versioned {
+            found.recorded_version = client
+                .query_one(&self.sql.version_select, &[])
+                .await
+                .and_then(|row| row.try_get(0))
+                .map_err(|e| runtime_error(&self.sql.version, &e))?;
+        }
+        Ok(found)
+    }
+
     fn dead_letter(row: &tokio_postgres::Row) -> Result<DeadLetter, tokio_postgres::Error> {
         let json = |text: String| serde_json::from_str(&text).unwrap_or(Value::String(text));
         let operation_index: i32 = row.try_get(8)?;
@@ -571,10 +652,25 @@ impl Persister for PostgresPersister {
     async fn migrate(&self) -> Result<(), DbError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| from_pg(&e, None))?;
+        // Instances starting at once (a deploy) migrate one after the other: the next
+        // finds the work done. Concurrent CREATE TABLE IF NOT EXISTS can otherwise fail.
+        tx.batch_execute("SELECT pg_advisory_xact_lock(hashtext('powersync_write_migrate'))")
+            .await
+            .map_err(|e| from_pg(&e, None))?;
+        if let Err(problem @ SchemaProblem::Newer { .. }) =
+            self.read_runtime_tables(&tx).await?.check()
+        {
+            return Err(problem.into());
+        }
         tx.batch_execute(&self.sql.migrate)
             .await
             .map_err(|e| from_pg(&e, None))?;
         tx.commit().await.map_err(|e| from_pg(&e, None))
+    }
+
+    async fn runtime_tables(&self) -> Result<RuntimeTables, DbError> {
+        let client = self.client().await?;
+        self.read_runtime_tables(&client).await
     }
 
     async fn create_example_schema(&self) -> Result<(), DbError> {
@@ -622,14 +718,17 @@ impl Persister for PostgresPersister {
     async fn store_dead_letter(&self, letter: &NewDeadLetter) -> Result<String, DbError> {
         let id = uuid::Uuid::new_v4().to_string();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(|e| from_pg(&e, None))?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| runtime_error(&self.sql.dead_letters, &e))?;
         if let Some((client_id, last_op_id)) = &letter.idempotency {
             tx.execute(
                 &self.sql.ledger_advance,
                 &[&letter.subject, client_id, last_op_id],
             )
             .await
-            .map_err(|e| from_pg(&e, None))?;
+            .map_err(|e| runtime_error(&self.sql.ledger, &e))?;
         }
         let transaction = letter.transaction.to_string();
         let details = letter.error_details.to_string();
@@ -652,8 +751,10 @@ impl Persister for PostgresPersister {
             ],
         )
         .await
-        .map_err(|e| from_pg(&e, None))?;
-        tx.commit().await.map_err(|e| from_pg(&e, None))?;
+        .map_err(|e| runtime_error(&self.sql.dead_letters, &e))?;
+        tx.commit()
+            .await
+            .map_err(|e| runtime_error(&self.sql.dead_letters, &e))?;
         Ok(id)
     }
 
@@ -664,11 +765,11 @@ impl Persister for PostgresPersister {
         let rows = client
             .query(&sql, &[&limit])
             .await
-            .map_err(|e| from_pg(&e, None))?;
+            .map_err(|e| runtime_error(&self.sql.dead_letters, &e))?;
         rows.iter()
             .map(Self::dead_letter)
             .collect::<Result<_, _>>()
-            .map_err(|e| from_pg(&e, None))
+            .map_err(|e| runtime_error(&self.sql.dead_letters, &e))
     }
 
     async fn find_dead_letter(
@@ -686,11 +787,11 @@ impl Persister for PostgresPersister {
         let row = client
             .query_opt(&sql, &[&subject, &client_id, &last_op_id])
             .await
-            .map_err(|e| from_pg(&e, None))?;
+            .map_err(|e| runtime_error(&self.sql.dead_letters, &e))?;
         row.as_ref()
             .map(Self::dead_letter)
             .transpose()
-            .map_err(|e| from_pg(&e, None))
+            .map_err(|e| runtime_error(&self.sql.dead_letters, &e))
     }
 
     async fn get_dead_letter(&self, id: &str) -> Result<Option<DeadLetter>, DbError> {
@@ -702,11 +803,11 @@ impl Persister for PostgresPersister {
         let row = client
             .query_opt(&sql, &[&id])
             .await
-            .map_err(|e| from_pg(&e, None))?;
+            .map_err(|e| runtime_error(&self.sql.dead_letters, &e))?;
         row.as_ref()
             .map(Self::dead_letter)
             .transpose()
-            .map_err(|e| from_pg(&e, None))
+            .map_err(|e| runtime_error(&self.sql.dead_letters, &e))
     }
 
     async fn delete_dead_letter(&self, id: &str) -> Result<bool, DbError> {
@@ -717,8 +818,24 @@ impl Persister for PostgresPersister {
         let deleted = client
             .execute(&self.sql.dead_letter_delete, &[&id])
             .await
-            .map_err(|e| from_pg(&e, None))?;
+            .map_err(|e| runtime_error(&self.sql.dead_letters, &e))?;
         Ok(deleted > 0)
+    }
+}
+
+/// The error of a statement on one of the runtime's tables: a missing table or column,
+/// or a conflict target the ledger of an older layout lacks, is the runtime's
+/// ([`DbError::RuntimeTables`]); anything else as usual.
+fn runtime_error(table: &str, error: &tokio_postgres::Error) -> DbError {
+    match from_pg(error, None) {
+        // 42P01 undefined table, 42703 undefined column, 42P10 no unique index for the
+        // ON CONFLICT target.
+        DbError::Database { code, message, .. }
+            if ["42P01", "42703", "42P10"].contains(&code.as_str()) =>
+        {
+            version::table_error(table, &message)
+        }
+        other => other,
     }
 }
 

@@ -15,7 +15,8 @@ use rusqlite::Connection;
 use serde::Deserialize;
 
 use crate::persist::{
-    Applied, DbError, DeadLetter, Dialect, NewDeadLetter, Persister, TransactionWork,
+    Applied, DbError, DeadLetter, Dialect, NewDeadLetter, Persister, RuntimeTables, SchemaProblem,
+    TransactionWork,
 };
 use crate::schema::DatabaseSchema;
 
@@ -245,15 +246,27 @@ impl Persister for SqlitePersister {
     }
 
     async fn migrate(&self) -> Result<(), DbError> {
+        // BEGIN IMMEDIATE takes the write lock first: another process migrating the
+        // same file at once waits (busy_timeout), then finds the work done.
         self.write(|conn| {
             apply::immediate(conn, |conn| {
+                if let Err(problem @ SchemaProblem::Newer { .. }) =
+                    store::runtime_tables(conn)?.check()
+                {
+                    return Err(problem.into());
+                }
                 store::upgrade_ledger(conn)?;
                 conn.execute_batch(store::MIGRATION)
                     .map_err(|error| db_error(error, None))?;
+                store::record_version(conn)?;
                 Ok(apply::End::Commit(()))
             })
         })
         .await
+    }
+
+    async fn runtime_tables(&self) -> Result<RuntimeTables, DbError> {
+        self.read(store::runtime_tables).await
     }
 
     async fn create_example_schema(&self) -> Result<(), DbError> {

@@ -4,7 +4,14 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 
 use super::error::db_error;
+use crate::classify::{Class, sqlite::classify};
+use crate::failure::codes;
+use crate::persist::version::{self, RuntimeTables, SCHEMA_VERSION, TABLES, VERSION_TABLE};
 use crate::persist::{DbError, DeadLetter, NewDeadLetter};
+
+const LEDGER: &str = "powersync_write_ledger";
+const CHECKPOINTS: &str = "powersync_write_checkpoints";
+const DEAD_LETTERS: &str = "powersync_write_dead_letters";
 
 /// Created by `migrate` only; `IF NOT EXISTS` makes it safe to run at every start.
 ///
@@ -40,7 +47,77 @@ CREATE INDEX IF NOT EXISTS powersync_write_dead_letters_created
     ON powersync_write_dead_letters (created_at);
 CREATE INDEX IF NOT EXISTS powersync_write_dead_letters_ledger
     ON powersync_write_dead_letters (ledger_client_id, ledger_op_id);
+CREATE TABLE IF NOT EXISTS powersync_write_schema_version (
+    singleton INTEGER PRIMARY KEY NOT NULL CHECK (singleton = 1),
+    version INTEGER NOT NULL,
+    migrated_at TEXT NOT NULL
+);
 ";
+
+/// An error of a statement on one of the runtime's tables: a missing table or column
+/// (or the ledger's older key) is [`DbError::RuntimeTables`], anything else as usual.
+fn runtime_error(table: &str, error: rusqlite::Error) -> DbError {
+    let error = db_error(error, None);
+    match &error {
+        DbError::Database { code, message, .. }
+            if classify(code, message) == Some(Class::Fatal(codes::SCHEMA_MISMATCH)) =>
+        {
+            version::table_error(table, message)
+        }
+        _ => error,
+    }
+}
+
+/// What exists of the runtime's tables, and the version recorded.
+pub fn runtime_tables(conn: &Connection) -> Result<RuntimeTables, DbError> {
+    let exists = |table: &str| {
+        conn.prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")
+            .and_then(|mut stmt| stmt.exists([table]))
+            .map_err(|error| db_error(error, None))
+    };
+    let mut present = Vec::new();
+    for table in TABLES {
+        if exists(table)? {
+            present.push(table.to_string());
+        }
+    }
+    let ledger_has_subject = conn
+        .prepare_cached(
+            "SELECT 1 FROM pragma_table_info('powersync_write_ledger') WHERE name = 'subject'",
+        )
+        .and_then(|mut stmt| stmt.exists([]))
+        .map_err(|error| db_error(error, None))?;
+    let recorded_version = if exists(VERSION_TABLE)? {
+        conn.query_row(
+            &format!("SELECT max(version) FROM {VERSION_TABLE}"),
+            [],
+            |row| row.get(0),
+        )
+        .map_err(|error| runtime_error(VERSION_TABLE, error))?
+    } else {
+        None
+    };
+    Ok(RuntimeTables {
+        recorded_version,
+        present,
+        ledger_has_subject,
+    })
+}
+
+/// Records [`SCHEMA_VERSION`] (the caller has created the table and refused a newer one).
+pub fn record_version(conn: &Connection) -> Result<(), DbError> {
+    conn.execute(
+        &format!(
+            "INSERT INTO {VERSION_TABLE} (singleton, version, migrated_at) \
+             VALUES (1, ?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) \
+             ON CONFLICT (singleton) DO UPDATE SET version = excluded.version, \
+             migrated_at = excluded.migrated_at WHERE version <> excluded.version"
+        ),
+        [SCHEMA_VERSION],
+    )
+    .map(drop)
+    .map_err(|error| runtime_error(VERSION_TABLE, error))
+}
 
 /// Brings a ledger of the first layout (keyed by `client_id` alone) to the current
 /// one. Its rows cannot be attributed to a user, so they move under the empty
@@ -86,7 +163,7 @@ pub fn ledger_last(
          WHERE client_id = ?2 AND subject IN (?1, '')",
     )
     .and_then(|mut stmt| stmt.query_row(params![subject, client_id], |row| row.get(0)))
-    .map_err(|error| db_error(error, None))
+    .map_err(|error| runtime_error(LEDGER, error))
 }
 
 /// Moves the user's client's ledger forward to `op_id` (never backwards).
@@ -102,7 +179,7 @@ pub fn ledger_advance(
     )
     .and_then(|mut stmt| stmt.execute(params![subject, client_id, op_id]))
     .map(drop)
-    .map_err(|error| db_error(error, None))
+    .map_err(|error| runtime_error(LEDGER, error))
 }
 
 /// Increments the write checkpoint of (user, client) and returns the new value.
@@ -117,7 +194,7 @@ pub fn checkpoint_increment(
          RETURNING checkpoint",
     )
     .and_then(|mut stmt| stmt.query_row(params![user_id, client_id], |row| row.get(0)))
-    .map_err(|error| db_error(error, None))
+    .map_err(|error| runtime_error(CHECKPOINTS, error))
 }
 
 /// Inserts a dead letter (the caller owns the transaction).
@@ -151,7 +228,7 @@ pub fn insert_dead_letter(
         ])
     })
     .map(drop)
-    .map_err(|error| db_error(error, None))
+    .map_err(|error| runtime_error(DEAD_LETTERS, error))
 }
 
 const COLUMNS: &str = "id, created_at, subject, client_id, \"transaction\", error_code, \
@@ -166,14 +243,14 @@ pub fn list_dead_letters(conn: &Connection, limit: usize) -> Result<Vec<DeadLett
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
             stmt.query_map([limit], dead_letter)?.collect()
         })
-        .map_err(|error| db_error(error, None))
+        .map_err(|error| runtime_error(DEAD_LETTERS, error))
 }
 
 pub fn get_dead_letter(conn: &Connection, id: &str) -> Result<Option<DeadLetter>, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM powersync_write_dead_letters WHERE id = ?1");
     conn.prepare_cached(&sql)
         .and_then(|mut stmt| stmt.query_row([id], dead_letter).optional())
-        .map_err(|error| db_error(error, None))
+        .map_err(|error| runtime_error(DEAD_LETTERS, error))
 }
 
 pub fn find_dead_letter(
@@ -192,14 +269,14 @@ pub fn find_dead_letter(
             stmt.query_row(params![subject, client_id, last_op_id], dead_letter)
                 .optional()
         })
-        .map_err(|error| db_error(error, None))
+        .map_err(|error| runtime_error(DEAD_LETTERS, error))
 }
 
 pub fn delete_dead_letter(conn: &Connection, id: &str) -> Result<bool, DbError> {
     conn.prepare_cached("DELETE FROM powersync_write_dead_letters WHERE id = ?1")
         .and_then(|mut stmt| stmt.execute([id]))
         .map(|deleted| deleted > 0)
-        .map_err(|error| db_error(error, None))
+        .map_err(|error| runtime_error(DEAD_LETTERS, error))
 }
 
 fn dead_letter(row: &Row<'_>) -> rusqlite::Result<DeadLetter> {
