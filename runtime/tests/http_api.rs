@@ -242,21 +242,50 @@ async fn a_text_plain_body_gets_415() {
 }
 
 #[tokio::test]
-async fn an_unknown_op_gets_400_naming_its_path() {
+async fn an_unknown_op_is_a_fatal_invalid_request_of_its_transaction_alone() {
     let server = sqlite_server().await;
     let token = server.key.sign(&claims("user-1"));
     let mut bad = upload();
     bad["transactions"][0]["crud"][0]["op"] = json!("UPSERT");
     let (status, body) = post(&server, Some(&token), &bad).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(body["code"], "INVALID_REQUEST");
-    let paths: Vec<&str> = body["violations"]
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let failure = &body["results"][0];
+    assert_eq!(failure["status"], "fatal_error", "{body}");
+    assert_eq!(failure["requires_client_handling"], false);
+    assert_eq!(failure["failed_operation"]["error_code"], "INVALID_REQUEST");
+    let paths: Vec<&str> = failure["failed_operation"]["details"]["violations"]
         .as_array()
         .expect("violations")
         .iter()
         .filter_map(|v| v["path"].as_str())
         .collect();
     assert_eq!(paths, ["$.transactions[0].crud[0].op"], "{body}");
+    assert!(failure["dead_letter_id"].is_string(), "{body}");
+    assert!(lists(&server).is_empty());
+}
+
+#[tokio::test]
+async fn a_broken_envelope_gets_400_naming_its_path() {
+    let server = sqlite_server().await;
+    let token = server.key.sign(&claims("user-1"));
+    let mut bad = upload();
+    bad["client_id"] = json!(42);
+    bad["transactions"][0]["crud"][0]["op"] = json!("UPSERT");
+    let (status, body) = post(&server, Some(&token), &bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "INVALID_REQUEST");
+    let mut paths: Vec<&str> = body["violations"]
+        .as_array()
+        .expect("violations")
+        .iter()
+        .filter_map(|v| v["path"].as_str())
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        ["$.client_id", "$.transactions[0].crud[0].op"],
+        "{body}"
+    );
     assert!(lists(&server).is_empty());
 }
 
