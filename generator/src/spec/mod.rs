@@ -86,7 +86,10 @@ pub fn load_str(display_path: &str, text: &str) -> Result<LoadedSpec, Diagnostic
         message: format!("malformed YAML: {}", e.message),
         help: e.help,
     })?;
-    let raw: Value = serde_saphyr::from_str(text).map_err(|e| {
+    // OpenAPI 3.0 documents are YAML 1.2 (core schema): only `true`/`false` are
+    // booleans, so `required: [x, y]` and `enum: [SE, NO]` stay strings.
+    let options = serde_saphyr::options! { strict_booleans: true };
+    let raw: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
         let (line, column) = e
             .location()
             .map(|l| (to_usize(l.line()), to_usize(l.column())))
@@ -136,5 +139,25 @@ fn plain_message(error: &serde_saphyr::Error) -> String {
     match text.rfind(" at line ") {
         Some(i) => text[..i].to_owned(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_1_1_booleans_are_strings() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    P:\n      required: [x, y, n]\n      enum: [SE, NO, yes, off, On, Y]\n      properties:\n        y: {nullable: true}\n        on: {readOnly: false}\n";
+        let spec = load_str("t.yaml", text).unwrap();
+        let p = &spec.raw["components"]["schemas"]["P"];
+        assert_eq!(p["required"], serde_json::json!(["x", "y", "n"]));
+        assert_eq!(
+            p["enum"],
+            serde_json::json!(["SE", "NO", "yes", "off", "On", "Y"])
+        );
+        assert_eq!(p["properties"]["y"]["nullable"], Value::Bool(true));
+        assert_eq!(p["properties"]["on"]["readOnly"], Value::Bool(false));
+        assert_eq!(spec.locate("#/components/schemas/P/properties/on").line, 11);
     }
 }
