@@ -11,6 +11,7 @@ mod checks;
 pub mod pointer;
 mod schema_shape;
 mod source_map;
+mod structure;
 
 use std::path::Path;
 
@@ -118,10 +119,13 @@ pub fn load_str(display_path: &str, text: &str) -> Result<LoadedSpec, Diagnostic
         return Err(Diagnostics(problems));
     }
     spec.document = serde_path_to_error::deserialize(&spec.raw).map_err(|e| {
-        let pointer = checks::error_pointer(e.path());
+        // The path is lost inside buffered parts (`paths`, `responses`, `$ref`-able
+        // objects): find the offending node itself.
+        let (pointer, message) = structure::locate_error(&spec.raw)
+            .unwrap_or_else(|| (checks::error_pointer(e.path()), e.inner().to_string()));
         spec.error(
             &pointer,
-            format!("not a valid OpenAPI 3.0 document: {}", e.inner()),
+            format!("not a valid OpenAPI 3.0 document: {message}"),
         )
     })?;
     Ok(spec)
