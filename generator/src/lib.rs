@@ -53,6 +53,19 @@ pub enum GenerateError {
         name: String,
         known: Vec<&'static str>,
     },
+    /// The package name breaks a selected target's naming rule.
+    #[error(
+        "the package name `{name}`{} cannot be used by target `{target}`: {rule}; {}",
+        if *derived { ", derived from info.title," } else { "" },
+        if *derived { "choose one with --package-name" } else { "choose another --package-name" }
+    )]
+    PackageName {
+        target: &'static str,
+        name: String,
+        rule: String,
+        /// Derived from `info.title` rather than given.
+        derived: bool,
+    },
     #[error(transparent)]
     Target(#[from] TargetError),
 }
@@ -147,6 +160,16 @@ pub fn generate(options: &GenerateOptions) -> Result<Generation, GenerateError> 
             .clone()
             .unwrap_or_else(|| package_name_from_title(&api.title)),
     };
+    for target in &targets {
+        target
+            .check_package_name(&ctx.package_name)
+            .map_err(|rule| GenerateError::PackageName {
+                target: target.name(),
+                name: ctx.package_name.clone(),
+                rule,
+                derived: options.package_name.is_none(),
+            })?;
+    }
     let files = run_targets(&api, &ctx, &targets)?;
     Ok(Generation {
         targets: targets.iter().map(|t| t.name()).collect(),

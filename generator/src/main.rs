@@ -167,7 +167,7 @@ fn run_check(args: &GenArgs) -> ExitCode {
 
 /// Runs the pipeline; on failure prints why and returns the exit code.
 fn generate_or_report(args: &GenArgs) -> Result<Generation, ExitCode> {
-    generate(&args.options()).map_err(|e| match e {
+    generate(&args.options()).map_err(|e| match &e {
         GenerateError::Spec(diagnostics) => {
             eprintln!("{diagnostics}");
             let n = diagnostics.0.len();
@@ -175,6 +175,10 @@ fn generate_or_report(args: &GenArgs) -> Result<Generation, ExitCode> {
                 "error: {n} problem{} in the spec",
                 if n == 1 { "" } else { "s" }
             );
+            ExitCode::from(2)
+        }
+        GenerateError::PackageName { .. } => {
+            eprintln!("error: {e}");
             ExitCode::from(2)
         }
         other => {

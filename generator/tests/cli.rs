@@ -222,3 +222,63 @@ fn gen_for_one_target_leaves_other_folders_alone() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(dir.path().join("out/rust/keep.txt").exists());
 }
+
+#[test]
+fn a_package_name_its_ecosystem_refuses_exits_2_naming_the_target_and_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("spec.yaml"), SPEC).unwrap();
+    let gen_with = |name: &str, target: &str| {
+        run(
+            dir.path(),
+            &[
+                "gen",
+                "--spec",
+                "spec.yaml",
+                "--out",
+                "out",
+                "--target",
+                target,
+                "--package-name",
+                name,
+            ],
+        )
+    };
+    for (name, target, rule) in [
+        ("a.b", "rust", "only ASCII letters, digits, `-` and `_`"),
+        ("my api", "rust", "only ASCII letters, digits, `-` and `_`"),
+        ("Foo/Bar", "rust", "only ASCII letters, digits, `-` and `_`"),
+        ("", "rust", "cannot be empty"),
+        ("my api", "typescript", "an npm package name"),
+        ("Foo/Bar", "typescript", "lower case"),
+        ("foo/bar", "typescript", "`/` only after an `@scope`"),
+        ("", "typescript", "cannot be empty"),
+        ("", "docs", "cannot be empty"),
+    ] {
+        let output = gen_with(name, target);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{name:?} {target}: {err}");
+        assert!(
+            err.contains(&format!("`{name}`")) && err.contains(&format!("target `{target}`")),
+            "{name:?} {target}: {err}"
+        );
+        assert!(err.contains(rule), "{name:?} {target}: {err}");
+        assert!(!dir.path().join("out").exists(), "nothing is written");
+    }
+    // What one ecosystem accepts is not refused for the sake of another.
+    let output = gen_with("a.b", "typescript");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn a_package_name_derived_from_the_title_is_checked_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = SPEC.replace("title: Tiny Write API", "title: 3D Write API");
+    fs::write(dir.path().join("spec.yaml"), spec).unwrap();
+    let output = run(dir.path(), &["gen", "--spec", "spec.yaml", "--out", "out"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`3d-write-api`, derived from info.title,") && err.contains("--package-name"),
+        "{err}"
+    );
+}

@@ -47,13 +47,18 @@ pub fn locate_error(document: &Value) -> Option<(String, String)> {
 fn refine(kind: Kind, value: &Value, at: &str) -> Option<(String, String)> {
     let error = check(kind, value)?;
     for (tokens, child, child_kind) in children(kind, value) {
-        let here = tokens.iter().fold(at.to_owned(), |p, t| pointer::join(&p, t));
+        let here = tokens
+            .iter()
+            .fold(at.to_owned(), |p, t| pointer::join(&p, t));
         if let Some(found) = refine(child_kind, child, &here) {
             return Some(found);
         }
     }
     let (path, message) = error;
-    Some((format!("{at}{}", path.strip_prefix('#').unwrap_or(&path)), message))
+    Some((
+        format!("{at}{}", path.strip_prefix('#').unwrap_or(&path)),
+        message,
+    ))
 }
 
 /// Deserializes `value` as `kind`'s type (a `$ref` object as a reference); the

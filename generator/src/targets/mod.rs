@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use crate::ir::Api;
 
 pub mod docs;
+pub mod package_name;
 pub mod rust;
 pub mod typescript;
 
@@ -58,6 +59,18 @@ pub trait Target {
     fn description(&self) -> &'static str;
     /// Every file of the package, paths starting with `name()/`.
     fn generate(&self, api: &Api, ctx: &Context) -> Result<Vec<GeneratedFile>, TargetError>;
+    /// Checks that `name` can be this target's package name in its ecosystem; the
+    /// error is one sentence naming the rule it breaks. The default accepts any
+    /// non-empty name without control characters (a name only shown in text).
+    fn check_package_name(&self, name: &str) -> Result<(), String> {
+        if name.trim().is_empty() {
+            return Err("a package name cannot be empty".into());
+        }
+        if name.chars().any(char::is_control) {
+            return Err("a package name cannot contain control characters".into());
+        }
+        Ok(())
+    }
 }
 
 /// Every target, in a fixed order.

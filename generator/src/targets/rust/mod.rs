@@ -38,6 +38,10 @@ impl Target for RustTarget {
         "Rust crate: serde models, validation, axum server trait and adapter, reqwest client"
     }
 
+    fn check_package_name(&self, name: &str) -> Result<(), String> {
+        super::package_name::rust_crate(name)
+    }
+
     fn generate(&self, api: &Api, ctx: &Context) -> Result<Vec<GeneratedFile>, TargetError> {
         let rs = types::RustTypes::new(api);
         let ops = operations::OperationViews::new(&rs)?;

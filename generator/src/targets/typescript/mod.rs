@@ -37,6 +37,10 @@ impl Target for TypeScriptTarget {
         "TypeScript package: models, validation, fetch and Express server adapters, fetch client, PowerSync connector"
     }
 
+    fn check_package_name(&self, name: &str) -> Result<(), String> {
+        super::package_name::npm_package(name)
+    }
+
     fn generate(&self, api: &Api, ctx: &Context) -> Result<Vec<GeneratedFile>, TargetError> {
         operations::check(api)?;
         let names = Names::new(api)?;
