@@ -61,14 +61,9 @@ struct GenArgs {
     #[arg(long, value_name = "NAME")]
     package_name: Option<String>,
     /// The command named in generated headers and drift messages as the way to
-    /// regenerate.
-    #[arg(
-        long,
-        value_name = "COMMAND",
-        default_value = "cargo xtask gen",
-        hide = true
-    )]
-    regenerate_command: String,
+    /// regenerate; default: this `gen` invocation with its arguments.
+    #[arg(long, value_name = "COMMAND", hide = true)]
+    regenerate_command: Option<String>,
 }
 
 /// Lets clap reject an unknown target and list the known ones.
@@ -83,8 +78,46 @@ impl GenArgs {
             spec_display_path: self.spec.display().to_string(),
             targets: self.targets.clone(),
             package_name: self.package_name.clone(),
-            regenerate_command: self.regenerate_command.clone(),
+            regenerate_command: self.regenerate_command(),
         }
+    }
+
+    /// The command that regenerates the output: the one given, or the `gen`
+    /// invocation with these arguments (shell-quoted where needed), which `gen` and
+    /// `check` both name so that their headers agree.
+    fn regenerate_command(&self) -> String {
+        if let Some(command) = &self.regenerate_command {
+            return command.clone();
+        }
+        let mut words = vec![
+            "powersync-write-gen".to_owned(),
+            "gen".to_owned(),
+            "--spec".to_owned(),
+            shell_word(&self.spec.display().to_string()),
+            "--out".to_owned(),
+            shell_word(&self.out.display().to_string()),
+        ];
+        for target in &self.targets {
+            words.extend(["--target".to_owned(), shell_word(target)]);
+        }
+        if let Some(name) = &self.package_name {
+            words.extend(["--package-name".to_owned(), shell_word(name)]);
+        }
+        words.join(" ")
+    }
+}
+
+/// `word` as a POSIX shell reads it back: unchanged when it is plain, otherwise in
+/// single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -149,7 +182,7 @@ fn run_check(args: &GenArgs) -> ExitCode {
             let stale = drift.iter().any(|d| d.kind == DriftKind::Stale);
             eprintln!(
                 "run `{}` to regenerate{}",
-                args.regenerate_command,
+                args.regenerate_command(),
                 if stale {
                     " (it also removes the stale files)"
                 } else {

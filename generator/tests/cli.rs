@@ -68,7 +68,9 @@ fn check_passes_right_after_gen() {
     let dir = generated();
     let docs = fs::read_to_string(dir.path().join("out/docs/README.md")).unwrap();
     assert!(
-        docs.starts_with("<!-- Generated from spec.yaml by `cargo xtask gen`."),
+        docs.starts_with(
+            "<!-- Generated from spec.yaml by `powersync-write-gen gen --spec spec.yaml --out out`."
+        ),
         "{docs}"
     );
     let check = run(dir.path(), CHECK);
@@ -83,7 +85,10 @@ fn check_names_a_hand_edited_file_and_the_fix() {
     assert_eq!(check.status.code(), Some(1));
     let err = stderr(&check);
     assert!(err.contains("  differs: out/docs/README.md"), "{err}");
-    assert!(err.contains("run `cargo xtask gen`"), "{err}");
+    assert!(
+        err.contains("run `powersync-write-gen gen --spec spec.yaml --out out` to regenerate"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -280,5 +285,41 @@ fn a_package_name_derived_from_the_title_is_checked_too() {
     assert!(
         err.contains("`3d-write-api`, derived from info.title,") && err.contains("--package-name"),
         "{err}"
+    );
+}
+
+#[test]
+fn headers_name_the_invocation_that_regenerates_with_its_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("my spec.yaml"), SPEC).unwrap();
+    let args = [
+        "--spec",
+        "my spec.yaml",
+        "--out",
+        "out",
+        "--target",
+        "docs",
+        "--package-name",
+        "tiny",
+    ];
+    let output = run(dir.path(), &[&["gen"][..], &args].concat());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let command =
+        "powersync-write-gen gen --spec 'my spec.yaml' --out out --target docs --package-name tiny";
+    let docs = fs::read_to_string(dir.path().join("out/docs/README.md")).unwrap();
+    assert!(
+        docs.starts_with(&format!("<!-- Generated from my spec.yaml by `{command}`.")),
+        "{docs}"
+    );
+    // `check` with the same arguments agrees with the header and names the same command.
+    let check = run(dir.path(), &[&["check"][..], &args].concat());
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    fs::write(dir.path().join("out/docs/README.md"), "edited\n").unwrap();
+    let check = run(dir.path(), &[&["check"][..], &args].concat());
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        stderr(&check).contains(&format!("run `{command}` to regenerate")),
+        "{}",
+        stderr(&check)
     );
 }
