@@ -577,12 +577,36 @@ fn handler(
     }
     let mut steps = Vec::new();
     let has_body = view.request.as_ref().is_some_and(|r| r.body.is_some());
-    let body_binding = if has_body {
-        quote!(body)
+    // The request's head is read for the query, headers (parameters, credentials other
+    // than a query key) and the body's content type; path parameters come from the
+    // `Path` extractor, so an operation with only those reads nothing else.
+    let reads_head = needs_query
+        || has_body
+        || view.request.as_ref().is_some_and(|r| {
+            r.params
+                .iter()
+                .any(|p| p.param.location == ParameterLocation::Header)
+        })
+        || view.security.iter().any(|s| {
+            !matches!(
+                &s.kind,
+                SecuritySchemeKind::ApiKey {
+                    location: ParameterLocation::Query,
+                    ..
+                }
+            )
+        });
+    let request_param = if reads_head {
+        let body_binding = if has_body {
+            quote!(body)
+        } else {
+            quote!(_body)
+        };
+        steps.push(quote!(let (parts, #body_binding) = request.into_parts();));
+        quote!(request)
     } else {
-        quote!(_body)
+        quote!(_request)
     };
-    steps.push(quote!(let (parts, #body_binding) = request.into_parts();));
     if needs_query {
         steps.push(quote!(let query = query_pairs(&parts.uri);));
     }
@@ -763,7 +787,7 @@ fn handler(
         async fn #run<S: #trait_name>(
             state: AppState<S>,
             #path_run
-            request: axum::extract::Request,
+            #request_param: axum::extract::Request,
         ) -> Result<Response, Rejection> {
             #(#steps)*
             Ok(state.api.#method(#(#call_args),*).await.into_response())
