@@ -1,9 +1,11 @@
 //! `allOf`: every member (an object schema, inline or by `$ref`, itself possibly an
 //! allOf) is merged into one struct: properties in member order, `required` unioned.
+//! Members that only annotate (`{description: ...}`, `{nullable: true}`) add no
+//! structure: they are merged as annotations of the schema (see [`annotation`]).
 
 use serde_json::Value;
 
-use super::keywords::Shape;
+use super::keywords::{ANNOTATIONS, Shape};
 use super::schema::required_list;
 use super::{Lowerer, pointer, schema_pointer};
 use crate::ir::StructDef;
@@ -46,6 +48,9 @@ impl<'a> Lowerer<'a> {
             .unwrap_or_default();
         for (i, member) in members.iter().enumerate() {
             let member_at = pointer::join_index(&all_of_at, i);
+            if is_annotation_member(member) {
+                continue;
+            }
             match self.classify(&member_at, member) {
                 Shape::Ref(reference) => {
                     let ref_at = pointer::join(&member_at, "$ref");
@@ -67,7 +72,7 @@ impl<'a> Lowerer<'a> {
                         Shape::Invalid => {}
                         _ => self.error(
                             &ref_at,
-                            format!("allOf member `{target_name}` is not an object schema; supported allOf members are object schemas (by `$ref` or inline)"),
+                            format!("allOf member `{target_name}` is not an object schema; supported allOf members are object schemas (by `$ref` or inline) and members with only annotations (description, nullable, ...)"),
                             Some("merge only objects; for alternatives use `oneOf` with a discriminator".to_owned()),
                         ),
                     }
@@ -76,8 +81,8 @@ impl<'a> Lowerer<'a> {
                 Shape::Invalid => {}
                 _ => self.error(
                     &member_at,
-                    "this allOf member is not an object schema; supported allOf members are object schemas (by `$ref` or inline)",
-                    Some("give the member `type: object` and `properties`".to_owned()),
+                    "this allOf member is not an object schema; supported allOf members are object schemas (by `$ref` or inline) and members with only annotations (description, nullable, ...)",
+                    Some("give the member `type: object` and `properties`, or keep only annotations in it".to_owned()),
                 ),
             }
         }
@@ -120,4 +125,33 @@ impl<'a> Lowerer<'a> {
             }
         }
     }
+}
+
+/// An allOf member with only annotations (`description`, `nullable`, `example`, ...,
+/// and `x-` extensions): it constrains nothing, so it is merged as annotations.
+pub(super) fn is_annotation_member(member: &Value) -> bool {
+    member.as_object().is_some_and(|m| {
+        !m.is_empty()
+            && m.keys()
+                .all(|k| k.starts_with("x-") || ANNOTATIONS.contains(&k.as_str()))
+    })
+}
+
+/// The annotation `key` of `schema`: its own, or else that of its first allOf member
+/// with only annotations that has it (`allOf: [{$ref: X}, {description: ...}]`).
+pub(super) fn annotation<'v>(schema: &'v Value, key: &str) -> Option<&'v Value> {
+    schema.get(key).or_else(|| {
+        schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|m| is_annotation_member(m))
+            .find_map(|m| m.get(key))
+    })
+}
+
+/// Whether `schema` is `nullable`, by itself or by an annotation member.
+pub(super) fn annotated_nullable(schema: &Value) -> bool {
+    annotation(schema, "nullable").and_then(Value::as_bool) == Some(true)
 }

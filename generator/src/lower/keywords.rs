@@ -26,7 +26,7 @@ pub(super) enum Shape<'v> {
 }
 
 /// Keywords that document a schema without changing what it accepts.
-const ANNOTATIONS: &[&str] = &[
+pub(super) const ANNOTATIONS: &[&str] = &[
     "description",
     "title",
     "example",

@@ -6,6 +6,7 @@
 use heck::ToUpperCamelCase;
 use serde_json::Value;
 
+use super::all_of::{annotated_nullable, annotation, is_annotation_member};
 use super::keywords::Shape;
 use super::{Lowerer, bool_field, error_ty, name_list, pointer, str_field, string_field};
 use crate::ir::{
@@ -48,8 +49,8 @@ impl<'a> Lowerer<'a> {
         };
         TypeDef {
             name: name.to_owned(),
-            description: string_field(schema, "description"),
-            example: schema.get("example").cloned(),
+            description: annotated_string(schema, "description"),
+            example: annotation(schema, "example").cloned(),
             pointer: at.to_owned(),
             kind,
         }
@@ -63,13 +64,16 @@ impl<'a> Lowerer<'a> {
     }
 
     fn shaped_ty(&mut self, shape: Shape<'a>, at: &str, schema: &'a Value, name: &str) -> Ty {
-        let nullable = bool_field(schema, "nullable");
+        let nullable = annotated_nullable(schema);
         let kind = match shape {
             Shape::Invalid => return error_ty(),
             Shape::Ref(reference) => return self.ref_ty(&pointer::join(at, "$ref"), reference, at),
             Shape::AllOf => match single_ref(schema) {
-                Some(reference) => {
-                    let ref_at = pointer::join(at, "allOf/0/$ref");
+                Some((index, reference)) => {
+                    let ref_at = pointer::join(
+                        &pointer::join_index(&pointer::join(at, "allOf"), index),
+                        "$ref",
+                    );
                     let mut ty = self.ref_ty(&ref_at, reference, at);
                     ty.nullable |= nullable;
                     return ty;
@@ -149,7 +153,7 @@ impl<'a> Lowerer<'a> {
                 self.use_of(&name, use_at);
                 Ty {
                     kind: TyKind::Named(name),
-                    nullable: bool_field(target, "nullable"),
+                    nullable: annotated_nullable(target),
                     constraints: Constraints::default(),
                 }
             }
@@ -278,12 +282,13 @@ impl<'a> Lowerer<'a> {
                 };
                 Field {
                     name: name.clone(),
-                    description: string_field(schema, "description"),
+                    description: annotated_string(schema, "description"),
                     ty,
                     required: required.iter().any(|(r, _)| r == name),
-                    default: schema.get("default").cloned(),
-                    example: schema.get("example").cloned(),
-                    deprecated: bool_field(schema, "deprecated"),
+                    default: annotation(schema, "default").cloned(),
+                    example: annotation(schema, "example").cloned(),
+                    deprecated: annotation(schema, "deprecated").and_then(Value::as_bool)
+                        == Some(true),
                     per_item_validation: self.per_item_flag(at, schema),
                     pointer: at.clone(),
                 }
@@ -478,20 +483,29 @@ pub(super) fn required_list(at: &str, schema: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `allOf: [{$ref: X}]` with nothing to merge: the OpenAPI 3.0 way to add
-/// `nullable` or documentation to a reference. Returns the reference.
-pub(super) fn single_ref(schema: &Value) -> Option<&str> {
+/// `allOf: [{$ref: X}]` with nothing to merge (other members, if any, only
+/// annotate): the OpenAPI 3.0 way to add `nullable` or documentation to a reference.
+/// Returns the reference and its member's index.
+pub(super) fn single_ref(schema: &Value) -> Option<(usize, &str)> {
     if schema.get("properties").is_some() || schema.get("required").is_some() {
         return None;
     }
-    match schema
-        .get("allOf")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-    {
-        Some([only]) => str_field(only, "$ref"),
+    let members = schema.get("allOf").and_then(Value::as_array)?;
+    let mut structural = members
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !is_annotation_member(m));
+    match (structural.next(), structural.next()) {
+        (Some((index, only)), None) => str_field(only, "$ref").map(|r| (index, r)),
         _ => None,
     }
+}
+
+/// A string annotation of `schema`, its own or an allOf annotation member's.
+fn annotated_string(schema: &Value, key: &str) -> Option<String> {
+    annotation(schema, key)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 fn string_format(format: Option<&str>) -> StringFormat {
