@@ -249,25 +249,43 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Moves each variant's discriminator property into its struct's tag.
+    /// Moves each variant's discriminator property into its struct's tag. A variant
+    /// that cannot carry its tag is reported once per problem, naming every union
+    /// that selects it (one inline `oneOf` used in several places is several unions).
     pub(super) fn apply_union_tags(&mut self) {
-        let unions: Vec<(String, UnionDef)> = self
+        let unions: Vec<(String, String, UnionDef)> = self
             .types
             .iter()
             .flatten()
             .filter_map(|t| match &t.kind {
-                TypeDefKind::Union(u) => Some((t.name.clone(), u.clone())),
+                TypeDefKind::Union(u) => Some((t.name.clone(), t.pointer.clone(), u.clone())),
                 _ => None,
             })
             .collect();
-        for (union_name, union) in unions {
+        let mut problems: Vec<(TagProblem, Vec<(String, String)>)> = Vec::new();
+        for (union_name, union_at, union) in unions {
             for variant in &union.variants {
-                self.tag_variant(&union_name, &union.discriminator, variant);
+                for problem in self.tag_variant(&union_name, &union.discriminator, variant) {
+                    let union = (union_name.clone(), union_at.clone());
+                    match problems.iter_mut().find(|(p, _)| *p == problem) {
+                        Some((_, selecting)) => selecting.push(union),
+                        None => problems.push((problem, vec![union])),
+                    }
+                }
             }
+        }
+        for (problem, selecting) in problems {
+            self.report_tag_problem(problem, &selecting);
         }
     }
 
-    fn tag_variant(&mut self, union_name: &str, property: &str, variant: &UnionVariant) {
+    /// Tags the variant's struct, or returns why it cannot be.
+    fn tag_variant(
+        &mut self,
+        union_name: &str,
+        property: &str,
+        variant: &UnionVariant,
+    ) -> Vec<TagProblem> {
         let wanted = StructTag {
             property: property.to_owned(),
             value: variant.tag.clone(),
@@ -278,15 +296,15 @@ impl<'a> Lowerer<'a> {
             .flatten()
             .find(|t| t.name == variant.type_name && is_struct(&t.kind))
         else {
-            return; // not an object: reported by union_def
+            return Vec::new(); // not an object: reported by union_def
         };
         let TypeDefKind::Struct(def_struct) = &def.kind else {
-            return;
+            return Vec::new();
         };
         let def_pointer = def.pointer.clone();
         let name = variant.type_name.as_str();
         match &def_struct.tag {
-            Some(tag) if *tag == wanted => return,
+            Some(tag) if *tag == wanted => return Vec::new(),
             Some(tag) => {
                 let first = self.variant_of.get(name).cloned().unwrap_or_default();
                 self.error(
@@ -297,52 +315,41 @@ impl<'a> Lowerer<'a> {
                     ),
                     Some("define a separate schema for each union (each can `allOf` the shared properties from a common schema)".to_string()),
                 );
-                return;
+                return Vec::new();
             }
             None => {}
         }
         let field = def_struct.fields.iter().position(|f| f.name == property);
-        let Some(index) = field else {
-            self.error(
-                &def_pointer,
-                format!("`{name}` is a variant of `{union_name}` but has no `{property}` property"),
-                Some(format!("add `{property}: {{type: string, enum: [{}]}}` to its properties and to `required`", variant.tag)),
-            );
-            return;
+        let Some(field) = field.and_then(|i| def_struct.fields.get(i)).cloned() else {
+            return vec![TagProblem {
+                at: def_pointer,
+                variant: name.to_owned(),
+                property: property.to_owned(),
+                tag: variant.tag.clone(),
+                kind: TagProblemKind::NoProperty,
+            }];
         };
-        let Some(field) = def_struct.fields.get(index).cloned() else {
-            return;
+        let problem = |kind| TagProblem {
+            at: field.pointer.clone(),
+            variant: name.to_owned(),
+            property: property.to_owned(),
+            tag: variant.tag.clone(),
+            kind,
         };
-        let mut ok = true;
+        let mut problems = Vec::new();
         if !matches!(field.ty.kind, TyKind::String(_)) || field.ty.nullable {
-            self.error(
-                &field.pointer,
-                format!("the discriminator property `{property}` of `{name}` must be an inline, non-nullable `type: string`"),
-                Some(format!("write `{property}: {{type: string, enum: [{}]}}`", variant.tag)),
-            );
-            ok = false;
+            problems.push(problem(TagProblemKind::NotAString));
         }
         if !field.required {
-            self.error(
-                &field.pointer,
-                format!("the discriminator property `{property}` must be required in `{name}`: it selects the variant of `{union_name}`"),
-                Some(format!("add `{property}` to `required`")),
-            );
-            ok = false;
+            problems.push(problem(TagProblemKind::NotRequired));
         }
         if let Some(values) = self.tag_enums.get(&(name.to_owned(), property.to_owned()))
             && values.as_slice() != [variant.tag.clone()]
         {
-            let listed = name_list(values.iter().map(String::as_str));
-            self.error(
-                    &field.pointer,
-                    format!("`{property}` of `{name}` allows {listed}, but `{union_name}` selects `{name}` with `{}`", variant.tag),
-                    Some(format!("make it `enum: [{}]`, or fix the discriminator mapping", variant.tag)),
-                );
-            ok = false;
+            problems.push(problem(TagProblemKind::OtherValues(values.clone())));
         }
-        if !ok {
-            return;
+        if !problems.is_empty() {
+            return problems;
         }
         self.variant_of
             .insert(name.to_owned(), union_name.to_owned());
@@ -351,6 +358,89 @@ impl<'a> Lowerer<'a> {
             s.fields.retain(|f| f.name != property);
             s.tag = Some(wanted);
         }
+        Vec::new()
+    }
+
+    /// One diagnostic for `problem`, shared by the unions `selecting` (name, pointer).
+    fn report_tag_problem(&mut self, problem: TagProblem, selecting: &[(String, String)]) {
+        let TagProblem {
+            at,
+            variant,
+            property,
+            tag,
+            kind,
+        } = problem;
+        let unions = name_list(selecting.iter().map(|(n, _)| n.as_str()));
+        let (a_union, has, it) = if selecting.len() == 1 {
+            (format!("the union {unions}"), "has", "it")
+        } else {
+            (format!("the unions {unions}"), "have", "each")
+        };
+        // The tag is the schema's name when no `mapping` entry gives another value.
+        let implicit = tag == variant;
+        let (message, help) = match kind {
+            TagProblemKind::NoProperty => (
+                format!("`{variant}` is a variant of {a_union} but has no `{property}` property"),
+                format!(
+                    "add `{property}: {{type: string, enum: [{tag}]}}` to its properties and to `required`"
+                ),
+            ),
+            TagProblemKind::NotAString => (
+                format!(
+                    "the discriminator property `{property}` of `{variant}` must be an inline, non-nullable `type: string`"
+                ),
+                format!("write `{property}: {{type: string, enum: [{tag}]}}`"),
+            ),
+            TagProblemKind::NotRequired => (
+                format!(
+                    "the discriminator property `{property}` must be required in `{variant}`: it selects `{variant}` in {a_union}"
+                ),
+                format!("add `{property}` to `required`"),
+            ),
+            TagProblemKind::OtherValues(values) if implicit => {
+                let listed = name_list(values.iter().map(String::as_str));
+                const SHOWN: usize = 3;
+                let mut places: Vec<String> = selecting
+                    .iter()
+                    .take(SHOWN)
+                    .map(|(_, union_at)| {
+                        let discriminator = pointer::join(union_at, "discriminator");
+                        self.spec.locate(&discriminator).to_string()
+                    })
+                    .collect();
+                if selecting.len() > SHOWN {
+                    places.push(format!("{} more", selecting.len() - SHOWN));
+                }
+                let value = match values.as_slice() {
+                    [one] => one.clone(),
+                    _ => "<value>".to_owned(),
+                };
+                (
+                    format!(
+                        "`{property}` of `{variant}` allows {listed}, but {a_union} {has} no discriminator `mapping` entry for `{variant}`, so {it} expects `{property}` to be the schema's name, `{variant}`"
+                    ),
+                    format!(
+                        "add `mapping: {{{value}: '#/components/schemas/{variant}'}}` to the discriminator of {} (at {})",
+                        if selecting.len() == 1 {
+                            "the union"
+                        } else {
+                            "each union"
+                        },
+                        places.join(", ")
+                    ),
+                )
+            }
+            TagProblemKind::OtherValues(values) => {
+                let listed = name_list(values.iter().map(String::as_str));
+                (
+                    format!(
+                        "`{property}` of `{variant}` allows {listed}, but the discriminator mapping of {a_union} selects `{variant}` with `{tag}`"
+                    ),
+                    format!("make it `enum: [{tag}]`, or fix the discriminator mapping"),
+                )
+            }
+        };
+        self.error(&at, message, Some(help));
     }
 
     /// A variant struct has lost its tag property to the union: it cannot stand for
@@ -376,4 +466,25 @@ impl<'a> Lowerer<'a> {
         }
         self.uses = uses;
     }
+}
+
+/// Why a variant struct cannot carry a union's tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TagProblem {
+    /// Where to report it: the tag property, or the variant if it has none.
+    at: String,
+    variant: String,
+    property: String,
+    /// The value the union selects the variant with.
+    tag: String,
+    kind: TagProblemKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TagProblemKind {
+    NoProperty,
+    NotAString,
+    NotRequired,
+    /// The property's `enum` allows other values than the tag.
+    OtherValues(Vec<String>),
 }
