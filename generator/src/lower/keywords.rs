@@ -36,6 +36,8 @@ pub(super) const ANNOTATIONS: &[&str] = &[
     "nullable",
     "readOnly",
     "writeOnly",
+    // Documentation only: how the value would be written in XML.
+    "xml",
 ];
 
 /// Annotations that may stand next to `$ref` (OpenAPI 3.0 ignores `$ref` siblings;
@@ -83,11 +85,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "not",
         "not is not supported; supported are schemas that say what a value is (type, enum, constraints)",
         "remove `not` and check that rule in application code",
-    ),
-    (
-        "xml",
-        "xml is not supported; supported are JSON bodies only",
-        "remove `xml`",
     ),
     (
         "multipleOf",

@@ -24,8 +24,11 @@
 //!   `UploadData429ResponseRetryAfter` (response header), `UploadDataOrder`
 //!   (parameter). Under `components/requestBodies/R` and `components/responses/R`
 //!   the prefix is `RRequestBody` and `RResponse` instead, shared by every use.
-//! - `multipleOf`, `minProperties`, `maxProperties`, `readOnly`/`writeOnly: true`,
-//!   non-default parameter styles, links and callbacks are rejected.
+//! - `multipleOf`, `minProperties`, `maxProperties`, `readOnly`/`writeOnly: true`
+//!   and non-default parameter styles are rejected.
+//! - Documentation-only constructs are accepted and ignored: response `links`,
+//!   operation `callbacks`, schema `xml`, `example`/`examples`, and a response body
+//!   without a `schema` (the response then has no typed body).
 
 mod all_of;
 mod cycles;

@@ -110,15 +110,8 @@ impl<'a> Lowerer<'a> {
         } else {
             id.to_upper_camel_case()
         };
-        for key in ["callbacks"] {
-            if op.get(key).is_some() {
-                self.error(
-                    &pointer::join(op_at, key),
-                    "callbacks are not supported; supported are operations with one request and its responses",
-                    Some("describe the callback as an operation of the API that receives it".to_owned()),
-                );
-            }
-        }
+        // `callbacks` describe requests the API makes, not ones it serves:
+        // documentation only, ignored.
 
         let parameters = self.parameters(&prefix, path, item_at, item, op_at, op);
         let request_body = op.get("requestBody").and_then(|body| {
@@ -512,13 +505,8 @@ impl<'a> Lowerer<'a> {
     ) -> Option<Response> {
         let (at, response) = self.follow(at, value, "responses")?;
         let name = component_name(&at, "responses", "Response").unwrap_or_else(|| name.to_owned());
-        if response.get("links").is_some() {
-            self.error(
-                &pointer::join(&at, "links"),
-                "links are not supported; supported are responses with headers and a JSON body",
-                Some("remove `links` and describe the relation in `description`".to_owned()),
-            );
-        }
+        // `links` (how this response's values feed other operations) are
+        // documentation only, ignored.
         let headers_at = pointer::join(&at, "headers");
         let mut headers = Vec::new();
         for (header_name, header) in response
@@ -553,20 +541,12 @@ impl<'a> Lowerer<'a> {
         let body = self.json_content(&at, response, "response").and_then(
             |(content_type, media_at, media)| {
                 let schema_at = pointer::join(&media_at, "schema");
-                match media.get("schema") {
-                    Some(schema) => Some(ResponseBody {
-                        content_type,
-                        ty: self.ty(&schema_at, schema, &name),
-                    }),
-                    None => {
-                        self.error(
-                            &media_at,
-                            "the response body has no `schema`",
-                            Some("add `schema:` with the body's schema".to_owned()),
-                        );
-                        None
-                    }
-                }
+                // A body without a `schema` is not described: the response has no
+                // typed body (its content is left alone).
+                media.get("schema").map(|schema| ResponseBody {
+                    content_type,
+                    ty: self.ty(&schema_at, schema, &name),
+                })
             },
         );
         Some(Response {
