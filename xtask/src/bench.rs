@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
 use powersync_write_gen::targets::{self, Context};
-use powersync_write_gen::{lower, package_name_from_title, spec};
+use powersync_write_gen::{lower, spec};
 
-pub fn run(root: &Path, spec_path: &str, runs: u32) -> anyhow::Result<u8> {
+pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyhow::Result<u8> {
     if cfg!(debug_assertions) {
         return rerun_in_release(root, runs);
     }
@@ -53,7 +53,7 @@ pub fn run(root: &Path, spec_path: &str, runs: u32) -> anyhow::Result<u8> {
         let ctx = Context {
             spec_display_path: spec_path.to_string(),
             regenerate_command: "cargo xtask gen".to_string(),
-            package_name: package_name_from_title(&api.title),
+            package_name: package_name.to_string(),
         };
         for (target, samples) in all_targets.iter().zip(&mut per_target) {
             let started = Instant::now();
