@@ -22,7 +22,7 @@ use askama::Template;
 
 use self::names::Names;
 use super::{Context, GeneratedFile, Target, TargetError};
-use crate::ir::{Api, Operation, StatusCode, TyKind, TypeDefKind};
+use crate::ir::Api;
 
 pub struct TypeScriptTarget;
 
@@ -44,7 +44,8 @@ impl Target for TypeScriptTarget {
         let stem = names::api_stem(&api.title);
         let handler_name = format!("{stem}Handler");
         let client_name = format!("{stem}Client");
-        let write_path = is_write_path(api);
+        let profile = crate::profile::write_path(api);
+        let write_path = profile.is_some();
 
         let mut files = Vec::new();
         let mut add = |path: &str, contents: Result<String, askama::Error>| {
@@ -228,44 +229,86 @@ impl Target for TypeScriptTarget {
             }
             .render(),
         )?;
-        if write_path {
+        if let Some(profile) = &profile {
+            add(
+                "src/write_path.ts",
+                write_path_module(&names, profile, &client_name, &header).render(),
+            )?;
             add("src/connector.ts", Connector { header }.render())?;
         }
         Ok(files)
     }
 }
 
-/// Whether the API is the PowerSync write path, so the connector applies: an
-/// `uploadData` operation taking a `WriteBatch` and answering `WriteBatchResponse`
-/// whose results are a union tagged `success`, `retryable_error`, `fatal_error`
-/// and `not_attempted`.
-fn is_write_path(api: &Api) -> bool {
-    let Some(op) = api.operations.iter().find(|op| op.id == "uploadData") else {
-        return false;
+/// The module through which the connector reaches this spec's names: the client,
+/// the write path's models and the upload's response, each under the name the
+/// connector uses.
+fn write_path_module(
+    names: &Names,
+    profile: &crate::profile::WritePath<'_>,
+    client_name: &str,
+    header: &str,
+) -> WritePathModule {
+    let model = |local: &'static str, ir: &str| {
+        let name = names.type_name(ir);
+        if name == local {
+            local.to_string()
+        } else {
+            format!("{name} as {local}")
+        }
     };
-    let named = |ty: &crate::ir::Ty, name: &str| matches!(&ty.kind, TyKind::Named(n) if n == name);
-    let body_ok = op
-        .request_body
-        .as_ref()
-        .is_some_and(|b| named(&b.ty, "WriteBatch"));
-    let reply_ok = ok_body(op).is_some_and(|ty| named(ty, "WriteBatchResponse"));
-    let union_ok = api
-        .type_def("TransactionResult")
-        .is_some_and(|t| match &t.kind {
-            TypeDefKind::Union(u) => ["success", "retryable_error", "fatal_error", "not_attempted"]
-                .iter()
-                .all(|tag| u.variants.iter().any(|v| v.tag == *tag)),
-            _ => false,
-        });
-    body_ok && reply_ok && union_ok
+    // In the order of the connector's names.
+    let models = vec![
+        model("CrudEntry", profile.entry),
+        model("CrudTransaction", profile.transaction),
+        model("ErrorResponse", profile.error_response),
+        model("FailedOperation", profile.failed_operation),
+        model("TransactionFatalError", profile.fatal_error),
+        model("UpdateType", profile.update_type),
+        model("Violation", profile.violation),
+        model("WriteBatch", profile.batch),
+        model("WriteBatchResponse", profile.response),
+    ];
+    WritePathModule {
+        header: header.to_string(),
+        exports: vec![
+            SpecifierList::new(
+                "export",
+                vec![format!("{client_name} as WritePathClient")],
+                "./client.js",
+            ),
+            SpecifierList::new("export type", models, "./models.js"),
+            SpecifierList::new(
+                "export type",
+                vec![format!(
+                    "{}Response as UploadResponse",
+                    names.stem(profile.operation)
+                )],
+                "./operations.js",
+            ),
+        ],
+        bearer_scheme: json_string(profile.bearer_scheme),
+    }
 }
 
-fn ok_body(op: &Operation) -> Option<&crate::ir::Ty> {
-    op.responses
-        .iter()
-        .find(|r| r.status == StatusCode::Code(200))
-        .and_then(|r| r.body.as_ref())
-        .map(|b| &b.ty)
+/// `export { a, b } from "./x.js";`, on one line when prettier keeps it there.
+struct SpecifierList {
+    keyword: &'static str,
+    items: Vec<String>,
+    from: &'static str,
+    flat: bool,
+}
+
+impl SpecifierList {
+    fn new(keyword: &'static str, items: Vec<String>, from: &'static str) -> Self {
+        let flat = format!("{keyword} {{ {} }} from \"{from}\";", items.join(", "));
+        SpecifierList {
+            keyword,
+            flat: flat.len() <= syntax::WIDTH,
+            items,
+            from,
+        }
+    }
 }
 
 /// `  return [a, b];` on one line when it fits, else one element per line.
@@ -370,6 +413,16 @@ struct Client {
     client_name: String,
     credentials_type: String,
     methods: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "typescript/src/write_path.ts", escape = "none")]
+struct WritePathModule {
+    header: String,
+    /// The client, the models, the upload's response type.
+    exports: Vec<SpecifierList>,
+    /// The bearer scheme's name, as a string literal.
+    bearer_scheme: String,
 }
 
 #[derive(Template)]
