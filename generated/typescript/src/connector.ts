@@ -30,7 +30,7 @@ import {
   type Violation,
   type WriteBatch,
   type WriteBatchResponse,
-} from "./write_path.js";
+} from "./spec.js";
 
 // ---------------------------------------------------------------------------
 // The SDK's upload queue, structurally

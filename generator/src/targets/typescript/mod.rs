@@ -7,7 +7,10 @@
 //!
 //! The lowering here turns the IR into view structs whose strings are TypeScript
 //! already laid out as prettier prints it (`syntax`); the askama templates in
-//! `templates/typescript/` hold the fixed code around them.
+//! `templates/typescript/src/` hold the spec-dependent files. What is the same for
+//! every spec is ordinary TypeScript in `templates/typescript/support/` ([`SUPPORT`]),
+//! type-checked there and copied verbatim; it reaches the spec's names only through
+//! the generated `src/spec.ts`.
 
 mod models;
 mod names;
@@ -196,14 +199,6 @@ impl Target for TypeScriptTarget {
             }
             .render(),
         )?;
-        add(
-            "src/express.ts",
-            Express {
-                header: header.clone(),
-                handler_name: handler_name.clone(),
-            }
-            .render(),
-        )?;
         let credentials_type = if api.security_schemes.is_empty() {
             "Record<string, never>".to_string()
         } else {
@@ -229,26 +224,35 @@ impl Target for TypeScriptTarget {
             }
             .render(),
         )?;
-        if let Some(profile) = &profile {
-            add(
-                "src/write_path.ts",
-                write_path_module(&names, profile, &client_name, &header).render(),
-            )?;
-            add("src/connector.ts", Connector { header }.render())?;
+        add(
+            "src/spec.ts",
+            SpecModule {
+                header: header.clone(),
+                handler_name: handler_name.clone(),
+                write_path: profile
+                    .as_ref()
+                    .map(|profile| write_path_exports(&names, profile, &client_name)),
+            }
+            .render(),
+        )?;
+        for (path, contents) in SUPPORT {
+            if *path == "src/connector.ts" && !write_path {
+                continue;
+            }
+            add(path, Ok(format!("// {header}\n\n{contents}")))?;
         }
         Ok(files)
     }
 }
 
-/// The module through which the connector reaches this spec's names: the client,
+/// The part of `src/spec.ts` through which the connector reaches this spec's names: the client,
 /// the write path's models and the upload's response, each under the name the
 /// connector uses.
-fn write_path_module(
+fn write_path_exports(
     names: &Names,
     profile: &crate::profile::WritePath<'_>,
     client_name: &str,
-    header: &str,
-) -> WritePathModule {
+) -> WritePathExports {
     let model = |local: &'static str, ir: &str| {
         let name = names.type_name(ir);
         if name == local {
@@ -269,8 +273,7 @@ fn write_path_module(
         model("WriteBatch", profile.batch),
         model("WriteBatchResponse", profile.response),
     ];
-    WritePathModule {
-        header: header.to_string(),
+    WritePathExports {
         exports: vec![
             SpecifierList::new(
                 "export",
@@ -399,13 +402,6 @@ struct Server {
 }
 
 #[derive(Template)]
-#[template(path = "typescript/src/express.ts", escape = "none")]
-struct Express {
-    header: String,
-    handler_name: String,
-}
-
-#[derive(Template)]
 #[template(path = "typescript/src/client.ts", escape = "none")]
 struct Client {
     header: String,
@@ -415,18 +411,33 @@ struct Client {
     methods: Vec<String>,
 }
 
+/// The support modules: TypeScript that is the same for every spec, kept as
+/// ordinary source in `templates/typescript/support/` (type-checked there) and
+/// copied verbatim after the header. They reach the spec's names through the
+/// generated `src/spec.ts`. The connector is copied for the write path only.
+const SUPPORT: &[(&str, &str)] = &[
+    (
+        "src/express.ts",
+        include_str!("../../../../templates/typescript/support/express.ts"),
+    ),
+    (
+        "src/connector.ts",
+        include_str!("../../../../templates/typescript/support/connector.ts"),
+    ),
+];
+
 #[derive(Template)]
-#[template(path = "typescript/src/write_path.ts", escape = "none")]
-struct WritePathModule {
+#[template(path = "typescript/src/spec.ts", escape = "none")]
+struct SpecModule {
     header: String,
+    handler_name: String,
+    write_path: Option<WritePathExports>,
+}
+
+/// What the connector uses of a write-path spec.
+struct WritePathExports {
     /// The client, the models, the upload's response type.
     exports: Vec<SpecifierList>,
     /// The bearer scheme's name, as a string literal.
     bearer_scheme: String,
-}
-
-#[derive(Template)]
-#[template(path = "typescript/src/connector.ts", escape = "none")]
-struct Connector {
-    header: String,
 }

@@ -166,3 +166,34 @@ fn every_file_starts_with_the_generated_header() {
         );
     }
 }
+
+#[test]
+fn support_modules_are_copied_verbatim_after_the_header() {
+    let files = TypeScriptTarget
+        .generate(
+            &api(Vec::new(), vec![operation("listThings", Vec::new())]),
+            &context(),
+        )
+        .unwrap();
+    let header = format!("// {}\n\n", context().header());
+    for (path, source) in super::SUPPORT {
+        assert!(
+            !source.contains("{{") && !source.contains("{%"),
+            "{path} is ordinary TypeScript, not a template"
+        );
+        let generated = file(&files, &format!("typescript/{path}"));
+        if *path == "src/connector.ts" {
+            // Not the write path.
+            assert!(generated.is_none());
+            continue;
+        }
+        assert_eq!(generated.unwrap(), format!("{header}{source}"), "{path}");
+    }
+    // They reach the spec's names through `spec.ts` only.
+    let spec = file(&files, "typescript/src/spec.ts").unwrap();
+    assert!(
+        spec.contains("export type { TestApiHandler as Handler } from \"./server.js\";"),
+        "{spec}"
+    );
+    assert!(!spec.contains("WritePathClient"), "{spec}");
+}

@@ -1,5 +1,3 @@
-// {{ header }}
-
 /**
  * The upload half of a PowerSync backend connector: an `uploadData` that sends the
  * local upload queue to a backend speaking this write protocol.
@@ -30,7 +28,7 @@ import {
   type Violation,
   type WriteBatch,
   type WriteBatchResponse,
-} from "./write_path.js";
+} from "./spec.js";
 
 // ---------------------------------------------------------------------------
 // The SDK's upload queue, structurally

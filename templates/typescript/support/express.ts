@@ -1,5 +1,3 @@
-// {{ header }}
-
 /**
  * The Express adapter (Express 4 or 5): mounts the same handler as
  * `createFetchHandler`, so both answer every request the same way.
@@ -21,12 +19,12 @@ import {
   servesPath,
   type FetchHandler,
   type HandlerOptions,
-  type {{ handler_name }},
 } from "./server.js";
+import type { Handler } from "./spec.js";
 
 /** Serves `handler` as Express middleware; other paths go on to `next()`. */
 export function createExpressHandler<Principal>(
-  handler: {{ handler_name }}<Principal>,
+  handler: Handler<Principal>,
   options: HandlerOptions = {},
 ): (request: Request, response: Response, next: NextFunction) => void {
   const fetchHandler = createFetchHandler(handler, options);

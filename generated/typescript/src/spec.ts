@@ -1,7 +1,9 @@
 // Generated from spec/powersync-write.yaml by `cargo xtask gen`. Do not edit: change the spec or the generator and regenerate.
 
-// What the connector (`connector.ts`) uses of this spec, under the names it uses.
+// The names by which the support modules (the files that are the same for every
+// spec) reach this one. Not exported from the package's index.
 
+export type { PowerSyncWriteApiHandler as Handler } from "./server.js";
 export { PowerSyncWriteApiClient as WritePathClient } from "./client.js";
 export type {
   CrudEntry,
