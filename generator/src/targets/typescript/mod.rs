@@ -107,11 +107,18 @@ impl Target for TypeScriptTarget {
         )?;
         add("src/models.ts", Ok(models::render(api, &names, &header)))?;
         add(
-            "src/validation.ts",
-            Validation {
+            "src/schemas.ts",
+            Schemas {
                 header: header.clone(),
                 schema_names: schema::schema_names(api),
                 schemas: schema::table(api),
+            }
+            .render(),
+        )?;
+        add(
+            "src/validation.ts",
+            Validation {
+                header: header.clone(),
                 validators: schema::validators(api, &names),
             }
             .render(),
@@ -367,11 +374,17 @@ struct Index {
 }
 
 #[derive(Template)]
-#[template(path = "typescript/src/validation.ts", escape = "none")]
-struct Validation {
+#[template(path = "typescript/src/schemas.ts", escape = "none")]
+struct Schemas {
     header: String,
     schema_names: String,
     schemas: String,
+}
+
+#[derive(Template)]
+#[template(path = "typescript/src/validation.ts", escape = "none")]
+struct Validation {
+    header: String,
     validators: Vec<schema::ValidatorView>,
 }
 
@@ -416,6 +429,10 @@ struct Client {
 /// copied verbatim after the header. They reach the spec's names through the
 /// generated `src/spec.ts`. The connector is copied for the write path only.
 const SUPPORT: &[(&str, &str)] = &[
+    (
+        "src/validator.ts",
+        include_str!("../../../../templates/typescript/support/validator.ts"),
+    ),
     (
         "src/express.ts",
         include_str!("../../../../templates/typescript/support/express.ts"),
