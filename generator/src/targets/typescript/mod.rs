@@ -430,6 +430,10 @@ struct Client {
 /// generated `src/spec.ts`. The connector is copied for the write path only.
 const SUPPORT: &[(&str, &str)] = &[
     (
+        "src/serve.ts",
+        include_str!("../../../../templates/typescript/support/serve.ts"),
+    ),
+    (
         "src/validator.ts",
         include_str!("../../../../templates/typescript/support/validator.ts"),
     ),
