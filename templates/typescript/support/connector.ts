@@ -14,7 +14,7 @@
  * version satisfies, so this package does not pin an SDK version.
  */
 
-import { InvalidResponseError, UnexpectedResponseError } from "./client.js";
+import { InvalidResponseError, UnexpectedResponseError } from "./transport.js";
 import {
   BEARER_SCHEME,
   WritePathClient,

@@ -430,6 +430,10 @@ struct Client {
 /// generated `src/spec.ts`. The connector is copied for the write path only.
 const SUPPORT: &[(&str, &str)] = &[
     (
+        "src/transport.ts",
+        include_str!("../../../../templates/typescript/support/transport.ts"),
+    ),
+    (
         "src/serve.ts",
         include_str!("../../../../templates/typescript/support/serve.ts"),
     ),
