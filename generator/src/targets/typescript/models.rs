@@ -90,10 +90,10 @@ fn declaration(names: &Names, t: &TypeDef) -> String {
         TypeDefKind::Alias(alias) => {
             let text = ty(names, alias, "");
             let line = format!("export type {name} = {text};");
-            if line.len() <= WIDTH || !text.contains(" | ") {
+            let members = syntax::union_members(&text);
+            if line.len() <= WIDTH || members.len() < 2 {
                 out.push_str(&line);
             } else {
-                let members: Vec<String> = text.split(" | ").map(str::to_string).collect();
                 out.push_str(&syntax::union_alias(name, &members));
             }
             out.push('\n');
@@ -139,16 +139,11 @@ fn member(names: &Names, field: &Field) -> String {
     let mut out = syntax::doc(&text, 2);
     let optional = if field.required { "" } else { "?" };
     let type_text = ty(names, &field.ty, "");
-    let line = format!("  {}{optional}: {type_text};", syntax::key(&field.name));
-    if line.len() <= WIDTH || !type_text.contains(" | ") {
-        out.push_str(&line);
-    } else {
-        out.push_str(&format!("  {}{optional}:", syntax::key(&field.name)));
-        for part in type_text.split(" | ") {
-            out.push_str(&format!("\n    | {part}"));
-        }
-        out.push(';');
-    }
+    out.push_str(&syntax::annotated(
+        &format!("  {}{optional}:", syntax::key(&field.name)),
+        &type_text,
+        2,
+    ));
     out.push('\n');
     out
 }

@@ -137,7 +137,19 @@ impl Lit {
 pub fn union_alias(name: &str, members: &[String]) -> String {
     let head = format!("export type {name} =");
     let flat = format!("{head} {};", members.join(" | "));
-    if flat.len() <= WIDTH || members.len() < 2 {
+    if flat.len() <= WIDTH {
+        return flat;
+    }
+    if let [only] = members {
+        // One object type that does not fit: one property per line.
+        if let Some(body) = only.strip_prefix("{ ").and_then(|m| m.strip_suffix(" }")) {
+            let mut out = format!("{head} {{\n");
+            for part in split_top_level(body) {
+                out.push_str(&format!("  {part};\n"));
+            }
+            out.push_str("};");
+            return out;
+        }
         return flat;
     }
     // prettier's middle layout: the whole union on the next line, when it fits.
@@ -166,8 +178,83 @@ pub fn union_alias(name: &str, members: &[String]) -> String {
     out
 }
 
+/// The members of a union type written `A | B | C`, split outside nested brackets
+/// (`Record<string, T | null>` is one member).
+pub fn union_members(text: &str) -> Vec<String> {
+    let mut members = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' | b'<' | b'(' | b'[' => depth += 1,
+            b'}' | b'>' | b')' | b']' => depth = depth.saturating_sub(1),
+            b'"' | b'\'' => {
+                // Skip a string literal type, which may hold brackets or bars.
+                let quote = bytes[i];
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b' ' if depth == 0 && text[i..].starts_with(" | ") => {
+                members.push(text[start..i].to_string());
+                start = i + 3;
+                i += 3;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    members.push(text[start..].to_string());
+    members
+}
+
+/// A type annotation after `head` (`  name?:`), ended by `;`, laid out as prettier
+/// does at `indent`: on one line when it fits, else a union one member per line, a
+/// generic type one argument per line, or left long.
+pub fn annotated(head: &str, type_text: &str, indent: usize) -> String {
+    let line = format!("{head} {type_text};");
+    if line.len() <= WIDTH {
+        return line;
+    }
+    let members = union_members(type_text);
+    let pad = " ".repeat(indent);
+    if members.len() > 1 {
+        let mut out = head.to_string();
+        for member in &members {
+            out.push_str(&format!("\n{pad}  | {member}"));
+        }
+        out.push(';');
+        return out;
+    }
+    if let Some((name, args)) = type_text
+        .strip_suffix('>')
+        .and_then(|t| t.split_once('<'))
+        .filter(|(name, _)| is_identifier(name))
+    {
+        // prettier puts no trailing comma after type arguments.
+        let args: Vec<String> = split_top_level_by(args, ',')
+            .iter()
+            .map(|arg| format!("{pad}  {arg}"))
+            .collect();
+        return format!("{head} {name}<\n{}\n{pad}>;", args.join(",\n"));
+    }
+    line
+}
+
 /// The `; `-separated parts of an object type's body, outside nested braces.
 fn split_top_level(body: &str) -> Vec<String> {
+    split_top_level_by(body, ';')
+}
+
+/// The `separator`-separated parts of `body`, outside nested brackets.
+fn split_top_level_by(body: &str, separator: char) -> Vec<String> {
     let mut parts = Vec::new();
     let mut depth = 0usize;
     let mut current = String::new();
@@ -176,7 +263,7 @@ fn split_top_level(body: &str) -> Vec<String> {
         match c {
             '{' | '<' | '(' | '[' => depth += 1,
             '}' | '>' | ')' | ']' => depth = depth.saturating_sub(1),
-            ';' if depth == 0 => {
+            c if c == separator && depth == 0 => {
                 parts.push(current.trim().to_string());
                 current.clear();
                 if chars.peek() == Some(&' ') {
@@ -248,6 +335,34 @@ mod tests {
     fn objects_are_always_expanded() {
         let object = Lit::Object(vec![("type".into(), Lit::str("string"))]);
         assert_eq!(object.print(0, 0, 0), "{\n  type: \"string\",\n}");
+    }
+
+    #[test]
+    fn a_long_map_of_a_nullable_type_breaks_its_arguments_not_the_union() {
+        assert_eq!(
+            union_members("Record<string, Measurement | null> | null"),
+            ["Record<string, Measurement | null>", "null"]
+        );
+        assert_eq!(union_members("\"a | b\" | B"), ["\"a | b\"", "B"]);
+        assert_eq!(
+            annotated(
+                "  latestMeasurementsByInstrumentSerialNumber?:",
+                "Record<string, Measurement | null>",
+                2
+            ),
+            "  latestMeasurementsByInstrumentSerialNumber?: Record<\n    string,\n    Measurement | null\n  >;"
+        );
+    }
+
+    #[test]
+    fn a_long_single_object_alias_is_expanded() {
+        assert_eq!(
+            union_alias(
+                "GetLatestMeasurementSummaryResponse",
+                &["{ status: 200; body: models.MeasurementSummaryOfAllInstruments }".into()]
+            ),
+            "export type GetLatestMeasurementSummaryResponse = {\n  status: 200;\n  body: models.MeasurementSummaryOfAllInstruments;\n};"
+        );
     }
 
     #[test]
