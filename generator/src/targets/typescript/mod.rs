@@ -105,7 +105,10 @@ impl Target for TypeScriptTarget {
             }
             .render(),
         )?;
-        add("src/models.ts", Ok(models::render(api, &names, &header)))?;
+        add(
+            "src/models.ts",
+            models::render(api, &names, &header).render(),
+        )?;
         add(
             "src/schemas.ts",
             Schemas {

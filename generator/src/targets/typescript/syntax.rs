@@ -281,17 +281,15 @@ fn split_top_level_by(body: &str, separator: char) -> Vec<String> {
     parts
 }
 
-/// A JSDoc comment at `indent`, or nothing for an empty text. `*/` in the text is
-/// broken up so it cannot end the comment early.
+/// A JSDoc comment at `indent`, or nothing for an empty text (see [`doc_lines`]).
 pub fn doc(text: &str, indent: usize) -> String {
-    let text = text.trim();
-    if text.is_empty() {
+    let lines = doc_lines(text);
+    if lines.is_empty() {
         return String::new();
     }
     let pad = " ".repeat(indent);
     let mut out = format!("{pad}/**\n");
-    for line in text.lines() {
-        let line = line.trim_end().replace("*/", "*\\/");
+    for line in lines {
         if line.is_empty() {
             out.push_str(&format!("{pad} *\n"));
         } else {
@@ -300,6 +298,16 @@ pub fn doc(text: &str, indent: usize) -> String {
     }
     out.push_str(&format!("{pad} */\n"));
     out
+}
+
+/// The lines of a JSDoc comment's text, without the ` * ` prefixes; none for an
+/// empty text. `*/` in the text is broken up so it cannot end the comment early.
+pub fn doc_lines(text: &str) -> Vec<String> {
+    text.trim()
+        .lines()
+        .map(|line| line.trim_end().replace("*/", "*\\/"))
+        .filter(|_| !text.trim().is_empty())
+        .collect()
 }
 
 #[cfg(test)]
