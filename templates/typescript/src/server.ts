@@ -1,3 +1,4 @@
+{%- import "typescript/src/macros.ts" as m -%}
 // {{ header }}
 
 /**
@@ -32,7 +33,41 @@ export {
   type RequestContext,
 } from "./serve.js";
 
-{{ handler_doc }}export interface {{ handler_name }}<Principal = unknown> {{ handler_body }}
+/**
+{%- for line in handler_doc %}
+ *{% if !line.is_empty() %} {{ line }}{% endif %}
+{%- endfor %}
+ */
+{%- if operations.is_empty() && !secured %}
+export interface {{ handler_name }}<Principal = unknown> {}
+{%- else %}
+export interface {{ handler_name }}<Principal = unknown> {
+{%- if secured %}
+  /**
+   * Checks the credentials of a request to an operation that requires them:
+   * return who made it, or `null` to refuse it (401). Missing or malformed
+   * credentials are refused without calling it. Throw an `HttpRejection` to
+   * answer otherwise (403, 503, ...).
+   */
+  authenticate(
+    credentials: Credentials,
+    request: Request,
+  ): Promise<Principal | null>;
+{%- endif %}
+{%- for op in operations %}
+{%- if secured || !loop.first %}
+{% endif %}
+{%- if !op.doc.is_empty() %}
+  /**
+{%- for line in op.doc %}
+   *{% if !line.is_empty() %} {{ line }}{% endif %}
+{%- endfor %}
+   */
+{%- endif %}
+{%- call m::call(op.member) %}{% endcall %}
+{%- endfor %}
+}
+{%- endif %}
 
 /**
  * Serves `handler` as a Fetch API handler. Unknown paths answer 404, a known path
@@ -58,6 +93,41 @@ export function servesPath(
 }
 
 function routes<Principal>(): Route<Handler<Principal>, Principal>[] {
-{{ routes }}
+{%- if routes_flat %}
+  return [{% for op in operations %}{% if !loop.first %}, {% endif %}{{ op.route }}{% endfor %}];
+{%- else %}
+  return [
+{%- for op in operations %}
+    {{ op.route }},
+{%- endfor %}
+  ];
+{%- endif %}
 }
-{{ authenticate_with }}
+{%- for op in operations %}
+
+function invoke{{ op.stem }}<Principal>(
+  handler: {{ handler_name }}<Principal>,
+  {{ op.request_param }}: DecodedRequest,
+  context: AuthenticatedContext<Principal | undefined>,
+): Promise<ops.{{ op.stem }}Response> {
+{%- call m::call(op.invoke) %}{% endcall %}
+}
+{%- endfor %}
+{% if secured %}
+function authenticateWith<Principal>(
+  handler: {{ handler_name }}<Principal>,
+  credentials: Credentials,
+  request: Request,
+): Promise<Principal | null> {
+  return handler.authenticate(credentials, request);
+}
+{%- else %}
+// No operation requires credentials, so this is never called.
+function authenticateWith<Principal>(
+  _handler: {{ handler_name }}<Principal>,
+  _credentials: Credentials,
+  _request: Request,
+): Promise<Principal | null> {
+  return Promise.resolve(null);
+}
+{%- endif %}

@@ -152,60 +152,28 @@ impl Target for TypeScriptTarget {
             }
             .render(),
         )?;
-        let secured = api.operations.iter().any(operations::secured);
-        let mut route_entries = Vec::new();
-        let mut invokers = String::new();
-        let mut members = String::new();
-        if secured {
-            members.push_str(&syntax::doc(
-                "Checks the credentials of a request to an operation that requires them:\n\
-                 return who made it, or `null` to refuse it (401). Missing or malformed\n\
-                 credentials are refused without calling it. Throw an `HttpRejection` to\n\
-                 answer otherwise (403, 503, ...).",
-                2,
-            ));
-            members.push_str(
-                "  authenticate(\n    credentials: Credentials,\n    request: Request,\n  ): Promise<Principal | null>;\n",
-            );
-        }
-        for op in &api.operations {
-            if !members.is_empty() {
-                members.push('\n');
-            }
-            members.push_str(&operations::handler_member(&names, api, op));
-            let (entry, invoke) = operations::route(&names, api, op, &handler_name);
-            route_entries.push(entry);
-            invokers.push_str(&invoke);
-        }
-        let authenticate_with = if secured {
-            format!(
-                "\nfunction authenticateWith<Principal>(\n  handler: {handler_name}<Principal>,\n  credentials: Credentials,\n  request: Request,\n): Promise<Principal | null> {{\n  return handler.authenticate(credentials, request);\n}}\n"
-            )
-        } else {
-            format!(
-                "\n// No operation requires credentials, so this is never called.\nfunction authenticateWith<Principal>(\n  _handler: {handler_name}<Principal>,\n  _credentials: Credentials,\n  _request: Request,\n): Promise<Principal | null> {{\n  return Promise.resolve(null);\n}}\n"
-            )
-        };
+        let server_operations: Vec<operations::ServerOperation> = api
+            .operations
+            .iter()
+            .map(|op| operations::server_operation(&names, api, op))
+            .collect();
+        let routes: Vec<&str> = server_operations
+            .iter()
+            .map(|op| op.route.as_str())
+            .collect();
         add(
             "src/server.ts",
             Server {
                 header: header.clone(),
                 handler_name: handler_name.clone(),
-                handler_doc: syntax::doc(
-                    &format!(
-                        "The operations of {}, one method per operation. Each gets its typed,\n\
-                         already validated request and returns one of its typed responses.",
-                        api.title
-                    ),
-                    0,
-                ),
-                handler_body: if members.is_empty() {
-                    "{}".to_string()
-                } else {
-                    format!("{{\n{members}}}")
-                },
-                routes: return_array(&route_entries),
-                authenticate_with: format!("{invokers}{authenticate_with}"),
+                handler_doc: syntax::doc_lines(&format!(
+                    "The operations of {}, one method per operation. Each gets its typed,\n\
+                     already validated request and returns one of its typed responses.",
+                    api.title
+                )),
+                secured: api.operations.iter().any(operations::secured),
+                routes_flat: fits_on_one_line(&format!("  return [{}];", routes.join(", "))),
+                operations: server_operations,
             }
             .render(),
         )?;
@@ -324,18 +292,9 @@ impl SpecifierList {
     }
 }
 
-/// `  return [a, b];` on one line when it fits, else one element per line.
-fn return_array(items: &[String]) -> String {
-    let flat = format!("  return [{}];", items.join(", "));
-    if flat.len() <= syntax::WIDTH && !flat.contains('\n') {
-        return flat;
-    }
-    let mut out = String::from("  return [\n");
-    for item in items {
-        out.push_str(&format!("    {item},\n"));
-    }
-    out.push_str("  ];");
-    out
+/// Whether a line prettier would keep whole fits: at most the width, no break.
+fn fits_on_one_line(line: &str) -> bool {
+    line.len() <= syntax::WIDTH && !line.contains('\n')
 }
 
 /// A JSON string literal (for `package.json`).
@@ -411,12 +370,14 @@ struct Operations {
 struct Server {
     header: String,
     handler_name: String,
-    handler_doc: String,
-    handler_body: String,
-    routes: String,
-    authenticate_with: String,
+    /// The handler interface's doc comment, by line.
+    handler_doc: Vec<String>,
+    /// Whether an operation needs credentials: the interface has `authenticate`.
+    secured: bool,
+    /// Whether the route table fits on one line.
+    routes_flat: bool,
+    operations: Vec<operations::ServerOperation>,
 }
-
 #[derive(Template)]
 #[template(path = "typescript/src/client.ts", escape = "none")]
 struct Client {

@@ -13,6 +13,30 @@ use crate::ir::{
 
 /// A call or signature `head(arg, arg)tail` on one line when it fits at `indent`,
 /// else one argument per line with a trailing comma, as prettier prints them.
+/// A call or signature `head(args)tail` at `indent`, rendered by the templates'
+/// `call` macro: on one line when it fits, else one argument per line.
+pub struct Call {
+    pub pad: String,
+    pub head: String,
+    pub args: Vec<String>,
+    pub tail: String,
+    pub flat: bool,
+}
+
+impl Call {
+    pub fn new(indent: usize, head: &str, args: Vec<String>, tail: &str) -> Call {
+        let pad = " ".repeat(indent);
+        let flat = format!("{pad}{head}({}){tail}", args.join(", "));
+        Call {
+            flat: flat.len() <= WIDTH || args.is_empty(),
+            pad,
+            head: head.to_string(),
+            args,
+            tail: tail.to_string(),
+        }
+    }
+}
+
 fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
     let pad = " ".repeat(indent);
     let flat = format!("{pad}{head}({}){tail}", args.join(", "));
@@ -428,62 +452,60 @@ fn handler_request(names: &Names, api: &Api, op: &Operation) -> String {
     }
 }
 
-/// The handler interface's method for `op`.
-pub fn handler_member(names: &Names, api: &Api, op: &Operation) -> String {
-    let stem = names.stem(op);
-    let mut out = syntax::doc(&operation_doc(op), 2);
-    let mut params = Vec::new();
-    if has_request(op) {
-        params.push(format!("request: {}", handler_request(names, api, op)));
-    }
-    if secured(op) {
-        params.push("context: AuthenticatedContext<Principal>".to_string());
-    } else {
-        params.push("context: RequestContext".to_string());
-    }
-    out.push_str(&call(
-        2,
-        names.method(op),
-        &params,
-        &format!(": Promise<ops.{stem}Response>;"),
-    ));
-    out.push('\n');
-    out
+/// What `server.ts` has for one operation: the handler interface's method, the
+/// route table's entry and the invoke function.
+pub struct ServerOperation {
+    /// The method's doc comment, by line.
+    pub doc: Vec<String>,
+    /// The handler interface's method signature.
+    pub member: Call,
+    /// `route(ops.operations.x, invokeX)`, laid out, without its comma.
+    pub route: String,
+    /// `UploadData`: `invokeUploadData`, `ops.UploadDataResponse`.
+    pub stem: String,
+    /// `request`, or `_request` when the operation takes none.
+    pub request_param: &'static str,
+    /// The invoke function's `return handler.x(...);`.
+    pub invoke: Call,
 }
 
-/// The route entry and the invoke function of `op` in `server.ts`.
-pub fn route(names: &Names, api: &Api, op: &Operation, handler: &str) -> (String, String) {
+pub fn server_operation(names: &Names, api: &Api, op: &Operation) -> ServerOperation {
     let stem = names.stem(op);
-    let invoke = format!("invoke{stem}");
-    let entry = route_entry(names, op);
+    let mut params = Vec::new();
     let mut args = Vec::new();
     if has_request(op) {
+        params.push(format!("request: {}", handler_request(names, api, op)));
         args.push(format!("request as {}", handler_request(names, api, op)));
     }
     if secured(op) {
+        params.push("context: AuthenticatedContext<Principal>".to_string());
         args.push("context as AuthenticatedContext<Principal>".to_string());
     } else {
+        params.push("context: RequestContext".to_string());
         args.push("context".to_string());
     }
-    let request_param = if has_request(op) {
-        "request"
-    } else {
-        "_request"
-    };
-    let mut function = String::new();
-    function.push_str(&format!("\nfunction {invoke}<Principal>(\n"));
-    function.push_str(&format!("  handler: {handler}<Principal>,\n"));
-    function.push_str(&format!("  {request_param}: DecodedRequest,\n"));
-    function.push_str("  context: AuthenticatedContext<Principal | undefined>,\n");
-    function.push_str(&format!("): Promise<ops.{stem}Response> {{\n"));
-    function.push_str(&call(
-        2,
-        &format!("return handler.{}", names.method(op)),
-        &args,
-        ";",
-    ));
-    function.push_str("\n}\n");
-    (entry, function)
+    ServerOperation {
+        doc: syntax::doc_lines(&operation_doc(op)),
+        member: Call::new(
+            2,
+            names.method(op),
+            params,
+            &format!(": Promise<ops.{stem}Response>;"),
+        ),
+        route: route_entry(names, op),
+        stem: stem.to_string(),
+        request_param: if has_request(op) {
+            "request"
+        } else {
+            "_request"
+        },
+        invoke: Call::new(
+            2,
+            &format!("return handler.{}", names.method(op)),
+            args,
+            ";",
+        ),
+    }
 }
 
 /// The client's method for `op`.
