@@ -1,3 +1,4 @@
+{%- import "typescript/src/macros.ts" as m -%}
 // {{ header }}
 
 /** A typed client for every operation of the spec, on the Fetch API. */
@@ -37,7 +38,20 @@ export class {{ client_name }} {
   constructor(options: ClientOptions) {
     this.#options = options;
   }
-{% for m in methods %}{{ m }}{% endfor %}
+{%- for method in methods %}
+{# one blank line between members #}
+{%- if !method.doc.is_empty() %}
+  /**
+{%- for line in method.doc %}
+   *{% if !line.is_empty() %} {{ line }}{% endif %}
+{%- endfor %}
+   */
+{%- endif %}
+{%- call m::call(method.signature) %}{% endcall %}
+{%- call m::call(method.body) %}{% endcall %}
+  }
+{%- endfor %}
+
   /** Sends a request; the caller's declared response type is the cast. */
   async #call<T>(
     spec: OperationSpec,

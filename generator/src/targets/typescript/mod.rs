@@ -385,7 +385,7 @@ struct Client {
     title: String,
     client_name: String,
     credentials_type: String,
-    methods: Vec<String>,
+    methods: Vec<operations::ClientMethod>,
 }
 
 /// The support modules: TypeScript that is the same for every spec, kept as

@@ -37,20 +37,6 @@ impl Call {
     }
 }
 
-fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
-    let pad = " ".repeat(indent);
-    let flat = format!("{pad}{head}({}){tail}", args.join(", "));
-    if flat.len() <= WIDTH || args.is_empty() {
-        return flat;
-    }
-    let mut out = format!("{pad}{head}(\n");
-    for arg in args {
-        out.push_str(&format!("{pad}  {arg},\n"));
-    }
-    out.push_str(&format!("{pad}){tail}"));
-    out
-}
-
 fn location_group(location: ParameterLocation) -> &'static str {
     match location {
         ParameterLocation::Path => "path",
@@ -509,35 +495,42 @@ pub fn server_operation(names: &Names, api: &Api, op: &Operation) -> ServerOpera
 }
 
 /// The client's method for `op`.
-pub fn client_method(names: &Names, op: &Operation) -> String {
+pub struct ClientMethod {
+    /// Its doc comment, by line.
+    pub doc: Vec<String>,
+    /// `async name(request, options): Promise<...> {`.
+    pub signature: Call,
+    /// `return this.#call(ops.operations.x, request, options);`.
+    pub body: Call,
+}
+
+pub fn client_method(names: &Names, op: &Operation) -> ClientMethod {
     let stem = names.stem(op);
-    let mut out = String::from("\n");
-    out.push_str(&syntax::doc(&operation_doc(op), 2));
     let mut params = Vec::new();
     if has_request(op) {
         params.push(format!("request: ops.{stem}Request"));
     }
     params.push("options: RequestOptions = {}".to_string());
-    out.push_str(&call(
-        2,
-        &format!("async {}", names.method(op)),
-        &params,
-        &format!(": Promise<ops.{stem}Response> {{"),
-    ));
-    out.push('\n');
     let request = if has_request(op) { "request" } else { "{}" };
-    out.push_str(&call(
-        4,
-        "return this.#call",
-        &[
-            operation_ref(op),
-            request.to_string(),
-            "options".to_string(),
-        ],
-        ";",
-    ));
-    out.push_str("\n  }\n");
-    out
+    ClientMethod {
+        doc: syntax::doc_lines(&operation_doc(op)),
+        signature: Call::new(
+            2,
+            &format!("async {}", names.method(op)),
+            params,
+            &format!(": Promise<ops.{stem}Response> {{"),
+        ),
+        body: Call::new(
+            4,
+            "return this.#call",
+            vec![
+                operation_ref(op),
+                request.to_string(),
+                "options".to_string(),
+            ],
+            ";",
+        ),
+    }
 }
 
 /// `ops.operations.uploadData`, or `ops.operations["odd-id"]`.
