@@ -138,9 +138,7 @@ impl Target for TypeScriptTarget {
                 operations: api
                     .operations
                     .iter()
-                    .map(|op| OperationTypes {
-                        types: operations::types(&names, api, op),
-                    })
+                    .map(|op| operations::types(&names, api, op))
                     .collect(),
                 operation_specs: syntax::Lit::Object(
                     api.operations
@@ -350,10 +348,6 @@ struct Validation {
     validators: Vec<schema::ValidatorView>,
 }
 
-struct OperationTypes {
-    types: String,
-}
-
 #[derive(Template)]
 #[template(path = "typescript/src/operations.ts", escape = "none")]
 struct Operations {
@@ -361,7 +355,7 @@ struct Operations {
     /// Whether a request type uses `Received` (an `x-per-item-validation` body).
     received: bool,
     security_schemes: String,
-    operations: Vec<OperationTypes>,
+    operations: Vec<operations::OperationTypes>,
     operation_specs: String,
 }
 

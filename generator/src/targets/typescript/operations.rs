@@ -173,93 +173,121 @@ pub fn received_body(names: &Names, api: &Api, op: &Operation) -> Option<Receive
     })
 }
 
+/// A member of an interface with its doc comment: `  name?: Type;`, laid out.
+pub struct MemberLine {
+    pub doc: Vec<String>,
+    pub line: String,
+}
+
+/// What `operations.ts` has for one operation: its request interface, the form
+/// the handler receives it in, and its response union.
+pub struct OperationTypes {
+    pub stem: String,
+    pub request: Option<RequestTypes>,
+    pub received: Option<ReceivedTypes>,
+    /// The response union's doc comment, by line.
+    pub response_doc: Vec<String>,
+    /// `export type XResponse = ...;`, laid out.
+    pub response: String,
+}
+
+pub struct RequestTypes {
+    pub doc: Vec<String>,
+    /// The parameter groups present: `path`, `query`, `headers`.
+    pub groups: Vec<ParameterGroup>,
+    pub body: Option<MemberLine>,
+}
+
+pub struct ParameterGroup {
+    pub name: &'static str,
+    /// `?` when every parameter of the group is optional.
+    pub optional: &'static str,
+    pub parameters: Vec<MemberLine>,
+}
+
+pub struct ReceivedTypes {
+    pub doc: Vec<String>,
+    /// `?` for an optional body.
+    pub optional: &'static str,
+    /// `Received<models.T, "a" | "b">`.
+    pub ty: String,
+}
+
 /// The request interface and response union of `op` in `operations.ts`.
-pub fn types(names: &Names, api: &Api, op: &Operation) -> String {
+pub fn types(names: &Names, api: &Api, op: &Operation) -> OperationTypes {
     let stem = names.stem(op);
-    let mut out = String::new();
-    if has_request(op) {
-        out.push('\n');
-        out.push_str(&syntax::doc(
-            &format!(
-                "The request of `{}`: `{} {}`.",
-                op.id,
-                op.method.as_str(),
-                op.path
-            ),
-            0,
-        ));
-        out.push_str(&format!("export interface {stem}Request {{\n"));
-        for location in [
+    let request = has_request(op).then(|| RequestTypes {
+        doc: syntax::doc_lines(&format!(
+            "The request of `{}`: `{} {}`.",
+            op.id,
+            op.method.as_str(),
+            op.path
+        )),
+        groups: [
             ParameterLocation::Path,
             ParameterLocation::Query,
             ParameterLocation::Header,
-        ] {
+        ]
+        .into_iter()
+        .filter_map(|location| {
             let params: Vec<_> = op
                 .parameters
                 .iter()
                 .filter(|p| p.location == location)
                 .collect();
             if params.is_empty() {
-                continue;
+                return None;
             }
-            let optional = if params.iter().all(|p| !p.required) {
-                "?"
-            } else {
-                ""
-            };
-            out.push_str(&format!("  {}{optional}: {{\n", location_group(location)));
-            for p in params {
-                out.push_str(&syntax::doc(
-                    &doc_text(p.description.as_deref(), Some(&p.ty)),
-                    4,
-                ));
-                let optional = if p.required { "" } else { "?" };
-                out.push_str(&format!(
-                    "    {}{optional}: {};\n",
-                    syntax::key(&parameter_key(location, &p.name)),
-                    ty(names, &p.ty, "models.")
-                ));
-            }
-            out.push_str("  };\n");
-        }
-        if let Some(body) = &op.request_body {
-            out.push_str(&syntax::doc(
-                &doc_text(body.description.as_deref(), None),
-                2,
-            ));
+            Some(ParameterGroup {
+                name: location_group(location),
+                optional: if params.iter().all(|p| !p.required) {
+                    "?"
+                } else {
+                    ""
+                },
+                parameters: params
+                    .into_iter()
+                    .map(|p| {
+                        let optional = if p.required { "" } else { "?" };
+                        MemberLine {
+                            doc: syntax::doc_lines(&doc_text(
+                                p.description.as_deref(),
+                                Some(&p.ty),
+                            )),
+                            line: syntax::annotated(
+                                &format!(
+                                    "    {}{optional}:",
+                                    syntax::key(&parameter_key(location, &p.name))
+                                ),
+                                &ty(names, &p.ty, "models."),
+                                4,
+                            ),
+                        }
+                    })
+                    .collect(),
+            })
+        })
+        .collect(),
+        body: op.request_body.as_ref().map(|body| {
             let optional = if body.required { "" } else { "?" };
-            out.push_str(&format!(
-                "  body{optional}: {};\n",
-                ty(names, &body.ty, "models.")
-            ));
-        }
-        out.push_str("}\n");
-    }
-    if let Some(received) = received_body(names, api, op) {
-        out.push('\n');
-        out.push_str(&syntax::doc(
-            &format!(
-                "The request of `{}` as the server hands it to the handler: the items\nof {} are each checked on their own (`x-per-item-validation`), so an\ninvalid one arrives with its violations instead of refusing the request.",
-                op.id,
-                received.fields_text
-            ),
-            0,
-        ));
-        out.push_str(&format!(
-            "export type {stem}ReceivedRequest = Omit<{stem}Request, \"body\"> & {{\n  body{}: {};\n}};\n",
-            received.optional, received.ty
-        ));
-    }
-    out.push('\n');
-    out.push_str(&syntax::doc(
-        &format!(
-            "The responses of `{}`: `{} {}`, one member per status.",
-            op.id,
-            op.method.as_str(),
-            op.path
-        ),
-        0,
-    ));
+            MemberLine {
+                doc: syntax::doc_lines(&doc_text(body.description.as_deref(), None)),
+                line: syntax::annotated(
+                    &format!("  body{optional}:"),
+                    &ty(names, &body.ty, "models."),
+                    2,
+                ),
+            }
+        }),
+    });
+    let received = received_body(names, api, op).map(|received| ReceivedTypes {
+        doc: syntax::doc_lines(&format!(
+            "The request of `{}` as the server hands it to the handler: the items\nof {} are each checked on their own (`x-per-item-validation`), so an\ninvalid one arrives with its violations instead of refusing the request.",
+            op.id, received.fields_text
+        )),
+        optional: received.optional,
+        ty: received.ty,
+    });
     let members: Vec<String> = op
         .responses
         .iter()
@@ -290,13 +318,22 @@ pub fn types(names: &Names, api: &Api, op: &Operation) -> String {
             format!("{{ {} }}", parts.join("; "))
         })
         .collect();
-    if members.is_empty() {
-        out.push_str(&format!("export type {stem}Response = never;\n"));
-    } else {
-        out.push_str(&syntax::union_alias(&format!("{stem}Response"), &members));
-        out.push('\n');
+    OperationTypes {
+        stem: stem.to_string(),
+        request,
+        received,
+        response_doc: syntax::doc_lines(&format!(
+            "The responses of `{}`: `{} {}`, one member per status.",
+            op.id,
+            op.method.as_str(),
+            op.path
+        )),
+        response: if members.is_empty() {
+            format!("export type {stem}Response = never;")
+        } else {
+            syntax::union_alias(&format!("{stem}Response"), &members)
+        },
     }
-    out
 }
 
 /// The `OperationSpec` literal of `op`.

@@ -281,25 +281,6 @@ fn split_top_level_by(body: &str, separator: char) -> Vec<String> {
     parts
 }
 
-/// A JSDoc comment at `indent`, or nothing for an empty text (see [`doc_lines`]).
-pub fn doc(text: &str, indent: usize) -> String {
-    let lines = doc_lines(text);
-    if lines.is_empty() {
-        return String::new();
-    }
-    let pad = " ".repeat(indent);
-    let mut out = format!("{pad}/**\n");
-    for line in lines {
-        if line.is_empty() {
-            out.push_str(&format!("{pad} *\n"));
-        } else {
-            out.push_str(&format!("{pad} * {line}\n"));
-        }
-    }
-    out.push_str(&format!("{pad} */\n"));
-    out
-}
-
 /// The lines of a JSDoc comment's text, without the ` * ` prefixes; none for an
 /// empty text. `*/` in the text is broken up so it cannot end the comment early.
 pub fn doc_lines(text: &str) -> Vec<String> {
@@ -359,6 +340,15 @@ mod tests {
                 2
             ),
             "  latestMeasurementsByInstrumentSerialNumber?: Record<\n    string,\n    Measurement | null\n  >;"
+        );
+    }
+
+    #[test]
+    fn doc_lines_are_trimmed_and_cannot_close_the_comment() {
+        assert!(doc_lines("  \n ").is_empty());
+        assert_eq!(
+            doc_lines("\nFirst */ line  \n\nlast\n"),
+            ["First *\\/ line", "", "last"]
         );
     }
 
