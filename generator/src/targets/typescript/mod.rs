@@ -5,12 +5,15 @@
 //! typed fetch client, and, when the spec is the PowerSync write path, the
 //! `uploadData` connector for the PowerSync JS SDKs.
 //!
-//! The lowering here turns the IR into view structs whose strings are TypeScript
-//! already laid out as prettier prints it (`syntax`); the askama templates in
-//! `templates/typescript/src/` hold the spec-dependent files. What is the same for
-//! every spec is ordinary TypeScript in `templates/typescript/support/` ([`SUPPORT`]),
-//! type-checked there and copied verbatim; it reaches the spec's names only through
-//! the generated `src/spec.ts`.
+//! The lowering here turns the IR into typed view structs (`models`, `operations`,
+//! `schema`: names from `names`, PowerSync write-path names from
+//! [`crate::profile`]); the askama templates in `templates/typescript/src/` hold
+//! the spec-dependent files' text, loops included. The few layouts prettier decides
+//! by width (a union or a generic type that does not fit, an object literal) are
+//! still computed in `syntax`. What is the same for every spec is ordinary
+//! TypeScript in `templates/typescript/support/` (`SUPPORT`), type-checked there
+//! and copied verbatim after the header; it reaches the spec's names only through
+//! the generated `src/spec.ts` and `src/schemas.ts`.
 
 mod models;
 mod names;
