@@ -197,3 +197,22 @@ fn support_modules_are_copied_verbatim_after_the_header() {
     );
     assert!(!spec.contains("WritePathClient"), "{spec}");
 }
+
+#[test]
+fn every_support_module_is_shipped() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../templates/typescript/support");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the support folder exists")
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".ts"))
+        .map(|name| format!("src/{name}"))
+        .collect();
+    on_disk.sort();
+    let mut shipped: Vec<String> = super::SUPPORT.iter().map(|(p, _)| p.to_string()).collect();
+    shipped.sort();
+    assert_eq!(
+        on_disk, shipped,
+        "templates/typescript/support/*.ts and SUPPORT differ"
+    );
+}
