@@ -8,13 +8,15 @@
 //! The lowering here turns the IR into typed view structs (`models`, `operations`,
 //! `schema`: names from `names`, PowerSync write-path names from
 //! [`crate::profile`]); the askama templates in `templates/typescript/src/` hold
-//! the spec-dependent files' text, loops included. The few layouts prettier decides
-//! by width (a union or a generic type that does not fit, an object literal) are
-//! still computed in `syntax`. What is the same for every spec is ordinary
+//! the spec-dependent files' text, loops included. The last step runs the real,
+//! pinned prettier over the package (`format`), so layout is prettier's whatever
+//! the names' lengths; `syntax` still pre-lays out the common cases, so the output
+//! without prettier (`POWERSYNC_WRITE_GEN_PRETTIER=off`) is close. What is the same for every spec is ordinary
 //! TypeScript in `templates/typescript/support/` (`SUPPORT`), type-checked there
 //! and copied verbatim after the header; it reaches the spec's names only through
 //! the generated `src/spec.ts` and `src/schemas.ts`.
 
+mod format;
 mod models;
 mod names;
 mod operations;
@@ -220,6 +222,8 @@ impl Target for TypeScriptTarget {
             }
             add(path, Ok(format!("// {header}\n\n{contents}")))?;
         }
+        // The last step: the real prettier lays everything out.
+        format::format(&mut files)?;
         Ok(files)
     }
 }
