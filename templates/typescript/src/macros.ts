@@ -1,15 +1,7 @@
 {#- Macros shared by the TypeScript templates. -#}
 
-{#- `head(args)tail` (an `operations::Call`): on one line when it fits, else one
-    argument per line. Starts with the line break that ends the line before. -#}
+{#- `head(args)tail` (an `operations::Call`) on one line, which prettier breaks when
+    too wide. Starts with the line break that ends the line before. -#}
 {%- macro call(c) %}
-{%- if c.flat %}
-{{ c.pad }}{{ c.head }}({% for arg in c.args %}{% if !loop.first %}, {% endif %}{{ arg }}{% endfor %}){{ c.tail }}
-{%- else %}
-{{ c.pad }}{{ c.head }}(
-{%- for arg in c.args %}
-{{ c.pad }}  {{ arg }},
-{%- endfor %}
-{{ c.pad }}){{ c.tail }}
-{%- endif %}
+{{ c.pad }}{{ c.head }}({{ c.args|join(", ") }}){{ c.tail }}
 {%- endmacro %}

@@ -93,15 +93,7 @@ export function servesPath(
 }
 
 function routes<Principal>(): Route<Handler<Principal>, Principal>[] {
-{%- if routes_flat %}
   return [{% for op in operations %}{% if !loop.first %}, {% endif %}{{ op.route }}{% endfor %}];
-{%- else %}
-  return [
-{%- for op in operations %}
-    {{ op.route }},
-{%- endfor %}
-  ];
-{%- endif %}
 }
 {%- for op in operations %}
 

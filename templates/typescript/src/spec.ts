@@ -6,15 +6,7 @@
 export type { {{ handler_name }} as Handler } from "./server.js";
 {%- if let Some(write_path) = write_path %}
 {%- for list in write_path.exports %}
-{%- if list.flat %}
 {{ list.keyword }} { {{ list.items|join(", ") }} } from "{{ list.from }}";
-{%- else %}
-{{ list.keyword }} {
-{%- for item in list.items %}
-  {{ item }},
-{%- endfor %}
-} from "{{ list.from }}";
-{%- endif %}
 {%- endfor %}
 
 /** The security scheme the connector sends the PowerSync token with. */

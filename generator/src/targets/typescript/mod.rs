@@ -8,20 +8,20 @@
 //! The lowering here turns the IR into typed view structs (`models`, `operations`,
 //! `schema`: names from `names`, PowerSync write-path names from
 //! [`crate::profile`]); the askama templates in `templates/typescript/src/` hold
-//! the spec-dependent files' text, loops included. The last step runs the real,
-//! pinned prettier over the package (`format`), so layout is prettier's whatever
-//! the names' lengths; `syntax` still pre-lays out the common cases, so the output
-//! without prettier (`POWERSYNC_WRITE_GEN_PRETTIER=off`) is close. What is the same for every spec is ordinary
+//! the spec-dependent files' text, loops included, with names and literals escaped
+//! by `names` and data tables printed by `literal`. Nothing here decides layout by
+//! width: the last step runs the real, pinned prettier over the package (`format`).
+//! What is the same for every spec is ordinary
 //! TypeScript in `templates/typescript/support/` (`SUPPORT`), type-checked there
 //! and copied verbatim after the header; it reaches the spec's names only through
 //! the generated `src/spec.ts` and `src/schemas.ts`.
 
 mod format;
+mod literal;
 mod models;
 mod names;
 mod operations;
 mod schema;
-mod syntax;
 
 #[cfg(test)]
 mod tests;
@@ -139,19 +139,19 @@ impl Target for TypeScriptTarget {
                     .operations
                     .iter()
                     .any(|op| operations::received_body(&names, api, op).is_some()),
-                security_schemes: operations::security_schemes(api).print(0, 80, 1),
+                security_schemes: operations::security_schemes(api).print(0),
                 operations: api
                     .operations
                     .iter()
                     .map(|op| operations::types(&names, api, op))
                     .collect(),
-                operation_specs: syntax::Lit::Object(
+                operation_specs: literal::Lit::Object(
                     api.operations
                         .iter()
                         .map(|op| (op.id.clone(), operations::spec(op)))
                         .collect(),
                 )
-                .print(0, 80, 1),
+                .print(0),
             }
             .render(),
         )?;
@@ -160,22 +160,17 @@ impl Target for TypeScriptTarget {
             .iter()
             .map(|op| operations::server_operation(&names, api, op))
             .collect();
-        let routes: Vec<&str> = server_operations
-            .iter()
-            .map(|op| op.route.as_str())
-            .collect();
         add(
             "src/server.ts",
             Server {
                 header: header.clone(),
                 handler_name: handler_name.clone(),
-                handler_doc: syntax::doc_lines(&format!(
+                handler_doc: names::doc_lines(&format!(
                     "The operations of {}, one method per operation. Each gets its typed,\n\
                      already validated request and returns one of its typed responses.",
                     api.title
                 )),
                 secured: api.operations.iter().any(operations::secured),
-                routes_flat: fits_on_one_line(&format!("  return [{}];", routes.join(", "))),
                 operations: server_operations,
             }
             .render(),
@@ -186,7 +181,7 @@ impl Target for TypeScriptTarget {
             let fields: Vec<String> = api
                 .security_schemes
                 .iter()
-                .map(|s| format!("{}?: CredentialSource", syntax::key(&s.name)))
+                .map(|s| format!("{}?: CredentialSource", names::key(&s.name)))
                 .collect();
             format!("{{ {} }}", fields.join("; "))
         };
@@ -277,29 +272,21 @@ fn write_path_exports(
     }
 }
 
-/// `export { a, b } from "./x.js";`, on one line when prettier keeps it there.
+/// `export { a, b } from "./x.js";`.
 struct SpecifierList {
     keyword: &'static str,
     items: Vec<String>,
     from: &'static str,
-    flat: bool,
 }
 
 impl SpecifierList {
     fn new(keyword: &'static str, items: Vec<String>, from: &'static str) -> Self {
-        let flat = format!("{keyword} {{ {} }} from \"{from}\";", items.join(", "));
         SpecifierList {
             keyword,
-            flat: flat.len() <= syntax::WIDTH,
             items,
             from,
         }
     }
-}
-
-/// Whether a line prettier would keep whole fits: at most the width, no break.
-fn fits_on_one_line(line: &str) -> bool {
-    line.len() <= syntax::WIDTH && !line.contains('\n')
 }
 
 /// A JSON string literal (for `package.json`).
@@ -375,8 +362,6 @@ struct Server {
     handler_doc: Vec<String>,
     /// Whether an operation needs credentials: the interface has `authenticate`.
     secured: bool,
-    /// Whether the route table fits on one line.
-    routes_flat: bool,
     operations: Vec<operations::ServerOperation>,
 }
 #[derive(Template)]

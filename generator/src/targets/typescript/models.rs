@@ -1,7 +1,7 @@
 //! `models.ts`: one interface or type alias per named type of the IR.
 
 use super::names::Names;
-use super::syntax::{self, WIDTH};
+use super::names::{doc_lines, key, string};
 use askama::Template;
 
 use crate::ir::{Api, Field, IntFormat, StringFormat, Ty, TyKind, TypeDef, TypeDefKind};
@@ -111,20 +111,20 @@ pub fn render(api: &Api, names: &Names, header: &str) -> Models {
 
 fn declaration(names: &Names, t: &TypeDef) -> TypeView {
     let name = names.type_name(&t.name);
-    let doc = syntax::doc_lines(&doc_text(t.description.as_deref(), None));
+    let doc = doc_lines(&doc_text(t.description.as_deref(), None));
     let body = match &t.kind {
         TypeDefKind::Struct(s) => TypeBody::Interface(InterfaceView {
             name: name.to_string(),
             tag: s
                 .tag
                 .as_ref()
-                .map(|tag| (syntax::key(&tag.property), syntax::string(&tag.value))),
+                .map(|tag| (key(&tag.property), string(&tag.value))),
             members: s.fields.iter().map(|f| member(names, f)).collect(),
             extra: s.additional_properties.is_some(),
         }),
         TypeDefKind::Enum(e) => {
-            let members: Vec<String> = e.values.iter().map(|v| syntax::string(v)).collect();
-            TypeBody::Alias(syntax::union_alias(name, &members))
+            let members: Vec<String> = e.values.iter().map(|v| string(v)).collect();
+            TypeBody::Alias(format!("export type {name} = {};", members.join(" | ")))
         }
         TypeDefKind::Union(u) => {
             let members: Vec<String> = u
@@ -132,17 +132,10 @@ fn declaration(names: &Names, t: &TypeDef) -> TypeView {
                 .iter()
                 .map(|v| names.type_name(&v.type_name).to_string())
                 .collect();
-            TypeBody::Alias(syntax::union_alias(name, &members))
+            TypeBody::Alias(format!("export type {name} = {};", members.join(" | ")))
         }
         TypeDefKind::Alias(alias) => {
-            let text = ty(names, alias, "");
-            let line = format!("export type {name} = {text};");
-            let members = syntax::union_members(&text);
-            TypeBody::Alias(if line.len() <= WIDTH || members.len() < 2 {
-                line
-            } else {
-                syntax::union_alias(name, &members)
-            })
+            TypeBody::Alias(format!("export type {name} = {};", ty(names, alias, "")))
         }
     };
     TypeView { doc, body }
@@ -160,11 +153,7 @@ fn member(names: &Names, field: &Field) -> MemberView {
     let optional = if field.required { "" } else { "?" };
     let type_text = ty(names, &field.ty, "");
     MemberView {
-        doc: syntax::doc_lines(&text),
-        line: syntax::annotated(
-            &format!("  {}{optional}:", syntax::key(&field.name)),
-            &type_text,
-            2,
-        ),
+        doc: doc_lines(&text),
+        line: format!("  {}{optional}: {type_text};", key(&field.name)),
     }
 }

@@ -3,10 +3,11 @@
 //! (`server.ts`), and the client's method (`client.ts`).
 
 use super::TargetError;
+use super::literal::Lit;
 use super::models::{doc_text, ty};
 use super::names::{Names, header_key};
+use super::names::{doc_lines, is_identifier, key, string};
 use super::schema;
-use super::syntax::{self, Lit, WIDTH};
 use crate::ir::{
     Api, Operation, ParameterLocation, SecuritySchemeKind, StatusCode, TyKind, TypeDefKind,
 };
@@ -14,22 +15,18 @@ use crate::ir::{
 /// A call or signature `head(arg, arg)tail` on one line when it fits at `indent`,
 /// else one argument per line with a trailing comma, as prettier prints them.
 /// A call or signature `head(args)tail` at `indent`, rendered by the templates'
-/// `call` macro: on one line when it fits, else one argument per line.
+/// `call` macro.
 pub struct Call {
     pub pad: String,
     pub head: String,
     pub args: Vec<String>,
     pub tail: String,
-    pub flat: bool,
 }
 
 impl Call {
     pub fn new(indent: usize, head: &str, args: Vec<String>, tail: &str) -> Call {
-        let pad = " ".repeat(indent);
-        let flat = format!("{pad}{head}({}){tail}", args.join(", "));
         Call {
-            flat: flat.len() <= WIDTH || args.is_empty(),
-            pad,
+            pad: " ".repeat(indent),
             head: head.to_string(),
             args,
             tail: tail.to_string(),
@@ -217,7 +214,7 @@ pub struct ReceivedTypes {
 pub fn types(names: &Names, api: &Api, op: &Operation) -> OperationTypes {
     let stem = names.stem(op);
     let request = has_request(op).then(|| RequestTypes {
-        doc: syntax::doc_lines(&format!(
+        doc: doc_lines(&format!(
             "The request of `{}`: `{} {}`.",
             op.id,
             op.method.as_str(),
@@ -250,17 +247,11 @@ pub fn types(names: &Names, api: &Api, op: &Operation) -> OperationTypes {
                     .map(|p| {
                         let optional = if p.required { "" } else { "?" };
                         MemberLine {
-                            doc: syntax::doc_lines(&doc_text(
-                                p.description.as_deref(),
-                                Some(&p.ty),
-                            )),
-                            line: syntax::annotated(
-                                &format!(
-                                    "    {}{optional}:",
-                                    syntax::key(&parameter_key(location, &p.name))
-                                ),
-                                &ty(names, &p.ty, "models."),
-                                4,
+                            doc: doc_lines(&doc_text(p.description.as_deref(), Some(&p.ty))),
+                            line: format!(
+                                "    {}{optional}: {};",
+                                key(&parameter_key(location, &p.name)),
+                                ty(names, &p.ty, "models.")
                             ),
                         }
                     })
@@ -271,17 +262,13 @@ pub fn types(names: &Names, api: &Api, op: &Operation) -> OperationTypes {
         body: op.request_body.as_ref().map(|body| {
             let optional = if body.required { "" } else { "?" };
             MemberLine {
-                doc: syntax::doc_lines(&doc_text(body.description.as_deref(), None)),
-                line: syntax::annotated(
-                    &format!("  body{optional}:"),
-                    &ty(names, &body.ty, "models."),
-                    2,
-                ),
+                doc: doc_lines(&doc_text(body.description.as_deref(), None)),
+                line: format!("  body{optional}: {};", ty(names, &body.ty, "models.")),
             }
         }),
     });
     let received = received_body(names, api, op).map(|received| ReceivedTypes {
-        doc: syntax::doc_lines(&format!(
+        doc: doc_lines(&format!(
             "The request of `{}` as the server hands it to the handler: the items\nof {} are each checked on their own (`x-per-item-validation`), so an\ninvalid one arrives with its violations instead of refusing the request.",
             op.id, received.fields_text
         )),
@@ -308,7 +295,7 @@ pub fn types(names: &Names, api: &Api, op: &Operation) -> OperationTypes {
                         let optional = if h.required { "" } else { "?" };
                         format!(
                             "{}{optional}: {}",
-                            syntax::key(&header_key(&h.name)),
+                            key(&header_key(&h.name)),
                             ty(names, &h.ty, "models.")
                         )
                     })
@@ -322,7 +309,7 @@ pub fn types(names: &Names, api: &Api, op: &Operation) -> OperationTypes {
         stem: stem.to_string(),
         request,
         received,
-        response_doc: syntax::doc_lines(&format!(
+        response_doc: doc_lines(&format!(
             "The responses of `{}`: `{} {}`, one member per status.",
             op.id,
             op.method.as_str(),
@@ -331,7 +318,7 @@ pub fn types(names: &Names, api: &Api, op: &Operation) -> OperationTypes {
         response: if members.is_empty() {
             format!("export type {stem}Response = never;")
         } else {
-            syntax::union_alias(&format!("{stem}Response"), &members)
+            format!("export type {stem}Response = {};", members.join(" | "))
         },
     }
 }
@@ -482,7 +469,7 @@ pub struct ServerOperation {
     pub doc: Vec<String>,
     /// The handler interface's method signature.
     pub member: Call,
-    /// `route(ops.operations.x, invokeX)`, laid out, without its comma.
+    /// `route(ops.operations.x, invokeX)`.
     pub route: String,
     /// `UploadData`: `invokeUploadData`, `ops.UploadDataResponse`.
     pub stem: String,
@@ -508,7 +495,7 @@ pub fn server_operation(names: &Names, api: &Api, op: &Operation) -> ServerOpera
         args.push("context".to_string());
     }
     ServerOperation {
-        doc: syntax::doc_lines(&operation_doc(op)),
+        doc: doc_lines(&operation_doc(op)),
         member: Call::new(
             2,
             names.method(op),
@@ -550,7 +537,7 @@ pub fn client_method(names: &Names, op: &Operation) -> ClientMethod {
     params.push("options: RequestOptions = {}".to_string());
     let request = if has_request(op) { "request" } else { "{}" };
     ClientMethod {
-        doc: syntax::doc_lines(&operation_doc(op)),
+        doc: doc_lines(&operation_doc(op)),
         signature: Call::new(
             2,
             &format!("async {}", names.method(op)),
@@ -572,23 +559,14 @@ pub fn client_method(names: &Names, op: &Operation) -> ClientMethod {
 
 /// `ops.operations.uploadData`, or `ops.operations["odd-id"]`.
 fn operation_ref(op: &Operation) -> String {
-    if syntax::is_identifier(&op.id) {
+    if is_identifier(&op.id) {
         format!("ops.operations.{}", op.id)
     } else {
-        format!("ops.operations[{}]", syntax::string(&op.id))
+        format!("ops.operations[{}]", string(&op.id))
     }
 }
 
-/// The route entry uses the same reference as the client.
-/// Unindented and without its comma; `return_array` lays the entries out.
+/// `route(ops.operations.x, invokeX)`: the route table's entry for `op`.
 pub fn route_entry(names: &Names, op: &Operation) -> String {
-    let flat = format!("route({}, invoke{})", operation_ref(op), names.stem(op));
-    if 4 + flat.len() < WIDTH {
-        return flat;
-    }
-    format!(
-        "route(\n      {},\n      invoke{},\n    )",
-        operation_ref(op),
-        names.stem(op)
-    )
+    format!("route({}, invoke{})", operation_ref(op), names.stem(op))
 }
