@@ -3,7 +3,8 @@
 //! The pipeline, one module per stage:
 //! `spec` (load YAML/JSON, keep a JSON pointer -> file:line:column map)
 //! -> `lower` (resolve `$ref`s, merge `allOf`, check the supported subset, build the IR)
-//! -> `ir` (language-neutral model)
+//! -> `ir` (language-neutral model; `profile` recognises what targets act on, such as
+//! the PowerSync write path)
 //! -> `targets` (one lowering per language, rendered with askama or, for Rust, syn/quote)
 //! -> `emit` (write an output folder, or check it for drift).
 
@@ -11,6 +12,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod ir;
 pub mod lower;
+pub mod profile;
 pub mod spec;
 pub mod targets;
 

@@ -183,19 +183,23 @@ fn check_task() -> anyhow::Result<u8> {
 ///
 /// 1. the generator's own language (Rust): format check and lints, which also cover
 ///    the generator;
-/// 2. the drift check (`cargo xtask check`), before any check of generated output in
+/// 2. every other language's install: generating runs their formatters (prettier);
+/// 3. the drift check (`cargo xtask check`), before any check of generated output in
 ///    another language;
-/// 3. every other language: install, format check, type check;
-/// 4. every language's tests, in [`lang::all`] order;
-/// 5. a short run of every fuzz target.
+/// 4. every other language: format check, type check;
+/// 5. every language's tests, in [`lang::all`] order;
+/// 6. a short run of every fuzz target.
 fn test_plan(project: &Project) -> Vec<Step> {
     let languages = lang::all();
+    let install = |language: &dyn Language| {
+        let name = language.name();
+        language
+            .install(project)
+            .map(|s| s.labelled(format!("{name}: install")))
+    };
     let checks = |language: &dyn Language| {
         let name = language.name();
         [
-            language
-                .install(project)
-                .map(|s| s.labelled(format!("{name}: install"))),
             language
                 .format_check(project)
                 .map(|s| s.labelled(format!("{name}: format check"))),
@@ -207,12 +211,14 @@ fn test_plan(project: &Project) -> Vec<Step> {
         .flatten()
     };
     let mut steps = Vec::new();
-    let mut languages_iter = languages.iter();
-    if let Some(host) = languages_iter.next() {
-        steps.extend(checks(host.as_ref()));
-    }
+    let (host, others) = languages.split_first().expect("at least the host language");
+    steps.extend(install(host.as_ref()));
+    steps.extend(checks(host.as_ref()));
+    // Generation runs every target's formatter (prettier for TypeScript), so the
+    // other languages' tools are installed before the drift check regenerates.
+    steps.extend(others.iter().filter_map(|language| install(language.as_ref())));
     steps.push(Step::new("cargo xtask check", |_, _| check_task()).labelled("drift check"));
-    for language in languages_iter {
+    for language in others {
         steps.extend(checks(language.as_ref()));
     }
     steps.extend(languages.iter().filter_map(|language| {
@@ -292,12 +298,12 @@ mod tests {
         let expected = [
             "cargo fmt --all --check",
             "cargo clippy --workspace --all-targets --all-features -- -D warnings",
-            "cargo xtask check",
             "npm ci",
+            "cargo xtask check",
             "prettier --check generated/**/*.md generated/typescript/*.json \
              generated/typescript/src/**/*.ts generator/tests/fixtures/features/*/docs/**/*.md \
              generator/tests/fixtures/features/*/typescript/**/*.{md,json,ts} \
-             tests/typescript/test/**/*.ts",
+             tests/typescript/test/**/*.ts templates/typescript/support/**/*.{ts,json}",
             "npm run build -w powersync-write-api && tsc -p tests/typescript/tsconfig.fixtures.json",
             "cargo test --workspace",
             "npm test -w tests/typescript",

@@ -4,12 +4,19 @@
 
 import * as ops from "./operations.js";
 import type { OperationSpec } from "./operations.js";
-import { validateValue, type SchemaViolation } from "./validation.js";
+import {
+  send,
+  type AnyRequest,
+  type CredentialSource,
+  type RequestOptions,
+} from "./transport.js";
 
-/** A credential, or a function returning the current one (called per request). */
-export type CredentialSource =
-  | string
-  | (() => string | null | undefined | Promise<string | null | undefined>);
+export {
+  InvalidResponseError,
+  UnexpectedResponseError,
+  type CredentialSource,
+  type RequestOptions,
+} from "./transport.js";
 
 /** Settings of PowerSyncWriteApiClient. */
 export interface ClientOptions {
@@ -21,65 +28,6 @@ export interface ClientOptions {
   credentials?: { bearerAuth?: CredentialSource };
   /** Headers sent with every request. */
   headers?: Record<string, string>;
-}
-
-/** Per-call settings. */
-export interface RequestOptions {
-  /** Aborts the request (e.g. `AbortSignal.timeout(30_000)`). */
-  signal?: AbortSignal;
-  /** Extra headers for this request. */
-  headers?: Record<string, string>;
-}
-
-/** The server answered with a status the spec does not list for the operation. */
-export class UnexpectedResponseError extends Error {
-  constructor(
-    readonly operation: string,
-    readonly status: number,
-    readonly body: string,
-  ) {
-    super(
-      `${operation}: the server answered ${status}, which the spec does not list; body: ${body.slice(0, 200)}`,
-    );
-    this.name = "UnexpectedResponseError";
-  }
-}
-
-/**
- * The server's reply does not match the spec: not JSON, or schema violations.
- * `status` and `headers` are the reply's, so a caller can still act on the
- * status (and a `Retry-After`) of a reply whose body it cannot use.
- */
-export class InvalidResponseError extends Error {
-  constructor(
-    readonly operation: string,
-    readonly status: number,
-    readonly violations: SchemaViolation[],
-    detail?: string,
-    readonly headers: Headers = new Headers(),
-  ) {
-    const problems = violations
-      .map((v) => `${v.path}: ${v.message} (${v.keyword})`)
-      .join("; ");
-    super(
-      `${operation}: the ${status} reply does not match the spec: ${detail ?? problems}`,
-    );
-    this.name = "InvalidResponseError";
-  }
-}
-
-/** The typed request as the client sends it. */
-interface AnyRequest {
-  body?: unknown;
-  path?: object;
-  query?: object;
-  headers?: object;
-}
-
-interface AnyResponse {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, unknown>;
 }
 
 /** A client for PowerSync Write API. */
@@ -143,140 +91,6 @@ export class PowerSyncWriteApiClient {
     request: AnyRequest,
     options: RequestOptions,
   ): Promise<T> {
-    return (await this.#send(spec, request, options)) as T;
-  }
-
-  async #send(
-    spec: OperationSpec,
-    request: AnyRequest,
-    options: RequestOptions,
-  ): Promise<AnyResponse> {
-    const url = new URL(
-      this.#options.baseUrl.replace(/\/+$/, "") + this.#path(spec, request),
-    );
-    const headers = new Headers(this.#options.headers);
-    for (const [name, value] of Object.entries(options.headers ?? {})) {
-      headers.set(name, value);
-    }
-    for (const parameter of spec.parameters) {
-      const group =
-        parameter.location === "header"
-          ? request.headers
-          : request[parameter.location];
-      const value = (group as Record<string, unknown> | undefined)?.[
-        parameter.key
-      ];
-      if (value === undefined || value === null) continue;
-      if (parameter.location === "query") {
-        for (const item of Array.isArray(value) ? value : [value]) {
-          url.searchParams.append(parameter.name, String(item));
-        }
-      } else if (parameter.location === "header") {
-        const text = Array.isArray(value)
-          ? value.map(String).join(",")
-          : String(value);
-        headers.set(parameter.name, text);
-      }
-    }
-    await this.#authorize(spec, headers, url);
-    const init: RequestInit = { method: spec.method, headers };
-    if (options.signal !== undefined) init.signal = options.signal;
-    if (spec.body !== undefined && request.body !== undefined) {
-      headers.set("content-type", spec.body.contentType);
-      init.body = JSON.stringify(request.body);
-    }
-    const fetcher = this.#options.fetch ?? globalThis.fetch;
-    const reply = await fetcher(url, init);
-    const text = await reply.text();
-    const declared = spec.responses[reply.status] ?? spec.responses.default;
-    if (declared === undefined) {
-      throw new UnexpectedResponseError(spec.id, reply.status, text);
-    }
-    const response: AnyResponse = { status: reply.status };
-    if (declared.body !== undefined) {
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new InvalidResponseError(
-          spec.id,
-          reply.status,
-          [],
-          `the body is not JSON: ${text.slice(0, 200)}`,
-          reply.headers,
-        );
-      }
-      const found = validateValue(declared.body, body);
-      if (found.listed.length > 0) {
-        throw new InvalidResponseError(
-          spec.id,
-          reply.status,
-          found.listed,
-          undefined,
-          reply.headers,
-        );
-      }
-      response.body = body;
-    }
-    if (declared.headers.length > 0) {
-      const values: Record<string, unknown> = {};
-      for (const header of declared.headers) {
-        const text = reply.headers.get(header.name);
-        if (text === null) continue;
-        const type = header.schema.type;
-        const number = Number(text.trim());
-        // A header that does not parse as its type is left out, as if absent.
-        if (type === "integer" || type === "number") {
-          if (text.trim() !== "" && Number.isFinite(number)) {
-            values[header.key] = number;
-          }
-        } else {
-          values[header.key] = text;
-        }
-      }
-      response.headers = values;
-    }
-    return response;
-  }
-
-  #path(spec: OperationSpec, request: AnyRequest): string {
-    const values = (request.path ?? {}) as Record<string, unknown>;
-    return spec.path.replace(/\{([^}]+)\}/g, (_, name: string) =>
-      encodeURIComponent(String(values[name])),
-    );
-  }
-
-  /** Adds the credentials of the first security alternative that has them all. */
-  async #authorize(
-    spec: OperationSpec,
-    headers: Headers,
-    url: URL,
-  ): Promise<void> {
-    const sources = (this.#options.credentials ?? {}) as Record<
-      string,
-      CredentialSource | undefined
-    >;
-    for (const alternative of spec.security) {
-      const secrets: [string, string][] = [];
-      for (const scheme of alternative) {
-        const source = sources[scheme];
-        const secret = typeof source === "function" ? await source() : source;
-        if (secret === undefined || secret === null || secret === "") break;
-        secrets.push([scheme, secret]);
-      }
-      if (secrets.length < alternative.length) continue;
-      for (const [scheme, secret] of secrets) {
-        const how = ops.securityScheme(scheme);
-        if (how === undefined) continue;
-        if (how.type === "bearer") {
-          headers.set("authorization", `Bearer ${secret}`);
-        } else if (how.location === "header") {
-          headers.set(how.name, secret);
-        } else {
-          url.searchParams.set(how.name, secret);
-        }
-      }
-      return;
-    }
+    return (await send(this.#options, spec, request, options)) as T;
   }
 }

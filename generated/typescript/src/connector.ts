@@ -16,23 +16,21 @@
  * version satisfies, so this package does not pin an SDK version.
  */
 
+import { InvalidResponseError, UnexpectedResponseError } from "./transport.js";
 import {
-  InvalidResponseError,
-  PowerSyncWriteApiClient,
-  UnexpectedResponseError,
-} from "./client.js";
-import type {
-  CrudEntry,
-  CrudTransaction,
-  ErrorResponse,
-  FailedOperation,
-  TransactionFatalError,
-  UpdateType,
-  Violation,
-  WriteBatch,
-  WriteBatchResponse,
-} from "./models.js";
-import type { UploadDataResponse } from "./operations.js";
+  BEARER_SCHEME,
+  WritePathClient,
+  type CrudEntry,
+  type CrudTransaction,
+  type ErrorResponse,
+  type FailedOperation,
+  type TransactionFatalError,
+  type UpdateType,
+  type UploadResponse,
+  type Violation,
+  type WriteBatch,
+  type WriteBatchResponse,
+} from "./spec.js";
 
 // ---------------------------------------------------------------------------
 // The SDK's upload queue, structurally
@@ -397,7 +395,7 @@ interface Packed {
 }
 
 /** The statuses of the protocol's non-200 replies. */
-type ErrorStatus = Exclude<UploadDataResponse["status"], 200>;
+type ErrorStatus = Exclude<UploadResponse["status"], 200>;
 
 /** A non-200 reply, its body undefined when it was not an `ErrorResponse`. */
 interface ErrorReply {
@@ -433,7 +431,7 @@ function retryAfterSeconds(headers: Headers): number | undefined {
 
 /** What became of one request, as far as the loop in `uploadData` cares. */
 type Sent =
-  | { kind: "results"; response: Extract<UploadDataResponse, { status: 200 }> }
+  | { kind: "results"; response: Extract<UploadResponse, { status: 200 }> }
   | { kind: "too-large"; bodyBytes: number };
 
 /**
@@ -520,7 +518,7 @@ export class PowerSyncWriteUploader {
     // Sent with every batch so the backend can recognise replays; read up
     // front because the byte limit counts it.
     const clientId = await database.getClientId?.();
-    let client: PowerSyncWriteApiClient | undefined;
+    let client: WritePathClient | undefined;
     let token: string | null | undefined;
     // The queue's head after the last completion: a queue that does not
     // advance must not make this loop spin (the SDK detects it and backs off).
@@ -546,12 +544,12 @@ export class PowerSyncWriteUploader {
         // Deferred until there is something to send: an empty queue costs no
         // token fetch.
         token = await this.options.fetchToken({ forceRefresh: false });
-        client = new PowerSyncWriteApiClient({
+        client = new WritePathClient({
           baseUrl: this.options.baseUrl,
           ...(this.options.fetch !== undefined
             ? { fetch: this.options.fetch }
             : {}),
-          credentials: { bearerAuth: () => token },
+          credentials: { [BEARER_SCHEME]: () => token },
         });
       }
 
@@ -688,7 +686,7 @@ export class PowerSyncWriteUploader {
    * else.
    */
   private async send(
-    client: PowerSyncWriteApiClient,
+    client: WritePathClient,
     body: WriteBatch,
     batch: Packed[],
   ): Promise<Sent> {
@@ -706,7 +704,7 @@ export class PowerSyncWriteUploader {
     if (outer?.aborted) onAbort();
     else outer?.addEventListener("abort", onAbort, { once: true });
 
-    let response: UploadDataResponse;
+    let response: UploadResponse;
     try {
       response = await client.uploadData(
         { body },

@@ -21,12 +21,12 @@ import {
   servesPath,
   type FetchHandler,
   type HandlerOptions,
-  type PowerSyncWriteApiHandler,
 } from "./server.js";
+import type { Handler } from "./spec.js";
 
 /** Serves `handler` as Express middleware; other paths go on to `next()`. */
 export function createExpressHandler<Principal>(
-  handler: PowerSyncWriteApiHandler<Principal>,
+  handler: Handler<Principal>,
   options: HandlerOptions = {},
 ): (request: Request, response: Response, next: NextFunction) => void {
   const fetchHandler = createFetchHandler(handler, options);

@@ -62,7 +62,61 @@ export interface OperationSpec {
 
 /** Every security scheme of the spec, by name. */
 export const securitySchemes = {{ security_schemes }} satisfies Record<string, SecuritySchemeSpec>;
-{% for op in operations %}{{ op.types }}{% endfor %}
+{%- for op in operations %}
+{%- if let Some(request) = op.request %}
+{# one blank line between declarations #}
+/**
+{%- for line in request.doc %}
+ *{% if !line.is_empty() %} {{ line }}{% endif %}
+{%- endfor %}
+ */
+export interface {{ op.stem }}Request {
+{%- for group in request.groups %}
+  {{ group.name }}{{ group.optional }}: {
+{%- for p in group.parameters %}
+{%- if !p.doc.is_empty() %}
+    /**
+{%- for line in p.doc %}
+     *{% if !line.is_empty() %} {{ line }}{% endif %}
+{%- endfor %}
+     */
+{%- endif %}
+{{ p.line }}
+{%- endfor %}
+  };
+{%- endfor %}
+{%- if let Some(body) = request.body %}
+{%- if !body.doc.is_empty() %}
+  /**
+{%- for line in body.doc %}
+   *{% if !line.is_empty() %} {{ line }}{% endif %}
+{%- endfor %}
+   */
+{%- endif %}
+{{ body.line }}
+{%- endif %}
+}
+{%- endif %}
+{%- if let Some(received) = op.received %}
+{# one blank line between declarations #}
+/**
+{%- for line in received.doc %}
+ *{% if !line.is_empty() %} {{ line }}{% endif %}
+{%- endfor %}
+ */
+export type {{ op.stem }}ReceivedRequest = Omit<{{ op.stem }}Request, "body"> & {
+  body{{ received.optional }}: {{ received.ty }};
+};
+{%- endif %}
+{# one blank line between declarations #}
+/**
+{%- for line in op.response_doc %}
+ *{% if !line.is_empty() %} {{ line }}{% endif %}
+{%- endfor %}
+ */
+{{ op.response }}
+{%- endfor %}
+
 /** Every operation of the spec, by operation id. */
 export const operations = {{ operation_specs }} satisfies Record<string, OperationSpec>;
 

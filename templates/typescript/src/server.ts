@@ -1,3 +1,4 @@
+{%- import "typescript/src/macros.ts" as m -%}
 // {{ header }}
 
 /**
@@ -7,143 +8,66 @@
  */
 
 import * as ops from "./operations.js";
-import type {
-  OperationSpec,
-  ParameterSpec,
-  ResponseSpec,
-} from "./operations.js";
 import {
-  addViolation,
-  checkItems,
-  perItemArrays,
-  propertyPath,
-  validateEnvelope,
-  validateValue,
-  type Schema,
-  type SchemaViolation,
-  type Violations,
-} from "./validation.js";
+  route,
+  serveFetch,
+  servesRoute,
+  type AuthenticatedContext,
+  type Credentials,
+  type DecodedRequest,
+  type FetchHandler,
+  type HandlerOptions,
+  type RequestContext,
+  type Route,
+} from "./serve.js";
+import type { Handler } from "./spec.js";
 
-/** A credential taken from a request: the security scheme's name and its secret. */
-export interface Credentials {
-  /** The scheme's name in the spec (`bearerAuth`). */
-  scheme: string;
-  /** The bearer token or API key. */
-  secret: string;
-}
-
-/** What a handler method gets besides its typed request. */
-export interface RequestContext {
-  /** The original request, for anything the spec does not describe. */
-  request: Request;
-}
-
-/** The context of an operation that requires credentials. */
-export interface AuthenticatedContext<Principal> extends RequestContext {
-  /** Who made the request, as `authenticate` decided. */
-  principal: Principal;
-}
-
-{{ handler_doc }}export interface {{ handler_name }}<Principal = unknown> {{ handler_body }}
+export {
+  DEFAULT_BODY_LIMIT,
+  HttpRejection,
+  rejectionResponse,
+  type AuthenticatedContext,
+  type Credentials,
+  type FetchHandler,
+  type HandlerOptions,
+  type RequestContext,
+} from "./serve.js";
 
 /**
- * A request refused before (or instead of) reaching the implementation; also
- * thrown by an implementation to answer with an error status. The body is
- * `{code, message, violations?, violations_omitted?}`, the shape of the spec's
- * error response: `violations_omitted` (sent when above 0) counts the violations
- * found beyond the listed ones, which the adapter caps at `MAX_VIOLATIONS`.
+{%- for line in handler_doc %}
+ *{% if !line.is_empty() %} {{ line }}{% endif %}
+{%- endfor %}
  */
-export class HttpRejection extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly violations: SchemaViolation[] = [],
-    readonly headers: Record<string, string> = {},
-    readonly violationsOmitted = 0,
-  ) {
-    super(message);
-    this.name = "HttpRejection";
-  }
-
-  /** The JSON body sent for this rejection. */
-  toJSON(): {
-    code: string;
-    message: string;
-    violations?: SchemaViolation[];
-    violations_omitted?: number;
-  } {
-    const body: ReturnType<HttpRejection["toJSON"]> = {
-      code: this.code,
-      message: this.message,
-    };
-    if (this.violations.length > 0) body.violations = this.violations;
-    if (this.violationsOmitted > 0) {
-      body.violations_omitted = this.violationsOmitted;
-    }
-    return body;
-  }
+{%- if operations.is_empty() && !secured %}
+export interface {{ handler_name }}<Principal = unknown> {}
+{%- else %}
+export interface {{ handler_name }}<Principal = unknown> {
+{%- if secured %}
+  /**
+   * Checks the credentials of a request to an operation that requires them:
+   * return who made it, or `null` to refuse it (401). Missing or malformed
+   * credentials are refused without calling it. Throw an `HttpRejection` to
+   * answer otherwise (403, 503, ...).
+   */
+  authenticate(
+    credentials: Credentials,
+    request: Request,
+  ): Promise<Principal | null>;
+{%- endif %}
+{%- for op in operations %}
+{%- if secured || !loop.first %}
+{% endif %}
+{%- if !op.doc.is_empty() %}
+  /**
+{%- for line in op.doc %}
+   *{% if !line.is_empty() %} {{ line }}{% endif %}
+{%- endfor %}
+   */
+{%- endif %}
+{%- call m::call(op.member) %}{% endcall %}
+{%- endfor %}
 }
-
-/** Settings of the fetch handler and the Express adapter. */
-export interface HandlerOptions {
-  /** The largest accepted request body in bytes; larger ones get 413 (default 4 MiB). */
-  bodyLimit?: number;
-  /** A prefix to strip from request paths (`/functions/v1/upload`), if any. */
-  basePath?: string;
-  /** Called with an error thrown by the implementation (answered with 500). */
-  onError?: (error: unknown, request: Request) => void;
-}
-
-/** The default `bodyLimit`: 4 MiB. */
-export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
-
-/** A handler in the shape of the Fetch API: Node 20+, Deno, Bun, edge runtimes. */
-export type FetchHandler = (request: Request) => Promise<Response>;
-
-type Invoke<Principal> = (
-  handler: {{ handler_name }}<Principal>,
-  request: DecodedRequest,
-  context: AuthenticatedContext<Principal | undefined>,
-) => Promise<{ status: number; body?: unknown; headers?: object }>;
-
-interface Route<Principal> {
-  spec: OperationSpec;
-  pattern: RegExp;
-  /** The path parameters' names, in the order of the pattern's groups. */
-  names: string[];
-  invoke: Invoke<Principal>;
-}
-
-/** The typed request as the adapter builds it, before the generated cast. */
-interface DecodedRequest {
-  body?: unknown;
-  path?: Record<string, unknown>;
-  query?: Record<string, unknown>;
-  headers?: Record<string, unknown>;
-}
-
-function routes<Principal>(): Route<Principal>[] {
-{{ routes }}
-}
-
-function route<Principal>(
-  spec: OperationSpec,
-  invoke: Invoke<Principal>,
-): Route<Principal> {
-  const names: string[] = [];
-  const source = spec.path
-    .split(/(\{[^}]+\})/)
-    .map((part) => {
-      if (part.startsWith("{") && part.endsWith("}")) {
-        names.push(part.slice(1, -1));
-        return "([^/]+)";
-      }
-      return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    })
-    .join("");
-  return { spec, pattern: new RegExp(`^${source}$`), names, invoke };
-}
+{%- endif %}
 
 /**
  * Serves `handler` as a Fetch API handler. Unknown paths answer 404, a known path
@@ -157,42 +81,7 @@ export function createFetchHandler<Principal>(
   handler: {{ handler_name }}<Principal>,
   options: HandlerOptions = {},
 ): FetchHandler {
-  const table = routes<Principal>();
-  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  return async (request) => {
-    try {
-      const url = new URL(request.url);
-      const path = stripBase(url.pathname, options.basePath);
-      const matches = table.filter((r) => r.pattern.test(path));
-      if (matches.length === 0) {
-        throw new HttpRejection(404, "NOT_FOUND", `no operation at ${path}`);
-      }
-      const found = matches.find((r) => r.spec.method === request.method);
-      if (found === undefined) {
-        const allow = matches.map((r) => r.spec.method).join(", ");
-        throw new HttpRejection(
-          405,
-          "METHOD_NOT_ALLOWED",
-          `${request.method} is not allowed on ${path}; use ${allow}`,
-          [],
-          { allow },
-        );
-      }
-      const principal = await authenticate(handler, found.spec, request, url);
-      const decoded = await decode(found, path, url, request, bodyLimit);
-      const response = await found.invoke(handler, decoded, {
-        request,
-        principal,
-      });
-      return encode(found.spec, response);
-    } catch (error) {
-      if (error instanceof HttpRejection) return rejectionResponse(error);
-      options.onError?.(error, request);
-      return rejectionResponse(
-        new HttpRejection(500, "INTERNAL_ERROR", "internal error"),
-      );
-    }
-  };
+  return serveFetch(handler, routes<Principal>(), authenticateWith, options);
 }
 
 /** Whether `path` (below `options.basePath`) is the path of an operation. */
@@ -200,296 +89,37 @@ export function servesPath(
   path: string,
   options: HandlerOptions = {},
 ): boolean {
-  const relative = stripBase(path, options.basePath);
-  return routes().some((r) => r.pattern.test(relative));
+  return servesRoute(routes(), path, options);
 }
 
-function stripBase(path: string, basePath = ""): string {
-  const base = basePath.replace(/\/+$/, "");
-  if (base === "" || !path.startsWith(base)) return path;
-  return path.slice(base.length) || "/";
+function routes<Principal>(): Route<Handler<Principal>, Principal>[] {
+  return [{% for op in operations %}{% if !loop.first %}, {% endif %}{{ op.route }}{% endfor %}];
 }
+{%- for op in operations %}
 
-/** The JSON response for a rejection. */
-export function rejectionResponse(rejection: HttpRejection): Response {
-  return new Response(JSON.stringify(rejection), {
-    status: rejection.status,
-    headers: { ...rejection.headers, "content-type": "application/json" },
-  });
-}
-
-function credential(
-  scheme: string,
-  request: Request,
-  url: URL,
-): Credentials | undefined {
-  const spec = ops.securityScheme(scheme);
-  if (spec === undefined) return undefined;
-  let secret: string | null = null;
-  if (spec.type === "bearer") {
-    const header = request.headers.get("authorization") ?? "";
-    const match = /^Bearer +(\S+) *$/i.exec(header);
-    secret = match?.[1] ?? null;
-  } else if (spec.location === "header") {
-    secret = request.headers.get(spec.name);
-  } else {
-    secret = url.searchParams.get(spec.name);
-  }
-  return secret === null || secret === "" ? undefined : { scheme, secret };
-}
-
-async function authenticate<Principal>(
+function invoke{{ op.stem }}<Principal>(
   handler: {{ handler_name }}<Principal>,
-  spec: OperationSpec,
+  {{ op.request_param }}: DecodedRequest,
+  context: AuthenticatedContext<Principal | undefined>,
+): Promise<ops.{{ op.stem }}Response> {
+{%- call m::call(op.invoke) %}{% endcall %}
+}
+{%- endfor %}
+{% if secured %}
+function authenticateWith<Principal>(
+  handler: {{ handler_name }}<Principal>,
+  credentials: Credentials,
   request: Request,
-  url: URL,
-): Promise<Principal | undefined> {
-  if (spec.security.length === 0) return undefined;
-  for (const alternative of spec.security) {
-    // An empty alternative (`{}` in the spec) makes credentials optional.
-    if (alternative.length === 0) return undefined;
-    const found = alternative.map((scheme) => credential(scheme, request, url));
-    if (found.some((c) => c === undefined)) continue;
-    // Every scheme of the alternative must accept its credential; the first
-    // one's principal stands for the request.
-    let principal: Principal | undefined;
-    for (const credentials of found) {
-      if (credentials === undefined) continue;
-      const accepted = await authenticateWith(handler, credentials, request);
-      if (accepted === null || accepted === undefined) {
-        throw new HttpRejection(
-          401,
-          "UNAUTHENTICATED",
-          "the credentials were refused",
-        );
-      }
-      principal ??= accepted;
-    }
-    return principal;
-  }
-  throw new HttpRejection(
-    401,
-    "UNAUTHENTICATED",
-    "missing or malformed credentials",
-  );
+): Promise<Principal | null> {
+  return handler.authenticate(credentials, request);
 }
-
-function invalid(found: Violations): HttpRejection {
-  return new HttpRejection(
-    400,
-    "INVALID_REQUEST",
-    "the request does not match the schema",
-    found.listed,
-    {},
-    found.omitted,
-  );
+{%- else %}
+// No operation requires credentials, so this is never called.
+function authenticateWith<Principal>(
+  _handler: {{ handler_name }}<Principal>,
+  _credentials: Credentials,
+  _request: Request,
+): Promise<Principal | null> {
+  return Promise.resolve(null);
 }
-
-/** Reads a parameter's text into the value its schema describes. */
-function fromText(parameter: ParameterSpec, texts: string[]): unknown {
-  const schema = parameter.schema;
-  if (schema.type === "array") {
-    // Query arrays repeat the key; header arrays are comma-separated.
-    const items =
-      parameter.location === "query"
-        ? texts
-        : texts.flatMap((t) => t.split(",")).map((t) => t.trim());
-    return items.map((item) => scalar(schema.items, item));
-  }
-  return scalar(schema, texts[0] ?? "");
-}
-
-function scalar(schema: ParameterSpec["schema"], text: string): unknown {
-  switch (schema.type) {
-    case "integer":
-    case "number":
-      return /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(text) ? Number(text) : text;
-    case "boolean":
-      return text === "true" ? true : text === "false" ? false : text;
-    default:
-      return text;
-  }
-}
-
-async function decode<Principal>(
-  found: Route<Principal>,
-  path: string,
-  url: URL,
-  request: Request,
-  bodyLimit: number,
-): Promise<DecodedRequest> {
-  const spec = found.spec;
-  const decoded: DecodedRequest = {};
-  const problems: Violations = { listed: [], omitted: 0 };
-  const groups = found.pattern.exec(path) ?? [];
-  for (const parameter of spec.parameters) {
-    let texts: string[];
-    if (parameter.location === "path") {
-      const index = found.names.indexOf(parameter.name) + 1;
-      texts = [decodeURIComponent(groups[index] ?? "")];
-    } else if (parameter.location === "query") {
-      texts = url.searchParams.getAll(parameter.name);
-    } else {
-      const header = request.headers.get(parameter.name);
-      texts = header === null ? [] : [header];
-    }
-    const where =
-      parameter.location === "header" ? "headers" : parameter.location;
-    const at = `${parameter.location}.${parameter.name}`;
-    if (texts.length === 0) {
-      if (parameter.required) {
-        addViolation(problems, () => ({
-          path: at,
-          keyword: "required",
-          message: `the ${parameter.location} parameter \`${parameter.name}\` is required`,
-        }));
-      }
-      continue;
-    }
-    const value = fromText(parameter, texts);
-    validateValue(parameter.schema, value, at, problems);
-    (decoded[where] ??= {})[parameter.key] = value;
-  }
-  if (spec.body !== undefined) {
-    const body = await readJson(request, bodyLimit, spec.body.required);
-    if (body !== undefined) {
-      decoded.body = checkBody(spec.body.schema, body.value, problems);
-    }
-  }
-  if (problems.listed.length > 0) throw invalid(problems);
-  return decoded;
-}
-
-/**
- * Validates a body into `problems`. With `x-per-item-validation` arrays, only
- * the envelope can refuse it (the whole body is then reported, as without them),
- * and the arrays' items reach the handler each checked on its own.
- */
-function checkBody(
-  schema: Schema,
-  value: unknown,
-  problems: Violations,
-): unknown {
-  const arrays = perItemArrays(schema);
-  // Without such arrays, or with a refused envelope, the body is checked whole.
-  const whole =
-    arrays.length === 0 || validateEnvelope(schema, value).listed.length > 0;
-  if (whole) {
-    validateValue(schema, value, "$", problems);
-    return value;
-  }
-  const body: Record<string, unknown> = { ...(value as object) };
-  for (const [name, items] of arrays) {
-    const values = body[name] as unknown[];
-    body[name] = checkItems(items, values, propertyPath("$", name));
-  }
-  return body;
-}
-
-function isJson(contentType: string): boolean {
-  const essence = (contentType.split(";")[0] ?? "").trim().toLowerCase();
-  return (
-    essence === "application/json" ||
-    (essence.startsWith("application/") && essence.endsWith("+json"))
-  );
-}
-
-async function readJson(
-  request: Request,
-  limit: number,
-  required: boolean,
-): Promise<{ value: unknown } | undefined> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) throw tooLarge(limit);
-  const contentType = request.headers.get("content-type");
-  if (contentType !== null && !isJson(contentType)) {
-    throw new HttpRejection(
-      415,
-      "UNSUPPORTED_MEDIA_TYPE",
-      `expected a JSON content type, found \`${contentType}\``,
-    );
-  }
-  const bytes = await readLimited(request, limit);
-  if (contentType === null) {
-    if (bytes.length === 0 && !required) return undefined;
-    throw new HttpRejection(
-      415,
-      "UNSUPPORTED_MEDIA_TYPE",
-      "expected a JSON content type, found none",
-    );
-  }
-  if (bytes.length === 0 && !required) return undefined;
-  try {
-    return { value: JSON.parse(new TextDecoder().decode(bytes)) };
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new HttpRejection(
-      400,
-      "INVALID_REQUEST",
-      `the body is not valid JSON: ${detail}`,
-    );
-  }
-}
-
-function tooLarge(limit: number): HttpRejection {
-  return new HttpRejection(
-    413,
-    "PAYLOAD_TOO_LARGE",
-    `the body exceeds ${limit} bytes`,
-  );
-}
-
-/** The body's bytes, refusing more than `limit` without reading it all. */
-async function readLimited(
-  request: Request,
-  limit: number,
-): Promise<Uint8Array> {
-  if (request.body === null) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
-function encode(
-  spec: OperationSpec,
-  response: { status: number; body?: unknown; headers?: object },
-): Response {
-  const declared: ResponseSpec | undefined =
-    spec.responses[response.status] ?? spec.responses.default;
-  const headers = new Headers();
-  const values = (response.headers ?? {}) as Record<string, unknown>;
-  for (const header of declared?.headers ?? []) {
-    const value = values[header.key];
-    if (value === undefined || value === null) continue;
-    headers.set(
-      header.name,
-      Array.isArray(value) ? value.map(String).join(",") : String(value),
-    );
-  }
-  if (declared?.body === undefined || response.body === undefined) {
-    return new Response(null, { status: response.status, headers });
-  }
-  headers.set("content-type", declared.contentType ?? "application/json");
-  return new Response(JSON.stringify(response.body), {
-    status: response.status,
-    headers,
-  });
-}
-{{ authenticate_with }}
+{%- endif %}

@@ -22,6 +22,7 @@ const PRETTIER_CHECKED: &[&str] = &[
     "generator/tests/fixtures/features/*/docs/**/*.md",
     "generator/tests/fixtures/features/*/typescript/**/*.{md,json,ts}",
     "tests/typescript/test/**/*.ts",
+    "templates/typescript/support/**/*.{ts,json}",
 ];
 
 /// The TypeScript tests' package, and the tsconfig that type-checks every feature

@@ -5,15 +5,23 @@
 //! typed fetch client, and, when the spec is the PowerSync write path, the
 //! `uploadData` connector for the PowerSync JS SDKs.
 //!
-//! The lowering here turns the IR into view structs whose strings are TypeScript
-//! already laid out as prettier prints it (`syntax`); the askama templates in
-//! `templates/typescript/` hold the fixed code around them.
+//! The lowering here turns the IR into typed view structs (`models`, `operations`,
+//! `schema`: names from `names`, PowerSync write-path names from
+//! [`crate::profile`]); the askama templates in `templates/typescript/src/` hold
+//! the spec-dependent files' text, loops included, with names and literals escaped
+//! by `names` and data tables printed by `literal`. Nothing here decides layout by
+//! width: the last step runs the real, pinned prettier over the package (`format`).
+//! What is the same for every spec is ordinary
+//! TypeScript in `templates/typescript/support/` (`SUPPORT`), type-checked there
+//! and copied verbatim after the header; it reaches the spec's names only through
+//! the generated `src/spec.ts` and `src/schemas.ts`.
 
+mod format;
+mod literal;
 mod models;
 mod names;
 mod operations;
 mod schema;
-mod syntax;
 
 #[cfg(test)]
 mod tests;
@@ -22,7 +30,7 @@ use askama::Template;
 
 use self::names::Names;
 use super::{Context, GeneratedFile, Target, TargetError};
-use crate::ir::{Api, Operation, StatusCode, TyKind, TypeDefKind};
+use crate::ir::Api;
 
 pub struct TypeScriptTarget;
 
@@ -48,7 +56,8 @@ impl Target for TypeScriptTarget {
         let stem = names::api_stem(&api.title);
         let handler_name = format!("{stem}Handler");
         let client_name = format!("{stem}Client");
-        let write_path = is_write_path(api);
+        let profile = crate::profile::write_path(api);
+        let write_path = profile.is_some();
 
         let mut files = Vec::new();
         let mut add = |path: &str, contents: Result<String, askama::Error>| {
@@ -105,13 +114,23 @@ impl Target for TypeScriptTarget {
             }
             .render(),
         )?;
-        add("src/models.ts", Ok(models::render(api, &names, &header)))?;
+        add(
+            "src/models.ts",
+            models::render(api, &names, &header).render(),
+        )?;
+        add(
+            "src/schemas.ts",
+            Schemas {
+                header: header.clone(),
+                schema_names: schema::schema_names(api),
+                schemas: schema::table(api),
+            }
+            .render(),
+        )?;
         add(
             "src/validation.ts",
             Validation {
                 header: header.clone(),
-                schema_names: schema::schema_names(api),
-                schemas: schema::table(api),
                 validators: schema::validators(api, &names),
             }
             .render(),
@@ -124,86 +143,39 @@ impl Target for TypeScriptTarget {
                     .operations
                     .iter()
                     .any(|op| operations::received_body(&names, api, op).is_some()),
-                security_schemes: operations::security_schemes(api).print(0, 80, 1),
+                security_schemes: operations::security_schemes(api).print(0),
                 operations: api
                     .operations
                     .iter()
-                    .map(|op| OperationTypes {
-                        types: operations::types(&names, api, op),
-                    })
+                    .map(|op| operations::types(&names, api, op))
                     .collect(),
-                operation_specs: syntax::Lit::Object(
+                operation_specs: literal::Lit::Object(
                     api.operations
                         .iter()
                         .map(|op| (op.id.clone(), operations::spec(op)))
                         .collect(),
                 )
-                .print(0, 80, 1),
+                .print(0),
             }
             .render(),
         )?;
-        let secured = api.operations.iter().any(operations::secured);
-        let mut route_entries = Vec::new();
-        let mut invokers = String::new();
-        let mut members = String::new();
-        if secured {
-            members.push_str(&syntax::doc(
-                "Checks the credentials of a request to an operation that requires them:\n\
-                 return who made it, or `null` to refuse it (401). Missing or malformed\n\
-                 credentials are refused without calling it. Throw an `HttpRejection` to\n\
-                 answer otherwise (403, 503, ...).",
-                2,
-            ));
-            members.push_str(
-                "  authenticate(\n    credentials: Credentials,\n    request: Request,\n  ): Promise<Principal | null>;\n",
-            );
-        }
-        for op in &api.operations {
-            if !members.is_empty() {
-                members.push('\n');
-            }
-            members.push_str(&operations::handler_member(&names, api, op));
-            let (entry, invoke) = operations::route(&names, api, op, &handler_name);
-            route_entries.push(entry);
-            invokers.push_str(&invoke);
-        }
-        let authenticate_with = if secured {
-            format!(
-                "\nfunction authenticateWith<Principal>(\n  handler: {handler_name}<Principal>,\n  credentials: Credentials,\n  request: Request,\n): Promise<Principal | null> {{\n  return handler.authenticate(credentials, request);\n}}\n"
-            )
-        } else {
-            format!(
-                "\n// No operation requires credentials, so this is never called.\nfunction authenticateWith<Principal>(\n  _handler: {handler_name}<Principal>,\n  _credentials: Credentials,\n  _request: Request,\n): Promise<Principal | null> {{\n  return Promise.resolve(null);\n}}\n"
-            )
-        };
+        let server_operations: Vec<operations::ServerOperation> = api
+            .operations
+            .iter()
+            .map(|op| operations::server_operation(&names, api, op))
+            .collect();
         add(
             "src/server.ts",
             Server {
                 header: header.clone(),
                 handler_name: handler_name.clone(),
-                handler_doc: syntax::doc(
-                    &format!(
-                        "The operations of {}, one method per operation. Each gets its typed,\n\
-                         already validated request and returns one of its typed responses.",
-                        api.title
-                    ),
-                    0,
-                ),
-                handler_body: if members.is_empty() {
-                    "{}".to_string()
-                } else {
-                    format!("{{\n{members}}}")
-                },
-                routes: return_array(&route_entries),
-                authenticate_with: format!("{invokers}{authenticate_with}"),
-            }
-            .render(),
-        )?;
-        add(
-            "src/express.ts",
-            Express {
-                header: header.clone(),
-                handler_name: handler_name.clone(),
+                handler_doc: names::doc_lines(&format!(
+                    "The operations of {}, one method per operation. Each gets its typed,\n\
+                     already validated request and returns one of its typed responses.",
+                    api.title
+                )),
+                secured: api.operations.iter().any(operations::secured),
+                operations: server_operations,
             }
             .render(),
         )?;
@@ -213,7 +185,7 @@ impl Target for TypeScriptTarget {
             let fields: Vec<String> = api
                 .security_schemes
                 .iter()
-                .map(|s| format!("{}?: CredentialSource", syntax::key(&s.name)))
+                .map(|s| format!("{}?: CredentialSource", names::key(&s.name)))
                 .collect();
             format!("{{ {} }}", fields.join("; "))
         };
@@ -232,58 +204,93 @@ impl Target for TypeScriptTarget {
             }
             .render(),
         )?;
-        if write_path {
-            add("src/connector.ts", Connector { header }.render())?;
+        add(
+            "src/spec.ts",
+            SpecModule {
+                header: header.clone(),
+                handler_name: handler_name.clone(),
+                write_path: profile
+                    .as_ref()
+                    .map(|profile| write_path_exports(&names, profile, &client_name)),
+            }
+            .render(),
+        )?;
+        for (path, contents) in SUPPORT {
+            if *path == "src/connector.ts" && !write_path {
+                continue;
+            }
+            add(path, Ok(format!("// {header}\n\n{contents}")))?;
         }
+        // The last step: the real prettier lays everything out.
+        format::format(&mut files)?;
         Ok(files)
     }
 }
 
-/// Whether the API is the PowerSync write path, so the connector applies: an
-/// `uploadData` operation taking a `WriteBatch` and answering `WriteBatchResponse`
-/// whose results are a union tagged `success`, `retryable_error`, `fatal_error`
-/// and `not_attempted`.
-fn is_write_path(api: &Api) -> bool {
-    let Some(op) = api.operations.iter().find(|op| op.id == "uploadData") else {
-        return false;
+/// The part of `src/spec.ts` through which the connector reaches this spec's names: the client,
+/// the write path's models and the upload's response, each under the name the
+/// connector uses.
+fn write_path_exports(
+    names: &Names,
+    profile: &crate::profile::WritePath<'_>,
+    client_name: &str,
+) -> WritePathExports {
+    let model = |local: &'static str, ir: &str| {
+        let name = names.type_name(ir);
+        if name == local {
+            local.to_string()
+        } else {
+            format!("{name} as {local}")
+        }
     };
-    let named = |ty: &crate::ir::Ty, name: &str| matches!(&ty.kind, TyKind::Named(n) if n == name);
-    let body_ok = op
-        .request_body
-        .as_ref()
-        .is_some_and(|b| named(&b.ty, "WriteBatch"));
-    let reply_ok = ok_body(op).is_some_and(|ty| named(ty, "WriteBatchResponse"));
-    let union_ok = api
-        .type_def("TransactionResult")
-        .is_some_and(|t| match &t.kind {
-            TypeDefKind::Union(u) => ["success", "retryable_error", "fatal_error", "not_attempted"]
-                .iter()
-                .all(|tag| u.variants.iter().any(|v| v.tag == *tag)),
-            _ => false,
-        });
-    body_ok && reply_ok && union_ok
+    // In the order of the connector's names.
+    let models = vec![
+        model("CrudEntry", profile.entry),
+        model("CrudTransaction", profile.transaction),
+        model("ErrorResponse", profile.error_response),
+        model("FailedOperation", profile.failed_operation),
+        model("TransactionFatalError", profile.fatal_error),
+        model("UpdateType", profile.update_type),
+        model("Violation", profile.violation),
+        model("WriteBatch", profile.batch),
+        model("WriteBatchResponse", profile.response),
+    ];
+    WritePathExports {
+        exports: vec![
+            SpecifierList::new(
+                "export",
+                vec![format!("{client_name} as WritePathClient")],
+                "./client.js",
+            ),
+            SpecifierList::new("export type", models, "./models.js"),
+            SpecifierList::new(
+                "export type",
+                vec![format!(
+                    "{}Response as UploadResponse",
+                    names.stem(profile.operation)
+                )],
+                "./operations.js",
+            ),
+        ],
+        bearer_scheme: json_string(profile.bearer_scheme),
+    }
 }
 
-fn ok_body(op: &Operation) -> Option<&crate::ir::Ty> {
-    op.responses
-        .iter()
-        .find(|r| r.status == StatusCode::Code(200))
-        .and_then(|r| r.body.as_ref())
-        .map(|b| &b.ty)
+/// `export { a, b } from "./x.js";`.
+struct SpecifierList {
+    keyword: &'static str,
+    items: Vec<String>,
+    from: &'static str,
 }
 
-/// `  return [a, b];` on one line when it fits, else one element per line.
-fn return_array(items: &[String]) -> String {
-    let flat = format!("  return [{}];", items.join(", "));
-    if flat.len() <= syntax::WIDTH && !flat.contains('\n') {
-        return flat;
+impl SpecifierList {
+    fn new(keyword: &'static str, items: Vec<String>, from: &'static str) -> Self {
+        SpecifierList {
+            keyword,
+            items,
+            from,
+        }
     }
-    let mut out = String::from("  return [\n");
-    for item in items {
-        out.push_str(&format!("    {item},\n"));
-    }
-    out.push_str("  ];");
-    out
 }
 
 /// A JSON string literal (for `package.json`).
@@ -325,16 +332,18 @@ struct Index {
 }
 
 #[derive(Template)]
-#[template(path = "typescript/src/validation.ts", escape = "none")]
-struct Validation {
+#[template(path = "typescript/src/schemas.ts", escape = "none")]
+struct Schemas {
     header: String,
     schema_names: String,
     schemas: String,
-    validators: Vec<schema::ValidatorView>,
 }
 
-struct OperationTypes {
-    types: String,
+#[derive(Template)]
+#[template(path = "typescript/src/validation.ts", escape = "none")]
+struct Validation {
+    header: String,
+    validators: Vec<schema::ValidatorView>,
 }
 
 #[derive(Template)]
@@ -344,7 +353,7 @@ struct Operations {
     /// Whether a request type uses `Received` (an `x-per-item-validation` body).
     received: bool,
     security_schemes: String,
-    operations: Vec<OperationTypes>,
+    operations: Vec<operations::OperationTypes>,
     operation_specs: String,
 }
 
@@ -353,19 +362,12 @@ struct Operations {
 struct Server {
     header: String,
     handler_name: String,
-    handler_doc: String,
-    handler_body: String,
-    routes: String,
-    authenticate_with: String,
+    /// The handler interface's doc comment, by line.
+    handler_doc: Vec<String>,
+    /// Whether an operation needs credentials: the interface has `authenticate`.
+    secured: bool,
+    operations: Vec<operations::ServerOperation>,
 }
-
-#[derive(Template)]
-#[template(path = "typescript/src/express.ts", escape = "none")]
-struct Express {
-    header: String,
-    handler_name: String,
-}
-
 #[derive(Template)]
 #[template(path = "typescript/src/client.ts", escape = "none")]
 struct Client {
@@ -373,11 +375,48 @@ struct Client {
     title: String,
     client_name: String,
     credentials_type: String,
-    methods: Vec<String>,
+    methods: Vec<operations::ClientMethod>,
 }
 
+/// The support modules: TypeScript that is the same for every spec, kept as
+/// ordinary source in `templates/typescript/support/` (type-checked there) and
+/// copied verbatim after the header. They reach the spec's names through the
+/// generated `src/spec.ts`. The connector is copied for the write path only.
+const SUPPORT: &[(&str, &str)] = &[
+    (
+        "src/transport.ts",
+        include_str!("../../../../templates/typescript/support/transport.ts"),
+    ),
+    (
+        "src/serve.ts",
+        include_str!("../../../../templates/typescript/support/serve.ts"),
+    ),
+    (
+        "src/validator.ts",
+        include_str!("../../../../templates/typescript/support/validator.ts"),
+    ),
+    (
+        "src/express.ts",
+        include_str!("../../../../templates/typescript/support/express.ts"),
+    ),
+    (
+        "src/connector.ts",
+        include_str!("../../../../templates/typescript/support/connector.ts"),
+    ),
+];
+
 #[derive(Template)]
-#[template(path = "typescript/src/connector.ts", escape = "none")]
-struct Connector {
+#[template(path = "typescript/src/spec.ts", escape = "none")]
+struct SpecModule {
     header: String,
+    handler_name: String,
+    write_path: Option<WritePathExports>,
+}
+
+/// What the connector uses of a write-path spec.
+struct WritePathExports {
+    /// The client, the models, the upload's response type.
+    exports: Vec<SpecifierList>,
+    /// The bearer scheme's name, as a string literal.
+    bearer_scheme: String,
 }

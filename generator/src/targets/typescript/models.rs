@@ -1,8 +1,10 @@
 //! `models.ts`: one interface or type alias per named type of the IR.
 
 use super::names::Names;
-use super::syntax::{self, WIDTH};
-use crate::ir::{Api, Field, IntFormat, StringFormat, StructDef, Ty, TyKind, TypeDef, TypeDefKind};
+use super::names::{doc_lines, key, string};
+use askama::Template;
+
+use crate::ir::{Api, Field, IntFormat, StringFormat, Ty, TyKind, TypeDef, TypeDefKind};
 
 /// The TypeScript type of a use of a type. `prefix` qualifies named types
 /// (`models.` outside `models.ts`).
@@ -59,24 +61,70 @@ pub fn doc_text(description: Option<&str>, t: Option<&Ty>) -> String {
     text
 }
 
-pub fn render(api: &Api, names: &Names, header: &str) -> String {
-    let mut out = format!("// {header}\n");
-    for t in &api.types {
-        out.push('\n');
-        out.push_str(&declaration(names, t));
-    }
-    out
+/// `models.ts`, rendered by `templates/typescript/src/models.ts`.
+#[derive(Template)]
+#[template(path = "typescript/src/models.ts", escape = "none")]
+pub struct Models {
+    header: String,
+    types: Vec<TypeView>,
 }
 
-fn declaration(names: &Names, t: &TypeDef) -> String {
+/// One named type: its doc comment's lines and its declaration.
+struct TypeView {
+    doc: Vec<String>,
+    body: TypeBody,
+}
+
+enum TypeBody {
+    Interface(InterfaceView),
+    /// `export type Name = ...;`, laid out.
+    Alias(String),
+}
+
+struct InterfaceView {
+    name: String,
+    /// A union variant's tag: the property key and its string literal type.
+    tag: Option<(String, String)>,
+    members: Vec<MemberView>,
+    /// Whether the schema has `additionalProperties`: an index signature.
+    extra: bool,
+}
+
+impl InterfaceView {
+    fn is_empty(&self) -> bool {
+        self.members.is_empty() && self.tag.is_none() && !self.extra
+    }
+}
+
+struct MemberView {
+    doc: Vec<String>,
+    /// `  name?: Type;`, laid out.
+    line: String,
+}
+
+pub fn render(api: &Api, names: &Names, header: &str) -> Models {
+    Models {
+        header: header.to_string(),
+        types: api.types.iter().map(|t| declaration(names, t)).collect(),
+    }
+}
+
+fn declaration(names: &Names, t: &TypeDef) -> TypeView {
     let name = names.type_name(&t.name);
-    let mut out = syntax::doc(&doc_text(t.description.as_deref(), None), 0);
-    match &t.kind {
-        TypeDefKind::Struct(s) => out.push_str(&interface(names, name, s)),
+    let doc = doc_lines(&doc_text(t.description.as_deref(), None));
+    let body = match &t.kind {
+        TypeDefKind::Struct(s) => TypeBody::Interface(InterfaceView {
+            name: name.to_string(),
+            tag: s
+                .tag
+                .as_ref()
+                .map(|tag| (key(&tag.property), string(&tag.value))),
+            members: s.fields.iter().map(|f| member(names, f)).collect(),
+            extra: s.additional_properties.is_some(),
+        }),
         TypeDefKind::Enum(e) => {
-            let members: Vec<String> = e.values.iter().map(|v| syntax::string(v)).collect();
-            out.push_str(&syntax::union_alias(name, &members));
-            out.push('\n');
+            let members: Vec<String> = e.values.iter().map(|v| string(v)).collect();
+            TypeBody::Alias(format!("export type {name} = {};", members.join(" | ")))
         }
         TypeDefKind::Union(u) => {
             let members: Vec<String> = u
@@ -84,50 +132,16 @@ fn declaration(names: &Names, t: &TypeDef) -> String {
                 .iter()
                 .map(|v| names.type_name(&v.type_name).to_string())
                 .collect();
-            out.push_str(&syntax::union_alias(name, &members));
-            out.push('\n');
+            TypeBody::Alias(format!("export type {name} = {};", members.join(" | ")))
         }
         TypeDefKind::Alias(alias) => {
-            let text = ty(names, alias, "");
-            let line = format!("export type {name} = {text};");
-            if line.len() <= WIDTH || !text.contains(" | ") {
-                out.push_str(&line);
-            } else {
-                let members: Vec<String> = text.split(" | ").map(str::to_string).collect();
-                out.push_str(&syntax::union_alias(name, &members));
-            }
-            out.push('\n');
+            TypeBody::Alias(format!("export type {name} = {};", ty(names, alias, "")))
         }
-    }
-    out
+    };
+    TypeView { doc, body }
 }
 
-fn interface(names: &Names, name: &str, s: &StructDef) -> String {
-    if s.fields.is_empty() && s.tag.is_none() && s.additional_properties.is_none() {
-        return format!("export interface {name} {{}}\n");
-    }
-    let mut out = format!("export interface {name} {{\n");
-    if let Some(tag) = &s.tag {
-        out.push_str(&format!(
-            "  {}: {};\n",
-            syntax::key(&tag.property),
-            syntax::string(&tag.value)
-        ));
-    }
-    for field in &s.fields {
-        out.push_str(&member(names, field));
-    }
-    if s.additional_properties.is_some() {
-        // Declared fields must fit an index signature, so the extra ones are
-        // `unknown` here; the validator checks them against their schema.
-        out.push_str("  /** Properties the schema does not name. */\n");
-        out.push_str("  [property: string]: unknown;\n");
-    }
-    out.push_str("}\n");
-    out
-}
-
-fn member(names: &Names, field: &Field) -> String {
+fn member(names: &Names, field: &Field) -> MemberView {
     let mut text = doc_text(field.description.as_deref(), Some(&field.ty));
     if field.deprecated {
         text.push_str(if text.is_empty() {
@@ -136,19 +150,10 @@ fn member(names: &Names, field: &Field) -> String {
             "\n\n@deprecated"
         });
     }
-    let mut out = syntax::doc(&text, 2);
     let optional = if field.required { "" } else { "?" };
     let type_text = ty(names, &field.ty, "");
-    let line = format!("  {}{optional}: {type_text};", syntax::key(&field.name));
-    if line.len() <= WIDTH || !type_text.contains(" | ") {
-        out.push_str(&line);
-    } else {
-        out.push_str(&format!("  {}{optional}:", syntax::key(&field.name)));
-        for part in type_text.split(" | ") {
-            out.push_str(&format!("\n    | {part}"));
-        }
-        out.push(';');
+    MemberView {
+        doc: doc_lines(&text),
+        line: format!("  {}{optional}: {type_text};", key(&field.name)),
     }
-    out.push('\n');
-    out
 }

@@ -168,3 +168,90 @@ pub fn api_stem(title: &str) -> String {
         format!("Api{stem}")
     }
 }
+
+// ---- Escaping: TypeScript literals, keys and doc comments.
+
+/// A string literal: double quotes unless the text holds more double than single
+/// quotes (prettier's choice, so prettier leaves it alone), the chosen quote and
+/// control characters escaped.
+pub fn string(text: &str) -> String {
+    let doubles = text.matches('"').count();
+    let singles = text.matches('\'').count();
+    let quote = if doubles > singles { '\'' } else { '"' };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Whether `name` can be written unquoted as a property key or used as an identifier
+/// (ASCII only: the generated code never needs more).
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}
+
+/// A property key: bare when it can be, else a string literal.
+pub fn key(name: &str) -> String {
+    if is_identifier(name) {
+        name.to_string()
+    } else {
+        string(name)
+    }
+}
+
+/// The lines of a JSDoc comment's text, without the ` * ` prefixes; none for an
+/// empty text. `*/` in the text is broken up so it cannot end the comment early.
+pub fn doc_lines(text: &str) -> Vec<String> {
+    text.trim()
+        .lines()
+        .map(|line| line.trim_end().replace("*/", "*\\/"))
+        .filter(|_| !text.trim().is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod escaping_tests {
+    use super::*;
+
+    #[test]
+    fn strings_use_prettiers_quotes() {
+        assert_eq!(string("plain"), "\"plain\"");
+        assert_eq!(string("it's"), "\"it's\"");
+        assert_eq!(string("say \"hi\""), "'say \"hi\"'");
+        assert_eq!(string("a\\b\n"), "\"a\\\\b\\n\"");
+    }
+
+    #[test]
+    fn keys_are_quoted_only_when_needed() {
+        assert_eq!(key("client_id"), "client_id");
+        assert_eq!(key("X-Shards"), "\"X-Shards\"");
+        assert_eq!(key("2fa"), "\"2fa\"");
+    }
+
+    #[test]
+    fn doc_lines_are_trimmed_and_cannot_close_the_comment() {
+        assert!(doc_lines("  \n ").is_empty());
+        assert_eq!(
+            doc_lines("\nFirst */ line  \n\nlast\n"),
+            ["First *\\/ line", "", "last"]
+        );
+    }
+}

@@ -3,28 +3,35 @@
 //! (`server.ts`), and the client's method (`client.ts`).
 
 use super::TargetError;
+use super::literal::Lit;
 use super::models::{doc_text, ty};
 use super::names::{Names, header_key};
+use super::names::{doc_lines, is_identifier, key, string};
 use super::schema;
-use super::syntax::{self, Lit, WIDTH};
 use crate::ir::{
     Api, Operation, ParameterLocation, SecuritySchemeKind, StatusCode, TyKind, TypeDefKind,
 };
 
 /// A call or signature `head(arg, arg)tail` on one line when it fits at `indent`,
 /// else one argument per line with a trailing comma, as prettier prints them.
-fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
-    let pad = " ".repeat(indent);
-    let flat = format!("{pad}{head}({}){tail}", args.join(", "));
-    if flat.len() <= WIDTH || args.is_empty() {
-        return flat;
+/// A call or signature `head(args)tail` at `indent`, rendered by the templates'
+/// `call` macro.
+pub struct Call {
+    pub pad: String,
+    pub head: String,
+    pub args: Vec<String>,
+    pub tail: String,
+}
+
+impl Call {
+    pub fn new(indent: usize, head: &str, args: Vec<String>, tail: &str) -> Call {
+        Call {
+            pad: " ".repeat(indent),
+            head: head.to_string(),
+            args,
+            tail: tail.to_string(),
+        }
     }
-    let mut out = format!("{pad}{head}(\n");
-    for arg in args {
-        out.push_str(&format!("{pad}  {arg},\n"));
-    }
-    out.push_str(&format!("{pad}){tail}"));
-    out
 }
 
 fn location_group(location: ParameterLocation) -> &'static str {
@@ -163,93 +170,111 @@ pub fn received_body(names: &Names, api: &Api, op: &Operation) -> Option<Receive
     })
 }
 
+/// A member of an interface with its doc comment: `  name?: Type;`, laid out.
+pub struct MemberLine {
+    pub doc: Vec<String>,
+    pub line: String,
+}
+
+/// What `operations.ts` has for one operation: its request interface, the form
+/// the handler receives it in, and its response union.
+pub struct OperationTypes {
+    pub stem: String,
+    pub request: Option<RequestTypes>,
+    pub received: Option<ReceivedTypes>,
+    /// The response union's doc comment, by line.
+    pub response_doc: Vec<String>,
+    /// `export type XResponse = ...;`, laid out.
+    pub response: String,
+}
+
+pub struct RequestTypes {
+    pub doc: Vec<String>,
+    /// The parameter groups present: `path`, `query`, `headers`.
+    pub groups: Vec<ParameterGroup>,
+    pub body: Option<MemberLine>,
+}
+
+pub struct ParameterGroup {
+    pub name: &'static str,
+    /// `?` when every parameter of the group is optional.
+    pub optional: &'static str,
+    pub parameters: Vec<MemberLine>,
+}
+
+pub struct ReceivedTypes {
+    pub doc: Vec<String>,
+    /// `?` for an optional body.
+    pub optional: &'static str,
+    /// `Received<models.T, "a" | "b">`.
+    pub ty: String,
+}
+
 /// The request interface and response union of `op` in `operations.ts`.
-pub fn types(names: &Names, api: &Api, op: &Operation) -> String {
+pub fn types(names: &Names, api: &Api, op: &Operation) -> OperationTypes {
     let stem = names.stem(op);
-    let mut out = String::new();
-    if has_request(op) {
-        out.push('\n');
-        out.push_str(&syntax::doc(
-            &format!(
-                "The request of `{}`: `{} {}`.",
-                op.id,
-                op.method.as_str(),
-                op.path
-            ),
-            0,
-        ));
-        out.push_str(&format!("export interface {stem}Request {{\n"));
-        for location in [
+    let request = has_request(op).then(|| RequestTypes {
+        doc: doc_lines(&format!(
+            "The request of `{}`: `{} {}`.",
+            op.id,
+            op.method.as_str(),
+            op.path
+        )),
+        groups: [
             ParameterLocation::Path,
             ParameterLocation::Query,
             ParameterLocation::Header,
-        ] {
+        ]
+        .into_iter()
+        .filter_map(|location| {
             let params: Vec<_> = op
                 .parameters
                 .iter()
                 .filter(|p| p.location == location)
                 .collect();
             if params.is_empty() {
-                continue;
+                return None;
             }
-            let optional = if params.iter().all(|p| !p.required) {
-                "?"
-            } else {
-                ""
-            };
-            out.push_str(&format!("  {}{optional}: {{\n", location_group(location)));
-            for p in params {
-                out.push_str(&syntax::doc(
-                    &doc_text(p.description.as_deref(), Some(&p.ty)),
-                    4,
-                ));
-                let optional = if p.required { "" } else { "?" };
-                out.push_str(&format!(
-                    "    {}{optional}: {};\n",
-                    syntax::key(&parameter_key(location, &p.name)),
-                    ty(names, &p.ty, "models.")
-                ));
-            }
-            out.push_str("  };\n");
-        }
-        if let Some(body) = &op.request_body {
-            out.push_str(&syntax::doc(
-                &doc_text(body.description.as_deref(), None),
-                2,
-            ));
+            Some(ParameterGroup {
+                name: location_group(location),
+                optional: if params.iter().all(|p| !p.required) {
+                    "?"
+                } else {
+                    ""
+                },
+                parameters: params
+                    .into_iter()
+                    .map(|p| {
+                        let optional = if p.required { "" } else { "?" };
+                        MemberLine {
+                            doc: doc_lines(&doc_text(p.description.as_deref(), Some(&p.ty))),
+                            line: format!(
+                                "    {}{optional}: {};",
+                                key(&parameter_key(location, &p.name)),
+                                ty(names, &p.ty, "models.")
+                            ),
+                        }
+                    })
+                    .collect(),
+            })
+        })
+        .collect(),
+        body: op.request_body.as_ref().map(|body| {
             let optional = if body.required { "" } else { "?" };
-            out.push_str(&format!(
-                "  body{optional}: {};\n",
-                ty(names, &body.ty, "models.")
-            ));
-        }
-        out.push_str("}\n");
-    }
-    if let Some(received) = received_body(names, api, op) {
-        out.push('\n');
-        out.push_str(&syntax::doc(
-            &format!(
-                "The request of `{}` as the server hands it to the handler: the items\nof {} are each checked on their own (`x-per-item-validation`), so an\ninvalid one arrives with its violations instead of refusing the request.",
-                op.id,
-                received.fields_text
-            ),
-            0,
-        ));
-        out.push_str(&format!(
-            "export type {stem}ReceivedRequest = Omit<{stem}Request, \"body\"> & {{\n  body{}: {};\n}};\n",
-            received.optional, received.ty
-        ));
-    }
-    out.push('\n');
-    out.push_str(&syntax::doc(
-        &format!(
-            "The responses of `{}`: `{} {}`, one member per status.",
-            op.id,
-            op.method.as_str(),
-            op.path
-        ),
-        0,
-    ));
+            MemberLine {
+                doc: doc_lines(&doc_text(body.description.as_deref(), None)),
+                line: format!("  body{optional}: {};", ty(names, &body.ty, "models.")),
+            }
+        }),
+    });
+    let received = received_body(names, api, op).map(|received| ReceivedTypes {
+        doc: doc_lines(&format!(
+            "The request of `{}` as the server hands it to the handler: the items\nof {} are each checked on their own (`x-per-item-validation`), so an\ninvalid one arrives with its violations instead of refusing the request.",
+            op.id, received.fields_text
+        )),
+        optional: received.optional,
+        ty: received.ty,
+    });
     let members: Vec<String> = op
         .responses
         .iter()
@@ -270,7 +295,7 @@ pub fn types(names: &Names, api: &Api, op: &Operation) -> String {
                         let optional = if h.required { "" } else { "?" };
                         format!(
                             "{}{optional}: {}",
-                            syntax::key(&header_key(&h.name)),
+                            key(&header_key(&h.name)),
                             ty(names, &h.ty, "models.")
                         )
                     })
@@ -280,13 +305,22 @@ pub fn types(names: &Names, api: &Api, op: &Operation) -> String {
             format!("{{ {} }}", parts.join("; "))
         })
         .collect();
-    if members.is_empty() {
-        out.push_str(&format!("export type {stem}Response = never;\n"));
-    } else {
-        out.push_str(&syntax::union_alias(&format!("{stem}Response"), &members));
-        out.push('\n');
+    OperationTypes {
+        stem: stem.to_string(),
+        request,
+        received,
+        response_doc: doc_lines(&format!(
+            "The responses of `{}`: `{} {}`, one member per status.",
+            op.id,
+            op.method.as_str(),
+            op.path
+        )),
+        response: if members.is_empty() {
+            format!("export type {stem}Response = never;")
+        } else {
+            format!("export type {stem}Response = {};", members.join(" | "))
+        },
     }
-    out
 }
 
 /// The `OperationSpec` literal of `op`.
@@ -428,115 +462,111 @@ fn handler_request(names: &Names, api: &Api, op: &Operation) -> String {
     }
 }
 
-/// The handler interface's method for `op`.
-pub fn handler_member(names: &Names, api: &Api, op: &Operation) -> String {
-    let stem = names.stem(op);
-    let mut out = syntax::doc(&operation_doc(op), 2);
-    let mut params = Vec::new();
-    if has_request(op) {
-        params.push(format!("request: {}", handler_request(names, api, op)));
-    }
-    if secured(op) {
-        params.push("context: AuthenticatedContext<Principal>".to_string());
-    } else {
-        params.push("context: RequestContext".to_string());
-    }
-    out.push_str(&call(
-        2,
-        names.method(op),
-        &params,
-        &format!(": Promise<ops.{stem}Response>;"),
-    ));
-    out.push('\n');
-    out
+/// What `server.ts` has for one operation: the handler interface's method, the
+/// route table's entry and the invoke function.
+pub struct ServerOperation {
+    /// The method's doc comment, by line.
+    pub doc: Vec<String>,
+    /// The handler interface's method signature.
+    pub member: Call,
+    /// `route(ops.operations.x, invokeX)`.
+    pub route: String,
+    /// `UploadData`: `invokeUploadData`, `ops.UploadDataResponse`.
+    pub stem: String,
+    /// `request`, or `_request` when the operation takes none.
+    pub request_param: &'static str,
+    /// The invoke function's `return handler.x(...);`.
+    pub invoke: Call,
 }
 
-/// The route entry and the invoke function of `op` in `server.ts`.
-pub fn route(names: &Names, api: &Api, op: &Operation, handler: &str) -> (String, String) {
+pub fn server_operation(names: &Names, api: &Api, op: &Operation) -> ServerOperation {
     let stem = names.stem(op);
-    let invoke = format!("invoke{stem}");
-    let entry = route_entry(names, op);
+    let mut params = Vec::new();
     let mut args = Vec::new();
     if has_request(op) {
+        params.push(format!("request: {}", handler_request(names, api, op)));
         args.push(format!("request as {}", handler_request(names, api, op)));
     }
     if secured(op) {
+        params.push("context: AuthenticatedContext<Principal>".to_string());
         args.push("context as AuthenticatedContext<Principal>".to_string());
     } else {
+        params.push("context: RequestContext".to_string());
         args.push("context".to_string());
     }
-    let request_param = if has_request(op) {
-        "request"
-    } else {
-        "_request"
-    };
-    let mut function = String::new();
-    function.push_str(&format!("\nfunction {invoke}<Principal>(\n"));
-    function.push_str(&format!("  handler: {handler}<Principal>,\n"));
-    function.push_str(&format!("  {request_param}: DecodedRequest,\n"));
-    function.push_str("  context: AuthenticatedContext<Principal | undefined>,\n");
-    function.push_str(&format!("): Promise<ops.{stem}Response> {{\n"));
-    function.push_str(&call(
-        2,
-        &format!("return handler.{}", names.method(op)),
-        &args,
-        ";",
-    ));
-    function.push_str("\n}\n");
-    (entry, function)
+    ServerOperation {
+        doc: doc_lines(&operation_doc(op)),
+        member: Call::new(
+            2,
+            names.method(op),
+            params,
+            &format!(": Promise<ops.{stem}Response>;"),
+        ),
+        route: route_entry(names, op),
+        stem: stem.to_string(),
+        request_param: if has_request(op) {
+            "request"
+        } else {
+            "_request"
+        },
+        invoke: Call::new(
+            2,
+            &format!("return handler.{}", names.method(op)),
+            args,
+            ";",
+        ),
+    }
 }
 
 /// The client's method for `op`.
-pub fn client_method(names: &Names, op: &Operation) -> String {
+pub struct ClientMethod {
+    /// Its doc comment, by line.
+    pub doc: Vec<String>,
+    /// `async name(request, options): Promise<...> {`.
+    pub signature: Call,
+    /// `return this.#call(ops.operations.x, request, options);`.
+    pub body: Call,
+}
+
+pub fn client_method(names: &Names, op: &Operation) -> ClientMethod {
     let stem = names.stem(op);
-    let mut out = String::from("\n");
-    out.push_str(&syntax::doc(&operation_doc(op), 2));
     let mut params = Vec::new();
     if has_request(op) {
         params.push(format!("request: ops.{stem}Request"));
     }
     params.push("options: RequestOptions = {}".to_string());
-    out.push_str(&call(
-        2,
-        &format!("async {}", names.method(op)),
-        &params,
-        &format!(": Promise<ops.{stem}Response> {{"),
-    ));
-    out.push('\n');
     let request = if has_request(op) { "request" } else { "{}" };
-    out.push_str(&call(
-        4,
-        "return this.#call",
-        &[
-            operation_ref(op),
-            request.to_string(),
-            "options".to_string(),
-        ],
-        ";",
-    ));
-    out.push_str("\n  }\n");
-    out
+    ClientMethod {
+        doc: doc_lines(&operation_doc(op)),
+        signature: Call::new(
+            2,
+            &format!("async {}", names.method(op)),
+            params,
+            &format!(": Promise<ops.{stem}Response> {{"),
+        ),
+        body: Call::new(
+            4,
+            "return this.#call",
+            vec![
+                operation_ref(op),
+                request.to_string(),
+                "options".to_string(),
+            ],
+            ";",
+        ),
+    }
 }
 
 /// `ops.operations.uploadData`, or `ops.operations["odd-id"]`.
 fn operation_ref(op: &Operation) -> String {
-    if syntax::is_identifier(&op.id) {
+    if is_identifier(&op.id) {
         format!("ops.operations.{}", op.id)
     } else {
-        format!("ops.operations[{}]", syntax::string(&op.id))
+        format!("ops.operations[{}]", string(&op.id))
     }
 }
 
-/// The route entry uses the same reference as the client.
-/// Unindented and without its comma; `return_array` lays the entries out.
+/// `route(ops.operations.x, invokeX)`: the route table's entry for `op`.
 pub fn route_entry(names: &Names, op: &Operation) -> String {
-    let flat = format!("route({}, invoke{})", operation_ref(op), names.stem(op));
-    if 4 + flat.len() < WIDTH {
-        return flat;
-    }
-    format!(
-        "route(\n      {},\n      invoke{},\n    )",
-        operation_ref(op),
-        names.stem(op)
-    )
+    format!("route({}, invoke{})", operation_ref(op), names.stem(op))
 }

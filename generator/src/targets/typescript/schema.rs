@@ -1,8 +1,9 @@
 //! The validator's schema table in `validation.ts`: every named type and every type
 //! use as a `Schema` object literal.
 
+use super::literal::Lit;
 use super::names::Names;
-use super::syntax::{self, Lit};
+use super::names::string;
 use crate::ir::{Api, Bound, IntFormat, Ty, TyKind, TypeDef, TypeDefKind};
 
 /// The `Schema` literal of a type use.
@@ -153,8 +154,11 @@ pub fn schema_names(api: &Api) -> String {
         out.push_str("export type SchemaName = never;");
         return out;
     }
-    let members: Vec<String> = api.types.iter().map(|t| syntax::string(&t.name)).collect();
-    out.push_str(&syntax::union_alias("SchemaName", &members));
+    let members: Vec<String> = api.types.iter().map(|t| string(&t.name)).collect();
+    out.push_str(&format!(
+        "export type SchemaName = {};",
+        members.join(" | ")
+    ));
     out
 }
 
@@ -166,12 +170,12 @@ pub fn table(api: &Api) -> String {
             .map(|t| (t.name.clone(), of_type_def(t)))
             .collect(),
     );
-    table.print(0, 80, 1)
+    table.print(0)
 }
 
 /// One `validate<Type>` function per named type.
 pub struct ValidatorView {
-    /// `export function validateX(value: unknown): Violations`, laid out.
+    /// `export function validateX(value: unknown): Violations`.
     pub signature: String,
     pub schema: String,
     pub schema_literal: String,
@@ -181,17 +185,12 @@ pub fn validators(api: &Api, names: &Names) -> Vec<ValidatorView> {
     api.types
         .iter()
         .map(|t| ValidatorView {
-            signature: {
-                let head = format!("export function validate{}", names.type_name(&t.name));
-                let flat = format!("{head}(value: unknown): Violations {{");
-                if flat.len() <= syntax::WIDTH {
-                    flat[..flat.len() - 2].to_string()
-                } else {
-                    format!("{head}(\n  value: unknown,\n): Violations")
-                }
-            },
+            signature: format!(
+                "export function validate{}(value: unknown): Violations",
+                names.type_name(&t.name)
+            ),
             schema: t.name.clone(),
-            schema_literal: syntax::string(&t.name),
+            schema_literal: string(&t.name),
         })
         .collect()
 }

@@ -166,3 +166,53 @@ fn every_file_starts_with_the_generated_header() {
         );
     }
 }
+
+#[test]
+fn support_modules_are_copied_verbatim_after_the_header() {
+    let files = TypeScriptTarget
+        .generate(
+            &api(Vec::new(), vec![operation("listThings", Vec::new())]),
+            &context(),
+        )
+        .unwrap();
+    let header = format!("// {}\n\n", context().header());
+    for (path, source) in super::SUPPORT {
+        assert!(
+            !source.contains("{{") && !source.contains("{%"),
+            "{path} is ordinary TypeScript, not a template"
+        );
+        let generated = file(&files, &format!("typescript/{path}"));
+        if *path == "src/connector.ts" {
+            // Not the write path.
+            assert!(generated.is_none());
+            continue;
+        }
+        assert_eq!(generated.unwrap(), format!("{header}{source}"), "{path}");
+    }
+    // They reach the spec's names through `spec.ts` only.
+    let spec = file(&files, "typescript/src/spec.ts").unwrap();
+    assert!(
+        spec.contains("export type { TestApiHandler as Handler } from \"./server.js\";"),
+        "{spec}"
+    );
+    assert!(!spec.contains("WritePathClient"), "{spec}");
+}
+
+#[test]
+fn every_support_module_is_shipped() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../templates/typescript/support");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the support folder exists")
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".ts"))
+        .map(|name| format!("src/{name}"))
+        .collect();
+    on_disk.sort();
+    let mut shipped: Vec<String> = super::SUPPORT.iter().map(|(p, _)| p.to_string()).collect();
+    shipped.sort();
+    assert_eq!(
+        on_disk, shipped,
+        "templates/typescript/support/*.ts and SUPPORT differ"
+    );
+}

@@ -1,0 +1,87 @@
+/**
+ * The Express adapter (Express 4 or 5): mounts the same handler as
+ * `createFetchHandler`, so both answer every request the same way.
+ *
+ * ```ts
+ * app.use("/", createExpressHandler(implementation));
+ * ```
+ *
+ * Mount it before any body parser, or after `express.json()` /
+ * `express.raw({ type: "*\/*" })`: a body an earlier parser already read is
+ * reused (a parsed JSON value is serialized again, so the body limit applies to
+ * that text).
+ */
+
+import type { NextFunction, Request, Response } from "express";
+import {
+  createFetchHandler,
+  DEFAULT_BODY_LIMIT,
+  servesPath,
+  type FetchHandler,
+  type HandlerOptions,
+} from "./server.js";
+import type { Handler } from "./spec.js";
+
+/** Serves `handler` as Express middleware; other paths go on to `next()`. */
+export function createExpressHandler<Principal>(
+  handler: Handler<Principal>,
+  options: HandlerOptions = {},
+): (request: Request, response: Response, next: NextFunction) => void {
+  const fetchHandler = createFetchHandler(handler, options);
+  const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  return (request, response, next) => {
+    if (!servesPath(request.path, options)) {
+      next();
+      return;
+    }
+    serve(fetchHandler, limit, request, response).catch(next);
+  };
+}
+
+async function serve(
+  fetchHandler: FetchHandler,
+  limit: number,
+  request: Request,
+  response: Response,
+): Promise<void> {
+  const origin = `${request.protocol}://${request.get("host") ?? "localhost"}`;
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  const init: RequestInit = { method: request.method, headers };
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    init.body = new Uint8Array(await readBody(request, limit));
+    headers.delete("content-length");
+    headers.delete("transfer-encoding");
+  }
+  const reply = await fetchHandler(new Request(origin + request.url, init));
+  response.status(reply.status);
+  reply.headers.forEach((value, name) => {
+    response.setHeader(name, value);
+  });
+  response.end(Buffer.from(await reply.arrayBuffer()));
+}
+
+/**
+ * The request body: what an earlier parser kept, else the raw stream, read up to
+ * one byte past `limit` (enough for the handler to answer 413).
+ */
+async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  const parsed: unknown = request.body;
+  if (Buffer.isBuffer(parsed)) return parsed;
+  if (typeof parsed === "string") return Buffer.from(parsed);
+  if (parsed !== undefined && request.readableEnded) {
+    return Buffer.from(JSON.stringify(parsed));
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer | string>) {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    chunks.push(bytes);
+    size += bytes.byteLength;
+    if (size > limit) break;
+  }
+  return Buffer.concat(chunks);
+}
