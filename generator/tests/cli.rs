@@ -329,7 +329,9 @@ fn headers_name_the_invocation_that_regenerates_with_its_arguments() {
         "{}",
         stderr(&check)
     );
+}
 
+#[test]
 fn the_typescript_target_says_how_to_get_prettier_or_do_without() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("spec.yaml"), SPEC).unwrap();

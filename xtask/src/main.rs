@@ -216,7 +216,11 @@ fn test_plan(project: &Project) -> Vec<Step> {
     steps.extend(checks(host.as_ref()));
     // Generation runs every target's formatter (prettier for TypeScript), so the
     // other languages' tools are installed before the drift check regenerates.
-    steps.extend(others.iter().filter_map(|language| install(language.as_ref())));
+    steps.extend(
+        others
+            .iter()
+            .filter_map(|language| install(language.as_ref())),
+    );
     steps.push(Step::new("cargo xtask check", |_, _| check_task()).labelled("drift check"));
     for language in others {
         steps.extend(checks(language.as_ref()));
