@@ -9,6 +9,7 @@
 mod bench;
 mod bench_runtime;
 mod fuzz;
+mod gen_samples;
 mod lang;
 mod process;
 
@@ -54,6 +55,18 @@ enum Task {
         #[arg(long, value_name = "TEXT")]
         only: Option<String>,
     },
+    /// The property test over generated specs: N random specs inside the supported
+    /// subset, every target generated for each, then prettier, tsc and clippy
+    /// (warnings as errors) over all the output. Files are kept under
+    /// `<target dir>/gen-samples/`.
+    GenSamples {
+        /// How many specs.
+        #[arg(long, default_value_t = gen_samples::CI_SAMPLES)]
+        samples: u64,
+        /// The first sample's seed; sample i uses seed + i.
+        #[arg(long, default_value_t = gen_samples::CI_SEED)]
+        seed: u64,
+    },
     /// The test command's fuzz step alone: every fuzz target for a short time.
     Fuzz,
     /// Time load, lower and every target on the real spec (release build).
@@ -75,6 +88,7 @@ fn main() -> ExitCode {
         Task::Gen => gen_task(),
         Task::Check => check_task(),
         Task::Test { list, only } => test_task(list, only.as_deref()),
+        Task::GenSamples { samples, seed } => gen_samples::run_samples(&root(), samples, seed),
         Task::Fuzz => fuzz::run_all(&root()),
         Task::Bench { runs } => bench::run(&root(), SPEC, PACKAGE_NAME, runs),
         Task::BenchRuntime { args } => bench_runtime::run(&root(), &args),
@@ -186,8 +200,10 @@ fn check_task() -> anyhow::Result<u8> {
 /// 2. the drift check (`cargo xtask check`), before any check of generated output in
 ///    another language;
 /// 3. every other language: install, format check, type check;
-/// 4. every language's tests, in [`lang::all`] order;
-/// 5. a short run of every fuzz target.
+/// 4. the property test over a few generated specs (`gen_samples`): every target's
+///    output passes the same format and type checks;
+/// 5. every language's tests, in [`lang::all`] order;
+/// 6. a short run of every fuzz target.
 fn test_plan(project: &Project) -> Vec<Step> {
     let languages = lang::all();
     let checks = |language: &dyn Language| {
@@ -215,6 +231,19 @@ fn test_plan(project: &Project) -> Vec<Step> {
     for language in languages_iter {
         steps.extend(checks(language.as_ref()));
     }
+    steps.push(
+        Step::new(
+            gen_samples::describe(gen_samples::CI_SAMPLES, gen_samples::CI_SEED),
+            |project, _| {
+                gen_samples::run_samples(
+                    &project.root,
+                    gen_samples::CI_SAMPLES,
+                    gen_samples::CI_SEED,
+                )
+            },
+        )
+        .labelled("generated specs"),
+    );
     steps.extend(languages.iter().filter_map(|language| {
         let name = language.name();
         language
@@ -299,6 +328,7 @@ mod tests {
              generator/tests/fixtures/features/*/typescript/**/*.{md,json,ts} \
              tests/typescript/test/**/*.ts",
             "npm run build -w powersync-write-api && tsc -p tests/typescript/tsconfig.fixtures.json",
+            "cargo xtask gen-samples --samples 8 --seed 1",
             "cargo test --workspace",
             "npm test -w tests/typescript",
             "cargo +nightly fuzz run <convert_sqlite|convert_postgres> -- -max_total_time=15",

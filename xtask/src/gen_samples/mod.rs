@@ -1,0 +1,227 @@
+//! `cargo xtask gen-samples`: the property test over generated specs.
+//!
+//! Writes N random specs (see [`spec`]) under `<target>/gen-samples/<i>/spec.json`,
+//! generates every target for each into `<i>/out/`, then checks them all in a few
+//! process launches:
+//! - Rust: one cargo workspace over the N sample crates, `cargo clippy --offline
+//!   --all-targets --all-features -- -D warnings`, with the repository's
+//!   `Cargo.lock` (so resolution stays offline) and the same target directory;
+//! - TypeScript and docs: the pinned `prettier --check` over every sample's
+//!   TypeScript package and Markdown, and `tsc` over every sample's sources with the
+//!   generated package's strict tsconfig.
+//!
+//! Sample `i` of a run with seed `S` is the spec of seed `S + i`: a failure names
+//! the sample, its spec and the command that regenerates it alone. The files are
+//! kept after a run.
+
+pub mod spec;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context as _;
+use powersync_write_gen::{GenerateError, GenerateOptions, emit, generate};
+
+use crate::process::{cargo, run};
+
+/// The test command's bounded run: a few samples from a fixed seed, so CI is
+/// deterministic; `cargo xtask gen-samples --samples 200 --seed $RANDOM` runs more.
+pub const CI_SAMPLES: u64 = 8;
+pub const CI_SEED: u64 = 1;
+
+/// The folder the samples are written to: `gen-samples` in cargo's target directory.
+pub fn samples_dir(root: &Path) -> PathBuf {
+    target_dir(root).join("gen-samples")
+}
+
+/// Cargo's target directory: `$CARGO_TARGET_DIR`, or `target` at the root.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+pub fn describe(samples: u64, seed: u64) -> String {
+    format!("cargo xtask gen-samples --samples {samples} --seed {seed}")
+}
+
+/// Runs the property test; returns its exit code.
+pub fn run_samples(root: &Path, samples: u64, seed: u64) -> anyhow::Result<u8> {
+    let started = std::time::Instant::now();
+    let dir = samples_dir(root);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .with_context(|| format!("removing the previous samples at {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+
+    let mut refused = Vec::new();
+    for i in 0..samples {
+        let sample_seed = seed.wrapping_add(i);
+        let document = spec::spec(&mut spec::Rng::new(sample_seed));
+        let sample = dir.join(i.to_string());
+        std::fs::create_dir_all(&sample)?;
+        let spec_path = sample.join("spec.json");
+        std::fs::write(&spec_path, serde_json::to_string_pretty(&document)? + "\n")?;
+        let options = GenerateOptions {
+            spec: spec_path.clone(),
+            spec_display_path: "spec.json".to_string(),
+            targets: Vec::new(),
+            package_name: Some(format!("gen-sample-{i}")),
+            regenerate_command: describe(1, sample_seed),
+        };
+        match generate(&options) {
+            Ok(generation) => {
+                emit::write(&sample.join("out"), &generation.files, &generation.targets)?;
+            }
+            Err(GenerateError::Spec(diagnostics)) => {
+                refused.push(format!(
+                    "sample {i} (seed {sample_seed}, {}): the generator refused it:\n{diagnostics}",
+                    spec_path.display()
+                ));
+            }
+            Err(other) => {
+                refused.push(format!(
+                    "sample {i} (seed {sample_seed}, {}): {other}",
+                    spec_path.display()
+                ));
+            }
+        }
+    }
+    let generated = started.elapsed();
+    println!(
+        "gen-samples: {samples} specs (seeds {seed}..{}) generated in {:.1}s under {}",
+        seed.wrapping_add(samples),
+        generated.as_secs_f64(),
+        dir.display()
+    );
+    if !refused.is_empty() {
+        for r in &refused {
+            eprintln!("{r}");
+        }
+        eprintln!(
+            "{} of {samples} samples could not be generated; reproduce one with \
+             `cargo xtask gen-samples --samples 1 --seed <seed>`",
+            refused.len()
+        );
+        return Ok(1);
+    }
+
+    let checks: [(&str, fn(&Path, &Path, u64) -> anyhow::Result<u8>); 3] = [
+        ("prettier --check", prettier_check),
+        ("tsc --noEmit", type_check_typescript),
+        ("cargo clippy -D warnings", check_rust),
+    ];
+    let mut failed = Vec::new();
+    for (name, check) in checks {
+        println!("\n$ {name} over {samples} samples");
+        let step = std::time::Instant::now();
+        let code = check(root, &dir, samples)?;
+        println!(
+            "{name}: exit {code} in {:.1}s",
+            step.elapsed().as_secs_f64()
+        );
+        if code != 0 {
+            failed.push(name);
+        }
+    }
+    println!(
+        "\ngen-samples: {samples} samples, seed {seed}, {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    if failed.is_empty() {
+        println!("every sample passed prettier, tsc and clippy");
+        return Ok(0);
+    }
+    eprintln!(
+        "failed: {}. The paths above are `<i>/out/<target>/...` under {}: sample i's spec is \
+         `<i>/spec.json`, seed {seed} + i; reproduce it alone with \
+         `cargo xtask gen-samples --samples 1 --seed <seed + i>`",
+        failed.join(", "),
+        dir.display()
+    );
+    Ok(1)
+}
+
+/// A script of an installed npm package, run with `node`.
+fn node_script(root: &Path, package: &str, script: &str) -> PathBuf {
+    root.join("node_modules").join(package).join(script)
+}
+
+/// Makes the root's `node_modules` (the pinned prettier, TypeScript, `@types/*`)
+/// visible from the samples folder, wherever the target directory is.
+fn link_node_modules(root: &Path, dir: &Path) -> anyhow::Result<()> {
+    let link = dir.join("node_modules");
+    if link.exists() {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(root.join("node_modules"), &link)
+        .with_context(|| format!("linking {}", link.display()))?;
+    #[cfg(not(unix))]
+    anyhow::bail!("gen-samples needs a Unix system (it links node_modules)");
+    Ok(())
+}
+
+/// prettier over every sample's TypeScript package (`.ts`, `.json`, `.md`) and its
+/// docs, run in the samples folder with an empty ignore file, so that no
+/// `.gitignore` (which holds `target/`) hides them.
+fn prettier_check(root: &Path, dir: &Path, _samples: u64) -> anyhow::Result<u8> {
+    link_node_modules(root, dir)?;
+    std::fs::write(dir.join(".prettierignore"), "node_modules/\n")?;
+    run(Command::new("node")
+        .arg(node_script(root, "prettier", "bin/prettier.cjs"))
+        .args(["--check", "--ignore-path", ".prettierignore"])
+        .args(["*/out/typescript/**/*.{ts,json,md}", "*/out/docs/**/*.md"])
+        .current_dir(dir))
+}
+
+/// tsc over every sample's sources at once, with the generated package's tsconfig.
+fn type_check_typescript(root: &Path, dir: &Path, _samples: u64) -> anyhow::Result<u8> {
+    link_node_modules(root, dir)?;
+    let base = root.join("generated/typescript/tsconfig.json");
+    let tsconfig = serde_json::json!({
+        "extends": base.display().to_string(),
+        "compilerOptions": {"noEmit": true, "rootDir": "."},
+        "include": ["*/out/typescript/src"],
+    });
+    std::fs::write(
+        dir.join("tsconfig.json"),
+        serde_json::to_string_pretty(&tsconfig)? + "\n",
+    )?;
+    run(Command::new("node")
+        .arg(node_script(root, "typescript", "bin/tsc"))
+        .args(["-p", "tsconfig.json"])
+        .current_dir(dir))
+}
+
+/// clippy over one cargo workspace holding every sample's crate.
+fn check_rust(root: &Path, dir: &Path, samples: u64) -> anyhow::Result<u8> {
+    let mut manifest = String::from(
+        "# Written by `cargo xtask gen-samples`: every sample's generated crate.\n\
+         [workspace]\nresolver = \"3\"\nmembers = [\n",
+    );
+    for i in 0..samples {
+        writeln!(manifest, "    \"{i}/out/rust\",")?;
+    }
+    manifest.push_str("]\n");
+    std::fs::write(dir.join("Cargo.toml"), manifest)?;
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))
+        .context("copying the repository's Cargo.lock")?;
+    run(Command::new(cargo())
+        .args([
+            "clippy",
+            "--offline",
+            "--quiet",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        // The repository's build directory: the dependencies are built once.
+        .env("CARGO_TARGET_DIR", target_dir(root))
+        .current_dir(dir))
+}
