@@ -66,6 +66,14 @@ enum Task {
         /// The first sample's seed; sample i uses seed + i.
         #[arg(long, default_value_t = gen_samples::CI_SEED)]
         seed: u64,
+        /// Also generate the constructs of known generator bugs
+        /// (`xtask/gen-samples-known/`), which are left out by default.
+        #[arg(long)]
+        include_known: bool,
+        /// Check these spec files (e.g. `xtask/gen-samples-known/*.yaml`) instead of
+        /// random ones.
+        #[arg(long = "spec", value_name = "FILE")]
+        specs: Vec<PathBuf>,
     },
     /// The test command's fuzz step alone: every fuzz target for a short time.
     Fuzz,
@@ -88,7 +96,20 @@ fn main() -> ExitCode {
         Task::Gen => gen_task(),
         Task::Check => check_task(),
         Task::Test { list, only } => test_task(list, only.as_deref()),
-        Task::GenSamples { samples, seed } => gen_samples::run_samples(&root(), samples, seed),
+        Task::GenSamples {
+            samples,
+            seed,
+            include_known,
+            specs,
+        } => gen_samples::run_samples(
+            &root(),
+            &gen_samples::Run {
+                samples,
+                seed,
+                include_known,
+                specs,
+            },
+        ),
         Task::Fuzz => fuzz::run_all(&root()),
         Task::Bench { runs } => bench::run(&root(), SPEC, PACKAGE_NAME, runs),
         Task::BenchRuntime { args } => bench_runtime::run(&root(), &args),
@@ -234,13 +255,7 @@ fn test_plan(project: &Project) -> Vec<Step> {
     steps.push(
         Step::new(
             gen_samples::describe(gen_samples::CI_SAMPLES, gen_samples::CI_SEED),
-            |project, _| {
-                gen_samples::run_samples(
-                    &project.root,
-                    gen_samples::CI_SAMPLES,
-                    gen_samples::CI_SEED,
-                )
-            },
+            |project, _| gen_samples::run_samples(&project.root, &gen_samples::Run::ci()),
         )
         .labelled("generated specs"),
     );

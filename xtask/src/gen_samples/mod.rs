@@ -46,8 +46,30 @@ pub fn describe(samples: u64, seed: u64) -> String {
     format!("cargo xtask gen-samples --samples {samples} --seed {seed}")
 }
 
+/// What to run: random specs, or given spec files.
+pub struct Run {
+    pub samples: u64,
+    pub seed: u64,
+    /// Also generate the constructs of known bugs ([`spec::Avoid`]).
+    pub include_known: bool,
+    /// Check these spec files instead of random ones.
+    pub specs: Vec<PathBuf>,
+}
+
+impl Run {
+    /// The test command's bounded, deterministic run.
+    pub fn ci() -> Run {
+        Run {
+            samples: CI_SAMPLES,
+            seed: CI_SEED,
+            include_known: false,
+            specs: Vec::new(),
+        }
+    }
+}
+
 /// Runs the property test; returns its exit code.
-pub fn run_samples(root: &Path, samples: u64, seed: u64) -> anyhow::Result<u8> {
+pub fn run_samples(root: &Path, plan: &Run) -> anyhow::Result<u8> {
     let started = std::time::Instant::now();
     let dir = samples_dir(root);
     if dir.exists() {
@@ -55,21 +77,46 @@ pub fn run_samples(root: &Path, samples: u64, seed: u64) -> anyhow::Result<u8> {
             .with_context(|| format!("removing the previous samples at {}", dir.display()))?;
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let avoid = if plan.include_known {
+        spec::Avoid::default()
+    } else {
+        spec::Avoid::all()
+    };
+    let samples = if plan.specs.is_empty() {
+        plan.samples
+    } else {
+        plan.specs.len() as u64
+    };
+    let seed = plan.seed;
 
     let mut refused = Vec::new();
     for i in 0..samples {
         let sample_seed = seed.wrapping_add(i);
-        let document = spec::spec(&mut spec::Rng::new(sample_seed));
         let sample = dir.join(i.to_string());
         std::fs::create_dir_all(&sample)?;
-        let spec_path = sample.join("spec.json");
-        std::fs::write(&spec_path, serde_json::to_string_pretty(&document)? + "\n")?;
+        let (spec_path, origin) = match usize::try_from(i).ok().and_then(|i| plan.specs.get(i)) {
+            Some(given) => {
+                let name = given
+                    .file_name()
+                    .map_or_else(|| "spec.yaml".into(), |n| n.to_string_lossy().into_owned());
+                let copy = sample.join(name);
+                std::fs::copy(given, &copy)
+                    .with_context(|| format!("reading {}", given.display()))?;
+                (copy, given.display().to_string())
+            }
+            None => {
+                let document = spec::spec(&mut spec::Rng::new(sample_seed, avoid));
+                let path = sample.join("spec.json");
+                std::fs::write(&path, serde_json::to_string_pretty(&document)? + "\n")?;
+                (path, format!("seed {sample_seed}"))
+            }
+        };
         let options = GenerateOptions {
             spec: spec_path.clone(),
             spec_display_path: "spec.json".to_string(),
             targets: Vec::new(),
             package_name: Some(format!("gen-sample-{i}")),
-            regenerate_command: describe(1, sample_seed),
+            regenerate_command: "cargo xtask gen-samples".to_string(),
         };
         match generate(&options) {
             Ok(generation) => {
@@ -77,13 +124,13 @@ pub fn run_samples(root: &Path, samples: u64, seed: u64) -> anyhow::Result<u8> {
             }
             Err(GenerateError::Spec(diagnostics)) => {
                 refused.push(format!(
-                    "sample {i} (seed {sample_seed}, {}): the generator refused it:\n{diagnostics}",
+                    "sample {i} ({origin}, {}): the generator refused it:\n{diagnostics}",
                     spec_path.display()
                 ));
             }
             Err(other) => {
                 refused.push(format!(
-                    "sample {i} (seed {sample_seed}, {}): {other}",
+                    "sample {i} ({origin}, {}): {other}",
                     spec_path.display()
                 ));
             }
