@@ -43,6 +43,13 @@ pub struct Avoid {
     /// makes the TypeScript schema and operation tables lose their literal types
     /// (TS2322 `string` is not assignable to `"string" | ...`).
     pub constructor_names: bool,
+    /// `ts_new_operation.yaml`: an operation called `new` becomes a construct
+    /// signature in the TypeScript handler interface.
+    pub new_operation: bool,
+    /// `rust_default_response.yaml`: an operation whose only response is
+    /// `default` gives the Rust client a single-arm match, and one with a bodiless
+    /// `default` and no response body at all an unused variable.
+    pub default_response: bool,
 }
 
 impl Avoid {
@@ -54,6 +61,8 @@ impl Avoid {
             markdown_emphasis: true,
             nullable_containers: true,
             constructor_names: true,
+            new_operation: true,
+            default_response: true,
         }
     }
 
@@ -317,7 +326,8 @@ pub fn spec(rng: &mut Rng) -> Value {
     for _ in 0..rng.range(1, 3) {
         let id = rng.text(OPERATION_IDS).to_string();
         let digit = id.starts_with(|c: char| c.is_ascii_digit());
-        if ids.contains(&id) || digit && rng.avoid.digit_operation_ids {
+        let new = id == "new" && rng.avoid.new_operation;
+        if ids.contains(&id) || digit && rng.avoid.digit_operation_ids || new {
             continue;
         }
         ids.push(id.clone());
@@ -633,6 +643,15 @@ fn responses(rng: &mut Rng, refs: &[String]) -> Value {
             response["content"] = json!({"application/json": {"schema": body_schema(rng, refs)}});
         }
         responses.insert(code.to_string(), response);
+    }
+    if rng.avoid.default_response && responses.len() == 1 && responses.contains_key("default") {
+        responses.insert("204".into(), json!({"description": "Done."}));
+    }
+    let bodiless = responses.values().all(|r| r.get("content").is_none());
+    if rng.avoid.default_response && bodiless {
+        if let Some(default) = responses.get_mut("default") {
+            default["content"] = json!({"application/json": {"schema": {"type": "string"}}});
+        }
     }
     Value::Object(responses)
 }
