@@ -1,4 +1,5 @@
-//! The project's chores: `cargo xtask gen | check | test | fuzz | bench | bench-runtime`.
+//! The project's chores: `cargo xtask gen | check | test | gen-samples | fuzz | bench |
+//! bench-runtime`.
 //!
 //! The test command's per-language steps live in `lang/` (one module per language);
 //! its last step, the fuzz run, in `fuzz.rs`.
