@@ -329,7 +329,39 @@ pub fn spec(rng: &mut Rng) -> Value {
         let schema = if is_enum {
             string_enum(rng)
         } else {
-            object(rng, &names, Some(&name))
+            let own = object(rng, &names, Some(&name));
+            let bases: Vec<&String> = names
+                .iter()
+                // Lowering merges members with `properties` and `required` only.
+                .filter(|n| {
+                    schemas.get(n.as_str()).is_some_and(|s| {
+                        s.get("properties").is_some() && s.get("additionalProperties").is_none()
+                    })
+                })
+                .collect();
+            if !bases.is_empty() && rng.chance(15) {
+                // `allOf` merges the base's properties with the object's own; the
+                // two must not define one property differently.
+                let base = bases[rng.below(bases.len())].clone();
+                let theirs = schemas[base.as_str()]["properties"].clone();
+                let mut own = own;
+                own.as_object_mut()
+                    .map(|o| o.remove("additionalProperties"));
+                let mut kept: Vec<String> = Vec::new();
+                if let Some(Value::Object(mine)) = own.get_mut("properties") {
+                    mine.retain(|k, _| theirs.get(k).is_none());
+                    kept = mine.keys().cloned().collect();
+                }
+                if let Some(Value::Array(required)) = own.get_mut("required") {
+                    required.retain(|r| r.as_str().is_some_and(|r| kept.iter().any(|k| k == r)));
+                    if required.is_empty() {
+                        own.as_object_mut().map(|o| o.remove("required"));
+                    }
+                }
+                json!({"allOf": [reference(&base), own]})
+            } else {
+                own
+            }
         };
         schemas.insert(name.clone(), schema);
         names.push(name);
@@ -386,12 +418,17 @@ pub fn spec(rng: &mut Rng) -> Value {
         }
     }
 
+    let mut document_security = None;
+    if !scheme_names.is_empty() && rng.chance(30) {
+        let scheme = rng.pick(&scheme_names).clone();
+        document_security = Some(json!([{scheme: []}]));
+    }
     let mut components = Map::new();
     components.insert("schemas".into(), Value::Object(schemas));
     if !security_schemes.is_empty() {
         components.insert("securitySchemes".into(), Value::Object(security_schemes));
     }
-    json!({
+    let mut document = json!({
         "openapi": "3.0.3",
         "info": {
             "title": rng.text(TITLES),
@@ -400,7 +437,11 @@ pub fn spec(rng: &mut Rng) -> Value {
         },
         "paths": paths,
         "components": components,
-    })
+    });
+    if let Some(security) = document_security {
+        document["security"] = security;
+    }
+    document
 }
 
 /// A path with its parameters' names left out: `/a/{}/b`.
@@ -455,7 +496,10 @@ fn object(rng: &mut Rng, earlier: &[String], own: Option<&String>) -> Value {
         }
         let value = property(rng, earlier, 2);
         // An inline enum is hoisted as `<Object><Property>`.
-        let hoisted = value.to_string().contains("\"enum\"");
+        let hoisted = {
+            let text = value.to_string();
+            text.contains("\"enum\"") || text.contains("\"properties\"")
+        };
         if hoisted && hoisted_stems.contains(&stem(field)) {
             continue;
         }
@@ -491,7 +535,7 @@ fn object(rng: &mut Rng, earlier: &[String], own: Option<&String>) -> Value {
 /// A property's schema: a scalar, an array, a map or a `$ref`; `depth` bounds
 /// nesting.
 fn property(rng: &mut Rng, earlier: &[String], depth: usize) -> Value {
-    let kinds = if depth == 0 { 5 } else { 8 };
+    let kinds = if depth == 0 { 5 } else { 9 };
     let mut schema = match rng.below(kinds) {
         0 => {
             let mut s = json!({"type": "string"});
@@ -544,8 +588,36 @@ fn property(rng: &mut Rng, earlier: &[String], depth: usize) -> Value {
             s
         }
         6 => json!({"type": "object", "additionalProperties": property(rng, earlier, depth - 1)}),
-        _ => string_enum(rng),
+        7 => string_enum(rng),
+        _ => {
+            // An inline object, hoisted by lowering as `<Parent><Property>`.
+            let field = rng.text(FIELD_NAMES);
+            let mut s =
+                json!({"type": "object", "properties": {field: property(rng, earlier, depth - 1)}});
+            if rng.chance(50) {
+                s["required"] = json!([field]);
+            }
+            s
+        }
     };
+    if rng.chance(10) {
+        match schema.get("type").and_then(Value::as_str) {
+            Some("string") if schema.get("enum").is_none() && schema.get("pattern").is_none() => {
+                schema["default"] = json!("it's \"quoted\"");
+                schema["example"] = json!("*/ example");
+            }
+            Some("integer")
+                if schema.get("minimum").is_none() && schema.get("maximum").is_none() =>
+            {
+                schema["default"] = json!(0);
+            }
+            Some("boolean") => schema["default"] = json!(true),
+            _ => {}
+        }
+    }
+    if rng.chance(5) {
+        schema["deprecated"] = json!(true);
+    }
     let container = schema.get("additionalProperties").is_some() || schema.get("items").is_some();
     if rng.chance(20) && !(container && rng.avoid.nullable_containers) {
         if schema.get("$ref").is_some() {
@@ -674,8 +746,16 @@ fn operation(
         });
     }
     if !schemes.is_empty() && rng.chance(60) {
-        let scheme = rng.pick(schemes);
-        op["security"] = json!([{scheme.as_str(): []}]);
+        op["security"] = match rng.below(4) {
+            0 => json!([]),
+            1 => json!(
+                schemes
+                    .iter()
+                    .map(|s| json!({s.as_str(): []}))
+                    .collect::<Vec<_>>()
+            ),
+            _ => json!([{rng.pick(schemes).as_str(): []}]),
+        };
     }
     (path, op, method)
 }
@@ -709,6 +789,14 @@ fn responses(rng: &mut Rng, refs: &[String]) -> Value {
             continue;
         }
         let mut response = json!({"description": rng.prose(DESCRIPTIONS)});
+        if rng.chance(15) {
+            let name = rng.text(&["X-Rate-Limit", "Retry-After", "x-trace", "ETag", "type"]);
+            response["headers"] = json!({name: {
+                "required": rng.chance(50),
+                "description": rng.prose(DESCRIPTIONS),
+                "schema": parameter_schema(rng, false),
+            }});
+        }
         if code != "204" && rng.chance(70) {
             response["content"] = json!({"application/json": {"schema": body_schema(rng, refs)}});
         }
