@@ -47,9 +47,11 @@ pub struct Avoid {
     /// `ts_long_lines.yaml`: names long enough to push a line past 80 columns
     /// leave TypeScript (and its README) as prettier would not print it.
     pub long_names: bool,
-    /// `docs_markdown_emphasis.yaml`: a description with `*emphasis*` is copied
-    /// into the docs, which prettier then rewrites (`_emphasis_`).
-    pub markdown_emphasis: bool,
+    /// `docs_markdown_emphasis.yaml`, `docs_unbalanced_backtick.yaml`: a
+    /// description is copied into the docs' Markdown as is, so `*emphasis*` is
+    /// rewritten by prettier (`_emphasis_`), and a lone backtick pairs with the
+    /// code span the docs append (``Default: `0` ``).
+    pub markdown_descriptions: bool,
     /// `rust_nullable_container.yaml`: a nullable array or map property gives a
     /// nested `if` in the Rust validator that clippy's `collapsible_if` refuses.
     pub nullable_containers: bool,
@@ -76,7 +78,7 @@ impl Avoid {
         Avoid {
             digit_operation_ids: true,
             long_names: true,
-            markdown_emphasis: true,
+            markdown_descriptions: true,
             nullable_containers: true,
             constructor_names: true,
             new_operation: true,
@@ -89,7 +91,9 @@ impl Avoid {
     fn allows(&self, text: &str, prose: bool) -> bool {
         let long = !prose && text.len() > 40;
         !(self.long_names && long
-            || self.markdown_emphasis && text.contains('*')
+            || self.markdown_descriptions
+                && prose
+                && (text.contains('`') || text.matches('*').count() > 1)
             || self.constructor_names && text == "constructor")
     }
 }
@@ -287,6 +291,7 @@ const DESCRIPTIONS: &[&str] = &[
     "A plain description.",
     "Ends a block comment too early: */ and starts one: /* and a doc line ///.",
     "Quotes ' \" and a backtick ` and a backslash \\ and a dollar ${x}.",
+    "Closes a doc comment */ early, then quotes ' \" and a backslash \\ and ${x}.",
     "Markdown: *emphasis*, _under_, | a | table |, <b>html</b>, [link](x), # heading.",
     "Two lines.\nThe second line.\n\n- a list item\n- another",
     "Askama-like braces {{ x }} {% if %} {# c #}.",
