@@ -70,6 +70,12 @@ pub struct Avoid {
     /// body, gets a one-line `export type XResponse = { status: N; body: ... };`
     /// even past 80 columns (the "one-response alias left at 92 columns").
     pub one_response_alias: bool,
+    /// `rust_empty_all_of.yaml`: an `allOf` merged into an object without
+    /// properties gives the Rust validator an unused variable.
+    pub empty_all_of: bool,
+    /// `docs_deprecated_default.yaml`: a deprecated property with a default and no
+    /// description gets a docs cell with two spaces, which prettier collapses.
+    pub deprecated_default: bool,
 }
 
 impl Avoid {
@@ -84,6 +90,8 @@ impl Avoid {
             new_operation: true,
             default_response: true,
             one_response_alias: true,
+            empty_all_of: true,
+            deprecated_default: true,
         }
     }
 
@@ -363,7 +371,13 @@ pub fn spec(rng: &mut Rng) -> Value {
                         own.as_object_mut().map(|o| o.remove("required"));
                     }
                 }
-                json!({"allOf": [reference(&base), own]})
+                let merged_empty =
+                    kept.is_empty() && theirs.as_object().is_none_or(serde_json::Map::is_empty);
+                if merged_empty && rng.avoid.empty_all_of {
+                    own
+                } else {
+                    json!({"allOf": [reference(&base), own]})
+                }
             } else {
                 own
             }
@@ -620,7 +634,7 @@ fn property(rng: &mut Rng, earlier: &[String], depth: usize) -> Value {
             _ => {}
         }
     }
-    if rng.chance(5) {
+    if rng.chance(5) && !(rng.avoid.deprecated_default && schema.get("default").is_some()) {
         schema["deprecated"] = json!(true);
     }
     let container = schema.get("additionalProperties").is_some() || schema.get("items").is_some();
