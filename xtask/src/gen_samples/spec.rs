@@ -53,7 +53,9 @@ pub struct Avoid {
     /// code span the docs append (``Default: `0` ``).
     pub markdown_descriptions: bool,
     /// `rust_nullable_container.yaml`: a nullable array or map property gives a
-    /// nested `if` in the Rust validator that clippy's `collapsible_if` refuses.
+    /// nested `if` in the Rust validator that clippy's `collapsible_if` refuses,
+    /// and nested nullable containers a field type clippy's `type_complexity`
+    /// refuses.
     pub nullable_containers: bool,
     /// `ts_constructor_name.yaml`: a property or operation called `constructor`
     /// makes the TypeScript schema and operation tables lose their literal types
