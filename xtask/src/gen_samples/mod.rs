@@ -165,7 +165,7 @@ pub fn run_samples(root: &Path, plan: &Run) -> anyhow::Result<u8> {
         return Ok(1);
     }
 
-    let checks: [(&str, fn(&Path, &Path, u64) -> anyhow::Result<u8>); 3] = [
+    let checks: [(&str, Check); 3] = [
         ("prettier --check", prettier_check),
         ("tsc --noEmit", type_check_typescript),
         ("cargo clippy -D warnings", check_rust),
@@ -206,6 +206,10 @@ pub fn run_samples(root: &Path, plan: &Run) -> anyhow::Result<u8> {
     );
     Ok(1)
 }
+
+/// One check over every sample's output: `(root, samples folder, sample count)` to
+/// the exit code of the tool.
+type Check = fn(&Path, &Path, u64) -> anyhow::Result<u8>;
 
 /// A script of an installed npm package, run with `node`.
 fn node_script(root: &Path, package: &str, script: &str) -> PathBuf {

@@ -835,10 +835,11 @@ fn responses(rng: &mut Rng, refs: &[String]) -> Value {
         responses.insert(other.into(), json!({"description": "Done."}));
     }
     let bodiless = responses.values().all(|r| r.get("content").is_none());
-    if rng.avoid.default_response && bodiless {
-        if let Some(default) = responses.get_mut("default") {
-            default["content"] = json!({"application/json": {"schema": {"type": "string"}}});
-        }
+    if rng.avoid.default_response
+        && bodiless
+        && let Some(default) = responses.get_mut("default")
+    {
+        default["content"] = json!({"application/json": {"schema": {"type": "string"}}});
     }
     Value::Object(responses)
 }
