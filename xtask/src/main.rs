@@ -1,4 +1,5 @@
-//! The project's chores: `cargo xtask gen | check | test | fuzz | bench | bench-runtime`.
+//! The project's chores: `cargo xtask gen | check | test | gen-samples | fuzz | bench |
+//! bench-runtime`.
 //!
 //! The test command's per-language steps live in `lang/` (one module per language);
 //! its last step, the fuzz run, in `fuzz.rs`.
@@ -9,6 +10,7 @@
 mod bench;
 mod bench_runtime;
 mod fuzz;
+mod gen_samples;
 mod lang;
 mod process;
 
@@ -54,6 +56,26 @@ enum Task {
         #[arg(long, value_name = "TEXT")]
         only: Option<String>,
     },
+    /// The property test over generated specs: N random specs inside the supported
+    /// subset, every target generated for each, then prettier, tsc and clippy
+    /// (warnings as errors) over all the output. Files are kept under
+    /// `<target dir>/gen-samples/`.
+    GenSamples {
+        /// How many specs.
+        #[arg(long, default_value_t = gen_samples::CI_SAMPLES)]
+        samples: u64,
+        /// The first sample's seed; sample i uses seed + i.
+        #[arg(long, default_value_t = gen_samples::CI_SEED)]
+        seed: u64,
+        /// Also generate the constructs of known generator bugs
+        /// (`xtask/gen-samples-known/`), which are left out by default.
+        #[arg(long)]
+        include_known: bool,
+        /// Check these spec files (e.g. `xtask/gen-samples-known/*.yaml`) instead of
+        /// random ones.
+        #[arg(long = "spec", value_name = "FILE")]
+        specs: Vec<PathBuf>,
+    },
     /// The test command's fuzz step alone: every fuzz target for a short time.
     Fuzz,
     /// Time load, lower and every target on the real spec (release build).
@@ -75,6 +97,20 @@ fn main() -> ExitCode {
         Task::Gen => gen_task(),
         Task::Check => check_task(),
         Task::Test { list, only } => test_task(list, only.as_deref()),
+        Task::GenSamples {
+            samples,
+            seed,
+            include_known,
+            specs,
+        } => gen_samples::run_samples(
+            &root(),
+            &gen_samples::Run {
+                samples,
+                seed,
+                include_known,
+                specs,
+            },
+        ),
         Task::Fuzz => fuzz::run_all(&root()),
         Task::Bench { runs } => bench::run(&root(), SPEC, PACKAGE_NAME, runs),
         Task::BenchRuntime { args } => bench_runtime::run(&root(), &args),
@@ -187,8 +223,10 @@ fn check_task() -> anyhow::Result<u8> {
 /// 3. the drift check (`cargo xtask check`), before any check of generated output in
 ///    another language;
 /// 4. every other language: format check, type check;
-/// 5. every language's tests, in [`lang::all`] order;
-/// 6. a short run of every fuzz target.
+/// 5. the property test over a few generated specs (`gen_samples`): every target's
+///    output passes the same format and type checks;
+/// 6. every language's tests, in [`lang::all`] order;
+/// 7. a short run of every fuzz target.
 fn test_plan(project: &Project) -> Vec<Step> {
     let languages = lang::all();
     let install = |language: &dyn Language| {
@@ -225,6 +263,13 @@ fn test_plan(project: &Project) -> Vec<Step> {
     for language in others {
         steps.extend(checks(language.as_ref()));
     }
+    steps.push(
+        Step::new(
+            gen_samples::describe(gen_samples::CI_SAMPLES, gen_samples::CI_SEED),
+            |project, _| gen_samples::run_samples(&project.root, &gen_samples::Run::ci()),
+        )
+        .labelled("generated specs"),
+    );
     steps.extend(languages.iter().filter_map(|language| {
         let name = language.name();
         language
@@ -309,6 +354,7 @@ mod tests {
              generator/tests/fixtures/features/*/typescript/**/*.{md,json,ts} \
              tests/typescript/test/**/*.ts templates/typescript/support/**/*.{ts,json}",
             "npm run build -w powersync-write-api && tsc -p tests/typescript/tsconfig.fixtures.json",
+            "cargo xtask gen-samples --samples 8 --seed 1",
             "cargo test --workspace",
             "npm test -w tests/typescript",
             "cargo +nightly fuzz run <convert_sqlite|convert_postgres> -- -max_total_time=15",
