@@ -44,9 +44,6 @@ pub struct Avoid {
     /// `ts_digit_operation_id.yaml`: an operationId starting with a digit gives the
     /// TypeScript target `ops.2stepRequest`, which does not parse.
     pub digit_operation_ids: bool,
-    /// `ts_long_lines.yaml`: names long enough to push a line past 80 columns
-    /// leave TypeScript (and its README) as prettier would not print it.
-    pub long_names: bool,
     /// `docs_markdown_emphasis.yaml`, `docs_unbalanced_backtick.yaml`: a
     /// description is copied into the docs' Markdown as is, so `*emphasis*` is
     /// rewritten by prettier (`_emphasis_`), and a lone backtick pairs with the
@@ -68,10 +65,6 @@ pub struct Avoid {
     /// `default` gives the Rust client a single-arm match, and one with a bodiless
     /// `default` and no response body at all an unused variable.
     pub default_response: bool,
-    /// `ts_one_response_alias.yaml`: an operation with one response, with a
-    /// body, gets a one-line `export type XResponse = { status: N; body: ... };`
-    /// even past 80 columns (the "one-response alias left at 92 columns").
-    pub one_response_alias: bool,
     /// `rust_empty_all_of.yaml`: an `allOf` merged into an object without
     /// properties gives the Rust validator an unused variable.
     pub empty_all_of: bool,
@@ -85,13 +78,11 @@ impl Avoid {
     pub fn all() -> Avoid {
         Avoid {
             digit_operation_ids: true,
-            long_names: true,
             markdown_descriptions: true,
             nullable_containers: true,
             constructor_names: true,
             new_operation: true,
             default_response: true,
-            one_response_alias: true,
             empty_all_of: true,
             deprecated_default: true,
         }
@@ -99,11 +90,9 @@ impl Avoid {
 
     /// Whether a drawn name (`prose`: description) may be used.
     fn allows(&self, text: &str, prose: bool) -> bool {
-        let long = !prose && text.len() > 40;
-        !(self.long_names && long
-            || self.markdown_descriptions
-                && prose
-                && (text.contains('`') || text.matches('*').count() > 1)
+        !(self.markdown_descriptions
+            && prose
+            && (text.contains('`') || text.matches('*').count() > 1)
             || self.constructor_names && text == "constructor")
     }
 }
@@ -824,9 +813,7 @@ fn responses(rng: &mut Rng, refs: &[String]) -> Value {
         responses.insert(code.to_string(), response);
     }
     let only_default = responses.len() == 1 && responses.contains_key("default");
-    if responses.len() == 1
-        && (rng.avoid.one_response_alias || rng.avoid.default_response && only_default)
-    {
+    if rng.avoid.default_response && only_default {
         let other = if responses.contains_key("204") {
             "200"
         } else {

@@ -24,9 +24,14 @@ const MAJOR: &str = "3";
 
 /// Formats the TypeScript, JSON and Markdown files of `files` in place.
 pub fn format(files: &mut [GeneratedFile]) -> Result<(), TargetError> {
-    let Some(prettier) = locate()? else {
-        return Ok(());
-    };
+    match locate()? {
+        Some(prettier) => format_with(files, &prettier),
+        None => Ok(()),
+    }
+}
+
+/// Formats like [`format`] with the prettier script given (`bin/prettier.cjs`).
+pub fn format_with(files: &mut [GeneratedFile], prettier: &Path) -> Result<(), TargetError> {
     let formatted: Vec<usize> = (0..files.len())
         .filter(|&i| {
             let path = &files[i].path;
@@ -106,6 +111,12 @@ fn locate() -> Result<Option<PathBuf>, TargetError> {
         }
         return Ok(Some(script));
     }
+    installed().map(Some)
+}
+
+/// The first `node_modules/prettier` (of the pinned major version) in or above the
+/// current directory, whatever the environment says.
+pub fn installed() -> Result<PathBuf, TargetError> {
     let start = std::env::current_dir()
         .map_err(|e| error(format!("could not read the current directory: {e}")))?;
     let Some(package) = start
@@ -122,7 +133,7 @@ fn locate() -> Result<Option<PathBuf>, TargetError> {
         )));
     };
     check_version(&package)?;
-    Ok(Some(package.join("bin/prettier.cjs")))
+    Ok(package.join("bin/prettier.cjs"))
 }
 
 /// Refuses a prettier of another major version, whose layout differs.

@@ -16,7 +16,7 @@
 //! and copied verbatim after the header; it reaches the spec's names only through
 //! the generated `src/spec.ts` and `src/schemas.ts`.
 
-mod format;
+pub mod format;
 mod literal;
 mod models;
 mod names;
