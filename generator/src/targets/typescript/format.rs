@@ -62,7 +62,7 @@ pub fn format_with(files: &mut [GeneratedFile], prettier: &Path) -> Result<(), T
             .map_err(|e| error(format!("could not write {}: {e}", path.display())))?;
     }
     let output = Command::new("node")
-        .arg(&prettier)
+        .arg(prettier)
         .args([
             "--write",
             "--no-config",
