@@ -41,9 +41,6 @@ fn stem(name: &str) -> String {
 /// Remove a flag once its bug is fixed.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Avoid {
-    /// `ts_digit_operation_id.yaml`: an operationId starting with a digit gives the
-    /// TypeScript target `ops.2stepRequest`, which does not parse.
-    pub digit_operation_ids: bool,
     /// `docs_markdown_emphasis.yaml`, `docs_unbalanced_backtick.yaml`: a
     /// description is copied into the docs' Markdown as is, so `*emphasis*` is
     /// rewritten by prettier (`_emphasis_`), and a lone backtick pairs with the
@@ -58,9 +55,6 @@ pub struct Avoid {
     /// makes the TypeScript schema and operation tables lose their literal types
     /// (TS2322 `string` is not assignable to `"string" | ...`).
     pub constructor_names: bool,
-    /// `ts_new_operation.yaml`: an operation called `new` becomes a construct
-    /// signature in the TypeScript handler interface.
-    pub new_operation: bool,
     /// `rust_default_response.yaml`: an operation whose only response is
     /// `default` gives the Rust client a single-arm match, and one with a bodiless
     /// `default` and no response body at all an unused variable.
@@ -77,11 +71,9 @@ impl Avoid {
     /// Every known bug.
     pub fn all() -> Avoid {
         Avoid {
-            digit_operation_ids: true,
             markdown_descriptions: true,
             nullable_containers: true,
             constructor_names: true,
-            new_operation: true,
             default_response: true,
             empty_all_of: true,
             deprecated_default: true,
@@ -403,9 +395,7 @@ pub fn spec(rng: &mut Rng) -> Value {
         if !rng.claim_stem(&id) {
             continue;
         }
-        let digit = id.starts_with(|c: char| c.is_ascii_digit());
-        let new = id == "new" && rng.avoid.new_operation;
-        if ids.contains(&id) || digit && rng.avoid.digit_operation_ids || new {
+        if ids.contains(&id) {
             continue;
         }
         ids.push(id.clone());

@@ -61,8 +61,9 @@ const EXPORTED: &[&str] = &[
 ];
 
 /// Member names the generated handler interface and client already use, or that
-/// cannot name a method: an operation with one of these gets a `_` suffix.
-const RESERVED_MEMBERS: &[&str] = &["authenticate", "constructor"];
+/// cannot name a method (`new(...)` in an interface is a construct signature): an
+/// operation with one of these gets a `_` suffix.
+const RESERVED_MEMBERS: &[&str] = &["authenticate", "constructor", "new"];
 
 /// The TypeScript names of one API.
 pub struct Names {
@@ -84,7 +85,7 @@ impl Names {
         exported.insert(format!("{stem}Handler"));
         exported.insert(format!("{stem}Client"));
         for op in &api.operations {
-            let stem = op.id.to_upper_camel_case();
+            let stem = operation_stem(&op.id);
             exported.insert(format!("{stem}Request"));
             exported.insert(format!("{stem}Response"));
         }
@@ -112,7 +113,7 @@ impl Names {
                 method.push('_');
             }
             methods.insert(op.id.clone(), unique(method, &mut taken_methods));
-            let stem = unique(op.id.to_upper_camel_case(), &mut taken_stems);
+            let stem = unique(operation_stem(&op.id), &mut taken_stems);
             stems.insert(op.id.clone(), stem);
         }
         Ok(Names {
@@ -134,6 +135,17 @@ impl Names {
     /// `UploadData` for `uploadData`: the stem of `UploadDataRequest` and friends.
     pub fn stem(&self, op: &Operation) -> &str {
         &self.stems[&op.id]
+    }
+}
+
+/// The PascalCase stem of an operation's types, made an identifier: `2step` gives
+/// `Op2step` (as its method is `op2step`), never `2stepRequest`.
+fn operation_stem(id: &str) -> String {
+    let stem = id.to_upper_camel_case();
+    if stem.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        stem
+    } else {
+        format!("Op{stem}")
     }
 }
 
