@@ -350,11 +350,41 @@ pub struct SecurityScheme {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SecuritySchemeKind {
-    /// `type: http, scheme: bearer`.
-    HttpBearer { bearer_format: Option<String> },
+    /// A token sent as `Authorization: Bearer <token>`: `type: http, scheme: bearer`,
+    /// and `oauth2` and `openIdConnect`, whose access tokens travel the same way
+    /// (RFC 6750). Generated code carries the token and hands it to the
+    /// application; obtaining one (the flows) is the application's business.
+    Bearer {
+        bearer_format: Option<String>,
+        issuer: TokenIssuer,
+    },
     /// `type: apiKey`.
     ApiKey {
         location: ParameterLocation,
         name: String,
     },
+}
+
+/// Where a bearer scheme's tokens come from, as the spec declares it (shown by the
+/// docs; the generated code treats every bearer token alike).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenIssuer {
+    /// `type: http, scheme: bearer`: the spec does not say.
+    Unspecified,
+    /// `type: oauth2`: its flows, in spec order.
+    OAuth2 { flows: Vec<OAuthFlow> },
+    /// `type: openIdConnect`: the discovery document's URL.
+    OpenIdConnect { url: String },
+}
+
+/// One `oauth2` flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OAuthFlow {
+    /// `implicit`, `password`, `clientCredentials` or `authorizationCode`.
+    pub kind: String,
+    pub authorization_url: Option<String>,
+    pub token_url: Option<String>,
+    pub refresh_url: Option<String>,
+    /// The flow's scopes with their descriptions, in spec order.
+    pub scopes: Vec<(String, String)>,
 }

@@ -64,7 +64,7 @@ pub fn write_path(api: &Api) -> Option<WritePath<'_>> {
             .security_schemes
             .iter()
             .find(|s| s.name == only.scheme)?;
-        matches!(scheme.kind, SecuritySchemeKind::HttpBearer { .. }).then_some(scheme.name.as_str())
+        matches!(scheme.kind, SecuritySchemeKind::Bearer { .. }).then_some(scheme.name.as_str())
     })?;
 
     let batch = named(&operation.request_body.as_ref()?.ty)?;
@@ -193,6 +193,33 @@ mod tests {
                 "ErrorResponse",
                 "Violation",
             ]
+        );
+    }
+
+    #[test]
+    fn tokens_from_oauth2_or_openid_connect_are_bearer_tokens_too() {
+        for issuer in [
+            crate::ir::TokenIssuer::OAuth2 { flows: Vec::new() },
+            crate::ir::TokenIssuer::OpenIdConnect {
+                url: "https://id.example/.well-known/openid-configuration".into(),
+            },
+        ] {
+            let mut api = main_spec();
+            api.security_schemes[0].kind = SecuritySchemeKind::Bearer {
+                bearer_format: None,
+                issuer,
+            };
+            let profile = write_path(&api).expect("still the write path");
+            assert_eq!(profile.bearer_scheme, "bearerAuth");
+        }
+        let mut api = main_spec();
+        api.security_schemes[0].kind = SecuritySchemeKind::ApiKey {
+            location: crate::ir::ParameterLocation::Header,
+            name: "X-Key".into(),
+        };
+        assert!(
+            write_path(&api).is_none(),
+            "an API key is not the PowerSync token"
         );
     }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use powersync_write_gen::ir::{
     Api, Constraints, IntFormat, NumberFormat, ParameterLocation, SecuritySchemeKind, StatusCode,
-    StringFormat, Ty, TyKind, TypeDefKind,
+    StringFormat, TokenIssuer, Ty, TyKind, TypeDefKind,
 };
 use powersync_write_gen::spec;
 
@@ -212,9 +212,29 @@ fn render(api: &Api) -> String {
     }
     for s in &api.security_schemes {
         let kind = match &s.kind {
-            SecuritySchemeKind::HttpBearer { bearer_format } => {
-                format!("http bearer {bearer_format:?}")
+            SecuritySchemeKind::Bearer {
+                bearer_format,
+                issuer: TokenIssuer::Unspecified,
+            } => format!("http bearer {bearer_format:?}"),
+            SecuritySchemeKind::Bearer {
+                issuer: TokenIssuer::OAuth2 { flows },
+                ..
+            } => {
+                let flows: Vec<String> = flows
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{} authorization={:?} token={:?} refresh={:?} scopes={:?}",
+                            f.kind, f.authorization_url, f.token_url, f.refresh_url, f.scopes
+                        )
+                    })
+                    .collect();
+                format!("oauth2 bearer flows=[{}]", flows.join("; "))
             }
+            SecuritySchemeKind::Bearer {
+                issuer: TokenIssuer::OpenIdConnect { url },
+                ..
+            } => format!("openIdConnect bearer url={url:?}"),
             SecuritySchemeKind::ApiKey { location, name } => {
                 format!("apiKey {location:?} {name:?}")
             }

@@ -13,12 +13,17 @@ use crate::validation::{Violation, Violations};
 pub struct Credentials {
     pub scheme: &'static str,
     pub secret: String,
+    /// The scopes the operation requires of this scheme (its `security` entry in
+    /// the spec; usually empty outside `oauth2` and `openIdConnect`).
+    /// `authenticate` must refuse a token that does not grant them all.
+    pub scopes: &'static [&'static str],
 }
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credentials")
             .field("scheme", &self.scheme)
             .field("secret", &"<redacted>")
+            .field("scopes", &self.scopes)
             .finish()
     }
 }
@@ -118,7 +123,9 @@ pub trait PowerSyncWriteApi: Send + Sync + 'static {
     type Principal: Send;
     /// Checks the credentials of a request to an operation that requires them.
     /// The adapter calls this before reading the body; a missing or malformed
-    /// credential is refused with 401 without calling it.
+    /// credential is refused with 401 without calling it. When the operation
+    /// accepts several schemes, each credential found is tried in the spec's
+    /// order until one is accepted; the first refusal is the answer when none is.
     fn authenticate(
         &self,
         credentials: Credentials,
@@ -213,9 +220,11 @@ async fn run_upload_data<S: PowerSyncWriteApi>(
     request: axum::extract::Request,
 ) -> Result<Response, Rejection> {
     let (parts, body) = request.into_parts();
-    let credentials = bearer_credentials(&parts.headers, "bearerAuth")
-        .ok_or_else(|| Rejection::unauthorized("missing or malformed credentials"))?;
-    let principal = state.api.authenticate(credentials).await?;
+    let principal = authenticate_any(
+            &*state.api,
+            [bearer_credentials(&parts.headers, "bearerAuth", &[])],
+        )
+        .await?;
     let request = operations::UploadDataRequest {
         body: match json_value(&parts.headers, body, state.config.body_limit, true)
             .await?
@@ -418,21 +427,53 @@ fn take_items(value: &mut serde_json::Value, name: &str) -> Vec<serde_json::Valu
         None => Vec::new(),
     }
 }
-fn bearer_credentials(headers: &HeaderMap, scheme: &'static str) -> Option<Credentials> {
+/// The principal of the first credential `authenticate` accepts, in the order
+/// of the operation's security alternatives.
+async fn authenticate_any<S: PowerSyncWriteApi>(
+    api: &S,
+    found: impl IntoIterator<Item = Option<Credentials>>,
+) -> Result<S::Principal, Rejection> {
+    let mut refused = None;
+    for credentials in found.into_iter().flatten() {
+        match api.authenticate(credentials).await {
+            Ok(principal) => return Ok(principal),
+            Err(rejection) => {
+                refused.get_or_insert(rejection);
+            }
+        }
+    }
+    Err(
+        refused
+            .unwrap_or_else(|| Rejection::unauthorized(
+                "missing or malformed credentials",
+            )),
+    )
+}
+fn bearer_credentials(
+    headers: &HeaderMap,
+    scheme: &'static str,
+    scopes: &'static [&'static str],
+) -> Option<Credentials> {
     let (kind, token) = header_text(headers, "authorization")?.split_once(' ')?;
     let token = token.trim();
     (kind.eq_ignore_ascii_case("bearer") && !token.is_empty())
         .then(|| Credentials {
             scheme,
             secret: token.to_owned(),
+            scopes,
         })
 }
-fn key_credentials(value: Option<&str>, scheme: &'static str) -> Option<Credentials> {
+fn key_credentials(
+    value: Option<&str>,
+    scheme: &'static str,
+    scopes: &'static [&'static str],
+) -> Option<Credentials> {
     value
         .filter(|v| !v.is_empty())
         .map(|v| Credentials {
             scheme,
             secret: v.to_owned(),
+            scopes,
         })
 }
 fn parameter<T: serde::de::DeserializeOwned>(

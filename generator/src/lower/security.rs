@@ -1,14 +1,25 @@
-//! Security schemes (http bearer and apiKey) and the security requirements of
-//! operations.
+//! Security schemes and the security requirements of operations.
+//!
+//! Bearer tokens (`http` `bearer`, `oauth2`, `openIdConnect`: their access tokens all
+//! travel as `Authorization: Bearer`) and API keys are supported.
 
 use serde_json::Value;
 
 use super::{Lowerer, did_you_mean, name_list, pointer, str_field, string_field};
 use crate::ir::{
-    ParameterLocation, SecurityRequirement, SecurityScheme, SecuritySchemeKind, SecurityUse,
+    OAuthFlow, ParameterLocation, SecurityRequirement, SecurityScheme, SecuritySchemeKind,
+    SecurityUse, TokenIssuer,
 };
 
-const SUPPORTED: &str = "supported are http bearer and apiKey";
+const SUPPORTED: &str = "supported are http bearer, oauth2, openIdConnect and apiKey";
+
+/// The `oauth2` flow names, in the order the OpenAPI document lists them.
+const FLOWS: [&str; 4] = [
+    "implicit",
+    "password",
+    "clientCredentials",
+    "authorizationCode",
+];
 
 impl<'a> Lowerer<'a> {
     /// `components/securitySchemes`, in spec order.
@@ -25,8 +36,9 @@ impl<'a> Lowerer<'a> {
             };
             let kind = match str_field(scheme, "type").unwrap_or_default() {
                 "http" => match str_field(scheme, "scheme").unwrap_or_default() {
-                    s if s.eq_ignore_ascii_case("bearer") => SecuritySchemeKind::HttpBearer {
+                    s if s.eq_ignore_ascii_case("bearer") => SecuritySchemeKind::Bearer {
                         bearer_format: string_field(scheme, "bearerFormat"),
+                        issuer: TokenIssuer::Unspecified,
                     },
                     other => {
                         self.error(
@@ -48,11 +60,23 @@ impl<'a> Lowerer<'a> {
                         name: string_field(scheme, "name").unwrap_or_default(),
                     }
                 }
+                "oauth2" => SecuritySchemeKind::Bearer {
+                    bearer_format: None,
+                    issuer: TokenIssuer::OAuth2 {
+                        flows: oauth_flows(scheme),
+                    },
+                },
+                "openIdConnect" => SecuritySchemeKind::Bearer {
+                    bearer_format: None,
+                    issuer: TokenIssuer::OpenIdConnect {
+                        url: string_field(scheme, "openIdConnectUrl").unwrap_or_default(),
+                    },
+                },
                 other => {
                     self.error(
                         &pointer::join(&at, "type"),
                         format!("security scheme type `{other}` is not supported; {SUPPORTED}"),
-                        Some("authenticate with a bearer token (`type: http, scheme: bearer`) or an API key (`type: apiKey`)".to_owned()),
+                        Some("authenticate with a bearer token (`type: http, scheme: bearer`, `oauth2` or `openIdConnect`) or an API key (`type: apiKey`)".to_owned()),
                     );
                     continue;
                 }
@@ -115,4 +139,33 @@ impl<'a> Lowerer<'a> {
         }
         requirements
     }
+}
+
+/// The flows of an `oauth2` scheme, in [`FLOWS`] order. Their shape was checked
+/// when the document was loaded.
+fn oauth_flows(scheme: &Value) -> Vec<OAuthFlow> {
+    let Some(flows) = scheme.get("flows") else {
+        return Vec::new();
+    };
+    FLOWS
+        .iter()
+        .filter_map(|kind| {
+            let flow = flows.get(*kind)?;
+            Some(OAuthFlow {
+                kind: (*kind).to_owned(),
+                authorization_url: string_field(flow, "authorizationUrl"),
+                token_url: string_field(flow, "tokenUrl"),
+                refresh_url: string_field(flow, "refreshUrl"),
+                scopes: flow
+                    .get("scopes")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                    .map(|(name, about)| {
+                        (name.clone(), about.as_str().unwrap_or_default().to_owned())
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
 }

@@ -45,13 +45,19 @@ export type SecuritySchemeSpec =
   | { type: "bearer" }
   | { type: "apiKey"; location: "header" | "query"; name: string };
 
+/** A security scheme an operation accepts, with the scopes it requires. */
+export interface SecurityUse {
+  scheme: string;
+  scopes: readonly string[];
+}
+
 /** An operation as the adapters run it. */
 export interface OperationSpec {
   id: string;
   method: "GET" | "PUT" | "POST" | "DELETE" | "OPTIONS" | "HEAD" | "PATCH";
   path: string;
   /** Alternatives: satisfying every scheme of any one entry is enough; none: open. */
-  security: readonly (readonly string[])[];
+  security: readonly (readonly SecurityUse[])[];
   parameters: readonly ParameterSpec[];
   body?: { schema: Schema; required: boolean; contentType: string };
   responses: {

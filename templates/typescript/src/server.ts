@@ -46,8 +46,10 @@ export interface {{ handler_name }}<Principal = unknown> {
   /**
    * Checks the credentials of a request to an operation that requires them:
    * return who made it, or `null` to refuse it (401). Missing or malformed
-   * credentials are refused without calling it. Throw an `HttpRejection` to
-   * answer otherwise (403, 503, ...).
+   * credentials are refused without calling it. Refuse a token that does not
+   * grant every scope in `credentials.scopes`. When an operation accepts several
+   * schemes, each credential found is tried in the spec's order until one is
+   * accepted. Throw an `HttpRejection` to answer otherwise (403, 503, ...).
    */
   authenticate(
     credentials: Credentials,

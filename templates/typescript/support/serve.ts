@@ -9,6 +9,7 @@ import type {
   OperationSpec,
   ParameterSpec,
   ResponseSpec,
+  SecurityUse,
 } from "./operations.js";
 import {
   addViolation,
@@ -28,6 +29,12 @@ export interface Credentials {
   scheme: string;
   /** The bearer token or API key. */
   secret: string;
+  /**
+   * The scopes the operation requires of this scheme (its `security` entry in the
+   * spec; usually empty outside `oauth2` and `openIdConnect`). `authenticate` must
+   * refuse a token that does not grant them all.
+   */
+  scopes: readonly string[];
 }
 
 /** What a handler method gets besides its typed request. */
@@ -222,7 +229,7 @@ export function rejectionResponse(rejection: HttpRejection): Response {
 }
 
 function credential(
-  scheme: string,
+  { scheme, scopes }: SecurityUse,
   request: Request,
   url: URL,
 ): Credentials | undefined {
@@ -238,7 +245,9 @@ function credential(
   } else {
     secret = url.searchParams.get(spec.name);
   }
-  return secret === null || secret === "" ? undefined : { scheme, secret };
+  return secret === null || secret === ""
+    ? undefined
+    : { scheme, secret, scopes };
 }
 
 /** The handler's `authenticate` (generated: a spec without security has none). */
@@ -248,6 +257,12 @@ export type AuthenticateWith<Handler, Principal> = (
   request: Request,
 ) => Promise<Principal | null>;
 
+/**
+ * The principal of the first security alternative whose credentials are all
+ * present and accepted, tried in the spec's order: a token refused for one scheme
+ * (an OAuth scope missing, say) may still be accepted for the next. When none is,
+ * the first refusal is the answer, or 401 for missing credentials.
+ */
 async function authenticate<Handler, Principal>(
   handler: Handler,
   authenticateWith: AuthenticateWith<Handler, Principal>,
@@ -256,10 +271,11 @@ async function authenticate<Handler, Principal>(
   url: URL,
 ): Promise<Principal | undefined> {
   if (spec.security.length === 0) return undefined;
-  for (const alternative of spec.security) {
+  let refused = false;
+  alternatives: for (const alternative of spec.security) {
     // An empty alternative (`{}` in the spec) makes credentials optional.
     if (alternative.length === 0) return undefined;
-    const found = alternative.map((scheme) => credential(scheme, request, url));
+    const found = alternative.map((use) => credential(use, request, url));
     if (found.some((c) => c === undefined)) continue;
     // Every scheme of the alternative must accept its credential; the first
     // one's principal stands for the request.
@@ -268,11 +284,8 @@ async function authenticate<Handler, Principal>(
       if (credentials === undefined) continue;
       const accepted = await authenticateWith(handler, credentials, request);
       if (accepted === null || accepted === undefined) {
-        throw new HttpRejection(
-          401,
-          "UNAUTHENTICATED",
-          "the credentials were refused",
-        );
+        refused = true;
+        continue alternatives;
       }
       principal ??= accepted;
     }
@@ -281,7 +294,9 @@ async function authenticate<Handler, Principal>(
   throw new HttpRejection(
     401,
     "UNAUTHENTICATED",
-    "missing or malformed credentials",
+    refused
+      ? "the credentials were refused"
+      : "missing or malformed credentials",
   );
 }
 

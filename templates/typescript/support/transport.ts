@@ -197,7 +197,7 @@ async function authorize(
   >;
   for (const alternative of spec.security) {
     const secrets: [string, string][] = [];
-    for (const scheme of alternative) {
+    for (const { scheme } of alternative) {
       const source = sources[scheme];
       const secret = typeof source === "function" ? await source() : source;
       if (secret === undefined || secret === null || secret === "") break;

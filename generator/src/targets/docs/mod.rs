@@ -13,8 +13,8 @@ use self::markdown::{Slugger, Table, cell, code, link};
 use super::{Context, GeneratedFile, Target, TargetError};
 use crate::ir::{
     Api, Bound, Constraints, IntFormat, NumberFormat, Operation, ParameterLocation,
-    SecurityRequirement, SecuritySchemeKind, StatusCode, StringFormat, Ty, TyKind, TypeDef,
-    TypeDefKind,
+    SecurityRequirement, SecuritySchemeKind, StatusCode, StringFormat, TokenIssuer, Ty, TyKind,
+    TypeDef, TypeDefKind,
 };
 
 pub struct DocsTarget;
@@ -64,6 +64,9 @@ struct SchemeView {
     name: String,
     /// What the client sends, in a sentence.
     usage: String,
+    /// Where tokens come from (`oauth2` flows, an OpenID Connect discovery URL),
+    /// one Markdown list item each.
+    issuer: Vec<String>,
     description: Option<String>,
     /// Links to the operations that accept this scheme.
     used_by: Vec<String>,
@@ -219,13 +222,21 @@ impl Reference {
                 .map(|scheme| SchemeView {
                     name: scheme.name.clone(),
                     usage: match &scheme.kind {
-                        SecuritySchemeKind::HttpBearer { bearer_format } => {
+                        SecuritySchemeKind::Bearer {
+                            bearer_format,
+                            issuer,
+                        } => {
+                            let what = match issuer {
+                                TokenIssuer::Unspecified => "HTTP bearer token",
+                                TokenIssuer::OAuth2 { .. } => "OAuth 2.0 access token",
+                                TokenIssuer::OpenIdConnect { .. } => "OpenID Connect access token",
+                            };
                             let format = bearer_format
                                 .as_deref()
                                 .map(|f| format!(" The token is a {f}."))
                                 .unwrap_or_default();
                             format!(
-                                "HTTP bearer token: send {}.{format}",
+                                "{what}: send {}.{format}",
                                 code("Authorization: Bearer <token>")
                             )
                         }
@@ -237,6 +248,7 @@ impl Reference {
                             )
                         }
                     },
+                    issuer: issuer_items(&scheme.kind),
                     description: text(&scheme.description),
                     used_by: api
                         .operations
@@ -271,6 +283,11 @@ fn text(description: &Option<String>) -> Option<String> {
         .map(str::trim)
         .filter(|d| !d.is_empty())
         .map(str::to_string)
+}
+
+/// Text on one line, for a list item.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn location_name(location: ParameterLocation) -> &'static str {
@@ -390,6 +407,49 @@ fn media_type_note(content_type: &str) -> String {
         String::new()
     } else {
         format!(" as {}", code(content_type))
+    }
+}
+
+/// The list under a bearer scheme saying where its tokens come from.
+fn issuer_items(kind: &SecuritySchemeKind) -> Vec<String> {
+    let SecuritySchemeKind::Bearer { issuer, .. } = kind else {
+        return Vec::new();
+    };
+    match issuer {
+        TokenIssuer::Unspecified => Vec::new(),
+        TokenIssuer::OpenIdConnect { url } => vec![format!("Discovery document: {}", code(url))],
+        TokenIssuer::OAuth2 { flows } => flows
+            .iter()
+            .map(|flow| {
+                let urls = [
+                    ("authorization URL", &flow.authorization_url),
+                    ("token URL", &flow.token_url),
+                    ("refresh URL", &flow.refresh_url),
+                ]
+                .into_iter()
+                .filter_map(|(what, url)| url.as_ref().map(|u| format!("{what} {}", code(u))))
+                .collect::<Vec<_>>();
+                let scopes = if flow.scopes.is_empty() {
+                    "no scopes".to_owned()
+                } else {
+                    let listed: Vec<String> = flow
+                        .scopes
+                        .iter()
+                        .map(|(name, about)| {
+                            if about.is_empty() {
+                                code(name)
+                            } else {
+                                format!("{} ({})", code(name), one_line(about))
+                            }
+                        })
+                        .collect();
+                    format!("scopes {}", listed.join(", "))
+                };
+                let mut parts = urls;
+                parts.push(scopes);
+                format!("Flow {}: {}", code(&flow.kind), parts.join("; "))
+            })
+            .collect(),
     }
 }
 

@@ -283,8 +283,9 @@ pub(super) fn sample_api() -> Api {
             SecurityScheme {
                 name: "bearerAuth".into(),
                 description: Some("A JWT from your auth provider.".into()),
-                kind: SecuritySchemeKind::HttpBearer {
+                kind: SecuritySchemeKind::Bearer {
                     bearer_format: Some("JWT".into()),
+                    issuer: TokenIssuer::Unspecified,
                 },
             },
             SecurityScheme {

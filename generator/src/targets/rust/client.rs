@@ -12,7 +12,7 @@ pub fn render(_rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Ta
     let schemes = views.ops.iter().flat_map(|o| &o.security).map(|s| &s.kind);
     let uses_bearer = schemes
         .clone()
-        .any(|k| matches!(k, SecuritySchemeKind::HttpBearer { .. }));
+        .any(|k| matches!(k, SecuritySchemeKind::Bearer { .. }));
     let uses_key = schemes
         .clone()
         .any(|k| matches!(k, SecuritySchemeKind::ApiKey { .. }));
@@ -308,26 +308,43 @@ fn method(view: &OpView) -> Result<TokenStream, TargetError> {
         "PATCH" => quote!(PATCH),
         _ => quote!(TRACE),
     };
+    // The client holds one bearer token and one API key: an operation that accepts
+    // several bearer schemes (say `oauth2` or `openIdConnect`) sends the token once,
+    // as one `Authorization` header.
+    let mut sent_bearer = false;
+    let mut sent_keys: Vec<(ParameterLocation, &str)> = Vec::new();
     for s in &view.security {
         match &s.kind {
-            SecuritySchemeKind::HttpBearer { .. } => builder.push(quote! {
+            SecuritySchemeKind::Bearer { .. } if sent_bearer => {}
+            SecuritySchemeKind::ApiKey { location, name }
+                if sent_keys.contains(&(*location, name.as_str())) => {}
+            SecuritySchemeKind::Bearer { .. } => {
+                sent_bearer = true;
+                builder.push(quote! {
                 if let Some(token) = &self.bearer_token {
                     builder = builder.bearer_auth(token);
                 }
-            }),
+                })
+            }
             SecuritySchemeKind::ApiKey {
                 location: ParameterLocation::Query,
                 name,
-            } => steps.push(quote! {
-                if let Some(key) = &self.api_key {
-                    url.query_pairs_mut().append_pair(#name, key);
-                }
-            }),
-            SecuritySchemeKind::ApiKey { name, .. } => builder.push(quote! {
-                if let Some(key) = &self.api_key {
-                    builder = builder.header(#name, key);
-                }
-            }),
+            } => {
+                sent_keys.push((ParameterLocation::Query, name));
+                steps.push(quote! {
+                    if let Some(key) = &self.api_key {
+                        url.query_pairs_mut().append_pair(#name, key);
+                    }
+                })
+            }
+            SecuritySchemeKind::ApiKey { location, name } => {
+                sent_keys.push((*location, name));
+                builder.push(quote! {
+                    if let Some(key) = &self.api_key {
+                        builder = builder.header(#name, key);
+                    }
+                })
+            }
         }
     }
     if let Some(body) = view.request.as_ref().and_then(|r| r.body.as_ref()) {

@@ -87,6 +87,8 @@ pub struct ResponseView<'a> {
 pub struct SecurityView {
     pub scheme: String,
     pub kind: SecuritySchemeKind,
+    /// The scopes the operation requires of the scheme.
+    pub scopes: Vec<String>,
 }
 
 pub struct OpView<'a> {
@@ -354,6 +356,7 @@ fn security_views(rs: &RustTypes, op: &Operation) -> Result<Vec<SecurityView>, T
         views.push(SecurityView {
             scheme: scheme.name.clone(),
             kind: scheme.kind.clone(),
+            scopes: single.scopes.clone(),
         });
     }
     Ok(views)

@@ -34,11 +34,34 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
 
             /// Checks the credentials of a request to an operation that requires them.
             /// The adapter calls this before reading the body; a missing or malformed
-            /// credential is refused with 401 without calling it.
+            /// credential is refused with 401 without calling it. When the operation
+            /// accepts several schemes, each credential found is tried in the spec's
+            /// order until one is accepted; the first refusal is the answer when none is.
             fn authenticate(
                 &self,
                 credentials: Credentials,
             ) -> impl Future<Output = Result<Self::Principal, Rejection>> + Send;
+        }
+    });
+    let authenticate_any = secured.then(|| {
+        quote! {
+            /// The principal of the first credential `authenticate` accepts, in the order
+            /// of the operation's security alternatives.
+            async fn authenticate_any<S: #trait_name>(
+                api: &S,
+                found: impl IntoIterator<Item = Option<Credentials>>,
+            ) -> Result<S::Principal, Rejection> {
+                let mut refused = None;
+                for credentials in found.into_iter().flatten() {
+                    match api.authenticate(credentials).await {
+                        Ok(principal) => return Ok(principal),
+                        Err(rejection) => {
+                            refused.get_or_insert(rejection);
+                        }
+                    }
+                }
+                Err(refused.unwrap_or_else(|| Rejection::unauthorized("missing or malformed credentials")))
+            }
         }
     });
     // Unused (a warning) when no trait method returns a future.
@@ -70,12 +93,16 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
         pub struct Credentials {
             pub scheme: &'static str,
             pub secret: String,
+            /// The scopes the operation requires of this scheme (its `security` entry in
+            /// the spec; usually empty outside `oauth2` and `openIdConnect`).
+            /// `authenticate` must refuse a token that does not grant them all.
+            pub scopes: &'static [&'static str],
         }
 
         impl std::fmt::Debug for Credentials {
             // Keeps secrets out of logs.
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct("Credentials").field("scheme", &self.scheme).field("secret", &"<redacted>").finish()
+                f.debug_struct("Credentials").field("scheme", &self.scheme).field("secret", &"<redacted>").field("scopes", &self.scopes).finish()
             }
         }
 
@@ -232,15 +259,25 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
 
         #per_item_helpers
 
-        fn bearer_credentials(headers: &HeaderMap, scheme: &'static str) -> Option<Credentials> {
+        #authenticate_any
+
+        fn bearer_credentials(
+            headers: &HeaderMap,
+            scheme: &'static str,
+            scopes: &'static [&'static str],
+        ) -> Option<Credentials> {
             let (kind, token) = header_text(headers, "authorization")?.split_once(' ')?;
             let token = token.trim();
             (kind.eq_ignore_ascii_case("bearer") && !token.is_empty())
-                .then(|| Credentials { scheme, secret: token.to_owned() })
+                .then(|| Credentials { scheme, secret: token.to_owned(), scopes })
         }
 
-        fn key_credentials(value: Option<&str>, scheme: &'static str) -> Option<Credentials> {
-            value.filter(|v| !v.is_empty()).map(|v| Credentials { scheme, secret: v.to_owned() })
+        fn key_credentials(
+            value: Option<&str>,
+            scheme: &'static str,
+            scopes: &'static [&'static str],
+        ) -> Option<Credentials> {
+            value.filter(|v| !v.is_empty()).map(|v| Credentials { scheme, secret: v.to_owned(), scopes })
         }
 
         fn parameter<T: serde::de::DeserializeOwned>(
@@ -615,29 +652,26 @@ fn handler(
         let mut sources = Vec::new();
         for s in &view.security {
             let scheme = &s.scheme;
+            let scopes = &s.scopes;
+            let scopes = quote!(&[#(#scopes),*]);
             sources.push(match &s.kind {
-                SecuritySchemeKind::HttpBearer { .. } => {
-                    quote!(bearer_credentials(&parts.headers, #scheme))
+                SecuritySchemeKind::Bearer { .. } => {
+                    quote!(bearer_credentials(&parts.headers, #scheme, #scopes))
                 }
                 SecuritySchemeKind::ApiKey {
                     location: ParameterLocation::Query,
                     name,
                 } => {
-                    quote!(key_credentials(lookup(&query, #name), #scheme))
+                    quote!(key_credentials(lookup(&query, #name), #scheme, #scopes))
                 }
                 SecuritySchemeKind::ApiKey { name, .. } => {
                     let name = name.to_ascii_lowercase();
-                    quote!(key_credentials(header_text(&parts.headers, #name), #scheme))
+                    quote!(key_credentials(header_text(&parts.headers, #name), #scheme, #scopes))
                 }
             });
         }
-        let (first, rest) = sources
-            .split_first()
-            .ok_or_else(|| error("no security source"))?;
         steps.push(quote! {
-            let credentials = #first #(.or_else(|| #rest))*
-                .ok_or_else(|| Rejection::unauthorized("missing or malformed credentials"))?;
-            let principal = state.api.authenticate(credentials).await?;
+            let principal = authenticate_any(&*state.api, [#(#sources),*]).await?;
         });
         call_args.push(quote!(principal));
     }

@@ -294,8 +294,9 @@ pub fn powersync_api() -> Api {
         security_schemes: vec![SecurityScheme {
             name: "bearerAuth".into(),
             description: None,
-            kind: SecuritySchemeKind::HttpBearer {
+            kind: SecuritySchemeKind::Bearer {
                 bearer_format: Some("JWT".into()),
+                issuer: TokenIssuer::Unspecified,
             },
         }],
     }
@@ -518,8 +519,9 @@ pub fn awkward_api() -> Api {
             SecurityScheme {
                 name: "jwt".into(),
                 description: None,
-                kind: SecuritySchemeKind::HttpBearer {
+                kind: SecuritySchemeKind::Bearer {
                     bearer_format: None,
+                    issuer: TokenIssuer::Unspecified,
                 },
             },
         ],

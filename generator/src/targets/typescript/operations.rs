@@ -338,7 +338,20 @@ pub fn spec(op: &Operation) -> Lit {
                         Lit::Array(
                             r.schemes
                                 .iter()
-                                .map(|s| Lit::str(s.scheme.as_str()))
+                                .map(|s| {
+                                    Lit::Object(vec![
+                                        ("scheme".to_string(), Lit::str(s.scheme.as_str())),
+                                        (
+                                            "scopes".to_string(),
+                                            Lit::Array(
+                                                s.scopes
+                                                    .iter()
+                                                    .map(|scope| Lit::str(scope.as_str()))
+                                                    .collect(),
+                                            ),
+                                        ),
+                                    ])
+                                })
                                 .collect(),
                         )
                     })
@@ -425,7 +438,7 @@ pub fn security_schemes(api: &Api) -> Lit {
             .iter()
             .map(|s| {
                 let spec = match &s.kind {
-                    SecuritySchemeKind::HttpBearer { .. } => {
+                    SecuritySchemeKind::Bearer { .. } => {
                         Lit::Object(vec![("type".into(), Lit::str("bearer"))])
                     }
                     SecuritySchemeKind::ApiKey { location, name } => Lit::Object(vec![
