@@ -22,6 +22,8 @@ const PRETTIER_CHECKED: &[&str] = &[
     "generator/tests/fixtures/features/*/docs/**/*.md",
     "generator/tests/fixtures/features/*/typescript/**/*.{md,json,ts}",
     "tests/typescript/test/**/*.ts",
+    "tests/typescript/features/**/*.ts",
+    "tests/typescript/*.json",
     "templates/typescript/support/**/*.{ts,json}",
 ];
 
