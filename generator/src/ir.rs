@@ -120,8 +120,9 @@ pub struct UnionDef {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnionVariant {
-    /// The discriminator value that selects this variant (from `mapping`, else the
-    /// schema name).
+    /// The discriminator value that selects this variant: from `mapping`; else the
+    /// one value of the variant's discriminator property when it is a one-value
+    /// `enum`; else the schema name.
     pub tag: String,
     /// The variant's struct: a [`TypeDefKind::Struct`] whose `tag` is set.
     pub type_name: String,

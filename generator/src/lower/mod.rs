@@ -26,6 +26,12 @@
 //!   the prefix is `RRequestBody` and `RResponse` instead, shared by every use.
 //! - `multipleOf`, `minProperties`, `maxProperties`, `readOnly`/`writeOnly: true`
 //!   and non-default parameter styles are rejected.
+//! - A union variant without a `mapping` entry is selected by the one value of its
+//!   discriminator property when that is a one-value `enum`, else by its schema's
+//!   name (the OpenAPI rule). Real specs that write no mapping mean the value: the
+//!   variant could never be selected by a name its own schema refuses.
+//! - `oauth2` and `openIdConnect` schemes are bearer tokens (RFC 6750); their flows
+//!   and discovery URL are documentation.
 //! - Documentation-only constructs are accepted and ignored: response `links`,
 //!   operation `callbacks`, schema `xml`, `example`/`examples`, and a response body
 //!   without a `schema` (the response then has no typed body).
@@ -101,6 +107,9 @@ struct Lowerer<'a> {
     tag_enums: BTreeMap<(String, String), Vec<String>>,
     /// Variant struct -> the union whose tag it carries.
     variant_of: BTreeMap<String, String>,
+    /// (union pointer, member) of the variants no `mapping` entry names: their tag is
+    /// settled once every struct is lowered (see `resolve_implicit_tags`).
+    implicit_tags: BTreeSet<(String, String)>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -115,6 +124,7 @@ impl<'a> Lowerer<'a> {
             discriminators: BTreeMap::new(),
             tag_enums: BTreeMap::new(),
             variant_of: BTreeMap::new(),
+            implicit_tags: BTreeSet::new(),
         };
         for (name, _) in lowerer.component_schemas() {
             lowerer.names.insert(name.clone(), schema_pointer(name));

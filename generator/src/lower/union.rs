@@ -151,7 +151,10 @@ impl<'a> Lowerer<'a> {
             let tags: Vec<&(String, String, String)> =
                 mapped.iter().filter(|(_, m, _)| m == member).collect();
             let tag = match tags.as_slice() {
-                [] => member.clone(),
+                [] => {
+                    self.implicit_tags.insert((at.to_owned(), member.clone()));
+                    member.clone()
+                }
                 [(tag, ..)] => tag.clone(),
                 [(first, ..), (second, _, second_at), ..] => {
                     self.error(
@@ -253,6 +256,7 @@ impl<'a> Lowerer<'a> {
     /// that cannot carry its tag is reported once per problem, naming every union
     /// that selects it (one inline `oneOf` used in several places is several unions).
     pub(super) fn apply_union_tags(&mut self) {
+        let collided = self.resolve_implicit_tags();
         let unions: Vec<(String, String, UnionDef)> = self
             .types
             .iter()
@@ -266,6 +270,12 @@ impl<'a> Lowerer<'a> {
         for (union_name, union_at, union) in unions {
             for variant in &union.variants {
                 for problem in self.tag_variant(&union_name, &union.discriminator, variant) {
+                    // Its tag enum's value is taken: reported once, by the collision.
+                    if matches!(problem.kind, TagProblemKind::OtherValues(_))
+                        && collided.contains(&problem.variant)
+                    {
+                        continue;
+                    }
                     let union = (union_name.clone(), union_at.clone());
                     match problems.iter_mut().find(|(p, _)| *p == problem) {
                         Some((_, selecting)) => selecting.push(union),
@@ -277,6 +287,53 @@ impl<'a> Lowerer<'a> {
         for (problem, selecting) in problems {
             self.report_tag_problem(problem, &selecting);
         }
+    }
+
+    /// A variant without a `mapping` entry is selected by its schema's name, as the
+    /// OpenAPI specification says, unless its discriminator property is a one-value
+    /// `enum`: then by that value. A struct that allows only `track` could never be
+    /// selected by `TrackObject`, and real specs that write no mapping mean the value.
+    ///
+    /// Returns the variants whose one value was already taken (reported here).
+    fn resolve_implicit_tags(&mut self) -> BTreeSet<String> {
+        let implicit = std::mem::take(&mut self.implicit_tags);
+        let mut collisions = Vec::new();
+        for def in self.types.iter_mut().flatten() {
+            let TypeDefKind::Union(union) = &mut def.kind else {
+                continue;
+            };
+            for i in 0..union.variants.len() {
+                let member = union.variants[i].type_name.clone();
+                if !implicit.contains(&(def.pointer.clone(), member.clone())) {
+                    continue;
+                }
+                let key = (member.clone(), union.discriminator.clone());
+                let Some([value]) = self.tag_enums.get(&key).map(Vec::as_slice) else {
+                    continue;
+                };
+                match union.variants.iter().find(|v| v.tag == *value) {
+                    Some(other) => collisions.push((
+                        def.pointer.clone(),
+                        value.clone(),
+                        other.type_name.clone(),
+                        member,
+                    )),
+                    None => union.variants[i].tag = value.clone(),
+                }
+            }
+        }
+        let mut collided = BTreeSet::new();
+        for (at, value, other, member) in collisions {
+            self.error(
+                &pointer::join(&at, "discriminator"),
+                format!("discriminator value `{value}` would select both `{other}` and `{member}`"),
+                Some(format!(
+                    "add a `mapping` entry giving `{member}` its own value, and make its `enum` match"
+                )),
+            );
+            collided.insert(member);
+        }
+        collided
     }
 
     /// Tags the variant's struct, or returns why it cannot be.
@@ -417,7 +474,7 @@ impl<'a> Lowerer<'a> {
                 };
                 (
                     format!(
-                        "`{property}` of `{variant}` allows {listed}, but {a_union} {has} no discriminator `mapping` entry for `{variant}`, so {it} expects `{property}` to be the schema's name, `{variant}`"
+                        "`{property}` of `{variant}` allows {listed}, but {a_union} {has} no discriminator `mapping` entry for `{variant}`, so {it} expects `{property}` to be the schema's name, `{variant}` (or the value of a one-value `enum`)"
                     ),
                     format!(
                         "add `mapping: {{{value}: '#/components/schemas/{variant}'}}` to the discriminator of {} (at {})",
