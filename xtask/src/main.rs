@@ -352,7 +352,7 @@ mod tests {
             "prettier --check generated/**/*.md generated/typescript/*.json \
              generated/typescript/src/**/*.ts generator/tests/fixtures/features/*/docs/**/*.md \
              generator/tests/fixtures/features/*/typescript/**/*.{md,json,ts} \
-             tests/typescript/test/**/*.ts tests/typescript/features/**/*.ts tests/typescript/*.json templates/typescript/support/**/*.{ts,json}",
+             tests/typescript/test/**/*.ts tests/typescript/features/**/*.ts tests/typescript/*.{json,mjs} templates/typescript/support/**/*.{ts,json}",
             "npm run build -w powersync-write-api && tsc -p tests/typescript/tsconfig.fixtures.json",
             "cargo xtask gen-samples --samples 8 --seed 1",
             "cargo test --workspace",

@@ -23,7 +23,7 @@ const PRETTIER_CHECKED: &[&str] = &[
     "generator/tests/fixtures/features/*/typescript/**/*.{md,json,ts}",
     "tests/typescript/test/**/*.ts",
     "tests/typescript/features/**/*.ts",
-    "tests/typescript/*.json",
+    "tests/typescript/*.{json,mjs}",
     "templates/typescript/support/**/*.{ts,json}",
 ];
 
