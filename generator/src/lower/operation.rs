@@ -33,6 +33,8 @@ impl<'a> Lowerer<'a> {
         };
         let mut operations = Vec::new();
         let mut ids: Vec<(String, String)> = Vec::new();
+        // Path templates with their parameter names blanked (`/items/{}`), and where.
+        let mut shapes: Vec<(String, String, String)> = Vec::new();
         for (path, item) in spec
             .raw
             .get("paths")
@@ -49,6 +51,17 @@ impl<'a> Lowerer<'a> {
                 );
                 continue;
             }
+            let shape = template_shape(path);
+            if let Some((_, first, first_at)) = shapes.iter().find(|(s, ..)| *s == shape) {
+                let place = self.place(first_at);
+                self.error(
+                    &item_at,
+                    format!("path `{path}` is the same template as `{first}` (at {place}), with other parameter names; OpenAPI forbids such paths, as a request cannot tell them apart"),
+                    Some(format!("move these operations under `{first}`, naming the parameters as it does")),
+                );
+                continue;
+            }
+            shapes.push((shape, path.clone(), item_at.clone()));
             for (key, method) in METHODS {
                 let Some(op) = item.get(key) else { continue };
                 let op_at = pointer::join(&item_at, key);
@@ -333,6 +346,20 @@ impl<'a> Lowerer<'a> {
     /// Parameters and headers carry plain values: scalars, string enums and (outside
     /// the path) arrays of these.
     fn check_simple(&mut self, at: &str, ty: &Ty, arrays: bool, what: &str) {
+        // A type that could not be lowered is already reported here; saying it is
+        // not supported as well would only mislead.
+        let reported = |d: &crate::diagnostics::Diagnostic| {
+            d.pointer
+                .as_deref()
+                .is_some_and(|p| p == at || p.starts_with(&format!("{at}/")))
+        };
+        let lost = match &ty.kind {
+            TyKind::Array(items) => items.kind == TyKind::Any,
+            kind => *kind == TyKind::Any,
+        };
+        if lost && self.diagnostics.iter().any(reported) {
+            return;
+        }
         let ok = match &ty.kind {
             TyKind::Array(items) => arrays && self.is_scalar(items),
             _ => self.is_scalar(ty),
@@ -581,6 +608,28 @@ fn path_placeholders(path: &str) -> Vec<String> {
         rest = &after[close + 1..];
     }
     names
+}
+
+/// A path template with its parameter names left out: `/items/{id}` and
+/// `/items/{itemId}` both give `/items/{}`.
+fn template_shape(path: &str) -> String {
+    let mut shape = String::with_capacity(path.len());
+    let mut in_name = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_name = true;
+                shape.push('{');
+            }
+            '}' => {
+                in_name = false;
+                shape.push('}');
+            }
+            _ if in_name => {}
+            _ => shape.push(c),
+        }
+    }
+    shape
 }
 
 /// `application/json`, `application/<x>+json`, with or without parameters.
