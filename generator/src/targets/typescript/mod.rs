@@ -99,6 +99,7 @@ impl Target for TypeScriptTarget {
                 handler_name: handler_name.clone(),
                 client_name: client_name.clone(),
                 connector: write_path,
+                example: readme_example(api, &names, profile.as_ref()),
                 per_item: api
                     .operations
                     .iter()
@@ -320,8 +321,45 @@ struct Readme {
     handler_name: String,
     client_name: String,
     connector: bool,
+    /// The spec's names the examples use.
+    example: ReadmeExample,
     /// Whether a request body has `x-per-item-validation` arrays.
     per_item: bool,
+}
+
+/// The spec's own names in the README's examples, so that they type-check against
+/// the package they document.
+struct ReadmeExample {
+    /// The client's credentials, by scheme name: `bearerAuth: () => getToken()`.
+    /// Empty when the spec has no security scheme.
+    credentials: Vec<String>,
+    /// The write path's transaction and result type names (write-path specs only).
+    transaction_type: String,
+    result_type: String,
+    /// Whether the write-path spec has `health` and `ready` operations (the edge
+    /// function example implements them).
+    health: bool,
+    ready: bool,
+}
+
+fn readme_example(api: &Api, names: &Names, profile: Option<&crate::profile::WritePath<'_>>) -> ReadmeExample {
+    let has = |id: &str| api.operations.iter().any(|op| op.id == id);
+    ReadmeExample {
+        credentials: api
+            .security_schemes
+            .iter()
+            .map(|s| format!("{}: () => getToken()", names::key(&s.name)))
+            .take(1)
+            .collect(),
+        transaction_type: profile
+            .map(|p| names.type_name(p.transaction).to_owned())
+            .unwrap_or_default(),
+        result_type: profile
+            .map(|p| names.type_name(p.result).to_owned())
+            .unwrap_or_default(),
+        health: has("health"),
+        ready: has("ready"),
+    }
 }
 
 #[derive(Template)]
