@@ -240,8 +240,28 @@ pub struct Operation {
     /// means the operation needs no credentials.
     pub security: Vec<SecurityRequirement>,
     pub deprecated: bool,
+    /// `callbacks`: requests the API makes to the client, in spec order.
+    /// Documentation only: shown by the docs, no code.
+    pub callbacks: Vec<Callback>,
     /// JSON pointer of the operation in the spec.
     pub pointer: String,
+}
+
+/// One `callbacks` entry of an operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Callback {
+    /// The entry's key (`onChange`).
+    pub name: String,
+    /// Its requests: (runtime expression of the URL, method, summary), in spec order.
+    pub requests: Vec<CallbackRequest>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallbackRequest {
+    /// The runtime expression the URL comes from (`{$request.body#/callbackUrl}`).
+    pub expression: String,
+    pub method: Method,
+    pub summary: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,6 +326,23 @@ pub struct Response {
     pub headers: Vec<ResponseHeader>,
     /// `None` for a response without content.
     pub body: Option<ResponseBody>,
+    /// `links`: how this response's values feed other operations, in spec order.
+    /// Documentation only: shown by the docs, no code.
+    pub links: Vec<Link>,
+}
+
+/// One `links` entry of a response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    /// The entry's key.
+    pub name: String,
+    /// `operationId`, or else `operationRef` as written.
+    pub operation: String,
+    /// Whether `operation` is an `operationId` of this API.
+    pub known_operation: bool,
+    /// `parameters`: (parameter name, runtime expression or constant as JSON text).
+    pub parameters: Vec<(String, String)>,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

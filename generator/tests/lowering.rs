@@ -208,6 +208,30 @@ fn render(api: &Api) -> String {
                 let required = if h.required { " required" } else { "" };
                 let _ = writeln!(out, "    header {}: {}{required}", h.name, ty(&h.ty));
             }
+            for l in &r.links {
+                let known = if l.known_operation {
+                    ""
+                } else {
+                    " (not an operationId here)"
+                };
+                let _ = writeln!(
+                    out,
+                    "    link {} -> {}{known} parameters={:?} description={:?}",
+                    l.name, l.operation, l.parameters, l.description
+                );
+            }
+        }
+        for c in &op.callbacks {
+            for r in &c.requests {
+                let _ = writeln!(
+                    out,
+                    "  callback {}: {} {} summary={:?}",
+                    c.name,
+                    r.method.as_str(),
+                    r.expression,
+                    r.summary
+                );
+            }
         }
     }
     for s in &api.security_schemes {

@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use super::{Lowerer, bool_field, pointer, str_field, string_field};
 use crate::ir::{
-    Method, Operation, Parameter, ParameterLocation, RequestBody, Response, ResponseBody,
-    ResponseHeader, SecurityRequirement, StatusCode, Ty, TyKind, TypeDefKind,
+    Callback, CallbackRequest, Link, Method, Operation, Parameter, ParameterLocation, RequestBody,
+    Response, ResponseBody, ResponseHeader, SecurityRequirement, StatusCode, Ty, TyKind,
+    TypeDefKind,
 };
 
 const METHODS: [(&str, Method); 8] = [
@@ -123,8 +124,9 @@ impl<'a> Lowerer<'a> {
         } else {
             id.to_upper_camel_case()
         };
-        // `callbacks` describe requests the API makes, not ones it serves:
-        // documentation only, ignored.
+        // `callbacks` describe requests the API makes, not ones it serves: shown by
+        // the docs, no code.
+        let callbacks = self.callbacks(&pointer::join(op_at, "callbacks"), op.get("callbacks"));
 
         let parameters = self.parameters(&prefix, path, item_at, item, op_at, op);
         let request_body = op.get("requestBody").and_then(|body| {
@@ -163,6 +165,7 @@ impl<'a> Lowerer<'a> {
             responses,
             security,
             deprecated: bool_field(op, "deprecated"),
+            callbacks,
             pointer: op_at.to_owned(),
         }
     }
@@ -532,8 +535,9 @@ impl<'a> Lowerer<'a> {
     ) -> Option<Response> {
         let (at, response) = self.follow(at, value, "responses")?;
         let name = component_name(&at, "responses", "Response").unwrap_or_else(|| name.to_owned());
-        // `links` (how this response's values feed other operations) are
-        // documentation only, ignored.
+        // `links` (how this response's values feed other operations): shown by the
+        // docs, no code.
+        let links = self.links(&pointer::join(&at, "links"), response.get("links"));
         let headers_at = pointer::join(&at, "headers");
         let mut headers = Vec::new();
         for (header_name, header) in response
@@ -581,7 +585,86 @@ impl<'a> Lowerer<'a> {
             description: string_field(response, "description").unwrap_or_default(),
             headers,
             body,
+            links,
         })
+    }
+
+    /// The `links` of a response, `$ref`s to `components/links` followed.
+    fn links(&mut self, at: &str, value: Option<&'a Value>) -> Vec<Link> {
+        let spec: &'a crate::spec::LoadedSpec = self.spec;
+        let ids: Vec<&str> = spec
+            .raw
+            .get("paths")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|paths| paths.values())
+            .flat_map(|item| METHODS.iter().filter_map(|(key, _)| item.get(*key)))
+            .filter_map(|op| str_field(op, "operationId"))
+            .collect();
+        let mut links = Vec::new();
+        for (name, link) in value.and_then(Value::as_object).into_iter().flatten() {
+            let Some((_, link)) = self.follow(&pointer::join(at, name), link, "links") else {
+                continue;
+            };
+            let (operation, known_operation) = match str_field(link, "operationId") {
+                Some(id) => (id.to_owned(), ids.contains(&id)),
+                None => (
+                    str_field(link, "operationRef")
+                        .unwrap_or_default()
+                        .to_owned(),
+                    false,
+                ),
+            };
+            let parameters = link
+                .get("parameters")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(name, value)| {
+                    let shown = match value {
+                        Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    };
+                    (name.clone(), shown)
+                })
+                .collect();
+            links.push(Link {
+                name: name.clone(),
+                operation,
+                known_operation,
+                parameters,
+                description: string_field(link, "description"),
+            });
+        }
+        links
+    }
+
+    /// The `callbacks` of an operation, `$ref`s to `components/callbacks` followed.
+    fn callbacks(&mut self, at: &str, value: Option<&'a Value>) -> Vec<Callback> {
+        let mut callbacks = Vec::new();
+        for (name, callback) in value.and_then(Value::as_object).into_iter().flatten() {
+            let Some((_, callback)) = self.follow(&pointer::join(at, name), callback, "callbacks")
+            else {
+                continue;
+            };
+            let mut requests = Vec::new();
+            for (expression, item) in callback.as_object().into_iter().flatten() {
+                for (key, method) in METHODS {
+                    if let Some(op) = item.get(key) {
+                        requests.push(CallbackRequest {
+                            expression: expression.clone(),
+                            method,
+                            summary: string_field(op, "summary"),
+                        });
+                    }
+                }
+            }
+            callbacks.push(Callback {
+                name: name.clone(),
+                requests,
+            });
+        }
+        callbacks
     }
 }
 

@@ -118,7 +118,8 @@ pub fn load_str(display_path: &str, text: &str) -> Result<LoadedSpec, Diagnostic
     if !problems.is_empty() {
         return Err(Diagnostics(problems));
     }
-    spec.document = serde_path_to_error::deserialize(&spec.raw).map_err(|e| {
+    let readable = for_openapiv3(&spec.raw);
+    spec.document = serde_path_to_error::deserialize(&*readable).map_err(|e| {
         // The path is lost inside buffered parts (`paths`, `responses`, `$ref`-able
         // objects): find the offending node itself.
         let (pointer, message) = structure::locate_error(&spec.raw)
@@ -129,6 +130,40 @@ pub fn load_str(display_path: &str, text: &str) -> Result<LoadedSpec, Diagnostic
         )
     })?;
     Ok(spec)
+}
+
+/// The document as `openapiv3` can read it. It models an operation's callback as a
+/// map of path items, without the `$ref` OpenAPI 3.0 allows there
+/// (`callbacks: {onChange: {$ref: '#/components/callbacks/Changed'}}`): those are
+/// left out of its copy; lowering reads callbacks from `raw` and checks the `$ref`.
+fn for_openapiv3(raw: &Value) -> std::borrow::Cow<'_, Value> {
+    let is_ref = |callback: &Value| callback.get("$ref").is_some();
+    let has_ref = raw
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(Value::as_object)
+        .flat_map(|item| item.values())
+        .filter_map(|op| op.get("callbacks").and_then(Value::as_object))
+        .any(|callbacks| callbacks.values().any(is_ref));
+    if !has_ref {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let mut copy = raw.clone();
+    let items = copy
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut());
+    for op in items {
+        if let Some(callbacks) = op.get_mut("callbacks").and_then(Value::as_object_mut) {
+            callbacks.retain(|_, callback| !is_ref(callback));
+        }
+    }
+    std::borrow::Cow::Owned(copy)
 }
 
 fn to_usize(n: u64) -> usize {

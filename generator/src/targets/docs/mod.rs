@@ -86,6 +86,10 @@ struct OperationView {
     request_body: Option<String>,
     responses: Table,
     response_headers: Option<Table>,
+    /// The responses' `links`, one Markdown list item each.
+    links: Vec<String>,
+    /// The requests of the operation's `callbacks`, one Markdown list item each.
+    callbacks: Vec<String>,
 }
 
 struct TypeView {
@@ -347,6 +351,7 @@ fn operation_view(op: &Operation, anchors: &Anchors) -> OperationView {
 
     let mut responses = Table::new(&["Status", "Description", "Body"]);
     let mut headers = Table::new(&["Status", "Header", "Type", "Required", "Description"]);
+    let mut links = Vec::new();
     for response in &op.responses {
         let status = match response.status {
             StatusCode::Code(code) => code.to_string(),
@@ -384,7 +389,48 @@ fn operation_view(op: &Operation, anchors: &Anchors) -> OperationView {
                 cell(&description),
             ]);
         }
+        for link in &response.links {
+            let target = if link.known_operation {
+                anchors.operation_link(&link.operation)
+            } else {
+                code(&link.operation)
+            };
+            let mut item = format!("{status}, {}: {target}", code(&link.name));
+            if !link.parameters.is_empty() {
+                let given: Vec<String> = link
+                    .parameters
+                    .iter()
+                    .map(|(name, value)| format!("{} = {}", code(name), code(value)))
+                    .collect();
+                item.push_str(&format!(" with {}", given.join(", ")));
+            }
+            if let Some(d) = text(&link.description) {
+                item.push_str(&format!(": {}", one_line(&d)));
+            }
+            links.push(item);
+        }
     }
+    let callbacks = op
+        .callbacks
+        .iter()
+        .flat_map(|callback| {
+            callback.requests.iter().map(|request| {
+                let mut item = format!(
+                    "{}: {}",
+                    code(&callback.name),
+                    code(&format!(
+                        "{} {}",
+                        request.method.as_str(),
+                        request.expression
+                    ))
+                );
+                if let Some(summary) = text(&request.summary) {
+                    item.push_str(&format!(": {}", one_line(&summary)));
+                }
+                item
+            })
+        })
+        .collect();
 
     OperationView {
         id: op.id.clone(),
@@ -398,6 +444,8 @@ fn operation_view(op: &Operation, anchors: &Anchors) -> OperationView {
         request_body,
         responses,
         response_headers: (!headers.is_empty()).then_some(headers),
+        links,
+        callbacks,
     }
 }
 

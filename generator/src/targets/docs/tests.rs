@@ -220,6 +220,7 @@ pub(super) fn sample_api() -> Api {
                             content_type: "application/json".into(),
                             ty: Ty::new(TyKind::Array(Box::new(named("TransactionResult")))),
                         }),
+                        links: vec![],
                     },
                     Response {
                         status: StatusCode::Code(429),
@@ -231,6 +232,7 @@ pub(super) fn sample_api() -> Api {
                             ty: Ty::new(TyKind::Integer(IntFormat::Int32)),
                         }],
                         body: None,
+                        links: vec![],
                     },
                     Response {
                         status: StatusCode::Default,
@@ -240,6 +242,7 @@ pub(super) fn sample_api() -> Api {
                             content_type: "application/problem+json".into(),
                             ty: named("Ids"),
                         }),
+                        links: vec![],
                     },
                 ],
                 security: vec![
@@ -258,6 +261,7 @@ pub(super) fn sample_api() -> Api {
                 ],
                 deprecated: false,
                 pointer: "#/paths/~1api~1data/post".into(),
+                callbacks: vec![],
             },
             Operation {
                 id: "health".into(),
@@ -273,10 +277,12 @@ pub(super) fn sample_api() -> Api {
                     description: "Alive.".into(),
                     headers: vec![],
                     body: None,
+                    links: vec![],
                 }],
                 security: vec![],
                 deprecated: true,
                 pointer: "#/paths/~1health/get".into(),
+                callbacks: vec![],
             },
         ],
         security_schemes: vec![

@@ -90,6 +90,7 @@ fn response(code: u16, body: Option<ResponseBody>) -> Response {
         description: format!("Status {code}."),
         headers: Vec::new(),
         body,
+        links: vec![],
     }
 }
 
@@ -107,6 +108,7 @@ fn operation(id: &str, method: Method, path: &str) -> Operation {
         security: Vec::new(),
         deprecated: false,
         pointer: String::new(),
+        callbacks: vec![],
     }
 }
 
@@ -465,6 +467,7 @@ pub fn awkward_api() -> Api {
             description: "Anything else.".into(),
             headers: Vec::new(),
             body: json_body(named("Type")),
+            links: vec![],
         },
     ];
     get.security = vec![

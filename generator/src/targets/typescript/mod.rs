@@ -342,7 +342,11 @@ struct ReadmeExample {
     ready: bool,
 }
 
-fn readme_example(api: &Api, names: &Names, profile: Option<&crate::profile::WritePath<'_>>) -> ReadmeExample {
+fn readme_example(
+    api: &Api,
+    names: &Names,
+    profile: Option<&crate::profile::WritePath<'_>>,
+) -> ReadmeExample {
     let has = |id: &str| api.operations.iter().any(|op| op.id == id);
     ReadmeExample {
         credentials: api

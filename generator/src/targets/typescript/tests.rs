@@ -50,10 +50,12 @@ fn operation(id: &str, parameters: Vec<Parameter>) -> Operation {
             description: "done".into(),
             headers: Vec::new(),
             body: None,
+            links: vec![],
         }],
         security: Vec::new(),
         deprecated: false,
         pointer: "#/paths/~1things/get".into(),
+        callbacks: vec![],
     }
 }
 
