@@ -32,9 +32,10 @@
 //!   variant could never be selected by a name its own schema refuses.
 //! - `oauth2` and `openIdConnect` schemes are bearer tokens (RFC 6750); their flows
 //!   and discovery URL are documentation.
-//! - Documentation-only constructs are accepted and ignored: response `links`,
-//!   operation `callbacks`, schema `xml`, `example`/`examples`, and a response body
-//!   without a `schema` (the response then has no typed body).
+//! - Documentation-only constructs are accepted and ignored by the code: response
+//!   `links` and operation `callbacks` (kept in the IR for the docs), schema `xml`,
+//!   `example`/`examples`, and a response body without a `schema` (the response
+//!   then has no typed body).
 
 mod all_of;
 mod cycles;
