@@ -118,10 +118,7 @@ pub enum EnumValues {
     /// `type: string`.
     String(Vec<String>),
     /// `type: integer`: every value fits `format` (lowering checks it).
-    Integer {
-        format: IntFormat,
-        values: Vec<i64>,
-    },
+    Integer { format: IntFormat, values: Vec<i64> },
     /// `type: number`: the values exactly as written in the spec (`1` stays an
     /// integer, `0.5` a fraction), never equal to one another as numbers.
     Number {

@@ -7,7 +7,8 @@
 //! which specs get a connector.
 
 use crate::ir::{
-    Api, EnumDef, EnumValues, Operation, SecuritySchemeKind, StatusCode, Ty, TyKind, TypeDef, TypeDefKind, UnionDef,
+    Api, EnumDef, EnumValues, Operation, SecuritySchemeKind, StatusCode, Ty, TyKind, TypeDef,
+    TypeDefKind, UnionDef,
 };
 
 /// The `operationId` of the upload operation.

@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use powersync_write_gen::ir::{
-    Api, Constraints, EnumValues, IntFormat, NumberFormat, ParameterLocation, SecuritySchemeKind, StatusCode,
-    StringFormat, Ty, TyKind, TypeDefKind,
+    Api, Constraints, EnumValues, IntFormat, NumberFormat, ParameterLocation, SecuritySchemeKind,
+    StatusCode, StringFormat, Ty, TyKind, TypeDefKind,
 };
 use powersync_write_gen::spec;
 
@@ -122,7 +122,11 @@ fn render(api: &Api) -> String {
                     let _ = writeln!(out, " enum {values:?}");
                 }
                 EnumValues::Integer { format, values } => {
-                    let _ = writeln!(out, " enum {} {values:?}", ty(&Ty::new(TyKind::Integer(*format))));
+                    let _ = writeln!(
+                        out,
+                        " enum {} {values:?}",
+                        ty(&Ty::new(TyKind::Integer(*format)))
+                    );
                 }
                 EnumValues::Number { format, values } => {
                     let values: Vec<String> = values.iter().map(ToString::to_string).collect();

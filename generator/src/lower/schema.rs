@@ -10,8 +10,8 @@ use super::all_of::{annotated_nullable, annotation, is_annotation_member};
 use super::keywords::Shape;
 use super::{Lowerer, bool_field, error_ty, name_list, pointer, str_field, string_field};
 use crate::ir::{
-    Bound, Constraints, EnumDef, EnumValues, Field, IntFormat, NumberFormat, StringFormat, StructDef, Ty,
-    TyKind, TypeDef, TypeDefKind,
+    Bound, Constraints, EnumDef, EnumValues, Field, IntFormat, NumberFormat, StringFormat,
+    StructDef, Ty, TyKind, TypeDef, TypeDefKind,
 };
 
 impl<'a> Lowerer<'a> {
@@ -323,7 +323,9 @@ impl<'a> Lowerer<'a> {
             Some(other) => {
                 self.error(
                     &pointer::join(at, "format"),
-                    format!("number format `{other}` is not supported; supported are float and double"),
+                    format!(
+                        "number format `{other}` is not supported; supported are float and double"
+                    ),
                     Some("remove `format` for a double".to_owned()),
                 );
                 NumberFormat::Double
@@ -341,7 +343,11 @@ impl<'a> Lowerer<'a> {
         };
         for key in fixed {
             if schema.get(*key).is_some() {
-                let what = if shape == Shape::String { "strings" } else { "numbers" };
+                let what = if shape == Shape::String {
+                    "strings"
+                } else {
+                    "numbers"
+                };
                 self.error(
                     &pointer::join(at, key),
                     format!("`{key}` next to `enum` is not supported; the enum's values already fix the {what}"),
@@ -417,8 +423,13 @@ impl<'a> Lowerer<'a> {
                 } else {
                     self.error(
                         here,
-                        format!("enum value `{n}` is not an integer, but the enum is `type: integer`"),
-                        Some("write it without a fraction or exponent, or use `type: number`".to_owned()),
+                        format!(
+                            "enum value `{n}` is not an integer, but the enum is `type: integer`"
+                        ),
+                        Some(
+                            "write it without a fraction or exponent, or use `type: number`"
+                                .to_owned(),
+                        ),
                     );
                 }
                 continue;
@@ -427,7 +438,9 @@ impl<'a> Lowerer<'a> {
                 self.error(
                     here,
                     format!("enum value `{i}` is outside the int32 range of `format: int32`"),
-                    Some("use `format: int64`, or a value from -2147483648 to 2147483647".to_owned()),
+                    Some(
+                        "use `format: int64`, or a value from -2147483648 to 2147483647".to_owned(),
+                    ),
                 );
             } else if values.contains(&i) {
                 self.twice(here, &i.to_string());
@@ -478,11 +491,16 @@ impl<'a> Lowerer<'a> {
         let help = if value.is_null() {
             "use `nullable: true` for null".to_owned()
         } else {
-            format!("write the values as {ty}s without quotes, or use `type: string`; the values of one enum all have the same type")
+            format!(
+                "write the values as {ty}s without quotes, or use `type: string`; the values of one enum all have the same type"
+            )
         };
         self.error(
             at,
-            format!("enum value `{value}` is not {} {ty}, but the enum is `type: {ty}`", if ty == "integer" { "an" } else { "a" }),
+            format!(
+                "enum value `{value}` is not {} {ty}, but the enum is `type: {ty}`",
+                if ty == "integer" { "an" } else { "a" }
+            ),
             Some(help),
         );
     }

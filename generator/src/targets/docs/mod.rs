@@ -519,16 +519,24 @@ fn type_view(def: &TypeDef, api: &Api, anchors: &Anchors) -> TypeView {
             view.enum_intro = match &e.values {
                 EnumValues::String(_) => "A string".to_string(),
                 EnumValues::Integer { format, .. } => {
-                    format!("An {}", ty_text(&Ty::new(TyKind::Integer(*format)), anchors))
+                    format!(
+                        "An {}",
+                        ty_text(&Ty::new(TyKind::Integer(*format)), anchors)
+                    )
                 }
                 EnumValues::Number { format, .. } => {
                     format!("A {}", ty_text(&Ty::new(TyKind::Number(*format)), anchors))
                 }
             };
-            view.enum_values = e.values.json().iter().map(|v| match v {
-                serde_json::Value::String(s) => code(s),
-                other => code(&other.to_string()),
-            }).collect();
+            view.enum_values = e
+                .values
+                .json()
+                .iter()
+                .map(|v| match v {
+                    serde_json::Value::String(s) => code(s),
+                    other => code(&other.to_string()),
+                })
+                .collect();
         }
         TypeDefKind::Union(u) => {
             view.union_intro = Some(format!(

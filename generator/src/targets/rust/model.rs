@@ -218,12 +218,14 @@ pub fn enum_variants(e: &EnumDef) -> Vec<Ident> {
     let mut ns = Namespace::camel().reserve(&["Self"]);
     let names: Vec<String> = match &e.values {
         EnumValues::String(values) => values.iter().map(|v| camel(v, "Value")).collect(),
-        EnumValues::Integer { values, .. } => {
-            values.iter().map(|v| number_variant(&v.to_string())).collect()
-        }
-        EnumValues::Number { values, .. } => {
-            values.iter().map(|v| number_variant(&v.to_string())).collect()
-        }
+        EnumValues::Integer { values, .. } => values
+            .iter()
+            .map(|v| number_variant(&v.to_string()))
+            .collect(),
+        EnumValues::Number { values, .. } => values
+            .iter()
+            .map(|v| number_variant(&v.to_string()))
+            .collect(),
     };
     names
         .iter()
@@ -302,13 +304,21 @@ fn string_enum_item(
 /// is not something every tool accepts).
 pub fn int_literal(value: i64) -> TokenStream {
     let digits = Literal::u64_unsuffixed(value.unsigned_abs());
-    if value < 0 { quote!(-#digits) } else { quote!(#digits) }
+    if value < 0 {
+        quote!(-#digits)
+    } else {
+        quote!(#digits)
+    }
 }
 
 /// `-0.5` as tokens (see [`int_literal`]).
 pub fn float_literal(value: f64) -> TokenStream {
     let digits = Literal::f64_unsuffixed(value.abs());
-    if value.is_sign_negative() { quote!(-#digits) } else { quote!(#digits) }
+    if value.is_sign_negative() {
+        quote!(-#digits)
+    } else {
+        quote!(#digits)
+    }
 }
 
 /// An integer enum: a fieldless Rust enum whose serde form is the JSON integer.
@@ -324,7 +334,11 @@ fn integer_enum_item(
     let variants = enum_variants(e);
     let count = values.len();
     let literals: Vec<TokenStream> = values.iter().map(|v| int_literal(*v)).collect();
-    let shown = values.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let shown = values
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
     let expected = format!("one of {shown}");
     let (int, serialize, lookup) = match format {
         IntFormat::Int32 => (
@@ -416,7 +430,11 @@ fn number_enum_item(
             }
         });
     }
-    let shown = values.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    let shown = values
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
     let expected = format!("one of {shown}");
     let validate = validate_impl(rs, def, None)?;
     Ok(quote! {

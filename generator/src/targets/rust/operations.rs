@@ -8,8 +8,8 @@ use super::names::{Namespace, camel, ident, snake, status_variant};
 use super::types::{RustTypes, Scope};
 use super::{TargetError, doc_lines, docs, error};
 use crate::ir::{
-    EnumValues, Operation, Parameter, ParameterLocation, ResponseHeader, SecuritySchemeKind, StatusCode, Ty,
-    TyKind, TypeDefKind,
+    EnumValues, Operation, Parameter, ParameterLocation, ResponseHeader, SecuritySchemeKind,
+    StatusCode, Ty, TyKind, TypeDefKind,
 };
 
 /// How a parameter or header travels as text.

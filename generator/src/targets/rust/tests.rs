@@ -667,10 +667,12 @@ fn unsupported_ir_is_an_error_not_a_panic() {
     assert!(err.contains("unknown type `Missing`"), "{err}");
 
     let mut api = powersync_api();
-    api.types
-        .push(def("Empty", TypeDefKind::Enum(EnumDef {
+    api.types.push(def(
+        "Empty",
+        TypeDefKind::Enum(EnumDef {
             values: EnumValues::String(vec![]),
-        })));
+        }),
+    ));
     assert!(RustTarget.generate(&api, &context("x")).is_err());
 
     let mut api = powersync_api();

@@ -11,7 +11,8 @@ use super::model::{float_literal, int_literal};
 use super::operations::OperationViews;
 use super::types::RustTypes;
 use crate::ir::{
-    Bound, Constraints, EnumValues, IntFormat, StructDef, Ty, TyKind, TypeDef, TypeDefKind, UnionDef,
+    Bound, Constraints, EnumValues, IntFormat, StructDef, Ty, TyKind, TypeDef, TypeDefKind,
+    UnionDef,
 };
 
 /// The regular expressions of every `pattern`, compiled once each.
