@@ -443,6 +443,8 @@ fn number_enum_item(
         pub enum #name {
             #(#variants,)*
         }
+        // A spec's value may be close to a constant clippy knows (`3.14159`).
+        #[allow(clippy::approx_constant)]
         impl #name {
             /// Every value, in the spec's order.
             pub const ALL: [Self; #count] = [#(Self::#variants),*];
@@ -464,6 +466,7 @@ fn number_enum_item(
                 write!(f, "{}", self.value())
             }
         }
+        #[allow(clippy::approx_constant)]
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {

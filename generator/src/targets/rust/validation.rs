@@ -11,8 +11,8 @@ use super::model::{float_literal, int_literal};
 use super::operations::OperationViews;
 use super::types::RustTypes;
 use crate::ir::{
-    Bound, Constraints, EnumValues, IntFormat, StructDef, Ty, TyKind, TypeDef, TypeDefKind,
-    UnionDef,
+    Bound, Constraints, EnumDef, EnumValues, IntFormat, StructDef, Ty, TyKind, TypeDef,
+    TypeDefKind, UnionDef,
 };
 
 /// The regular expressions of every `pattern`, compiled once each.
@@ -325,8 +325,17 @@ fn envelope_validator(
         def.name
     );
     let body = struct_body(rs, s, patterns, true)?;
+    // A number enum's values may be close to a constant clippy knows (`3.14159`).
+    let allow = matches!(
+        &def.kind,
+        TypeDefKind::Enum(EnumDef {
+            values: EnumValues::Number { .. }
+        })
+    )
+    .then(|| quote!(#[allow(clippy::approx_constant)]));
     Ok(quote! {
         #[doc = #doc]
+        #allow
         pub fn #validator(value: &Value, path: &str, out: &mut Violations) {
             #body
         }
@@ -697,8 +706,17 @@ fn type_validator(
             }
         }
     };
+    // A number enum's values may be close to a constant clippy knows (`3.14159`).
+    let allow = matches!(
+        &def.kind,
+        TypeDefKind::Enum(EnumDef {
+            values: EnumValues::Number { .. }
+        })
+    )
+    .then(|| quote!(#[allow(clippy::approx_constant)]));
     Ok(quote! {
         #[doc = #doc]
+        #allow
         pub fn #validator(value: &Value, path: &str, out: &mut Violations) {
             #body
         }
