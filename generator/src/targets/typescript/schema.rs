@@ -85,6 +85,42 @@ fn int_format(format: IntFormat) -> &'static str {
     }
 }
 
+/// The largest integer a JavaScript number holds exactly, `2^53 - 1`.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Refuses an enum value that a JavaScript number cannot hold exactly: an integer
+/// beyond `±(2^53 - 1)` would read back as its neighbour, so the validator could
+/// not tell a listed value from an unlisted one.
+pub fn check_enums(api: &Api) -> Result<(), super::TargetError> {
+    for t in &api.types {
+        let TypeDefKind::Enum(e) = &t.kind else {
+            continue;
+        };
+        let too_large = |magnitude: Option<u64>| magnitude.is_some_and(|m| m > MAX_SAFE_INTEGER);
+        let unsafe_value = match &e.values {
+            EnumValues::String(_) => None,
+            EnumValues::Integer { values, .. } => values
+                .iter()
+                .find(|v| too_large(Some(v.unsigned_abs())))
+                .map(ToString::to_string),
+            EnumValues::Number { values, .. } => values
+                .iter()
+                .find(|v| too_large(v.as_u64().or_else(|| v.as_i64().map(i64::unsigned_abs))))
+                .map(ToString::to_string),
+        };
+        if let Some(value) = unsafe_value {
+            return Err(super::TargetError {
+                target: "typescript",
+                message: format!(
+                    "enum `{}` ({}): the value {value} is beyond 2^53 - 1, where a JavaScript number no longer holds every integer exactly; use values within ±9007199254740991, or a string enum",
+                    t.name, t.pointer
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// An enum's values as TypeScript literals (`"a"`, `1`, `0.5`), in spec order.
 pub fn enum_literals(values: &EnumValues) -> Vec<String> {
     match values {
