@@ -525,7 +525,8 @@ fn number_enum(rng: &mut Rng) -> Value {
     let format = *rng.pick(&[None, Some("float"), Some("double")]);
     let mut values: Vec<Value> = Vec::new();
     for _ in 0..rng.range(1, 5) {
-        let v: Value = serde_json::from_str(*rng.pick(NUMBER_ENUM_VALUES)).unwrap_or(json!(1));
+        let text: &&str = rng.pick(NUMBER_ENUM_VALUES);
+        let v: Value = serde_json::from_str(text).unwrap_or(json!(1));
         // Numbers compare as numbers: `1` and `1.0` would be one value twice.
         if !values.iter().any(|w| w.as_f64() == v.as_f64()) {
             values.push(v);
