@@ -52,7 +52,7 @@ pub struct TypeDef {
 pub enum TypeDefKind {
     /// An object with known properties (`allOf` already merged in).
     Struct(StructDef),
-    /// A string enum.
+    /// An enum: a string, integer or number that must be one of a list of values.
     Enum(EnumDef),
     /// A tagged union: `oneOf` + `discriminator`.
     Union(UnionDef),
@@ -106,8 +106,51 @@ pub struct Field {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnumDef {
-    /// The allowed strings, in spec order.
-    pub values: Vec<String>,
+    /// The allowed values, in spec order, with their type. Never empty and without
+    /// duplicates (lowering checks both). `null` is never among them: a nullable enum
+    /// is nullable where it is used, as every named type is.
+    pub values: EnumValues,
+}
+
+/// The values of an enum, all of one JSON type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnumValues {
+    /// `type: string`.
+    String(Vec<String>),
+    /// `type: integer`: every value fits `format` (lowering checks it).
+    Integer { format: IntFormat, values: Vec<i64> },
+    /// `type: number`: the values exactly as written in the spec (`1` stays an
+    /// integer, `0.5` a fraction), never equal to one another as numbers.
+    Number {
+        format: NumberFormat,
+        values: Vec<serde_json::Number>,
+    },
+}
+
+impl EnumValues {
+    /// How many values there are.
+    pub fn len(&self) -> usize {
+        match self {
+            EnumValues::String(v) => v.len(),
+            EnumValues::Integer { values, .. } => values.len(),
+            EnumValues::Number { values, .. } => values.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The values as JSON, in spec order.
+    pub fn json(&self) -> Vec<Value> {
+        match self {
+            EnumValues::String(v) => v.iter().cloned().map(Value::String).collect(),
+            EnumValues::Integer { values, .. } => values.iter().map(|&i| Value::from(i)).collect(),
+            EnumValues::Number { values, .. } => {
+                values.iter().cloned().map(Value::Number).collect()
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

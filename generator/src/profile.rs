@@ -7,7 +7,8 @@
 //! which specs get a connector.
 
 use crate::ir::{
-    Api, Operation, SecuritySchemeKind, StatusCode, Ty, TyKind, TypeDef, TypeDefKind, UnionDef,
+    Api, EnumDef, EnumValues, Operation, SecuritySchemeKind, StatusCode, Ty, TyKind, TypeDef,
+    TypeDefKind, UnionDef,
 };
 
 /// The `operationId` of the upload operation.
@@ -71,7 +72,12 @@ pub fn write_path(api: &Api) -> Option<WritePath<'_>> {
     let transaction = array_field_item(api, batch, "transactions")?;
     let entry = array_field_item(api, transaction, "crud")?;
     let update_type = named(&field(api, entry, "op")?.ty)?;
-    if !matches!(api.type_def(update_type)?.kind, TypeDefKind::Enum(_)) {
+    if !matches!(
+        &api.type_def(update_type)?.kind,
+        TypeDefKind::Enum(EnumDef {
+            values: EnumValues::String(_)
+        })
+    ) {
         return None;
     }
 

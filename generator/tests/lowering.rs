@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use powersync_write_gen::ir::{
-    Api, Constraints, IntFormat, NumberFormat, ParameterLocation, SecuritySchemeKind, StatusCode,
-    StringFormat, TokenIssuer, Ty, TyKind, TypeDefKind,
+    Api, Constraints, EnumValues, IntFormat, NumberFormat, ParameterLocation, SecuritySchemeKind,
+    StatusCode, StringFormat, TokenIssuer, Ty, TyKind, TypeDefKind,
 };
 use powersync_write_gen::spec;
 
@@ -117,9 +117,27 @@ fn render(api: &Api) -> String {
                     let _ = writeln!(out, "  ..: {}", ty(extra));
                 }
             }
-            TypeDefKind::Enum(e) => {
-                let _ = writeln!(out, " enum {:?}", e.values);
-            }
+            TypeDefKind::Enum(e) => match &e.values {
+                EnumValues::String(values) => {
+                    let _ = writeln!(out, " enum {values:?}");
+                }
+                EnumValues::Integer { format, values } => {
+                    let _ = writeln!(
+                        out,
+                        " enum {} {values:?}",
+                        ty(&Ty::new(TyKind::Integer(*format)))
+                    );
+                }
+                EnumValues::Number { format, values } => {
+                    let values: Vec<String> = values.iter().map(ToString::to_string).collect();
+                    let _ = writeln!(
+                        out,
+                        " enum {} [{}]",
+                        ty(&Ty::new(TyKind::Number(*format))),
+                        values.join(", ")
+                    );
+                }
+            },
             TypeDefKind::Union(u) => {
                 let _ = writeln!(out, " union on {}", u.discriminator);
                 for v in &u.variants {

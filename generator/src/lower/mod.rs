@@ -24,6 +24,13 @@
 //!   `UploadData429ResponseRetryAfter` (response header), `UploadDataOrder`
 //!   (parameter). Under `components/requestBodies/R` and `components/responses/R`
 //!   the prefix is `RRequestBody` and `RResponse` instead, shared by every use.
+//! - An enum is a string, integer or number enum (`EnumValues`): every value has
+//!   the enum's type (an integer enum's values are written without a fraction, even
+//!   `.0`, and fit `format`), is listed once (numbers compare as numbers: `1` and
+//!   `1.0` are one value), and `null` in the list of a `nullable` enum is dropped
+//!   (the enum is nullable where it is used). Boolean enums, and constraints beside
+//!   `enum` (`pattern`/`minLength`/`maxLength`/`format` for strings,
+//!   `minimum`/`maximum` and their exclusive forms for numbers), are rejected.
 //! - `multipleOf`, `minProperties`, `maxProperties`, `readOnly`/`writeOnly: true`
 //!   and non-default parameter styles are rejected.
 //! - A union variant without a `mapping` entry is selected by the one value of its

@@ -346,7 +346,7 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Parameters and headers carry plain values: scalars, string enums and (outside
+    /// Parameters and headers carry plain values: scalars, enums and (outside
     /// the path) arrays of these.
     fn check_simple(&mut self, at: &str, ty: &Ty, arrays: bool, what: &str) {
         // A type that could not be lowered is already reported here; saying it is
@@ -370,7 +370,7 @@ impl<'a> Lowerer<'a> {
         if !ok {
             self.error(
                 at,
-                format!("this type is not supported for {what}; supported are strings, numbers, integers, booleans, string enums{}", if arrays { " and arrays of these" } else { "" }),
+                format!("this type is not supported for {what}; supported are strings, numbers, integers, booleans, enums{}", if arrays { " and arrays of these" } else { "" }),
                 Some("send structured data in a JSON request body".to_owned()),
             );
         }

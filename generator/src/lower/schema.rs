@@ -1,4 +1,4 @@
-//! Schemas -> named types and type uses. An inline object, string enum, union or
+//! Schemas -> named types and type uses. An inline object, enum, union or
 //! allOf merge found where a type is used is hoisted into a named type: the parent's
 //! name followed by the property name in PascalCase (`CrudEntry` + `op` ->
 //! `CrudEntryOp`), `Item` for array items and `Value` for map values.
@@ -10,8 +10,8 @@ use super::all_of::{annotated_nullable, annotation, is_annotation_member};
 use super::keywords::Shape;
 use super::{Lowerer, bool_field, error_ty, name_list, pointer, str_field, string_field};
 use crate::ir::{
-    Bound, Constraints, EnumDef, Field, IntFormat, NumberFormat, StringFormat, StructDef, Ty,
-    TyKind, TypeDef, TypeDefKind,
+    Bound, Constraints, EnumDef, EnumValues, Field, IntFormat, NumberFormat, StringFormat,
+    StructDef, Ty, TyKind, TypeDef, TypeDefKind,
 };
 
 impl<'a> Lowerer<'a> {
@@ -36,8 +36,8 @@ impl<'a> Lowerer<'a> {
             Shape::Object if has_properties(schema) => {
                 TypeDefKind::Struct(self.struct_def(name, at, schema))
             }
-            Shape::String if schema.get("enum").is_some() => {
-                TypeDefKind::Enum(self.enum_def(at, schema))
+            Shape::String | Shape::Integer | Shape::Number if schema.get("enum").is_some() => {
+                TypeDefKind::Enum(self.enum_def(shape, at, schema))
             }
             _ => {
                 // The schema's own `nullable` applies where the type is used (see
@@ -82,7 +82,9 @@ impl<'a> Lowerer<'a> {
             },
             Shape::OneOf => self.hoist(name, at, schema, shape),
             Shape::Object if has_properties(schema) => self.hoist(name, at, schema, shape),
-            Shape::String if schema.get("enum").is_some() => self.hoist(name, at, schema, shape),
+            Shape::String | Shape::Integer | Shape::Number if schema.get("enum").is_some() => {
+                self.hoist(name, at, schema, shape)
+            }
             Shape::Object => self.map_kind(at, schema, name),
             Shape::Any => TyKind::Any,
             Shape::Array => {
@@ -102,39 +104,15 @@ impl<'a> Lowerer<'a> {
                 }
             }
             Shape::String => TyKind::String(string_format(str_field(schema, "format"))),
-            Shape::Integer => match str_field(schema, "format") {
-                None | Some("int64") => TyKind::Integer(IntFormat::Int64),
-                Some("int32") => TyKind::Integer(IntFormat::Int32),
-                Some(other) => {
-                    self.error(
-                        &pointer::join(at, "format"),
-                        format!("integer format `{other}` is not supported; supported are int32 and int64"),
-                        Some("remove `format` for a 64-bit integer, or use `minimum`/`maximum` for a narrower range".to_owned()),
-                    );
-                    TyKind::Integer(IntFormat::Int64)
-                }
-            },
-            Shape::Number => match str_field(schema, "format") {
-                None | Some("double") => TyKind::Number(NumberFormat::Double),
-                Some("float") => TyKind::Number(NumberFormat::Float),
-                Some(other) => {
-                    self.error(
-                        &pointer::join(at, "format"),
-                        format!("number format `{other}` is not supported; supported are float and double"),
-                        Some("remove `format` for a double".to_owned()),
-                    );
-                    TyKind::Number(NumberFormat::Double)
-                }
-            },
+            Shape::Integer => TyKind::Integer(self.int_format(at, schema)),
+            Shape::Number => TyKind::Number(self.number_format(at, schema)),
             Shape::Boolean => TyKind::Boolean,
         };
-        if matches!(shape, Shape::Integer | Shape::Number | Shape::Boolean)
-            && schema.get("enum").is_some()
-        {
+        if shape == Shape::Boolean && schema.get("enum").is_some() {
             self.error(
                 &pointer::join(at, "enum"),
-                format!("an enum of {} values is not supported; supported are string enums", schema.get("type").and_then(Value::as_str).unwrap_or("non-string")),
-                Some("use `type: string` with the values as strings, or drop `enum` and use `minimum`/`maximum`".to_owned()),
+                "an enum of boolean values is not supported; supported are string, integer and number enums",
+                Some("drop `enum` (a boolean has two values already), or use `type: string` with the values as strings".to_owned()),
             );
         }
         let constraints = self.constraints(shape, at, schema);
@@ -321,53 +299,210 @@ impl<'a> Lowerer<'a> {
         self.shaped_ty(shape, at, schema, &name)
     }
 
-    fn enum_def(&mut self, at: &str, schema: &'a Value) -> EnumDef {
-        for key in ["format", "pattern", "minLength", "maxLength"] {
-            if schema.get(key).is_some() {
+    /// `format` of an integer schema.
+    fn int_format(&mut self, at: &str, schema: &Value) -> IntFormat {
+        match str_field(schema, "format") {
+            None | Some("int64") => IntFormat::Int64,
+            Some("int32") => IntFormat::Int32,
+            Some(other) => {
+                self.error(
+                    &pointer::join(at, "format"),
+                    format!("integer format `{other}` is not supported; supported are int32 and int64"),
+                    Some("remove `format` for a 64-bit integer, or use `minimum`/`maximum` for a narrower range".to_owned()),
+                );
+                IntFormat::Int64
+            }
+        }
+    }
+
+    /// `format` of a number schema.
+    fn number_format(&mut self, at: &str, schema: &Value) -> NumberFormat {
+        match str_field(schema, "format") {
+            None | Some("double") => NumberFormat::Double,
+            Some("float") => NumberFormat::Float,
+            Some(other) => {
+                self.error(
+                    &pointer::join(at, "format"),
+                    format!(
+                        "number format `{other}` is not supported; supported are float and double"
+                    ),
+                    Some("remove `format` for a double".to_owned()),
+                );
+                NumberFormat::Double
+            }
+        }
+    }
+
+    /// A string, integer or number enum (`shape` says which). Every value must have
+    /// the enum's type (and fit its `format`) and be listed once; `null` is allowed,
+    /// and skipped, when the schema is `nullable`.
+    fn enum_def(&mut self, shape: Shape<'a>, at: &str, schema: &'a Value) -> EnumDef {
+        let fixed: &[&str] = match shape {
+            Shape::String => &["format", "pattern", "minLength", "maxLength"],
+            _ => &["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"],
+        };
+        for key in fixed {
+            if schema.get(*key).is_some() {
+                let what = if shape == Shape::String {
+                    "strings"
+                } else {
+                    "numbers"
+                };
                 self.error(
                     &pointer::join(at, key),
-                    format!("`{key}` next to `enum` is not supported; the enum's values already fix the strings"),
+                    format!("`{key}` next to `enum` is not supported; the enum's values already fix the {what}"),
                     Some(format!("remove `{key}`")),
                 );
             }
         }
         let enum_at = pointer::join(at, "enum");
         let nullable = bool_field(schema, "nullable");
-        let mut values: Vec<String> = Vec::new();
-        for (i, value) in schema
+        let listed: Vec<(String, &'a Value)> = schema
             .get("enum")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .enumerate()
-        {
-            let here = pointer::join_index(&enum_at, i);
+            .map(|(i, v)| (pointer::join_index(&enum_at, i), v))
+            // With `nullable: true`, OpenAPI 3.0 wants `null` listed too.
+            .filter(|(_, v)| !(nullable && v.is_null()))
+            .collect();
+        let values = match shape {
+            Shape::Integer => {
+                let format = self.int_format(at, schema);
+                let values = self.enum_integers(format, &listed);
+                EnumValues::Integer { format, values }
+            }
+            Shape::Number => {
+                let format = self.number_format(at, schema);
+                let values = self.enum_numbers(format, &listed);
+                EnumValues::Number { format, values }
+            }
+            _ => EnumValues::String(self.enum_strings(&listed)),
+        };
+        if values.is_empty() && listed.is_empty() {
+            self.error(
+                &enum_at,
+                "the enum has no values",
+                Some("list at least one value".to_owned()),
+            );
+        }
+        EnumDef { values }
+    }
+
+    fn enum_strings(&mut self, listed: &[(String, &Value)]) -> Vec<String> {
+        let mut values: Vec<String> = Vec::new();
+        for (here, value) in listed {
             match value {
-                Value::String(s) if values.contains(s) => {
-                    self.error(
-                        &here,
-                        format!("enum value `{s}` is listed twice"),
-                        Some("remove one".to_owned()),
-                    );
-                }
+                Value::String(s) if values.contains(s) => self.twice(here, s),
                 Value::String(s) => values.push(s.clone()),
-                // With `nullable: true`, OpenAPI 3.0 wants `null` listed too.
-                Value::Null if nullable => {}
                 other => self.error(
-                    &here,
-                    format!("enum value `{other}` is not a string; supported are string enums"),
+                    here,
+                    format!("enum value `{other}` is not a string, but the enum is `type: string`"),
                     Some("quote the value, or use `nullable: true` for null".to_owned()),
                 ),
             }
         }
-        if values.is_empty() {
-            self.error(
-                &enum_at,
-                "the enum has no values",
-                Some("list at least one string".to_owned()),
-            );
+        values
+    }
+
+    fn enum_integers(&mut self, format: IntFormat, listed: &[(String, &Value)]) -> Vec<i64> {
+        let mut values: Vec<i64> = Vec::new();
+        for (here, value) in listed {
+            let Value::Number(n) = value else {
+                self.not_a_number(here, value, "integer");
+                continue;
+            };
+            let Some(i) = n.as_i64() else {
+                if n.is_u64() {
+                    self.error(
+                        here,
+                        format!("enum value `{n}` is outside the int64 range"),
+                        Some("use a smaller value, or a string enum".to_owned()),
+                    );
+                } else {
+                    self.error(
+                        here,
+                        format!(
+                            "enum value `{n}` is not an integer, but the enum is `type: integer`"
+                        ),
+                        Some(
+                            "write it without a fraction or exponent, or use `type: number`"
+                                .to_owned(),
+                        ),
+                    );
+                }
+                continue;
+            };
+            if format == IntFormat::Int32 && i32::try_from(i).is_err() {
+                self.error(
+                    here,
+                    format!("enum value `{i}` is outside the int32 range of `format: int32`"),
+                    Some(
+                        "use `format: int64`, or a value from -2147483648 to 2147483647".to_owned(),
+                    ),
+                );
+            } else if values.contains(&i) {
+                self.twice(here, &i.to_string());
+            } else {
+                values.push(i);
+            }
         }
-        EnumDef { values }
+        values
+    }
+
+    fn enum_numbers(
+        &mut self,
+        format: NumberFormat,
+        listed: &[(String, &Value)],
+    ) -> Vec<serde_json::Number> {
+        let mut values: Vec<serde_json::Number> = Vec::new();
+        for (here, value) in listed {
+            let Value::Number(n) = value else {
+                self.not_a_number(here, value, "number");
+                continue;
+            };
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if format == NumberFormat::Float && f.abs() > f64::from(f32::MAX) {
+                self.error(
+                    here,
+                    format!("enum value `{n}` is outside the range of `format: float`"),
+                    Some("use `format: double`".to_owned()),
+                );
+            } else if values.iter().any(|v| v.as_f64() == Some(f)) {
+                // `1` and `1.0` are the same number.
+                self.twice(here, &n.to_string());
+            } else {
+                values.push(n.clone());
+            }
+        }
+        values
+    }
+
+    fn twice(&mut self, at: &str, value: &str) {
+        self.error(
+            at,
+            format!("enum value `{value}` is listed twice"),
+            Some("remove one".to_owned()),
+        );
+    }
+
+    fn not_a_number(&mut self, at: &str, value: &Value, ty: &str) {
+        let help = if value.is_null() {
+            "use `nullable: true` for null".to_owned()
+        } else {
+            format!(
+                "write the values as {ty}s without quotes, or use `type: string`; the values of one enum all have the same type"
+            )
+        };
+        self.error(
+            at,
+            format!(
+                "enum value `{value}` is not {} {ty}, but the enum is `type: {ty}`",
+                if ty == "integer" { "an" } else { "a" }
+            ),
+            Some(help),
+        );
     }
 
     fn constraints(&mut self, shape: Shape<'a>, at: &str, schema: &'a Value) -> Constraints {

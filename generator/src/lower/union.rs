@@ -241,7 +241,9 @@ impl<'a> Lowerer<'a> {
         match self.classify(&schema_pointer(name), schema) {
             Shape::String if schema.get("enum").is_some() => "a string enum".to_owned(),
             Shape::String => "a string schema".to_owned(),
+            Shape::Integer if schema.get("enum").is_some() => "an integer enum".to_owned(),
             Shape::Integer => "an integer schema".to_owned(),
+            Shape::Number if schema.get("enum").is_some() => "a number enum".to_owned(),
             Shape::Number => "a number schema".to_owned(),
             Shape::Boolean => "a boolean schema".to_owned(),
             Shape::Array => "an array schema".to_owned(),

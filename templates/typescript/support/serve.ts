@@ -16,6 +16,7 @@ import {
   checkItems,
   perItemArrays,
   propertyPath,
+  resolve,
   validateEnvelope,
   validateValue,
   type Schema,
@@ -325,8 +326,9 @@ function fromText(parameter: ParameterSpec, texts: string[]): unknown {
   return scalar(schema, texts[0] ?? "");
 }
 
+/** A scalar's text as its schema's type, a named one (an enum) included. */
 function scalar(schema: ParameterSpec["schema"], text: string): unknown {
-  switch (schema.type) {
+  switch (resolve(schema).type) {
     case "integer":
     case "number":
       return /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(text) ? Number(text) : text;

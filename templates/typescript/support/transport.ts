@@ -6,7 +6,7 @@
 
 import * as ops from "./operations.js";
 import type { OperationSpec } from "./operations.js";
-import { validateValue, type SchemaViolation } from "./validator.js";
+import { resolve, validateValue, type SchemaViolation } from "./validator.js";
 
 /** A credential, or a function returning the current one (called per request). */
 export type CredentialSource =
@@ -161,7 +161,7 @@ export async function send(
     for (const header of declared.headers) {
       const text = reply.headers.get(header.name);
       if (text === null) continue;
-      const type = header.schema.type;
+      const type = resolve(header.schema).type;
       const number = Number(text.trim());
       // A header that does not parse as its type is left out, as if absent.
       if (type === "integer" || type === "number") {

@@ -64,10 +64,19 @@ export type Schema =
       type: "integer";
       format: "int32" | "int64";
       nullable?: boolean;
+      /** An integer enum: the value must be one of these (nothing else is checked). */
+      enum?: readonly number[];
       minimum?: Bound;
       maximum?: Bound;
     }
-  | { type: "number"; nullable?: boolean; minimum?: Bound; maximum?: Bound }
+  | {
+      type: "number";
+      nullable?: boolean;
+      /** A number enum: the value must equal one of these (nothing else is checked). */
+      enum?: readonly number[];
+      minimum?: Bound;
+      maximum?: Bound;
+    }
   | {
       type: "string";
       nullable?: boolean;
@@ -125,6 +134,13 @@ export type Checked<T> =
 export type Received<T, K extends keyof T> = Omit<T, K> & {
   [P in K]: T[P] extends readonly (infer I)[] ? Checked<I>[] : never;
 };
+
+/** `schema`, or the named schema it refers to (followed to the end). */
+export function resolve(schema: Schema): Schema {
+  let resolved = schema;
+  while (resolved.type === "ref") resolved = schemas[resolved.name];
+  return resolved;
+}
 
 /** Validates `value` against the named schema; nothing listed means valid. */
 export function validate(schema: SchemaName, value: unknown): Violations {
@@ -253,6 +269,9 @@ function check(
       if (typeof value !== "number" || !Number.isFinite(value)) {
         return typeViolation(out, path, "number", value);
       }
+      if (schema.enum !== undefined) {
+        return checkEnum(schema.enum, value, path, out);
+      }
       return checkBounds(schema, value, path, out);
     case "string":
       return checkString(schema, value, path, out);
@@ -311,6 +330,9 @@ function checkInteger(
   if (typeof value !== "number" || !Number.isInteger(value)) {
     return typeViolation(out, path, "integer", value);
   }
+  if (schema.enum !== undefined) {
+    return checkEnum(schema.enum, value, path, out);
+  }
   // Compared as doubles: 2 ** 63 is exact, while the literal 9223372036854775807
   // would round up to it and let 2 ** 63 through.
   const outside =
@@ -327,6 +349,25 @@ function checkInteger(
   checkBounds(schema, value, path, out);
 }
 
+/**
+ * `enum`: `value` must be one of `allowed` (strings compare exactly, numbers as
+ * numbers: `1.0` is `1`).
+ */
+function checkEnum<T extends string | number>(
+  allowed: readonly T[],
+  value: T,
+  path: string,
+  out: Violations,
+): void {
+  if (!allowed.includes(value)) {
+    addViolation(out, () => ({
+      path,
+      keyword: "enum",
+      message: `must be one of ${allowed.join(", ")}`,
+    }));
+  }
+}
+
 const patterns = new Map<string, RegExp>();
 
 function checkString(
@@ -338,13 +379,8 @@ function checkString(
   if (typeof value !== "string") {
     return typeViolation(out, path, "string", value);
   }
-  const allowed = schema.enum;
-  if (allowed !== undefined && !allowed.includes(value)) {
-    addViolation(out, () => ({
-      path,
-      keyword: "enum",
-      message: `must be one of ${allowed.join(", ")}`,
-    }));
+  if (schema.enum !== undefined) {
+    checkEnum(schema.enum, value, path, out);
   }
   // Lengths count Unicode code points, not UTF-16 units.
   const length = [...value].length;

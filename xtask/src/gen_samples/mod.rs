@@ -337,6 +337,32 @@ mod tests {
         }
     }
 
+    /// The strategy reaches every kind of enum: string, integer and number.
+    #[test]
+    fn generated_specs_have_every_kind_of_enum() {
+        let mut kinds = std::collections::BTreeSet::new();
+        for seed in 0..100 {
+            let text = serde_json::to_string(&spec(&mut Rng::new(seed, Avoid::all())))
+                .expect("a JSON value");
+            let lowered = powersync_write_gen::spec::load_str("spec.json", &text)
+                .ok()
+                .and_then(|loaded| powersync_write_gen::lower::lower(&loaded).ok());
+            for def in lowered.iter().flat_map(|api| &api.types) {
+                if let powersync_write_gen::ir::TypeDefKind::Enum(e) = &def.kind {
+                    kinds.insert(match e.values {
+                        powersync_write_gen::ir::EnumValues::String(_) => "string",
+                        powersync_write_gen::ir::EnumValues::Integer { .. } => "integer",
+                        powersync_write_gen::ir::EnumValues::Number { .. } => "number",
+                    });
+                }
+            }
+        }
+        assert_eq!(
+            kinds.into_iter().collect::<Vec<_>>(),
+            ["integer", "number", "string"]
+        );
+    }
+
     /// Each known bug's minimal spec is a spec the generator accepts: the bug is in
     /// the output, which `cargo xtask gen-samples --spec FILE` shows.
     #[test]

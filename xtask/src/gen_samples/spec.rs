@@ -7,7 +7,7 @@
 //! Descriptions and patterns carry comment terminators, quotes, backslashes and
 //! Markdown. Shapes: objects (required/optional, nullable), scalars with formats
 //! and constraints, arrays, maps, `$ref`s (acyclic, plus optional self-recursion),
-//! string enums, tagged unions (oneOf + discriminator + mapping), and 1-3
+//! string, integer and number enums, tagged unions (oneOf + discriminator + mapping), and 1-3
 //! operations with path/query/header parameters, JSON bodies and responses, and
 //! bearer or apiKey security.
 
@@ -277,6 +277,33 @@ const ENUM_VALUES: &[&str] = &[
     "an_enum_value_long_enough_to_push_a_union_of_string_literals_past_eighty_columns",
 ];
 
+/// Integer enum values: negatives, zero, the int32 limits, the largest integer a
+/// JavaScript number holds exactly.
+const INTEGER_ENUM_VALUES: &[i64] = &[
+    0,
+    1,
+    2,
+    -1,
+    10,
+    404,
+    2_147_483_647,
+    -2_147_483_648,
+    9_007_199_254_740_991,
+];
+
+/// Number enum values, as JSON: integers and fractions, negatives, exponents.
+const NUMBER_ENUM_VALUES: &[&str] = &[
+    "0.5",
+    "1",
+    "1.5",
+    "-2.25",
+    "0.125",
+    "1e-7",
+    "100",
+    "-0.75",
+    "3.141592653589793",
+];
+
 /// Descriptions: comment terminators, quotes, Markdown, templates, newlines.
 const DESCRIPTIONS: &[&str] = &[
     "A plain description.",
@@ -323,7 +350,7 @@ pub fn spec(rng: &mut Rng) -> Value {
             continue;
         }
         let schema = if is_enum {
-            string_enum(rng)
+            an_enum(rng)
         } else {
             let own = object(rng, &names, Some(&name));
             let bases: Vec<&String> = names
@@ -462,6 +489,68 @@ fn template_shape(path: &str) -> String {
     shape
 }
 
+/// A string enum, or (one time in three) an integer or number enum.
+fn an_enum(rng: &mut Rng) -> Value {
+    match rng.below(6) {
+        0 => integer_enum(rng),
+        1 => number_enum(rng),
+        _ => string_enum(rng),
+    }
+}
+
+/// An integer enum, `int32`, `int64` or without a format; sometimes nullable with
+/// `null` listed.
+fn integer_enum(rng: &mut Rng) -> Value {
+    let format = *rng.pick(&[None, Some("int32"), Some("int64")]);
+    let mut values: Vec<Value> = Vec::new();
+    for _ in 0..rng.range(1, 5) {
+        let v = *rng.pick(INTEGER_ENUM_VALUES);
+        let fits = format != Some("int32") || i32::try_from(v).is_ok();
+        if fits && !values.contains(&json!(v)) {
+            values.push(json!(v));
+        }
+    }
+    if values.is_empty() {
+        values.push(json!(1));
+    }
+    let mut schema = json!({"type": "integer"});
+    if let Some(format) = format {
+        schema["format"] = json!(format);
+    }
+    numeric_enum_tail(rng, schema, values)
+}
+
+/// A number enum, `float`, `double` or without a format.
+fn number_enum(rng: &mut Rng) -> Value {
+    let format = *rng.pick(&[None, Some("float"), Some("double")]);
+    let mut values: Vec<Value> = Vec::new();
+    for _ in 0..rng.range(1, 5) {
+        let text: &&str = rng.pick(NUMBER_ENUM_VALUES);
+        let v: Value = serde_json::from_str(text).unwrap_or(json!(1));
+        // Numbers compare as numbers: `1` and `1.0` would be one value twice.
+        if !values.iter().any(|w| w.as_f64() == v.as_f64()) {
+            values.push(v);
+        }
+    }
+    let mut schema = json!({"type": "number"});
+    if let Some(format) = format {
+        schema["format"] = json!(format);
+    }
+    numeric_enum_tail(rng, schema, values)
+}
+
+fn numeric_enum_tail(rng: &mut Rng, mut schema: Value, mut values: Vec<Value>) -> Value {
+    if rng.chance(20) {
+        schema["nullable"] = json!(true);
+        values.push(Value::Null);
+    }
+    schema["enum"] = json!(values);
+    if rng.chance(30) {
+        schema["description"] = json!(rng.prose(DESCRIPTIONS));
+    }
+    schema
+}
+
 fn string_enum(rng: &mut Rng) -> Value {
     let mut values: Vec<&str> = Vec::new();
     for _ in 0..rng.range(1, 5) {
@@ -573,7 +662,7 @@ fn property(rng: &mut Rng, earlier: &[String], depth: usize) -> Value {
         }
         3 => json!({"type": "boolean"}),
         4 => match earlier.len() {
-            0 => string_enum(rng),
+            0 => an_enum(rng),
             n => reference(&earlier[rng.below(n)]),
         },
         5 => {
@@ -588,7 +677,7 @@ fn property(rng: &mut Rng, earlier: &[String], depth: usize) -> Value {
             s
         }
         6 => json!({"type": "object", "additionalProperties": property(rng, earlier, depth - 1)}),
-        7 => string_enum(rng),
+        7 => an_enum(rng),
         _ => {
             // An inline object, hoisted by lowering as `<Parent><Property>`.
             let field = rng.text(FIELD_NAMES);
@@ -607,7 +696,9 @@ fn property(rng: &mut Rng, earlier: &[String], depth: usize) -> Value {
                 schema["example"] = json!("*/ example");
             }
             Some("integer")
-                if schema.get("minimum").is_none() && schema.get("maximum").is_none() =>
+                if schema.get("minimum").is_none()
+                    && schema.get("maximum").is_none()
+                    && schema.get("enum").is_none() =>
             {
                 schema["default"] = json!(0);
             }
@@ -767,7 +858,7 @@ fn parameter_schema(rng: &mut Rng, arrays: bool) -> Value {
         1 => json!({"type": "integer", "format": rng.pick(&["int32", "int64"]), "minimum": 1}),
         2 => json!({"type": "boolean"}),
         3 => json!({"type": "number"}),
-        4 => string_enum(rng),
+        4 => an_enum(rng),
         _ => json!({"type": "array", "items": parameter_schema(rng, false)}),
     }
 }

@@ -12,7 +12,7 @@ use askama::Template;
 use self::markdown::{Slugger, Table, cell, code, link};
 use super::{Context, GeneratedFile, Target, TargetError};
 use crate::ir::{
-    Api, Bound, Constraints, IntFormat, NumberFormat, Operation, ParameterLocation,
+    Api, Bound, Constraints, EnumValues, IntFormat, NumberFormat, Operation, ParameterLocation,
     SecurityRequirement, SecuritySchemeKind, StatusCode, StringFormat, TokenIssuer, Ty, TyKind,
     TypeDef, TypeDefKind,
 };
@@ -101,7 +101,9 @@ struct TypeView {
     fields: Option<Table>,
     /// Structs: what happens to properties that are not listed.
     other_properties: Option<String>,
-    /// Enums: the allowed values, as code.
+    /// Enums: what the values are (`A string`, `An integer (int32)`), and the
+    /// allowed values, as code.
+    enum_intro: String,
     enum_values: Vec<String>,
     /// Unions: the intro sentence and the discriminator table.
     union_intro: Option<String>,
@@ -539,6 +541,7 @@ fn type_view(def: &TypeDef, api: &Api, anchors: &Anchors) -> TypeView {
         variant_of: None,
         fields: None,
         other_properties: None,
+        enum_intro: String::new(),
         enum_values: Vec::new(),
         union_intro: None,
         variants: None,
@@ -621,7 +624,27 @@ fn type_view(def: &TypeDef, api: &Api, anchors: &Anchors) -> TypeView {
             });
         }
         TypeDefKind::Enum(e) => {
-            view.enum_values = e.values.iter().map(|v| code(v)).collect();
+            view.enum_intro = match &e.values {
+                EnumValues::String(_) => "A string".to_string(),
+                EnumValues::Integer { format, .. } => {
+                    format!(
+                        "An {}",
+                        ty_text(&Ty::new(TyKind::Integer(*format)), anchors)
+                    )
+                }
+                EnumValues::Number { format, .. } => {
+                    format!("A {}", ty_text(&Ty::new(TyKind::Number(*format)), anchors))
+                }
+            };
+            view.enum_values = e
+                .values
+                .json()
+                .iter()
+                .map(|v| match v {
+                    serde_json::Value::String(s) => code(s),
+                    other => code(&other.to_string()),
+                })
+                .collect();
         }
         TypeDefKind::Union(u) => {
             view.union_intro = Some(format!(

@@ -151,7 +151,7 @@ pub(super) fn sample_api() -> Api {
                 "UpdateType",
                 "What the entry does.",
                 TypeDefKind::Enum(EnumDef {
-                    values: vec!["PUT".into(), "PATCH".into(), "DELETE".into()],
+                    values: EnumValues::String(vec!["PUT".into(), "PATCH".into(), "DELETE".into()]),
                 }),
             ),
             type_def(

@@ -1,12 +1,14 @@
 //! `models.rs`: one serde type per named IR type.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::names::{Namespace, camel, ident, snake};
 use super::types::{RustTypes, Scope};
 use super::{TargetError, docs, error};
-use crate::ir::{EnumDef, Field, StructDef, Ty, TypeDef, TypeDefKind, UnionDef};
+use crate::ir::{
+    EnumDef, EnumValues, Field, IntFormat, StructDef, Ty, TypeDef, TypeDefKind, UnionDef,
+};
 
 pub fn render(rs: &RustTypes) -> Result<TokenStream, TargetError> {
     let mut items = Vec::new();
@@ -206,23 +208,69 @@ fn field_item(
     ))
 }
 
-/// The Rust variant names of a string enum's values, in order.
+/// The Rust variant names of an enum's values, in order. A string becomes its
+/// UpperCamelCase form (`in_progress` -> `InProgress`); a number becomes `V`
+/// followed by its digits as the spec writes them, with `Minus` for a minus sign,
+/// `_` for the decimal point and `e` for the exponent (`1` -> `V1`, `-1` ->
+/// `Minus1`, `0.5` -> `V0_5`, `1.5e-7` -> `V1_5eMinus7`). Clashes get a numeric
+/// suffix.
 pub fn enum_variants(e: &EnumDef) -> Vec<Ident> {
     let mut ns = Namespace::camel().reserve(&["Self"]);
-    e.values
+    let names: Vec<String> = match &e.values {
+        EnumValues::String(values) => values.iter().map(|v| camel(v, "Value")).collect(),
+        EnumValues::Integer { values, .. } => values
+            .iter()
+            .map(|v| number_variant(&v.to_string()))
+            .collect(),
+        EnumValues::Number { values, .. } => values
+            .iter()
+            .map(|v| number_variant(&v.to_string()))
+            .collect(),
+    };
+    names
         .iter()
-        .map(|v| format_ident!("{}", ns.claim(&camel(v, "Value"))))
+        .map(|name| format_ident!("{}", ns.claim(name)))
         .collect()
+}
+
+/// `V1`, `Minus1`, `V0_5`, `V1_5eMinus7`: see [`enum_variants`].
+fn number_variant(text: &str) -> String {
+    let (mut name, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("Minus".to_owned(), rest),
+        None => ("V".to_owned(), text),
+    };
+    for c in digits.chars() {
+        match c {
+            '.' => name.push('_'),
+            '-' => name.push_str("Minus"),
+            'e' | 'E' => name.push('e'),
+            c if c.is_ascii_digit() => name.push(c),
+            _ => {}
+        }
+    }
+    name
 }
 
 fn enum_item(rs: &RustTypes, def: &TypeDef, e: &EnumDef) -> Result<TokenStream, TargetError> {
     if e.values.is_empty() {
         return Err(error(format!("enum `{}` has no values", def.name)));
     }
+    match &e.values {
+        EnumValues::String(values) => string_enum_item(rs, def, e, values),
+        EnumValues::Integer { format, values } => integer_enum_item(rs, def, e, *format, values),
+        EnumValues::Number { values, .. } => number_enum_item(rs, def, e, values),
+    }
+}
+
+fn string_enum_item(
+    rs: &RustTypes,
+    def: &TypeDef,
+    e: &EnumDef,
+    values: &[String],
+) -> Result<TokenStream, TargetError> {
     let name = rs.type_ident(&def.name)?;
     let doc = docs(def.description.as_deref());
     let variants = enum_variants(e);
-    let values = &e.values;
     let count = values.len();
     let validate = validate_impl(rs, def, None)?;
     Ok(quote! {
@@ -246,6 +294,191 @@ fn enum_item(rs: &RustTypes, def: &TypeDef, e: &EnumDef) -> Result<TokenStream, 
         impl std::fmt::Display for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+        #validate
+    })
+}
+
+/// `-1` as tokens: a minus sign and an unsuffixed literal (a negative literal token
+/// is not something every tool accepts).
+pub fn int_literal(value: i64) -> TokenStream {
+    let digits = Literal::u64_unsuffixed(value.unsigned_abs());
+    if value < 0 {
+        quote!(-#digits)
+    } else {
+        quote!(#digits)
+    }
+}
+
+/// `-0.5` as tokens (see [`int_literal`]).
+pub fn float_literal(value: f64) -> TokenStream {
+    let digits = Literal::f64_unsuffixed(value.abs());
+    if value.is_sign_negative() {
+        quote!(-#digits)
+    } else {
+        quote!(#digits)
+    }
+}
+
+/// An integer enum: a fieldless Rust enum whose serde form is the JSON integer.
+fn integer_enum_item(
+    rs: &RustTypes,
+    def: &TypeDef,
+    e: &EnumDef,
+    format: IntFormat,
+    values: &[i64],
+) -> Result<TokenStream, TargetError> {
+    let name = rs.type_ident(&def.name)?;
+    let doc = docs(def.description.as_deref());
+    let variants = enum_variants(e);
+    let count = values.len();
+    let literals: Vec<TokenStream> = values.iter().map(|v| int_literal(*v)).collect();
+    let shown = values
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let expected = format!("one of {shown}");
+    let (int, serialize, lookup) = match format {
+        IntFormat::Int32 => (
+            quote!(i32),
+            quote!(serialize_i32),
+            quote!(i32::try_from(value).ok().and_then(Self::from_value)),
+        ),
+        IntFormat::Int64 => (
+            quote!(i64),
+            quote!(serialize_i64),
+            quote!(Self::from_value(value)),
+        ),
+    };
+    let validate = validate_impl(rs, def, None)?;
+    Ok(quote! {
+        #doc
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variants,)*
+        }
+        impl #name {
+            /// Every value, in the spec's order.
+            pub const ALL: [Self; #count] = [#(Self::#variants),*];
+
+            /// The value as it appears on the wire.
+            pub fn value(self) -> #int {
+                match self {
+                    #(Self::#variants => #literals,)*
+                }
+            }
+
+            /// The variant whose value is `value`, if there is one.
+            pub fn from_value(value: #int) -> Option<Self> {
+                match value {
+                    #(#literals => Some(Self::#variants),)*
+                    _ => None,
+                }
+            }
+        }
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.value())
+            }
+        }
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.#serialize(self.value())
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <i64 as serde::Deserialize>::deserialize(deserializer)?;
+                #lookup
+                    .ok_or_else(|| serde::de::Error::invalid_value(serde::de::Unexpected::Signed(value), &#expected))
+            }
+        }
+        #validate
+    })
+}
+
+/// A number enum: a fieldless Rust enum whose serde form is the JSON number, written
+/// as the spec writes it (`1` stays `1`, `0.5` stays `0.5`); a value read back is
+/// compared as a number (`1.0` is `1`).
+fn number_enum_item(
+    rs: &RustTypes,
+    def: &TypeDef,
+    e: &EnumDef,
+    values: &[serde_json::Number],
+) -> Result<TokenStream, TargetError> {
+    let name = rs.type_ident(&def.name)?;
+    let doc = docs(def.description.as_deref());
+    let variants = enum_variants(e);
+    let count = values.len();
+    let mut floats = Vec::new();
+    let mut writes = Vec::new();
+    for value in values {
+        let float = value
+            .as_f64()
+            .ok_or_else(|| error(format!("enum `{}`: `{value}` is not a number", def.name)))?;
+        floats.push(float_literal(float));
+        writes.push(match value.as_i64() {
+            Some(i) => {
+                let lit = int_literal(i);
+                quote!(serializer.serialize_i64(#lit))
+            }
+            None => {
+                let lit = float_literal(float);
+                quote!(serializer.serialize_f64(#lit))
+            }
+        });
+    }
+    let shown = values
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let expected = format!("one of {shown}");
+    let validate = validate_impl(rs, def, None)?;
+    Ok(quote! {
+        #doc
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variants,)*
+        }
+        // A spec's value may be close to a constant clippy knows (`3.14159`).
+        #[allow(clippy::approx_constant)]
+        impl #name {
+            /// Every value, in the spec's order.
+            pub const ALL: [Self; #count] = [#(Self::#variants),*];
+
+            /// The value as a number.
+            pub fn value(self) -> f64 {
+                match self {
+                    #(Self::#variants => #floats,)*
+                }
+            }
+
+            /// The variant whose value equals `value`, if there is one.
+            pub fn from_value(value: f64) -> Option<Self> {
+                Self::ALL.into_iter().find(|v| v.value() == value)
+            }
+        }
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.value())
+            }
+        }
+        #[allow(clippy::approx_constant)]
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(Self::#variants => #writes,)*
+                }
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <f64 as serde::Deserialize>::deserialize(deserializer)?;
+                Self::from_value(value)
+                    .ok_or_else(|| serde::de::Error::invalid_value(serde::de::Unexpected::Float(value), &#expected))
             }
         }
         #validate

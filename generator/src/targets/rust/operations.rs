@@ -8,8 +8,8 @@ use super::names::{Namespace, camel, ident, snake, status_variant};
 use super::types::{RustTypes, Scope};
 use super::{TargetError, doc_lines, docs, error};
 use crate::ir::{
-    Operation, Parameter, ParameterLocation, ResponseHeader, SecuritySchemeKind, StatusCode, Ty,
-    TyKind, TypeDefKind,
+    EnumValues, Operation, Parameter, ParameterLocation, ResponseHeader, SecuritySchemeKind,
+    StatusCode, Ty, TyKind, TypeDefKind,
 };
 
 /// How a parameter or header travels as text.
@@ -171,7 +171,11 @@ pub fn text_kind(rs: &RustTypes, ty: &Ty) -> Option<TextKind> {
         TyKind::Number(_) => Some(TextKind::Number),
         TyKind::String(_) => Some(TextKind::String),
         TyKind::Named(name) => match &rs.api.type_def(name)?.kind {
-            TypeDefKind::Enum(_) => Some(TextKind::String),
+            TypeDefKind::Enum(e) => Some(match e.values {
+                EnumValues::String(_) => TextKind::String,
+                EnumValues::Integer { .. } => TextKind::Integer,
+                EnumValues::Number { .. } => TextKind::Number,
+            }),
             // An alias of an alias chain is followed once; deeper chains are rare.
             TypeDefKind::Alias(inner) if !matches!(inner.kind, TyKind::Named(_)) => {
                 text_kind(rs, inner)
@@ -205,7 +209,7 @@ fn request_view<'a>(
         };
         let kind = text_kind(rs, scalar).ok_or_else(|| {
             error(format!(
-                "{}: parameter `{}` must be a string, number, integer, boolean or string enum \
+                "{}: parameter `{}` must be a string, number, integer, boolean or enum \
                  (or, in the query or a header, an array of these) for the Rust target",
                 what(op),
                 param.name
@@ -273,7 +277,7 @@ fn response_views<'a>(
         for header in &response.headers {
             let kind = text_kind(rs, &header.ty).ok_or_else(|| {
                 error(format!(
-                    "{}: response header `{}` must be a string, number, integer, boolean or string enum for the Rust target",
+                    "{}: response header `{}` must be a string, number, integer, boolean or enum for the Rust target",
                     what(op),
                     header.name
                 ))

@@ -176,7 +176,7 @@ pub fn powersync_api() -> Api {
         def(
             "UpdateType",
             TypeDefKind::Enum(EnumDef {
-                values: vec!["PUT".into(), "PATCH".into(), "DELETE".into()],
+                values: EnumValues::String(vec!["PUT".into(), "PATCH".into(), "DELETE".into()]),
             }),
         ),
         object(
@@ -357,13 +357,13 @@ pub fn awkward_api() -> Api {
         def(
             "Option",
             TypeDefKind::Enum(EnumDef {
-                values: vec![
+                values: EnumValues::String(vec![
                     "".into(),
                     "self".into(),
                     "a-b".into(),
                     "A_B".into(),
                     "1".into(),
-                ],
+                ]),
             }),
         ),
         def(
@@ -672,8 +672,12 @@ fn unsupported_ir_is_an_error_not_a_panic() {
     assert!(err.contains("unknown type `Missing`"), "{err}");
 
     let mut api = powersync_api();
-    api.types
-        .push(def("Empty", TypeDefKind::Enum(EnumDef { values: vec![] })));
+    api.types.push(def(
+        "Empty",
+        TypeDefKind::Enum(EnumDef {
+            values: EnumValues::String(vec![]),
+        }),
+    ));
     assert!(RustTarget.generate(&api, &context("x")).is_err());
 
     let mut api = powersync_api();

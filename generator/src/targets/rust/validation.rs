@@ -7,10 +7,12 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::TargetError;
+use super::model::{float_literal, int_literal};
 use super::operations::OperationViews;
 use super::types::RustTypes;
 use crate::ir::{
-    Bound, Constraints, IntFormat, StructDef, Ty, TyKind, TypeDef, TypeDefKind, UnionDef,
+    Bound, Constraints, EnumDef, EnumValues, IntFormat, StructDef, Ty, TyKind, TypeDef,
+    TypeDefKind, UnionDef,
 };
 
 /// The regular expressions of every `pattern`, compiled once each.
@@ -104,6 +106,7 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
         )
     });
     let helpers = helpers();
+    let numeric_enums = numeric_enum_helpers(rs);
     let per_item = (!envelopes.is_empty()).then(|| {
         let checked = checked_items();
         quote! {
@@ -257,6 +260,7 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
         }
 
         #helpers
+        #numeric_enums
 
         fn check_string(
             value: &Value,
@@ -321,8 +325,17 @@ fn envelope_validator(
         def.name
     );
     let body = struct_body(rs, s, patterns, true)?;
+    // A number enum's values may be close to a constant clippy knows (`3.14159`).
+    let allow = matches!(
+        &def.kind,
+        TypeDefKind::Enum(EnumDef {
+            values: EnumValues::Number { .. }
+        })
+    )
+    .then(|| quote!(#[allow(clippy::approx_constant)]));
     Ok(quote! {
         #[doc = #doc]
+        #allow
         pub fn #validator(value: &Value, path: &str, out: &mut Violations) {
             #body
         }
@@ -417,6 +430,51 @@ fn checked_items() -> TokenStream {
 }
 
 /// The checks that do not depend on the spec.
+/// `1, 2, 3`: an enum's values for a message.
+fn shown(values: impl Iterator<Item = String>) -> String {
+    values.collect::<Vec<_>>().join(", ")
+}
+
+/// The checks of integer and number enums, when the spec has one.
+fn numeric_enum_helpers(rs: &RustTypes) -> Option<TokenStream> {
+    let (mut integer, mut number) = (false, false);
+    for def in &rs.api.types {
+        if let TypeDefKind::Enum(e) = &def.kind {
+            integer |= matches!(e.values, EnumValues::Integer { .. });
+            number |= matches!(e.values, EnumValues::Number { .. });
+        }
+    }
+    let integer = integer.then(|| {
+        quote! {
+            /// An integer enum: an integer (written without fraction or exponent), one of
+            /// `allowed` (`shown` lists them for the message).
+            fn check_integer_enum(value: &Value, path: &str, out: &mut Violations, allowed: &[i64], shown: &str) {
+                let number = match value {
+                    Value::Number(n) if n.is_i64() || n.is_u64() => n,
+                    _ => return type_violation(out, path, "integer", value),
+                };
+                if !number.as_i64().is_some_and(|i| allowed.contains(&i)) {
+                    out.push(|| Violation::new(path, "enum", format!("must be one of {shown}")));
+                }
+            }
+        }
+    });
+    let number = number.then(|| {
+        quote! {
+            /// A number enum: a number equal to one of `allowed` (`1.0` equals `1`).
+            fn check_number_enum(value: &Value, path: &str, out: &mut Violations, allowed: &[f64], shown: &str) {
+                let Some(number) = value.as_f64() else {
+                    return type_violation(out, path, "number", value);
+                };
+                if !allowed.contains(&number) {
+                    out.push(|| Violation::new(path, "enum", format!("must be one of {shown}")));
+                }
+            }
+        }
+    });
+    (integer.is_some() || number.is_some()).then(|| quote!(#integer #number))
+}
+
 fn helpers() -> TokenStream {
     quote! {
         /// The path of property `name` below `path`.
@@ -625,10 +683,21 @@ fn type_validator(
     );
     let body = match &def.kind {
         TypeDefKind::Struct(s) => struct_body(rs, s, patterns, false)?,
-        TypeDefKind::Enum(e) => {
-            let values = &e.values;
-            quote!(check_enum(value, path, out, &[#(#values),*]);)
-        }
+        TypeDefKind::Enum(e) => match &e.values {
+            EnumValues::String(values) => quote!(check_enum(value, path, out, &[#(#values),*]);),
+            EnumValues::Integer { values, .. } => {
+                let shown = shown(values.iter().map(ToString::to_string));
+                let values = values.iter().map(|v| int_literal(*v));
+                quote!(check_integer_enum(value, path, out, &[#(#values),*], #shown);)
+            }
+            EnumValues::Number { values, .. } => {
+                let shown = shown(values.iter().map(ToString::to_string));
+                let values = values
+                    .iter()
+                    .map(|v| float_literal(v.as_f64().unwrap_or(f64::NAN)));
+                quote!(check_number_enum(value, path, out, &[#(#values),*], #shown);)
+            }
+        },
         TypeDefKind::Union(u) => union_body(rs, u)?,
         TypeDefKind::Alias(ty) => {
             match check_ty(rs, ty, &quote!(value), &quote!(path), 0, patterns)? {
@@ -637,8 +706,17 @@ fn type_validator(
             }
         }
     };
+    // A number enum's values may be close to a constant clippy knows (`3.14159`).
+    let allow = matches!(
+        &def.kind,
+        TypeDefKind::Enum(EnumDef {
+            values: EnumValues::Number { .. }
+        })
+    )
+    .then(|| quote!(#[allow(clippy::approx_constant)]));
     Ok(quote! {
         #[doc = #doc]
+        #allow
         pub fn #validator(value: &Value, path: &str, out: &mut Violations) {
             #body
         }

@@ -51,6 +51,7 @@ impl Target for TypeScriptTarget {
 
     fn generate(&self, api: &Api, ctx: &Context) -> Result<Vec<GeneratedFile>, TargetError> {
         operations::check(api)?;
+        schema::check_enums(api)?;
         let names = Names::new(api)?;
         let header = ctx.header();
         let stem = names::api_stem(&api.title);

@@ -123,7 +123,7 @@ fn declaration(names: &Names, t: &TypeDef) -> TypeView {
             extra: s.additional_properties.is_some(),
         }),
         TypeDefKind::Enum(e) => {
-            let members: Vec<String> = e.values.iter().map(|v| string(v)).collect();
+            let members = super::schema::enum_literals(&e.values);
             TypeBody::Alias(format!("export type {name} = {};", members.join(" | ")))
         }
         TypeDefKind::Union(u) => {

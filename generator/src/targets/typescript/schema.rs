@@ -4,7 +4,7 @@
 use super::literal::Lit;
 use super::names::Names;
 use super::names::string;
-use crate::ir::{Api, Bound, IntFormat, Ty, TyKind, TypeDef, TypeDefKind};
+use crate::ir::{Api, Bound, EnumValues, IntFormat, Ty, TyKind, TypeDef, TypeDefKind};
 
 /// The `Schema` literal of a type use.
 pub fn of_ty(t: &Ty) -> Lit {
@@ -15,11 +15,7 @@ pub fn of_ty(t: &Ty) -> Lit {
         TyKind::Boolean => kind("boolean"),
         TyKind::Integer(format) => {
             kind("integer");
-            let format = match format {
-                IntFormat::Int32 => "int32",
-                IntFormat::Int64 => "int64",
-            };
-            props.push(("format".into(), Lit::str(format)));
+            props.push(("format".into(), Lit::str(int_format(*format))));
         }
         TyKind::Number(_) => kind("number"),
         TyKind::String(_) => kind("string"),
@@ -82,17 +78,76 @@ pub fn number(n: &serde_json::Number) -> String {
     }
 }
 
+fn int_format(format: IntFormat) -> &'static str {
+    match format {
+        IntFormat::Int32 => "int32",
+        IntFormat::Int64 => "int64",
+    }
+}
+
+/// The largest integer a JavaScript number holds exactly, `2^53 - 1`.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Refuses an enum value that a JavaScript number cannot hold exactly: an integer
+/// beyond `±(2^53 - 1)` would read back as its neighbour, so the validator could
+/// not tell a listed value from an unlisted one.
+pub fn check_enums(api: &Api) -> Result<(), super::TargetError> {
+    for t in &api.types {
+        let TypeDefKind::Enum(e) = &t.kind else {
+            continue;
+        };
+        let too_large = |magnitude: Option<u64>| magnitude.is_some_and(|m| m > MAX_SAFE_INTEGER);
+        let unsafe_value = match &e.values {
+            EnumValues::String(_) => None,
+            EnumValues::Integer { values, .. } => values
+                .iter()
+                .find(|v| too_large(Some(v.unsigned_abs())))
+                .map(ToString::to_string),
+            EnumValues::Number { values, .. } => values
+                .iter()
+                .find(|v| too_large(v.as_u64().or_else(|| v.as_i64().map(i64::unsigned_abs))))
+                .map(ToString::to_string),
+        };
+        if let Some(value) = unsafe_value {
+            return Err(super::TargetError {
+                target: "typescript",
+                message: format!(
+                    "enum `{}` ({}): the value {value} is beyond 2^53 - 1, where a JavaScript number no longer holds every integer exactly; use values within ±9007199254740991, or a string enum",
+                    t.name, t.pointer
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An enum's values as TypeScript literals (`"a"`, `1`, `0.5`), in spec order.
+pub fn enum_literals(values: &EnumValues) -> Vec<String> {
+    match values {
+        EnumValues::String(v) => v.iter().map(|s| string(s)).collect(),
+        EnumValues::Integer { values, .. } => values.iter().map(i64::to_string).collect(),
+        EnumValues::Number { values, .. } => values.iter().map(number).collect(),
+    }
+}
+
 /// The `Schema` literal of a named type.
 pub fn of_type_def(t: &TypeDef) -> Lit {
     match &t.kind {
         TypeDefKind::Alias(ty) => of_ty(ty),
-        TypeDefKind::Enum(e) => Lit::Object(vec![
-            ("type".into(), Lit::str("string")),
-            (
-                "enum".into(),
-                Lit::Array(e.values.iter().map(|v| Lit::str(v.as_str())).collect()),
-            ),
-        ]),
+        TypeDefKind::Enum(e) => {
+            let mut props = Vec::new();
+            match &e.values {
+                EnumValues::String(_) => props.push(("type".into(), Lit::str("string"))),
+                EnumValues::Integer { format, .. } => {
+                    props.push(("type".into(), Lit::str("integer")));
+                    props.push(("format".into(), Lit::str(int_format(*format))));
+                }
+                EnumValues::Number { .. } => props.push(("type".into(), Lit::str("number"))),
+            }
+            let values = enum_literals(&e.values).into_iter().map(Lit::raw).collect();
+            props.push(("enum".into(), Lit::Array(values)));
+            Lit::Object(props)
+        }
         TypeDefKind::Union(u) => Lit::Object(vec![
             ("type".into(), Lit::str("union")),
             ("discriminator".into(), Lit::str(u.discriminator.as_str())),

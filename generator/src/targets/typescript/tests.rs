@@ -151,6 +151,60 @@ fn cookie_parameters_are_refused_naming_the_operation() {
     );
 }
 
+fn integer_enum(name: &str, values: Vec<i64>) -> TypeDef {
+    TypeDef {
+        kind: TypeDefKind::Enum(EnumDef {
+            values: EnumValues::Integer {
+                format: IntFormat::Int64,
+                values,
+            },
+        }),
+        ..alias(name)
+    }
+}
+
+#[test]
+fn integer_enums_beyond_the_exact_range_of_a_javascript_number_are_refused() {
+    let safe = integer_enum("Safe", vec![9_007_199_254_740_991, -9_007_199_254_740_991]);
+    let files = TypeScriptTarget
+        .generate(&api(vec![safe], Vec::new()), &context())
+        .unwrap();
+    let models = file(&files, "typescript/src/models.ts").unwrap();
+    assert!(
+        models.contains("export type Safe = 9007199254740991 | -9007199254740991;"),
+        "{models}"
+    );
+    for value in [9_007_199_254_740_992, -9_007_199_254_740_993, i64::MIN] {
+        let error = TypeScriptTarget
+            .generate(
+                &api(vec![integer_enum("Big", vec![1, value])], Vec::new()),
+                &context(),
+            )
+            .unwrap_err();
+        assert!(
+            error.message.contains(&format!(
+                "enum `Big` (#/components/schemas/Big): the value {value} is beyond 2^53 - 1"
+            )),
+            "{}",
+            error.message
+        );
+    }
+    let number = TypeDef {
+        kind: TypeDefKind::Enum(EnumDef {
+            values: EnumValues::Number {
+                format: NumberFormat::Double,
+                values: vec![serde_json::Number::from_f64(0.5).unwrap(), u64::MAX.into()],
+            },
+        }),
+        ..alias("Wide")
+    };
+    assert!(
+        TypeScriptTarget
+            .generate(&api(vec![number], Vec::new()), &context())
+            .is_err()
+    );
+}
+
 #[test]
 fn every_file_starts_with_the_generated_header() {
     let files = TypeScriptTarget
