@@ -24,8 +24,14 @@
 //!   `UploadData429ResponseRetryAfter` (response header), `UploadDataOrder`
 //!   (parameter). Under `components/requestBodies/R` and `components/responses/R`
 //!   the prefix is `RRequestBody` and `RResponse` instead, shared by every use.
-//! - `multipleOf`, `minProperties`, `maxProperties`, `readOnly`/`writeOnly: true`
-//!   and non-default parameter styles are rejected.
+//! - Parameter styles: `form` in the query and cookies (`explode: true`, the
+//!   default, repeats the key per item; `explode: false` comma-separates the items),
+//!   `spaceDelimited` and `pipeDelimited` in the query (arrays, `explode: false`),
+//!   and `simple` in the path and headers (comma-separated, either `explode`), as
+//!   [`crate::ir::ParameterStyle`]. `matrix`, `label`, `deepObject`, a style where
+//!   OpenAPI does not define it, `allowReserved` and `allowEmptyValue` are rejected.
+//! - `multipleOf`, `minProperties`, `maxProperties` and `readOnly`/`writeOnly: true`
+//!   are rejected.
 //! - Documentation-only constructs are accepted and ignored: response `links`,
 //!   operation `callbacks`, schema `xml`, `example`/`examples`, and a response body
 //!   without a `schema` (the response then has no typed body).

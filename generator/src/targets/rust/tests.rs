@@ -426,6 +426,7 @@ pub fn awkward_api() -> Api {
             required: true,
             description: None,
             ty: int64(),
+            style: ParameterStyle::default_for(ParameterLocation::Path),
         },
         Parameter {
             name: "type".into(),
@@ -433,6 +434,7 @@ pub fn awkward_api() -> Api {
             required: true,
             description: None,
             ty: named("Option"),
+            style: ParameterStyle::default_for(ParameterLocation::Path),
         },
         Parameter {
             name: "limit".into(),
@@ -440,6 +442,7 @@ pub fn awkward_api() -> Api {
             required: false,
             description: None,
             ty: int64(),
+            style: ParameterStyle::default_for(ParameterLocation::Query),
         },
         Parameter {
             name: "X-Trace".into(),
@@ -447,6 +450,7 @@ pub fn awkward_api() -> Api {
             required: false,
             description: None,
             ty: string(),
+            style: ParameterStyle::default_for(ParameterLocation::Header),
         },
     ];
     let mut not_found = response(404, None);
