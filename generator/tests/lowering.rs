@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use powersync_write_gen::ir::{
-    Api, Constraints, IntFormat, NumberFormat, ParameterLocation, ParameterStyle, SecuritySchemeKind, StatusCode,
-    StringFormat, Ty, TyKind, TypeDefKind,
+    Api, Constraints, IntFormat, NumberFormat, ParameterLocation, ParameterStyle,
+    SecuritySchemeKind, StatusCode, StringFormat, Ty, TyKind, TypeDefKind,
 };
 use powersync_write_gen::spec;
 

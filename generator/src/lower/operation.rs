@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::{Lowerer, bool_field, pointer, str_field, string_field};
 use crate::ir::{
-    Method, Operation, Parameter, ParameterLocation, ParameterStyle, RequestBody, Response, ResponseBody,
-    ResponseHeader, SecurityRequirement, StatusCode, Ty, TyKind, TypeDefKind,
+    Method, Operation, Parameter, ParameterLocation, ParameterStyle, RequestBody, Response,
+    ResponseBody, ResponseHeader, SecurityRequirement, StatusCode, Ty, TyKind, TypeDefKind,
 };
 
 const METHODS: [(&str, Method); 8] = [
