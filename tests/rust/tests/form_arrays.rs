@@ -82,6 +82,8 @@ async fn an_empty_array_is_sent_as_an_empty_value_and_arrives_empty() {
         names: Some(Vec::new()),
         sizes: Some(Vec::new()),
         colors: Some(Vec::new()),
+        // An empty header value.
+        x_flags: Some(Vec::new()),
         ..request()
     };
     client.list_cards(&sent).await.unwrap();
