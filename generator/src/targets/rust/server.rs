@@ -453,9 +453,8 @@ fn array_helpers(views: &OperationViews) -> Option<TokenStream> {
         ) && p.separator.is_some()
     });
     let in_header = params().any(|p| p.param.location == ParameterLocation::Header);
-    if params().next().is_none() {
-        return None;
-    }
+    // No array parameter: no helpers.
+    params().next()?;
     let delimited = delimited.then(|| {
         quote! {
             /// The items of a query or path parameter written as one value, split on
