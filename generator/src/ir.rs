@@ -342,6 +342,53 @@ pub struct Parameter {
     pub required: bool,
     pub description: Option<String>,
     pub ty: Ty,
+    /// How the value is written in its location (`style` and `explode`, defaults
+    /// applied). A scalar is the same text in every style; they differ for arrays.
+    pub style: ParameterStyle,
+}
+
+/// The serialization of a parameter: OpenAPI's `style` and `explode`, reduced to
+/// what changes the wire for the values a parameter can hold (scalars and arrays of
+/// them). Lowering allows each style only where OpenAPI defines it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterStyle {
+    /// `style: form, explode: true`, the default in the query and cookies: an array
+    /// repeats the name, one pair per item (`?ids=1&ids=2`); an empty array sends
+    /// nothing, as if absent.
+    FormExploded,
+    /// `style: form, explode: false` (query, cookie): one pair, the items
+    /// comma-separated (`?ids=1,2`); an empty value is an empty array.
+    Form,
+    /// `style: simple`, the default in the path and headers, with either `explode`
+    /// (the same for arrays): the items comma-separated (`1,2`).
+    Simple,
+    /// `style: spaceDelimited` (query, arrays, `explode: false`): one pair, the items
+    /// space-separated (`?ids=1%202`).
+    SpaceDelimited,
+    /// `style: pipeDelimited` (query, arrays, `explode: false`): one pair, the items
+    /// separated by `|` (`?ids=1|2`).
+    PipeDelimited,
+}
+
+impl ParameterStyle {
+    /// The default style of a location.
+    pub fn default_for(location: ParameterLocation) -> ParameterStyle {
+        match location {
+            ParameterLocation::Query | ParameterLocation::Cookie => ParameterStyle::FormExploded,
+            ParameterLocation::Path | ParameterLocation::Header => ParameterStyle::Simple,
+        }
+    }
+
+    /// The character between the items of an array in its one value, as the
+    /// decoded text has it; `None` when the name is repeated per item instead.
+    pub fn separator(self) -> Option<char> {
+        match self {
+            ParameterStyle::FormExploded => None,
+            ParameterStyle::Form | ParameterStyle::Simple => Some(','),
+            ParameterStyle::SpaceDelimited => Some(' '),
+            ParameterStyle::PipeDelimited => Some('|'),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

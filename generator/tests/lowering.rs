@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use powersync_write_gen::ir::{
-    Api, Constraints, EnumValues, IntFormat, NumberFormat, ParameterLocation, SecuritySchemeKind,
-    StatusCode, StringFormat, TokenIssuer, Ty, TyKind, TypeDefKind,
+    Api, Constraints, EnumValues, IntFormat, NumberFormat, ParameterLocation, ParameterStyle,
+    SecuritySchemeKind, StatusCode, StringFormat, TokenIssuer, Ty, TyKind, TypeDefKind,
 };
 use powersync_write_gen::spec;
 
@@ -200,9 +200,15 @@ fn render(api: &Api) -> String {
                 .as_ref()
                 .map(|d| format!(" description={d:?}"))
                 .unwrap_or_default();
+            // The style only when it is not the location's default.
+            let style = if p.style == ParameterStyle::default_for(p.location) {
+                String::new()
+            } else {
+                format!(" style={:?}", p.style)
+            };
             let _ = writeln!(
                 out,
-                "  parameter {location} {}: {}{required}{description}",
+                "  parameter {location} {}: {}{required}{style}{description}",
                 p.name,
                 ty(&p.ty)
             );

@@ -12,6 +12,7 @@ import {
 } from "./transport.js";
 
 export {
+  InvalidRequestError,
   InvalidResponseError,
   UnexpectedResponseError,
   type CredentialSource,

@@ -318,11 +318,18 @@ function invalid(found: Violations): HttpRejection {
 function fromText(parameter: ParameterSpec, texts: string[]): unknown {
   const schema = parameter.schema;
   if (schema.type === "array") {
-    // Query arrays repeat the key; header arrays are comma-separated.
-    const items =
-      parameter.location === "query"
-        ? texts
-        : texts.flatMap((t) => t.split(",")).map((t) => t.trim());
+    const separator = parameter.separator;
+    // Without a separator the query key repeats, one item per value. With one,
+    // each (decoded) value is split on it, an empty value has no items, and a
+    // header's items may be spaced.
+    if (separator === undefined) {
+      return texts.map((item) => scalar(schema.items, item));
+    }
+    const header = parameter.location === "header";
+    const items = texts
+      .filter((t) => (header ? t.trim() : t) !== "")
+      .flatMap((t) => t.split(separator))
+      .map((t) => (header ? t.trim() : t));
     return items.map((item) => scalar(schema.items, item));
   }
   return scalar(schema, texts[0] ?? "");

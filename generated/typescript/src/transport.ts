@@ -7,7 +7,7 @@
  */
 
 import * as ops from "./operations.js";
-import type { OperationSpec } from "./operations.js";
+import type { OperationSpec, ParameterSpec } from "./operations.js";
 import { resolve, validateValue, type SchemaViolation } from "./validator.js";
 
 /** A credential, or a function returning the current one (called per request). */
@@ -34,6 +34,21 @@ export class UnexpectedResponseError extends Error {
       `${operation}: the server answered ${status}, which the spec does not list; body: ${body.slice(0, 200)}`,
     );
     this.name = "UnexpectedResponseError";
+  }
+}
+
+/**
+ * The request cannot be written as the spec says, so nothing was sent: an item
+ * of an array parameter holds the character that separates its items, or an
+ * array path parameter is empty.
+ */
+export class InvalidRequestError extends Error {
+  constructor(
+    readonly operation: string,
+    detail: string,
+  ) {
+    super(`${operation}: the request cannot be sent: ${detail}`);
+    this.name = "InvalidRequestError";
   }
 }
 
@@ -98,6 +113,9 @@ export async function send(
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     headers.set(name, value);
   }
+  // Encoded `name=value` pairs, written once: `URLSearchParams` would encode
+  // the separators of delimited arrays.
+  const query: string[] = [];
   for (const parameter of spec.parameters) {
     const group =
       parameter.location === "header"
@@ -108,17 +126,29 @@ export async function send(
     ];
     if (value === undefined || value === null) continue;
     if (parameter.location === "query") {
-      for (const item of Array.isArray(value) ? value : [value]) {
-        url.searchParams.append(parameter.name, String(item));
+      const name = formEncode(parameter.name);
+      if (Array.isArray(value) && parameter.separator !== undefined) {
+        // One value, the separator as OpenAPI writes it: `1,2`, `1%202`, `1|2`.
+        const joint = parameter.separator === " " ? "%20" : parameter.separator;
+        const items = delimited(spec, parameter, value).map(formEncode);
+        query.push(`${name}=${items.join(joint)}`);
+      } else {
+        for (const item of Array.isArray(value) ? value : [value]) {
+          query.push(`${name}=${formEncode(String(item))}`);
+        }
       }
     } else if (parameter.location === "header") {
       const text = Array.isArray(value)
-        ? value.map(String).join(",")
+        ? delimited(spec, parameter, value).join(",")
         : String(value);
       headers.set(parameter.name, text);
     }
   }
-  await authorize(settings, spec, headers, url);
+  await authorize(settings, spec, headers, query);
+  if (query.length > 0) {
+    const existing = url.search.slice(1);
+    url.search = (existing === "" ? query : [existing, ...query]).join("&");
+  }
   const init: RequestInit = { method: spec.method, headers };
   if (options.signal !== undefined) init.signal = options.signal;
   if (spec.body !== undefined && request.body !== undefined) {
@@ -181,9 +211,56 @@ export async function send(
 
 function pathOf(spec: OperationSpec, request: AnyRequest): string {
   const values = (request.path ?? {}) as Record<string, unknown>;
-  return spec.path.replace(/\{([^}]+)\}/g, (_, name: string) =>
-    encodeURIComponent(String(values[name])),
-  );
+  return spec.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = values[name];
+    const parameter = spec.parameters.find(
+      (p) => p.location === "path" && p.name === name,
+    );
+    if (!Array.isArray(value) || parameter === undefined) {
+      return encodeURIComponent(String(value));
+    }
+    // Style `simple`: the items comma-separated.
+    const items = delimited(spec, parameter, value);
+    if (items.length === 0) {
+      throw new InvalidRequestError(
+        spec.id,
+        `the path parameter \`${name}\` has no items, and a path segment cannot be empty`,
+      );
+    }
+    return items.map((item) => encodeURIComponent(item)).join(",");
+  });
+}
+
+/**
+ * The items of an array parameter written as one value, as text. A server
+ * splits the decoded value on the separator, so an item holding it cannot be
+ * told apart from two items, nor one empty item from none: both are refused.
+ */
+function delimited(
+  spec: OperationSpec,
+  parameter: ParameterSpec,
+  value: unknown[],
+): string[] {
+  const separator = parameter.separator ?? ",";
+  const items = value.map(String);
+  if (items.some((item) => item.includes(separator))) {
+    throw new InvalidRequestError(
+      spec.id,
+      `an item of \`${parameter.name}\` contains "${separator}", which separates its items`,
+    );
+  }
+  if (items.length === 1 && items[0] === "") {
+    throw new InvalidRequestError(
+      spec.id,
+      `\`${parameter.name}\` holds one empty item, which reads as no items`,
+    );
+  }
+  return items;
+}
+
+/** Text as `application/x-www-form-urlencoded` writes it (a space is `+`). */
+function formEncode(text: string): string {
+  return new URLSearchParams([["", text]]).toString().slice(1);
 }
 
 /** Adds the credentials of the first security alternative that has them all. */
@@ -191,7 +268,7 @@ async function authorize(
   settings: ClientSettings,
   spec: OperationSpec,
   headers: Headers,
-  url: URL,
+  query: string[],
 ): Promise<void> {
   const sources = (settings.credentials ?? {}) as Record<
     string,
@@ -214,7 +291,7 @@ async function authorize(
       } else if (how.location === "header") {
         headers.set(how.name, secret);
       } else {
-        url.searchParams.set(how.name, secret);
+        query.push(`${formEncode(how.name)}=${formEncode(secret)}`);
       }
     }
     return;

@@ -31,8 +31,14 @@
 //!   (the enum is nullable where it is used). Boolean enums, and constraints beside
 //!   `enum` (`pattern`/`minLength`/`maxLength`/`format` for strings,
 //!   `minimum`/`maximum` and their exclusive forms for numbers), are rejected.
-//! - `multipleOf`, `minProperties`, `maxProperties`, `readOnly`/`writeOnly: true`
-//!   and non-default parameter styles are rejected.
+//! - Parameter styles: `form` in the query and cookies (`explode: true`, the
+//!   default, repeats the key per item; `explode: false` comma-separates the items),
+//!   `spaceDelimited` and `pipeDelimited` in the query (arrays, `explode: false`),
+//!   and `simple` in the path and headers (comma-separated, either `explode`), as
+//!   [`crate::ir::ParameterStyle`]. `matrix`, `label`, `deepObject`, a style where
+//!   OpenAPI does not define it, `allowReserved` and `allowEmptyValue` are rejected.
+//! - `multipleOf`, `minProperties`, `maxProperties` and `readOnly`/`writeOnly: true`
+//!   are rejected.
 //! - A union variant without a `mapping` entry is selected by the one value of its
 //!   discriminator property when that is a one-value `enum`, else by its schema's
 //!   name (the OpenAPI rule). Real specs that write no mapping mean the value: the

@@ -6,9 +6,9 @@ use serde_json::Value;
 
 use super::{Lowerer, bool_field, pointer, str_field, string_field};
 use crate::ir::{
-    Callback, CallbackRequest, Link, Method, Operation, Parameter, ParameterLocation, RequestBody,
-    Response, ResponseBody, ResponseHeader, SecurityRequirement, StatusCode, Ty, TyKind,
-    TypeDefKind,
+    Callback, CallbackRequest, Link, Method, Operation, Parameter, ParameterLocation,
+    ParameterStyle, RequestBody, Response, ResponseBody, ResponseHeader, SecurityRequirement,
+    StatusCode, Ty, TyKind, TypeDefKind,
 };
 
 const METHODS: [(&str, Method); 8] = [
@@ -269,7 +269,7 @@ impl<'a> Lowerer<'a> {
                 Some("add `required: true`".to_owned()),
             );
         }
-        self.check_serialization(at, param, location);
+        let style = self.serialization(at, param, location);
         let schema_at = pointer::join(at, "schema");
         let Some(schema) = param.get("schema") else {
             self.no_schema(at, param, &format!("parameter `{name}`"));
@@ -280,45 +280,91 @@ impl<'a> Lowerer<'a> {
             schema,
             &format!("{prefix}{}", name.to_upper_camel_case()),
         );
-        self.check_simple(
-            &schema_at,
-            &ty,
-            location != ParameterLocation::Path,
-            &format!("parameter `{name}`"),
-        );
+        self.check_simple(&schema_at, &ty, true, &format!("parameter `{name}`"));
+        if matches!(
+            style,
+            ParameterStyle::SpaceDelimited | ParameterStyle::PipeDelimited
+        ) && !matches!(ty.kind, TyKind::Array(_))
+        {
+            self.error(
+                &pointer::join(at, "style"),
+                format!(
+                    "style `{}` applies to arrays, and parameter `{name}` is not one",
+                    str_field(param, "style").unwrap_or_default()
+                ),
+                Some("remove `style`".to_owned()),
+            );
+        }
         Some(Parameter {
             name,
             location,
             required: bool_field(param, "required"),
             description: string_field(param, "description"),
             ty,
+            style,
         })
     }
 
-    /// Only the default serialization of each location is supported.
-    fn check_serialization(&mut self, at: &str, param: &Value, location: ParameterLocation) {
-        let default_style = match location {
-            ParameterLocation::Query | ParameterLocation::Cookie => "form",
-            ParameterLocation::Path | ParameterLocation::Header => "simple",
+    /// The serialization of a parameter: each location's styles that carry scalars
+    /// and arrays of them, with either `explode` where both write the same; the
+    /// others (`matrix`, `label`, `deepObject`, `allowReserved`, ...) are errors
+    /// naming the keyword (the location's default stands in after one, so the
+    /// parameter is still declared).
+    fn serialization(
+        &mut self,
+        at: &str,
+        param: &Value,
+        location: ParameterLocation,
+    ) -> ParameterStyle {
+        let (place, supported) = match location {
+            ParameterLocation::Query => (
+                "in the query",
+                "`form` (the default), `spaceDelimited` and `pipeDelimited`",
+            ),
+            ParameterLocation::Cookie => ("in a cookie", "`form` (the default)"),
+            ParameterLocation::Path => ("in the path", "`simple` (the default)"),
+            ParameterLocation::Header => ("in a header", "`simple` (the default)"),
         };
-        if let Some(style) = str_field(param, "style")
-            && style != default_style
-        {
-            self.error(
-                    &pointer::join(at, "style"),
-                    format!("parameter style `{style}` is not supported; supported is the default style here, `{default_style}`"),
-                    Some("remove `style`".to_owned()),
-                );
-        }
-        if let Some(explode) = param.get("explode").and_then(Value::as_bool)
-            && explode != (default_style == "form")
-        {
-            self.error(
+        let explode = param.get("explode").and_then(Value::as_bool);
+        let style = match str_field(param, "style") {
+            None => ParameterStyle::default_for(location),
+            Some(style) => match (style, location) {
+                ("form", ParameterLocation::Query | ParameterLocation::Cookie) => {
+                    ParameterStyle::FormExploded
+                }
+                ("simple", ParameterLocation::Path | ParameterLocation::Header) => {
+                    ParameterStyle::Simple
+                }
+                ("spaceDelimited", ParameterLocation::Query) => ParameterStyle::SpaceDelimited,
+                ("pipeDelimited", ParameterLocation::Query) => ParameterStyle::PipeDelimited,
+                (other, _) => {
+                    self.error(
+                        &pointer::join(at, "style"),
+                        format!("parameter style `{other}` is not supported {place}; supported {place} {} {supported}", if location == ParameterLocation::Query { "are" } else { "is" }),
+                        Some(match location {
+                            ParameterLocation::Query => "remove `style` to send an array as repeated keys (`?name=a&name=b`), or write `explode: false` to send it comma-separated (`?name=a,b`)".to_owned(),
+                            ParameterLocation::Cookie => "remove `style`".to_owned(),
+                            _ => "remove `style`; the default, `simple`, writes an array comma-separated (`a,b`)".to_owned(),
+                        }),
+                    );
+                    ParameterStyle::default_for(location)
+                }
+            },
+        };
+        let style = match (style, explode) {
+            (ParameterStyle::FormExploded, Some(false)) => ParameterStyle::Form,
+            (ParameterStyle::SpaceDelimited | ParameterStyle::PipeDelimited, Some(true)) => {
+                let name = str_field(param, "style").unwrap_or_default();
+                self.error(
                     &pointer::join(at, "explode"),
-                    format!("`explode: {explode}` is not supported; supported is the default for style `{default_style}`"),
-                    Some("remove `explode`".to_owned()),
+                    format!("`explode: true` with style `{name}` is not supported; `{name}` separates the items of one value, which is `explode: false`"),
+                    Some("remove `explode`, or remove `style` to send an array as repeated keys (`?name=a&name=b`)".to_owned()),
                 );
-        }
+                ParameterStyle::default_for(location)
+            }
+            // `simple` writes scalars and arrays the same with either `explode`.
+            (style, _) => style,
+        };
         for key in ["allowReserved", "allowEmptyValue"] {
             if bool_field(param, key) {
                 self.error(
@@ -328,6 +374,7 @@ impl<'a> Lowerer<'a> {
                 );
             }
         }
+        style
     }
 
     fn no_schema(&mut self, at: &str, value: &Value, what: &str) {
@@ -346,8 +393,8 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Parameters and headers carry plain values: scalars, enums and (outside
-    /// the path) arrays of these.
+    /// Parameters and headers carry plain values: scalars, enums and arrays of
+    /// these.
     fn check_simple(&mut self, at: &str, ty: &Ty, arrays: bool, what: &str) {
         // A type that could not be lowered is already reported here; saying it is
         // not supported as well would only mislead.

@@ -13,6 +13,7 @@ import {
 } from "./transport.js";
 
 export {
+  InvalidRequestError,
   InvalidResponseError,
   UnexpectedResponseError,
   type CredentialSource,

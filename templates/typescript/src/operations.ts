@@ -20,6 +20,13 @@ export interface ParameterSpec {
   key: string;
   required: boolean;
   schema: Schema;
+  /**
+   * How an array's items are written: joined by `separator` in one value (`,` in
+   * the path and headers, and in the query with `explode: false`; `" "` and `|`
+   * in the query with `spaceDelimited` and `pipeDelimited`); absent, the query
+   * key repeated per item (`explode: true`).
+   */
+  separator?: "," | " " | "|";
 }
 
 /** A response header as the adapters read and write it. */

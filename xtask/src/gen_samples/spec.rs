@@ -7,9 +7,9 @@
 //! Descriptions and patterns carry comment terminators, quotes, backslashes and
 //! Markdown. Shapes: objects (required/optional, nullable), scalars with formats
 //! and constraints, arrays, maps, `$ref`s (acyclic, plus optional self-recursion),
-//! string, integer and number enums, tagged unions (oneOf + discriminator + mapping), and 1-3
-//! operations with path/query/header parameters, JSON bodies and responses, and
-//! bearer or apiKey security.
+//! string, integer and number enums, tagged unions (oneOf + discriminator + mapping),
+//! and 1-3 operations with path/query/header parameters (scalars and arrays, in every
+//! supported style), JSON bodies and responses, and bearer or apiKey security.
 
 use serde_json::{Map, Value, json};
 
@@ -796,9 +796,11 @@ fn operation(
         }
         used.push((name, "path"));
         path.push_str(&format!("/{{{name}}}"));
-        parameters.push(json!({
-            "name": name, "in": "path", "required": true, "schema": parameter_schema(rng, false),
-        }));
+        let mut p = json!({
+            "name": name, "in": "path", "required": true, "schema": parameter_schema(rng, true),
+        });
+        serialization(rng, &mut p);
+        parameters.push(p);
     }
     for _ in 0..rng.range(0, 3) {
         let name = rng.text(FIELD_NAMES);
@@ -820,6 +822,7 @@ fn operation(
         if rng.chance(20) {
             p["description"] = json!(rng.prose(DESCRIPTIONS));
         }
+        serialization(rng, &mut p);
         parameters.push(p);
     }
     let mut op = json!({"operationId": id, "responses": responses(rng, refs)});
@@ -849,6 +852,35 @@ fn operation(
         };
     }
     (path, op, method)
+}
+
+/// Sometimes a `style` and `explode` of the parameter's location: the defaults
+/// spelled out, and in the query an array comma-, space- or pipe-separated.
+fn serialization(rng: &mut Rng, p: &mut Value) {
+    let array = p["schema"]["type"] == "array";
+    match p["in"].as_str() {
+        Some("query") => match rng.below(if array { 5 } else { 3 }) {
+            0 => p["explode"] = json!(false),
+            1 => {
+                p["style"] = json!("form");
+                p["explode"] = json!(rng.chance(50));
+            }
+            3 => p["style"] = json!("spaceDelimited"),
+            4 => {
+                p["style"] = json!("pipeDelimited");
+                p["explode"] = json!(false);
+            }
+            _ => {}
+        },
+        _ => {
+            if rng.chance(30) {
+                p["style"] = json!("simple");
+            }
+            if rng.chance(30) {
+                p["explode"] = json!(rng.chance(50));
+            }
+        }
+    }
 }
 
 fn parameter_schema(rng: &mut Rng, arrays: bool) -> Value {

@@ -12,9 +12,9 @@ use askama::Template;
 use self::markdown::{Slugger, Table, cell, code, link};
 use super::{Context, GeneratedFile, Target, TargetError};
 use crate::ir::{
-    Api, Bound, Constraints, EnumValues, IntFormat, NumberFormat, Operation, ParameterLocation,
-    SecurityRequirement, SecuritySchemeKind, StatusCode, StringFormat, TokenIssuer, Ty, TyKind,
-    TypeDef, TypeDefKind,
+    Api, Bound, Constraints, EnumValues, IntFormat, NumberFormat, Operation, Parameter,
+    ParameterLocation, ParameterStyle, SecurityRequirement, SecuritySchemeKind, StatusCode,
+    StringFormat, TokenIssuer, Ty, TyKind, TypeDef, TypeDefKind,
 };
 
 pub struct DocsTarget;
@@ -305,6 +305,29 @@ fn location_name(location: ParameterLocation) -> &'static str {
     }
 }
 
+/// How an array parameter's items travel, with an example: `; comma-separated:
+/// `ids=a,b``. Empty for a scalar, whose text is the same in every style.
+fn serialization_text(p: &Parameter) -> String {
+    if !matches!(p.ty.kind, TyKind::Array(_)) {
+        return String::new();
+    }
+    let n = &p.name;
+    let query = matches!(
+        p.location,
+        ParameterLocation::Query | ParameterLocation::Cookie
+    );
+    let (how, example) = match p.style {
+        ParameterStyle::FormExploded => ("the key repeated per item", format!("{n}=a&{n}=b")),
+        ParameterStyle::Form | ParameterStyle::Simple if query => {
+            ("comma-separated", format!("{n}=a,b"))
+        }
+        ParameterStyle::Form | ParameterStyle::Simple => ("comma-separated", "a,b".to_owned()),
+        ParameterStyle::SpaceDelimited => ("space-separated", format!("{n}=a%20b")),
+        ParameterStyle::PipeDelimited => ("pipe-separated", format!("{n}=a|b")),
+    };
+    format!("; {how}: {}", code(&example))
+}
+
 fn yes_no(value: bool) -> String {
     if value { "yes" } else { "no" }.to_string()
 }
@@ -322,7 +345,11 @@ fn operation_view(op: &Operation, anchors: &Anchors) -> OperationView {
         parameters.push(vec![
             cell(&code(&p.name)),
             location_name(p.location).to_string(),
-            cell(&ty_text(&p.ty, anchors)),
+            cell(&format!(
+                "{}{}",
+                ty_text(&p.ty, anchors),
+                serialization_text(p)
+            )),
             yes_no(p.required),
             cell(&constraints_text(&p.ty)),
             cell(p.description.as_deref().unwrap_or("")),

@@ -204,6 +204,7 @@ pub(super) fn sample_api() -> Api {
                     required: false,
                     description: Some("Validate only.".into()),
                     ty: Ty::new(TyKind::Boolean),
+                    style: ParameterStyle::FormExploded,
                 }],
                 request_body: Some(RequestBody {
                     description: Some("The batch.".into()),

@@ -29,7 +29,10 @@ pub fn render(_rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Ta
             .filter(|p| p.item.is_some())
     };
     let any_array = array_params().next().is_some();
-    let header_arrays = array_params().any(|p| p.param.location == ParameterLocation::Header);
+    let delimited_arrays = array_params().any(|p| p.separator.is_some());
+    let path_arrays = array_params().any(|p| p.param.location == ParameterLocation::Path);
+    let query_delimited = array_params()
+        .any(|p| p.param.location == ParameterLocation::Query && p.separator.is_some());
     let texts_helper = any_array.then(|| {
         quote! {
             /// The text of every item of an array parameter; none for `null`.
@@ -43,18 +46,83 @@ pub fn render(_rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Ta
             }
         }
     });
-    let header_helper = header_arrays.then(|| {
+    let delimited_helper = delimited_arrays.then(|| {
         quote! {
-            /// An array header value: its items comma-separated (style `simple`). An item
-            /// holding a comma cannot be told apart from two items, so it is refused.
-            fn header_list<T: serde::Serialize>(value: &T, name: &str) -> Result<String, ClientError> {
+            /// The items of an array parameter written as one value, joined by
+            /// `separator` (`,` for style `simple`, and `form` with `explode: false`;
+            /// ` ` for `spaceDelimited`; `|` for `pipeDelimited`). A server splits the
+            /// decoded value, so an item holding the separator cannot be told apart
+            /// from two items, nor one empty item from none: both are refused.
+            fn delimited<T: serde::Serialize>(value: &T, name: &str, separator: char) -> Result<String, ClientError> {
                 let items = texts(value, name)?;
-                if items.iter().any(|item| item.contains(',')) {
+                if items.iter().any(|item| item.contains(separator)) {
                     return Err(ClientError::InvalidRequest(format!(
-                        "an item of the header `{name}` contains a comma, which separates items"
+                        "an item of `{name}` contains {separator:?}, which separates its items"
                     )));
                 }
-                Ok(items.join(","))
+                if let [only] = items.as_slice()
+                    && only.is_empty()
+                {
+                    return Err(ClientError::InvalidRequest(format!(
+                        "`{name}` holds one empty item, which reads as no items"
+                    )));
+                }
+                Ok(items.join(separator.encode_utf8(&mut [0; 4])))
+            }
+        }
+    });
+    let query_helper = query_delimited.then(|| {
+        quote! {
+            /// Appends an array query parameter written as one value (style `form` with
+            /// `explode: false`, `spaceDelimited`, `pipeDelimited`): each item encoded on
+            /// its own, joined by the separator as OpenAPI writes it (`ids=1,2`,
+            /// `ids=1%202`, `ids=1|2`). An empty array is `ids=`.
+            fn append_delimited<T: serde::Serialize>(
+                url: &mut reqwest::Url,
+                name: &str,
+                value: &T,
+                separator: char,
+            ) -> Result<(), ClientError> {
+                let text = delimited(value, name, separator)?;
+                let joint = if separator == ' ' { "%20".to_owned() } else { separator.to_string() };
+                let items: Vec<String> = text.split(separator).map(form_encode).collect();
+                let pair = format!("{}={}", form_encode(name), items.join(&joint));
+                let query = match url.query() {
+                    Some(query) if !query.is_empty() => format!("{query}&{pair}"),
+                    _ => pair,
+                };
+                url.set_query(Some(&query));
+                Ok(())
+            }
+
+            /// `application/x-www-form-urlencoded` text, as `append_pair` writes it:
+            /// letters, digits and `*-._` as they are, a space as `+`, any other byte
+            /// as `%XX`.
+            fn form_encode(text: &str) -> String {
+                let mut encoded = String::with_capacity(text.len());
+                for byte in text.bytes() {
+                    match byte {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => encoded.push(char::from(byte)),
+                        b' ' => encoded.push('+'),
+                        _ => encoded.push_str(&format!("%{byte:02X}")),
+                    }
+                }
+                encoded
+            }
+        }
+    });
+    let path_helper = path_arrays.then(|| {
+        quote! {
+            /// An array path parameter: its items comma-separated (style `simple`). A
+            /// path segment cannot be empty, so neither can the array.
+            fn path_list<T: serde::Serialize>(value: &T, name: &str) -> Result<String, ClientError> {
+                let text = delimited(value, name, ',')?;
+                if text.is_empty() {
+                    return Err(ClientError::InvalidRequest(format!(
+                        "the path parameter `{name}` has no items; a path segment cannot be empty"
+                    )));
+                }
+                Ok(text)
             }
         }
     });
@@ -172,7 +240,9 @@ pub fn render(_rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Ta
         }
 
         #texts_helper
-        #header_helper
+        #delimited_helper
+        #query_helper
+        #path_helper
 
         fn decode<T: serde::de::DeserializeOwned>(status: http::StatusCode, bytes: &[u8]) -> Result<T, ClientError> {
             serde_json::from_slice(bytes).map_err(|e| ClientError::InvalidBody { status, message: e.to_string() })
@@ -224,10 +294,15 @@ fn segment(view: &OpView, raw: &str) -> Result<TokenStream, TargetError> {
                 ))
             })?;
         let field = &param.field;
-        parts.push(if param.param.required {
-            quote!(text(&request.#field, #name)?)
+        let write = if param.item.is_some() {
+            quote!(path_list)
         } else {
-            quote!(request.#field.as_ref().map(|v| text(v, #name)).transpose()?.unwrap_or_default())
+            quote!(text)
+        };
+        parts.push(if param.param.required {
+            quote!(#write(&request.#field, #name)?)
+        } else {
+            quote!(request.#field.as_ref().map(|v| #write(v, #name)).transpose()?.unwrap_or_default())
         });
         rest = &rest[start + len + 1..];
     }
@@ -270,25 +345,33 @@ fn method(view: &OpView) -> Result<TokenStream, TargetError> {
             } else {
                 quote!(request.#field.as_ref())
             };
-            match (p.param.location, &p.item) {
-                (ParameterLocation::Query, Some(_)) => query.push(quote! {
+            match (p.param.location, &p.item, p.separator) {
+                (ParameterLocation::Query, Some(_), None) => query.push(quote! {
                     if let Some(value) = #value {
                         for item in texts(value, #wire)? {
                             url.query_pairs_mut().append_pair(#wire, &item);
                         }
                     }
                 }),
-                (ParameterLocation::Header, Some(_)) => builder.push(quote! {
+                (ParameterLocation::Query, Some(_), Some(separator)) => query.push(quote! {
                     if let Some(value) = #value {
-                        builder = builder.header(#wire, header_list(value, #wire)?);
+                        append_delimited(&mut url, #wire, value, #separator)?;
                     }
                 }),
-                (ParameterLocation::Query, None) => query.push(quote! {
+                (ParameterLocation::Header, Some(_), separator) => {
+                    let separator = separator.unwrap_or(',');
+                    builder.push(quote! {
+                        if let Some(value) = #value {
+                            builder = builder.header(#wire, delimited(value, #wire, #separator)?);
+                        }
+                    })
+                }
+                (ParameterLocation::Query, None, _) => query.push(quote! {
                     if let Some(value) = #value {
                         url.query_pairs_mut().append_pair(#wire, &text(value, #wire)?);
                     }
                 }),
-                (ParameterLocation::Header, None) => builder.push(quote! {
+                (ParameterLocation::Header, None, _) => builder.push(quote! {
                     if let Some(value) = #value {
                         builder = builder.header(#wire, text(value, #wire)?);
                     }

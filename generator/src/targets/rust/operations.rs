@@ -39,9 +39,12 @@ pub struct ParamView<'a> {
     pub kind: TextKind,
     /// The Rust type of the value (without the `Option` of an optional parameter).
     pub ty: TokenStream,
-    /// The Rust type of an item when the parameter is an array: repeated keys in the
-    /// query (style `form`, `explode: true`), comma-separated in a header (style `simple`).
+    /// The Rust type of an item when the parameter is an array.
     pub item: Option<TokenStream>,
+    /// How an array's items are written: joined by this character in one value
+    /// (`,` in the path and headers, and in the query with `explode: false`; ` ` or
+    /// `|` in the query), or, when `None`, one query pair per item.
+    pub separator: Option<char>,
 }
 
 pub struct BodyView<'a> {
@@ -202,25 +205,35 @@ fn request_view<'a>(
             )));
         }
         let (scalar, item) = match &param.ty.kind {
-            TyKind::Array(item) if param.location != ParameterLocation::Path => {
-                (item.as_ref(), Some(rs.ty(item, Scope::Crate)?))
-            }
+            TyKind::Array(item) => (item.as_ref(), Some(rs.ty(item, Scope::Crate)?)),
             _ => (&param.ty, None),
         };
         let kind = text_kind(rs, scalar).ok_or_else(|| {
             error(format!(
                 "{}: parameter `{}` must be a string, number, integer, boolean or enum \
-                 (or, in the query or a header, an array of these) for the Rust target",
+                 (or an array of these) for the Rust target",
                 what(op),
                 param.name
             ))
         })?;
+        let separator = match (param.location, param.style.separator()) {
+            (ParameterLocation::Query, separator) => separator,
+            (_, Some(separator)) => Some(separator),
+            (_, None) => {
+                return Err(error(format!(
+                    "{}: parameter `{}`: repeated keys are a query style",
+                    what(op),
+                    param.name
+                )));
+            }
+        };
         params.push(ParamView {
             param,
             field: ident(&fields.claim(&snake(&param.name, "param"))),
             kind,
             ty: rs.ty(&param.ty, Scope::Crate)?,
             item,
+            separator,
         });
     }
     let body = op.request_body.as_ref().map(|b| BodyView {

@@ -402,7 +402,6 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
     })
 }
 
-/// The adapter's helpers for array parameters, when an operation has one.
 /// The support of `x-per-item-validation` bodies, when an operation has one.
 fn per_item_helpers(rs: &RustTypes, views: &OperationViews) -> Option<TokenStream> {
     let used = views.ops.iter().any(|view| {
@@ -472,6 +471,7 @@ fn body_property_path(name: &str) -> String {
     }
 }
 
+/// The adapter's helpers for array parameters, when an operation has one.
 fn array_helpers(views: &OperationViews) -> Option<TokenStream> {
     let params = || {
         views
@@ -481,12 +481,38 @@ fn array_helpers(views: &OperationViews) -> Option<TokenStream> {
             .flat_map(|r| &r.params)
             .filter(|p| p.item.is_some())
     };
-    let in_query = params().any(|p| p.param.location == ParameterLocation::Query);
+    let repeated =
+        params().any(|p| p.param.location == ParameterLocation::Query && p.separator.is_none());
+    let delimited = params().any(|p| {
+        matches!(
+            p.param.location,
+            ParameterLocation::Query | ParameterLocation::Path
+        ) && p.separator.is_some()
+    });
     let in_header = params().any(|p| p.param.location == ParameterLocation::Header);
-    if !in_query && !in_header {
-        return None;
-    }
-    let query = in_query.then(|| {
+    // No array parameter: no helpers.
+    params().next()?;
+    let delimited = delimited.then(|| {
+        quote! {
+            /// The items of a query or path parameter written as one value, split on
+            /// `separator` after decoding (`,` for style `simple`, and `form` with
+            /// `explode: false`; ` ` for `spaceDelimited`; `|` for `pipeDelimited`).
+            /// A repeated query key adds its items in turn. `None` when the parameter
+            /// is absent; an empty value has no items.
+            fn delimited_items<'a>(pairs: &'a [(String, String)], name: &str, separator: char) -> Option<Vec<&'a str>> {
+                let mut found = false;
+                let mut items = Vec::new();
+                for (_, value) in pairs.iter().filter(|(key, _)| key == name) {
+                    found = true;
+                    if !value.is_empty() {
+                        items.extend(value.split(separator));
+                    }
+                }
+                found.then_some(items)
+            }
+        }
+    });
+    let query = repeated.then(|| {
         quote! {
             /// Every value of a repeated query key (style `form`, `explode: true`);
             /// `None` when the key is absent.
@@ -518,6 +544,7 @@ fn array_helpers(views: &OperationViews) -> Option<TokenStream> {
     });
     Some(quote! {
         #query
+        #delimited
         #header
 
         /// Decodes every item of an array parameter; a violation per item that does not.
@@ -703,15 +730,21 @@ fn handler(
                 });
                 continue;
             };
-            let raw = match p.param.location {
-                ParameterLocation::Query => quote!(query_values(&query, #wire)),
-                ParameterLocation::Header => {
+            let raw = match (p.param.location, p.separator) {
+                (ParameterLocation::Query, None) => quote!(query_values(&query, #wire)),
+                (ParameterLocation::Query, Some(separator)) => {
+                    quote!(delimited_items(&query, #wire, #separator))
+                }
+                (ParameterLocation::Path, Some(separator)) => {
+                    quote!(delimited_items(&path, #wire, #separator))
+                }
+                (ParameterLocation::Header, _) => {
                     let lower = wire.to_ascii_lowercase();
                     quote!(header_items(&parts.headers, #lower))
                 }
                 _ => {
                     return Err(error(format!(
-                        "operation `{}`: array parameter `{wire}` must be in the query or a header",
+                        "operation `{}`: array parameter `{wire}` has no serialization the Rust target reads",
                         view.op.id
                     )));
                 }

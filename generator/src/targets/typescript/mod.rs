@@ -105,6 +105,14 @@ impl Target for TypeScriptTarget {
                     .operations
                     .iter()
                     .any(|op| operations::received_body(&names, api, op).is_some()),
+                delimited: api
+                    .operations
+                    .iter()
+                    .flat_map(|op| &op.parameters)
+                    .any(|p| {
+                        matches!(p.ty.kind, crate::ir::TyKind::Array(_))
+                            && p.style.separator().is_some()
+                    }),
             }
             .render(),
         )?;
@@ -326,6 +334,8 @@ struct Readme {
     example: ReadmeExample,
     /// Whether a request body has `x-per-item-validation` arrays.
     per_item: bool,
+    /// Whether an array parameter is written as one value, its items separated.
+    delimited: bool,
 }
 
 /// The spec's own names in the README's examples, so that they type-check against

@@ -370,13 +370,19 @@ pub fn spec(op: &Operation) -> Lit {
                             ParameterLocation::Header => "header",
                             ParameterLocation::Cookie => "cookie",
                         };
-                        Lit::Object(vec![
+                        let mut props = vec![
                             ("name".into(), Lit::str(p.name.as_str())),
                             ("location".into(), Lit::str(location)),
                             ("key".into(), Lit::str(parameter_key(p.location, &p.name))),
                             ("required".into(), Lit::raw(p.required.to_string())),
                             ("schema".into(), schema::of_ty(&p.ty)),
-                        ])
+                        ];
+                        if let (TyKind::Array(_), Some(separator)) =
+                            (&p.ty.kind, p.style.separator())
+                        {
+                            props.push(("separator".into(), Lit::str(separator.to_string())));
+                        }
+                        Lit::Object(props)
                     })
                     .collect(),
             ),

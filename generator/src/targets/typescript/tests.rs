@@ -134,6 +134,7 @@ fn cookie_parameters_are_refused_naming_the_operation() {
         required: true,
         description: None,
         ty: Ty::new(TyKind::String(StringFormat::Plain)),
+        style: ParameterStyle::FormExploded,
     };
     let error = TypeScriptTarget
         .generate(
