@@ -3,7 +3,9 @@
 //!
 //! Names are drawn from pools chosen to stress every target's naming: reserved
 //! words of Rust and TypeScript, leading digits, snake/camel/kebab/space mixes
-//! that collide after case conversion, built-in type names and very long names.
+//! that collide after case conversion, built-in type names, names of
+//! `Object.prototype`'s members (`constructor`, `toString`, `__proto__`) and very
+//! long names.
 //! Descriptions and patterns carry comment terminators, quotes, backslashes and
 //! Markdown. Shapes: objects (required/optional, nullable), scalars with formats
 //! and constraints, arrays, maps, `$ref`s (acyclic, plus optional self-recursion),
@@ -51,10 +53,6 @@ pub struct Avoid {
     /// and nested nullable containers a field type clippy's `type_complexity`
     /// refuses.
     pub nullable_containers: bool,
-    /// `ts_constructor_name.yaml`: a property or operation called `constructor`
-    /// makes the TypeScript schema and operation tables lose their literal types
-    /// (TS2322 `string` is not assignable to `"string" | ...`).
-    pub constructor_names: bool,
     /// `rust_default_response.yaml`: an operation whose only response is
     /// `default` gives the Rust client a single-arm match, and one with a bodiless
     /// `default` and no response body at all an unused variable.
@@ -73,7 +71,6 @@ impl Avoid {
         Avoid {
             markdown_descriptions: true,
             nullable_containers: true,
-            constructor_names: true,
             default_response: true,
             empty_all_of: true,
             deprecated_default: true,
@@ -84,8 +81,7 @@ impl Avoid {
     fn allows(&self, text: &str, prose: bool) -> bool {
         !(self.markdown_descriptions
             && prose
-            && (text.contains('`') || text.matches('*').count() > 1)
-            || self.constructor_names && text == "constructor")
+            && (text.contains('`') || text.matches('*').count() > 1))
     }
 }
 
@@ -219,6 +215,7 @@ const FIELD_NAMES: &[&str] = &[
     "new",
     "function",
     "constructor",
+    "toString",
     "prototype",
     "__proto__",
     "user_name",
@@ -249,6 +246,7 @@ const OPERATION_IDS: &[&str] = &[
     "new",
     "authenticate",
     "constructor",
+    "valueOf",
     "uploadData",
     "2step",
     "createAVeryLongOperationNameThatIsLongEnoughToForceLineWrappingInEveryTargetLanguage",
@@ -266,6 +264,7 @@ const ENUM_VALUES: &[&str] = &[
     "default",
     "self",
     "None",
+    "constructor",
     "1st",
     "a.b",
     "it's",

@@ -118,12 +118,14 @@ impl Target for TypeScriptTarget {
             "src/models.ts",
             models::render(api, &names, &header).render(),
         )?;
+        let (schemas, validator_imports) = schema::table(api);
         add(
             "src/schemas.ts",
             Schemas {
                 header: header.clone(),
                 schema_names: schema::schema_names(api),
-                schemas: schema::table(api),
+                schemas,
+                validator_imports: validator_imports.join(", "),
             }
             .render(),
         )?;
@@ -149,12 +151,14 @@ impl Target for TypeScriptTarget {
                     .iter()
                     .map(|op| operations::types(&names, api, op))
                     .collect(),
-                operation_specs: literal::Lit::Object(
-                    api.operations
+                operation_specs: literal::Lit::Table {
+                    entry: "OperationSpec",
+                    entries: api
+                        .operations
                         .iter()
                         .map(|op| (op.id.clone(), operations::spec(op)))
                         .collect(),
-                )
+                }
                 .print(0),
             }
             .render(),
@@ -337,6 +341,8 @@ struct Schemas {
     header: String,
     schema_names: String,
     schemas: String,
+    /// `Schema`, or `Property, Schema`.
+    validator_imports: String,
 }
 
 #[derive(Template)]
