@@ -48,11 +48,6 @@ pub struct Avoid {
     /// rewritten by prettier (`_emphasis_`), and a lone backtick pairs with the
     /// code span the docs append (``Default: `0` ``).
     pub markdown_descriptions: bool,
-    /// `rust_nullable_container.yaml`: a nullable array or map property gives a
-    /// nested `if` in the Rust validator that clippy's `collapsible_if` refuses,
-    /// and nested nullable containers a field type clippy's `type_complexity`
-    /// refuses.
-    pub nullable_containers: bool,
     /// `rust_default_response.yaml`: an operation whose only response is
     /// `default` gives the Rust client a single-arm match, and one with a bodiless
     /// `default` and no response body at all an unused variable.
@@ -70,7 +65,6 @@ impl Avoid {
     pub fn all() -> Avoid {
         Avoid {
             markdown_descriptions: true,
-            nullable_containers: true,
             default_response: true,
             empty_all_of: true,
             deprecated_default: true,
@@ -617,8 +611,7 @@ fn property(rng: &mut Rng, earlier: &[String], depth: usize) -> Value {
     if rng.chance(5) && !(rng.avoid.deprecated_default && schema.get("default").is_some()) {
         schema["deprecated"] = json!(true);
     }
-    let container = schema.get("additionalProperties").is_some() || schema.get("items").is_some();
-    if rng.chance(20) && !(container && rng.avoid.nullable_containers) {
+    if rng.chance(20) {
         if schema.get("$ref").is_some() {
             schema = json!({"allOf": [schema], "nullable": true});
         } else {
