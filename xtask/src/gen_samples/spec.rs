@@ -48,10 +48,6 @@ pub struct Avoid {
     /// rewritten by prettier (`_emphasis_`), and a lone backtick pairs with the
     /// code span the docs append (``Default: `0` ``).
     pub markdown_descriptions: bool,
-    /// `rust_default_response.yaml`: an operation whose only response is
-    /// `default` gives the Rust client a single-arm match, and one with a bodiless
-    /// `default` and no response body at all an unused variable.
-    pub default_response: bool,
     /// `rust_empty_all_of.yaml`: an `allOf` merged into an object without
     /// properties gives the Rust validator an unused variable.
     pub empty_all_of: bool,
@@ -65,7 +61,6 @@ impl Avoid {
     pub fn all() -> Avoid {
         Avoid {
             markdown_descriptions: true,
-            default_response: true,
             empty_all_of: true,
             deprecated_default: true,
         }
@@ -793,22 +788,6 @@ fn responses(rng: &mut Rng, refs: &[String]) -> Value {
             response["content"] = json!({"application/json": {"schema": body_schema(rng, refs)}});
         }
         responses.insert(code.to_string(), response);
-    }
-    let only_default = responses.len() == 1 && responses.contains_key("default");
-    if rng.avoid.default_response && only_default {
-        let other = if responses.contains_key("204") {
-            "200"
-        } else {
-            "204"
-        };
-        responses.insert(other.into(), json!({"description": "Done."}));
-    }
-    let bodiless = responses.values().all(|r| r.get("content").is_none());
-    if rng.avoid.default_response
-        && bodiless
-        && let Some(default) = responses.get_mut("default")
-    {
-        default["content"] = json!({"application/json": {"schema": {"type": "string"}}});
     }
     Value::Object(responses)
 }
