@@ -48,9 +48,6 @@ pub struct Avoid {
     /// rewritten by prettier (`_emphasis_`), and a lone backtick pairs with the
     /// code span the docs append (``Default: `0` ``).
     pub markdown_descriptions: bool,
-    /// `rust_empty_all_of.yaml`: an `allOf` merged into an object without
-    /// properties gives the Rust validator an unused variable.
-    pub empty_all_of: bool,
     /// `docs_deprecated_default.yaml`: a deprecated property with a default and no
     /// description gets a docs cell with two spaces, which prettier collapses.
     pub deprecated_default: bool,
@@ -61,7 +58,6 @@ impl Avoid {
     pub fn all() -> Avoid {
         Avoid {
             markdown_descriptions: true,
-            empty_all_of: true,
             deprecated_default: true,
         }
     }
@@ -342,13 +338,7 @@ pub fn spec(rng: &mut Rng) -> Value {
                         own.as_object_mut().map(|o| o.remove("required"));
                     }
                 }
-                let merged_empty =
-                    kept.is_empty() && theirs.as_object().is_none_or(serde_json::Map::is_empty);
-                if merged_empty && rng.avoid.empty_all_of {
-                    own
-                } else {
-                    json!({"allOf": [reference(&base), own]})
-                }
+                json!({"allOf": [reference(&base), own]})
             } else {
                 own
             }

@@ -710,6 +710,10 @@ fn struct_body(
             }
         });
     }
+    if checks.iter().all(TokenStream::is_empty) {
+        // Nothing to check inside (an `allOf` merged into no properties, say).
+        return Ok(quote!(expect_object(value, path, out);));
+    }
     Ok(quote! {
         let Some(object) = expect_object(value, path, out) else { return };
         #(#checks)*
