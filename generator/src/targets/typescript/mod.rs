@@ -16,7 +16,6 @@
 //! and copied verbatim after the header; it reaches the spec's names only through
 //! the generated `src/spec.ts` and `src/schemas.ts`.
 
-pub mod format;
 mod literal;
 mod models;
 mod names;
@@ -226,7 +225,7 @@ impl Target for TypeScriptTarget {
             add(path, Ok(format!("// {header}\n\n{contents}")))?;
         }
         // The last step: the real prettier lays everything out.
-        format::format(&mut files)?;
+        super::format::format(&mut files, NAME)?;
         Ok(files)
     }
 }
