@@ -19,8 +19,6 @@ use serde_json::{Map, Value, json};
 /// versions, so a seed printed today reproduces the same spec tomorrow.
 pub struct Rng {
     state: u64,
-    /// The constructs of known, reported generator bugs to leave out.
-    avoid: Avoid,
     /// The [`stem`]s of the object schemas and operations so far.
     stems: Vec<String>,
 }
@@ -37,44 +35,10 @@ fn stem(name: &str) -> String {
         .collect()
 }
 
-/// Constructs that trigger a known generator bug, each recorded with a minimal spec
-/// in `xtask/gen-samples-known/`. The test command leaves them out so that it
-/// fails only on new bugs; `--include-known` puts them back (to see a fix work).
-/// Remove a flag once its bug is fixed.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Avoid {
-    /// `docs_markdown_emphasis.yaml`, `docs_unbalanced_backtick.yaml`: a
-    /// description is copied into the docs' Markdown as is, so `*emphasis*` is
-    /// rewritten by prettier (`_emphasis_`), and a lone backtick pairs with the
-    /// code span the docs append (``Default: `0` ``).
-    pub markdown_descriptions: bool,
-    /// `docs_deprecated_default.yaml`: a deprecated property with a default and no
-    /// description gets a docs cell with two spaces, which prettier collapses.
-    pub deprecated_default: bool,
-}
-
-impl Avoid {
-    /// Every known bug.
-    pub fn all() -> Avoid {
-        Avoid {
-            markdown_descriptions: true,
-            deprecated_default: true,
-        }
-    }
-
-    /// Whether a drawn name (`prose`: description) may be used.
-    fn allows(&self, text: &str, prose: bool) -> bool {
-        !(self.markdown_descriptions
-            && prose
-            && (text.contains('`') || text.matches('*').count() > 1))
-    }
-}
-
 impl Rng {
-    pub fn new(seed: u64, avoid: Avoid) -> Rng {
+    pub fn new(seed: u64) -> Rng {
         Rng {
             state: seed,
-            avoid,
             stems: Vec::new(),
         }
     }
@@ -116,23 +80,9 @@ impl Rng {
         &items[self.below(items.len())]
     }
 
-    /// A name from `pool` that no avoided known bug forbids.
+    /// A name or description from `pool`.
     fn text(&mut self, pool: &[&'static str]) -> &'static str {
-        self.allowed(pool, false)
-    }
-
-    /// A description from `pool` that no avoided known bug forbids.
-    fn prose(&mut self, pool: &[&'static str]) -> &'static str {
-        self.allowed(pool, true)
-    }
-
-    fn allowed(&mut self, pool: &[&'static str], prose: bool) -> &'static str {
-        let allowed: Vec<&'static str> = pool
-            .iter()
-            .copied()
-            .filter(|t| self.avoid.allows(t, prose))
-            .collect();
-        allowed[self.below(allowed.len())]
+        pool[self.below(pool.len())]
     }
 }
 
@@ -269,6 +219,7 @@ const DESCRIPTIONS: &[&str] = &[
     "Closes a doc comment */ early, then quotes ' \" and a backslash \\ and ${x}.",
     "Markdown: *emphasis*, _under_, | a | table |, <b>html</b>, [link](x), # heading.",
     "Two lines.\nThe second line.\n\n- a list item\n- another",
+    "Bullets and strong text:\n\n* __one__\n* two",
     "Askama-like braces {{ x }} {% if %} {# c #}.",
     "Trailing spaces and tabs\t  ",
     "A long description that goes on and on so that any target that puts it on one line next to code has to wrap it somewhere sensible, or keep it as a comment on its own lines.",
@@ -411,7 +362,7 @@ pub fn spec(rng: &mut Rng) -> Value {
         "info": {
             "title": rng.text(TITLES),
             "version": "1.0.0",
-            "description": rng.prose(DESCRIPTIONS),
+            "description": rng.text(DESCRIPTIONS),
         },
         "paths": paths,
         "components": components,
@@ -450,7 +401,7 @@ fn string_enum(rng: &mut Rng) -> Value {
     }
     let mut schema = json!({"type": "string", "enum": values});
     if rng.chance(30) {
-        schema["description"] = json!(rng.prose(DESCRIPTIONS));
+        schema["description"] = json!(rng.text(DESCRIPTIONS));
     }
     schema
 }
@@ -502,7 +453,7 @@ fn object(rng: &mut Rng, earlier: &[String], own: Option<&String>) -> Value {
         schema["required"] = json!(required);
     }
     if rng.chance(25) {
-        schema["description"] = json!(rng.prose(DESCRIPTIONS));
+        schema["description"] = json!(rng.text(DESCRIPTIONS));
     }
     if rng.chance(10) {
         schema["additionalProperties"] = json!({"type": "string"});
@@ -593,7 +544,7 @@ fn property(rng: &mut Rng, earlier: &[String], depth: usize) -> Value {
             _ => {}
         }
     }
-    if rng.chance(5) && !(rng.avoid.deprecated_default && schema.get("default").is_some()) {
+    if rng.chance(5) {
         schema["deprecated"] = json!(true);
     }
     if rng.chance(20) {
@@ -604,7 +555,7 @@ fn property(rng: &mut Rng, earlier: &[String], depth: usize) -> Value {
         }
     }
     if rng.chance(15) && schema.get("allOf").is_none() && schema.get("$ref").is_none() {
-        schema["description"] = json!(rng.prose(DESCRIPTIONS));
+        schema["description"] = json!(rng.text(DESCRIPTIONS));
     }
     schema
 }
@@ -704,7 +655,7 @@ fn operation(
             "schema": parameter_schema(rng, true),
         });
         if rng.chance(20) {
-            p["description"] = json!(rng.prose(DESCRIPTIONS));
+            p["description"] = json!(rng.text(DESCRIPTIONS));
         }
         parameters.push(p);
     }
@@ -713,7 +664,7 @@ fn operation(
         op["parameters"] = json!(parameters);
     }
     if rng.chance(30) {
-        op["summary"] = json!(rng.prose(DESCRIPTIONS));
+        op["summary"] = json!(rng.text(DESCRIPTIONS));
     }
     if method != "get" && method != "delete" && rng.chance(70) {
         let schema = body_schema(rng, refs);
@@ -765,12 +716,12 @@ fn responses(rng: &mut Rng, refs: &[String]) -> Value {
         if responses.contains_key(code) {
             continue;
         }
-        let mut response = json!({"description": rng.prose(DESCRIPTIONS)});
+        let mut response = json!({"description": rng.text(DESCRIPTIONS)});
         if rng.chance(15) {
             let name = rng.text(&["X-Rate-Limit", "Retry-After", "x-trace", "ETag", "type"]);
             response["headers"] = json!({name: {
                 "required": rng.chance(50),
-                "description": rng.prose(DESCRIPTIONS),
+                "description": rng.text(DESCRIPTIONS),
                 "schema": parameter_schema(rng, false),
             }});
         }
