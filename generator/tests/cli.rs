@@ -332,50 +332,56 @@ fn headers_name_the_invocation_that_regenerates_with_its_arguments() {
 }
 
 #[test]
-fn the_typescript_target_says_how_to_get_prettier_or_do_without() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("spec.yaml"), SPEC).unwrap();
-    let args = [
-        "gen",
-        "--spec",
-        "spec.yaml",
-        "--out",
-        "out",
-        "--target",
-        "typescript",
-    ];
-    let bin = env!("CARGO_BIN_EXE_powersync-write-gen");
+fn the_targets_that_run_prettier_say_how_to_get_it_or_do_without() {
+    for (target, file) in [
+        ("typescript", "out/typescript/src/index.ts"),
+        ("docs", "out/docs/README.md"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("spec.yaml"), SPEC).unwrap();
+        let args = [
+            "gen",
+            "--spec",
+            "spec.yaml",
+            "--out",
+            "out",
+            "--target",
+            target,
+        ];
+        let bin = env!("CARGO_BIN_EXE_powersync-write-gen");
 
-    // No prettier in or above the temp dir, none named.
-    let missing = Command::new(bin)
-        .args(args)
-        .current_dir(dir.path())
-        .env_remove("POWERSYNC_WRITE_GEN_PRETTIER")
-        .output()
-        .unwrap();
-    assert_ne!(missing.status.code(), Some(0));
-    let message = stderr(&missing);
-    assert!(
-        message.contains("no node_modules/prettier was found"),
-        "{message}"
-    );
-    assert!(
-        message.contains("npm install --save-dev prettier@3"),
-        "{message}"
-    );
-    assert!(
-        message.contains("POWERSYNC_WRITE_GEN_PRETTIER"),
-        "{message}"
-    );
-    assert!(!dir.path().join("out").exists(), "nothing is written");
+        // No prettier in or above the temp dir, none named.
+        let missing = Command::new(bin)
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("POWERSYNC_WRITE_GEN_PRETTIER")
+            .output()
+            .unwrap();
+        assert_ne!(missing.status.code(), Some(0), "{target}");
+        let message = stderr(&missing);
+        assert!(message.contains(target), "{message}");
+        assert!(
+            message.contains("no node_modules/prettier was found"),
+            "{message}"
+        );
+        assert!(
+            message.contains("npm install --save-dev prettier@3"),
+            "{message}"
+        );
+        assert!(
+            message.contains("POWERSYNC_WRITE_GEN_PRETTIER"),
+            "{message}"
+        );
+        assert!(!dir.path().join("out").exists(), "nothing is written");
 
-    // `off`: written as the templates lay it out.
-    let off = Command::new(bin)
-        .args(args)
-        .current_dir(dir.path())
-        .env("POWERSYNC_WRITE_GEN_PRETTIER", "off")
-        .output()
-        .unwrap();
-    assert_eq!(off.status.code(), Some(0), "{}", stderr(&off));
-    assert!(dir.path().join("out/typescript/src/index.ts").is_file());
+        // `off`: written as the templates lay it out.
+        let off = Command::new(bin)
+            .args(args)
+            .current_dir(dir.path())
+            .env("POWERSYNC_WRITE_GEN_PRETTIER", "off")
+            .output()
+            .unwrap();
+        assert_eq!(off.status.code(), Some(0), "{}", stderr(&off));
+        assert!(dir.path().join(file).is_file(), "{target}");
+    }
 }

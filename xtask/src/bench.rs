@@ -4,21 +4,21 @@
 //! measured in the same run, is reading the spec and parsing its YAML into a plain
 //! JSON value; every stage is also shown as a multiple of it.
 //!
-//! The targets are timed rendering only; the TypeScript target's last step, the real
-//! prettier in a Node.js process, is timed on its own row, and the last row is the
-//! whole generation as `cargo xtask gen` does it.
+//! The targets are timed rendering only; the last step of the TypeScript and docs
+//! targets, the real prettier in a Node.js process (one per target), is timed on its
+//! own row, and the last row is the whole generation as `cargo xtask gen` does it.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
-use powersync_write_gen::targets::typescript::format as prettier;
+use powersync_write_gen::targets::format as prettier;
 use powersync_write_gen::targets::{self, Context};
 use powersync_write_gen::{lower, spec};
 
 pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyhow::Result<u8> {
-    // The targets are timed unformatted (the run sets the TypeScript formatter off).
+    // The targets are timed unformatted (the run sets the formatter off).
     if cfg!(debug_assertions) || std::env::var_os(prettier::ENV).is_none_or(|v| v != "off") {
         return rerun_in_release(root, runs);
     }
@@ -34,9 +34,9 @@ pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyho
         .map(|t| Samples::new(&format!("target {}", t.name())))
         .collect();
     let mut total = Samples::new("total: load + lower + targets");
-    let mut formatting = Samples::new("typescript: prettier (node)");
+    let mut formatting = Samples::new("typescript + docs: prettier (node)");
     let mut whole = Samples::new("whole generation, formatted");
-    let prettier_script = prettier::installed()?;
+    let prettier_script = prettier::installed().map_err(anyhow::Error::msg)?;
 
     // The first round warms caches and is not counted.
     for round in 0..=runs {
@@ -64,22 +64,25 @@ pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyho
             regenerate_command: "cargo xtask gen".to_string(),
             package_name: package_name.to_string(),
         };
-        let mut typescript = Vec::new();
+        // The output of each target that runs prettier as its last step.
+        let mut formatted_targets = Vec::new();
         for (target, samples) in all_targets.iter().zip(&mut per_target) {
             let started = Instant::now();
             let files = target.generate(&api, &ctx)?;
             std::hint::black_box(&files);
             samples.record(counted, started.elapsed());
-            if target.name() == "typescript" {
-                typescript = files;
+            if ["typescript", "docs"].contains(&target.name()) {
+                formatted_targets.push(files);
             }
         }
         let rendered = pipeline_started.elapsed();
         total.record(counted, rendered);
 
         let started = Instant::now();
-        prettier::format_with(&mut typescript, &prettier_script)?;
-        std::hint::black_box(&typescript);
+        for files in &mut formatted_targets {
+            prettier::format_with(files, &prettier_script).map_err(anyhow::Error::msg)?;
+        }
+        std::hint::black_box(&formatted_targets);
         let formatted = started.elapsed();
         formatting.record(counted, formatted);
         whole.record(counted, rendered + formatted);

@@ -67,11 +67,7 @@ enum Task {
         /// The first sample's seed; sample i uses seed + i.
         #[arg(long, default_value_t = gen_samples::CI_SEED)]
         seed: u64,
-        /// Also generate the constructs of known generator bugs
-        /// (`xtask/gen-samples-known/`), which are left out by default.
-        #[arg(long)]
-        include_known: bool,
-        /// Check these spec files (e.g. `xtask/gen-samples-known/*.yaml`) instead of
+        /// Check these spec files (e.g. a minimal spec of a bug found) instead of
         /// random ones.
         #[arg(long = "spec", value_name = "FILE")]
         specs: Vec<PathBuf>,
@@ -100,14 +96,12 @@ fn main() -> ExitCode {
         Task::GenSamples {
             samples,
             seed,
-            include_known,
             specs,
         } => gen_samples::run_samples(
             &root(),
             &gen_samples::Run {
                 samples,
                 seed,
-                include_known,
                 specs,
             },
         ),

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use crate::ir::Api;
 
 pub mod docs;
+pub mod format;
 pub mod package_name;
 pub mod rust;
 pub mod typescript;

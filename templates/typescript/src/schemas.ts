@@ -5,7 +5,7 @@
  * the package through `validation.ts`.
  */
 
-import type { Schema } from "./validator.js";
+import type { {{ validator_imports }} } from "./validator.js";
 
 {{ schema_names }}
 

@@ -14,10 +14,6 @@
 //! the sample, its spec and the command that regenerates it alone. The files are
 //! kept after a run. `--spec FILE` checks given specs the same way.
 //!
-//! The random specs leave out the constructs of known generator bugs
-//! ([`spec::Avoid`], one minimal spec each in `xtask/gen-samples-known/`), so the
-//! test command fails on new bugs only; `--include-known` puts them back.
-//!
 //! The checks of the samples' output are spelled out here rather than taken from
 //! `lang/`, whose steps name the repository's own folders; a new target adds its
 //! check to [`run_samples`].
@@ -58,8 +54,6 @@ pub fn describe(samples: u64, seed: u64) -> String {
 pub struct Run {
     pub samples: u64,
     pub seed: u64,
-    /// Also generate the constructs of known bugs ([`spec::Avoid`]).
-    pub include_known: bool,
     /// Check these spec files instead of random ones.
     pub specs: Vec<PathBuf>,
 }
@@ -70,7 +64,6 @@ impl Run {
         Run {
             samples: CI_SAMPLES,
             seed: CI_SEED,
-            include_known: false,
             specs: Vec::new(),
         }
     }
@@ -85,11 +78,6 @@ pub fn run_samples(root: &Path, plan: &Run) -> anyhow::Result<u8> {
             .with_context(|| format!("removing the previous samples at {}", dir.display()))?;
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let avoid = if plan.include_known {
-        spec::Avoid::default()
-    } else {
-        spec::Avoid::all()
-    };
     let samples = if plan.specs.is_empty() {
         plan.samples
     } else {
@@ -113,7 +101,7 @@ pub fn run_samples(root: &Path, plan: &Run) -> anyhow::Result<u8> {
                 (copy, given.display().to_string())
             }
             None => {
-                let document = spec::spec(&mut spec::Rng::new(sample_seed, avoid));
+                let document = spec::spec(&mut spec::Rng::new(sample_seed));
                 let path = sample.join("spec.json");
                 std::fs::write(&path, serde_json::to_string_pretty(&document)? + "\n")?;
                 (path, format!("seed {sample_seed}"))
@@ -297,9 +285,7 @@ fn check_rust(root: &Path, dir: &Path, samples: u64) -> anyhow::Result<u8> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use super::spec::{Avoid, Rng, spec};
+    use super::spec::{Rng, spec};
 
     fn lowers(name: &str, text: &str) -> Result<(), String> {
         let loaded = powersync_write_gen::spec::load_str(name, text).map_err(|d| d.to_string())?;
@@ -311,28 +297,20 @@ mod tests {
     #[test]
     fn a_seed_always_gives_the_same_spec() {
         for seed in [0, 1, 42, u64::MAX] {
-            assert_eq!(
-                spec(&mut Rng::new(seed, Avoid::all())),
-                spec(&mut Rng::new(seed, Avoid::all()))
-            );
+            assert_eq!(spec(&mut Rng::new(seed)), spec(&mut Rng::new(seed)));
         }
-        assert_ne!(
-            spec(&mut Rng::new(1, Avoid::all())),
-            spec(&mut Rng::new(2, Avoid::all()))
-        );
+        assert_ne!(spec(&mut Rng::new(1)), spec(&mut Rng::new(2)));
     }
 
     /// The strategy stays inside the supported subset: every spec lowers without a
-    /// diagnostic, with and without the known bugs' constructs.
+    /// diagnostic.
     #[test]
     fn generated_specs_lower_without_diagnostics() {
-        for avoid in [Avoid::all(), Avoid::default()] {
-            for seed in 0..300 {
-                let document = spec(&mut Rng::new(seed, avoid));
-                let text = serde_json::to_string_pretty(&document).expect("a JSON value");
-                if let Err(diagnostics) = lowers("spec.json", &text) {
-                    panic!("seed {seed} ({avoid:?}):\n{diagnostics}\n{text}");
-                }
+        for seed in 0..600 {
+            let document = spec(&mut Rng::new(seed));
+            let text = serde_json::to_string_pretty(&document).expect("a JSON value");
+            if let Err(diagnostics) = lowers("spec.json", &text) {
+                panic!("seed {seed}:\n{diagnostics}\n{text}");
             }
         }
     }
@@ -342,8 +320,7 @@ mod tests {
     fn generated_specs_have_every_kind_of_enum() {
         let mut kinds = std::collections::BTreeSet::new();
         for seed in 0..100 {
-            let text = serde_json::to_string(&spec(&mut Rng::new(seed, Avoid::all())))
-                .expect("a JSON value");
+            let text = serde_json::to_string(&spec(&mut Rng::new(seed))).expect("a JSON value");
             let lowered = powersync_write_gen::spec::load_str("spec.json", &text)
                 .ok()
                 .and_then(|loaded| powersync_write_gen::lower::lower(&loaded).ok());
@@ -361,24 +338,5 @@ mod tests {
             kinds.into_iter().collect::<Vec<_>>(),
             ["integer", "number", "string"]
         );
-    }
-
-    /// Each known bug's minimal spec is a spec the generator accepts: the bug is in
-    /// the output, which `cargo xtask gen-samples --spec FILE` shows.
-    #[test]
-    fn the_known_bugs_specs_lower() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("gen-samples-known");
-        let mut count = 0;
-        for entry in std::fs::read_dir(&dir).expect("xtask/gen-samples-known") {
-            let path = entry.expect("a directory entry").path();
-            if path.extension().is_some_and(|e| e == "yaml") {
-                let text = std::fs::read_to_string(&path).expect("readable");
-                if let Err(diagnostics) = lowers(&path.display().to_string(), &text) {
-                    panic!("{diagnostics}");
-                }
-                count += 1;
-            }
-        }
-        assert!(count > 0, "no spec in {}", dir.display());
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! Names are drawn from pools chosen to stress every target's naming: reserved
 //! words of Rust and TypeScript, leading digits, snake/camel/kebab/space mixes
-//! that collide after case conversion, built-in type names and very long names.
+//! that collide after case conversion, built-in type names, names of
+//! `Object.prototype`'s members (`constructor`, `toString`, `__proto__`) and very
+//! long names.
 //! Descriptions and patterns carry comment terminators, quotes, backslashes and
 //! Markdown. Shapes: objects (required/optional, nullable), scalars with formats
 //! and constraints, arrays, maps, `$ref`s (acyclic, plus optional self-recursion),
@@ -17,8 +19,6 @@ use serde_json::{Map, Value, json};
 /// versions, so a seed printed today reproduces the same spec tomorrow.
 pub struct Rng {
     state: u64,
-    /// The constructs of known, reported generator bugs to leave out.
-    avoid: Avoid,
     /// The [`stem`]s of the object schemas and operations so far.
     stems: Vec<String>,
 }
@@ -35,65 +35,10 @@ fn stem(name: &str) -> String {
         .collect()
 }
 
-/// Constructs that trigger a known generator bug, each recorded with a minimal spec
-/// in `xtask/gen-samples-known/`. The test command leaves them out so that it
-/// fails only on new bugs; `--include-known` puts them back (to see a fix work).
-/// Remove a flag once its bug is fixed.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Avoid {
-    /// `docs_markdown_emphasis.yaml`, `docs_unbalanced_backtick.yaml`: a
-    /// description is copied into the docs' Markdown as is, so `*emphasis*` is
-    /// rewritten by prettier (`_emphasis_`), and a lone backtick pairs with the
-    /// code span the docs append (``Default: `0` ``).
-    pub markdown_descriptions: bool,
-    /// `rust_nullable_container.yaml`: a nullable array or map property gives a
-    /// nested `if` in the Rust validator that clippy's `collapsible_if` refuses,
-    /// and nested nullable containers a field type clippy's `type_complexity`
-    /// refuses.
-    pub nullable_containers: bool,
-    /// `ts_constructor_name.yaml`: a property or operation called `constructor`
-    /// makes the TypeScript schema and operation tables lose their literal types
-    /// (TS2322 `string` is not assignable to `"string" | ...`).
-    pub constructor_names: bool,
-    /// `rust_default_response.yaml`: an operation whose only response is
-    /// `default` gives the Rust client a single-arm match, and one with a bodiless
-    /// `default` and no response body at all an unused variable.
-    pub default_response: bool,
-    /// `rust_empty_all_of.yaml`: an `allOf` merged into an object without
-    /// properties gives the Rust validator an unused variable.
-    pub empty_all_of: bool,
-    /// `docs_deprecated_default.yaml`: a deprecated property with a default and no
-    /// description gets a docs cell with two spaces, which prettier collapses.
-    pub deprecated_default: bool,
-}
-
-impl Avoid {
-    /// Every known bug.
-    pub fn all() -> Avoid {
-        Avoid {
-            markdown_descriptions: true,
-            nullable_containers: true,
-            constructor_names: true,
-            default_response: true,
-            empty_all_of: true,
-            deprecated_default: true,
-        }
-    }
-
-    /// Whether a drawn name (`prose`: description) may be used.
-    fn allows(&self, text: &str, prose: bool) -> bool {
-        !(self.markdown_descriptions
-            && prose
-            && (text.contains('`') || text.matches('*').count() > 1)
-            || self.constructor_names && text == "constructor")
-    }
-}
-
 impl Rng {
-    pub fn new(seed: u64, avoid: Avoid) -> Rng {
+    pub fn new(seed: u64) -> Rng {
         Rng {
             state: seed,
-            avoid,
             stems: Vec::new(),
         }
     }
@@ -135,23 +80,9 @@ impl Rng {
         &items[self.below(items.len())]
     }
 
-    /// A name from `pool` that no avoided known bug forbids.
+    /// A name or description from `pool`.
     fn text(&mut self, pool: &[&'static str]) -> &'static str {
-        self.allowed(pool, false)
-    }
-
-    /// A description from `pool` that no avoided known bug forbids.
-    fn prose(&mut self, pool: &[&'static str]) -> &'static str {
-        self.allowed(pool, true)
-    }
-
-    fn allowed(&mut self, pool: &[&'static str], prose: bool) -> &'static str {
-        let allowed: Vec<&'static str> = pool
-            .iter()
-            .copied()
-            .filter(|t| self.avoid.allows(t, prose))
-            .collect();
-        allowed[self.below(allowed.len())]
+        pool[self.below(pool.len())]
     }
 }
 
@@ -219,6 +150,7 @@ const FIELD_NAMES: &[&str] = &[
     "new",
     "function",
     "constructor",
+    "toString",
     "prototype",
     "__proto__",
     "user_name",
@@ -249,6 +181,7 @@ const OPERATION_IDS: &[&str] = &[
     "new",
     "authenticate",
     "constructor",
+    "valueOf",
     "uploadData",
     "2step",
     "createAVeryLongOperationNameThatIsLongEnoughToForceLineWrappingInEveryTargetLanguage",
@@ -266,6 +199,7 @@ const ENUM_VALUES: &[&str] = &[
     "default",
     "self",
     "None",
+    "constructor",
     "1st",
     "a.b",
     "it's",
@@ -312,6 +246,7 @@ const DESCRIPTIONS: &[&str] = &[
     "Closes a doc comment */ early, then quotes ' \" and a backslash \\ and ${x}.",
     "Markdown: *emphasis*, _under_, | a | table |, <b>html</b>, [link](x), # heading.",
     "Two lines.\nThe second line.\n\n- a list item\n- another",
+    "Bullets and strong text:\n\n* __one__\n* two",
     "Askama-like braces {{ x }} {% if %} {# c #}.",
     "Trailing spaces and tabs\t  ",
     "A long description that goes on and on so that any target that puts it on one line next to code has to wrap it somewhere sensible, or keep it as a comment on its own lines.",
@@ -381,13 +316,7 @@ pub fn spec(rng: &mut Rng) -> Value {
                         own.as_object_mut().map(|o| o.remove("required"));
                     }
                 }
-                let merged_empty =
-                    kept.is_empty() && theirs.as_object().is_none_or(serde_json::Map::is_empty);
-                if merged_empty && rng.avoid.empty_all_of {
-                    own
-                } else {
-                    json!({"allOf": [reference(&base), own]})
-                }
+                json!({"allOf": [reference(&base), own]})
             } else {
                 own
             }
@@ -460,7 +389,7 @@ pub fn spec(rng: &mut Rng) -> Value {
         "info": {
             "title": rng.text(TITLES),
             "version": "1.0.0",
-            "description": rng.prose(DESCRIPTIONS),
+            "description": rng.text(DESCRIPTIONS),
         },
         "paths": paths,
         "components": components,
@@ -546,7 +475,7 @@ fn numeric_enum_tail(rng: &mut Rng, mut schema: Value, mut values: Vec<Value>) -
     }
     schema["enum"] = json!(values);
     if rng.chance(30) {
-        schema["description"] = json!(rng.prose(DESCRIPTIONS));
+        schema["description"] = json!(rng.text(DESCRIPTIONS));
     }
     schema
 }
@@ -561,7 +490,7 @@ fn string_enum(rng: &mut Rng) -> Value {
     }
     let mut schema = json!({"type": "string", "enum": values});
     if rng.chance(30) {
-        schema["description"] = json!(rng.prose(DESCRIPTIONS));
+        schema["description"] = json!(rng.text(DESCRIPTIONS));
     }
     schema
 }
@@ -613,7 +542,7 @@ fn object(rng: &mut Rng, earlier: &[String], own: Option<&String>) -> Value {
         schema["required"] = json!(required);
     }
     if rng.chance(25) {
-        schema["description"] = json!(rng.prose(DESCRIPTIONS));
+        schema["description"] = json!(rng.text(DESCRIPTIONS));
     }
     if rng.chance(10) {
         schema["additionalProperties"] = json!({"type": "string"});
@@ -706,11 +635,10 @@ fn property(rng: &mut Rng, earlier: &[String], depth: usize) -> Value {
             _ => {}
         }
     }
-    if rng.chance(5) && !(rng.avoid.deprecated_default && schema.get("default").is_some()) {
+    if rng.chance(5) {
         schema["deprecated"] = json!(true);
     }
-    let container = schema.get("additionalProperties").is_some() || schema.get("items").is_some();
-    if rng.chance(20) && !(container && rng.avoid.nullable_containers) {
+    if rng.chance(20) {
         if schema.get("$ref").is_some() {
             schema = json!({"allOf": [schema], "nullable": true});
         } else {
@@ -718,7 +646,7 @@ fn property(rng: &mut Rng, earlier: &[String], depth: usize) -> Value {
         }
     }
     if rng.chance(15) && schema.get("allOf").is_none() && schema.get("$ref").is_none() {
-        schema["description"] = json!(rng.prose(DESCRIPTIONS));
+        schema["description"] = json!(rng.text(DESCRIPTIONS));
     }
     schema
 }
@@ -820,7 +748,7 @@ fn operation(
             "schema": parameter_schema(rng, true),
         });
         if rng.chance(20) {
-            p["description"] = json!(rng.prose(DESCRIPTIONS));
+            p["description"] = json!(rng.text(DESCRIPTIONS));
         }
         serialization(rng, &mut p);
         parameters.push(p);
@@ -830,7 +758,7 @@ fn operation(
         op["parameters"] = json!(parameters);
     }
     if rng.chance(30) {
-        op["summary"] = json!(rng.prose(DESCRIPTIONS));
+        op["summary"] = json!(rng.text(DESCRIPTIONS));
     }
     if method != "get" && method != "delete" && rng.chance(70) {
         let schema = body_schema(rng, refs);
@@ -911,12 +839,12 @@ fn responses(rng: &mut Rng, refs: &[String]) -> Value {
         if responses.contains_key(code) {
             continue;
         }
-        let mut response = json!({"description": rng.prose(DESCRIPTIONS)});
+        let mut response = json!({"description": rng.text(DESCRIPTIONS)});
         if rng.chance(15) {
             let name = rng.text(&["X-Rate-Limit", "Retry-After", "x-trace", "ETag", "type"]);
             response["headers"] = json!({name: {
                 "required": rng.chance(50),
-                "description": rng.prose(DESCRIPTIONS),
+                "description": rng.text(DESCRIPTIONS),
                 "schema": parameter_schema(rng, false),
             }});
         }
@@ -924,22 +852,6 @@ fn responses(rng: &mut Rng, refs: &[String]) -> Value {
             response["content"] = json!({"application/json": {"schema": body_schema(rng, refs)}});
         }
         responses.insert(code.to_string(), response);
-    }
-    let only_default = responses.len() == 1 && responses.contains_key("default");
-    if rng.avoid.default_response && only_default {
-        let other = if responses.contains_key("204") {
-            "200"
-        } else {
-            "204"
-        };
-        responses.insert(other.into(), json!({"description": "Done."}));
-    }
-    let bodiless = responses.values().all(|r| r.get("content").is_none());
-    if rng.avoid.default_response
-        && bodiless
-        && let Some(default) = responses.get_mut("default")
-    {
-        default["content"] = json!({"application/json": {"schema": {"type": "string"}}});
     }
     Value::Object(responses)
 }

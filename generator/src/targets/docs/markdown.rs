@@ -51,6 +51,76 @@ pub fn cell(text: &str) -> String {
     out.replace('|', "\\|")
 }
 
+/// Spec text (CommonMark) with every backtick that opens no code span escaped
+/// (`\``): literal text either way, but a cell that adds a code span after it
+/// (``Default: `0` ``) would otherwise pair the two. Code spans do not cross the
+/// paragraphs and list items that [`cell`] joins, so each is looked at alone.
+pub fn literal_backticks(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut block = String::new();
+    for line in text.split_inclusive('\n') {
+        let content = line.trim();
+        if (content.is_empty() || starts_list_item(content)) && !block.is_empty() {
+            out.push_str(&escape_unpaired_backticks(&block));
+            block.clear();
+        }
+        block.push_str(line);
+        if content.is_empty() {
+            out.push_str(&block);
+            block.clear();
+        }
+    }
+    out.push_str(&escape_unpaired_backticks(&block));
+    out
+}
+
+/// One inline block: a backtick run opens a code span when a later run of the same
+/// length closes it (the span's text is copied as it is); a run that nothing
+/// closes is escaped, every backtick of it. A backslash escapes the character
+/// after it outside code spans.
+fn escape_unpaired_backticks(block: &str) -> String {
+    let chars: Vec<char> = block.chars().collect();
+    let run_at = |i: usize| chars[i..].iter().take_while(|&&c| c == '`').count();
+    let mut out = String::with_capacity(block.len());
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' if chars.get(i + 1).is_some_and(char::is_ascii_punctuation) => {
+                out.push('\\');
+                out.push(chars[i + 1]);
+                i += 2;
+            }
+            '`' => {
+                let run = run_at(i);
+                let mut j = i + run;
+                let close = loop {
+                    match chars.get(j) {
+                        None => break None,
+                        Some('`') => {
+                            let other = run_at(j);
+                            if other == run {
+                                break Some(j);
+                            }
+                            j += other;
+                        }
+                        Some(_) => j += 1,
+                    }
+                };
+                match close {
+                    Some(j) => out.extend(&chars[i..j + run]),
+                    None => (0..run).for_each(|_| out.push_str("\\`")),
+                }
+                i = close.map_or(i + run, |j| j + run);
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 fn starts_list_item(line: &str) -> bool {
     let digits = line.chars().take_while(char::is_ascii_digit).count();
     let rest = &line[digits..];
@@ -199,6 +269,31 @@ mod tests {
         assert_eq!(
             cell("a | b\nc\n\nnext\n- one\n- two\n"),
             "a \\| b c<br><br>next<br>- one<br>- two"
+        );
+    }
+
+    #[test]
+    fn backticks_that_open_no_code_span_are_escaped() {
+        assert_eq!(literal_backticks("A ` alone."), "A \\` alone.");
+        assert_eq!(literal_backticks("`code` and `"), "`code` and \\`");
+        // A run is closed only by a run of its own length.
+        assert_eq!(
+            literal_backticks("Two `` and one `."),
+            "Two \\`\\` and one \\`."
+        );
+        assert_eq!(literal_backticks("``a ` b``"), "``a ` b``");
+        // Escaped backticks open nothing; inside a code span a backslash is text.
+        assert_eq!(literal_backticks("\\` and `x\\`"), "\\` and `x\\`");
+        // A code span may cross a line, not a paragraph or a list item.
+        assert_eq!(literal_backticks("a `b\nc` d"), "a `b\nc` d");
+        assert_eq!(
+            literal_backticks("a `b\n\nc` d\n- e `\n- f `"),
+            "a \\`b\n\nc\\` d\n- e \\`\n- f \\`"
+        );
+        // Pairs stay as they are once folded into a cell.
+        assert_eq!(
+            cell(&literal_backticks("A ` alone.")) + " Default: `0`.",
+            "A \\` alone. Default: `0`."
         );
     }
 

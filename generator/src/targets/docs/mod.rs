@@ -3,13 +3,22 @@
 //! The lowering here turns the IR into view structs whose strings are Markdown
 //! already (type names linked to their sections, constraints in words, table cells
 //! escaped) and gives every heading its GitHub anchor; the askama templates in
-//! `templates/docs/` lay them out. The output is formatted as prettier prints it.
+//! `templates/docs/` lay them out as prettier prints them.
+//!
+//! The spec's descriptions are CommonMark and are kept so, not escaped: their
+//! emphasis, lists and links mean in the reference what they mean in the spec.
+//! Only a backtick that opens no code span in its description is escaped (it is
+//! literal text either way), so that it cannot pair with a code span the docs add
+//! after it in the same cell (``Default: `0` ``). As CommonMark can be written in many
+//! ways that prettier rewrites (`*emphasis*` as `_emphasis_`, `*` bullets as `-`),
+//! the target's last step runs the pinned prettier over the page, as the
+//! TypeScript target does (`super::format`).
 
 mod markdown;
 
 use askama::Template;
 
-use self::markdown::{Slugger, Table, cell, code, link};
+use self::markdown::{Slugger, Table, cell, code, link, literal_backticks};
 use super::{Context, GeneratedFile, Target, TargetError};
 use crate::ir::{
     Api, Bound, Constraints, EnumValues, IntFormat, NumberFormat, Operation, Parameter,
@@ -19,9 +28,11 @@ use crate::ir::{
 
 pub struct DocsTarget;
 
+const NAME: &str = "docs";
+
 impl Target for DocsTarget {
     fn name(&self) -> &'static str {
-        "docs"
+        NAME
     }
 
     fn description(&self) -> &'static str {
@@ -30,13 +41,15 @@ impl Target for DocsTarget {
 
     fn generate(&self, api: &Api, ctx: &Context) -> Result<Vec<GeneratedFile>, TargetError> {
         let contents = Reference::new(api, ctx).render().map_err(|e| TargetError {
-            target: "docs",
+            target: NAME,
             message: format!("rendering docs/README.md failed: {e}"),
         })?;
-        Ok(vec![GeneratedFile {
+        let mut files = vec![GeneratedFile {
             path: "docs/README.md".into(),
             contents,
-        }])
+        }];
+        super::format::format(&mut files, NAME)?;
+        Ok(files)
     }
 }
 
@@ -352,7 +365,7 @@ fn operation_view(op: &Operation, anchors: &Anchors) -> OperationView {
             )),
             yes_no(p.required),
             cell(&constraints_text(&p.ty)),
-            cell(p.description.as_deref().unwrap_or("")),
+            cell(&literal_backticks(p.description.as_deref().unwrap_or(""))),
         ]);
     }
 
@@ -399,11 +412,11 @@ fn operation_view(op: &Operation, anchors: &Anchors) -> OperationView {
             .unwrap_or_default();
         responses.push(vec![
             status.clone(),
-            cell(&response.description),
+            cell(&literal_backticks(&response.description)),
             cell(&body),
         ]);
         for h in &response.headers {
-            let mut description = h.description.clone().unwrap_or_default();
+            let mut description = literal_backticks(h.description.as_deref().unwrap_or(""));
             let constraints = constraints_text(&h.ty);
             if !constraints.is_empty() {
                 description = format!("{} ({constraints})", description.trim())
@@ -610,17 +623,22 @@ fn type_view(def: &TypeDef, api: &Api, anchors: &Anchors) -> TypeView {
                 ]);
             }
             for field in &s.fields {
-                let mut description = String::new();
+                // One space between the parts that are there.
+                let mut parts = Vec::new();
                 if field.deprecated {
-                    description.push_str("**Deprecated.** ");
+                    parts.push("**Deprecated.**".to_string());
                 }
-                description.push_str(field.description.as_deref().unwrap_or("").trim());
+                parts.push(literal_backticks(
+                    field.description.as_deref().unwrap_or("").trim(),
+                ));
                 if let Some(default) = &field.default {
-                    description.push_str(&format!(" Default: {}.", code(&default.to_string())));
+                    parts.push(format!("Default: {}.", code(&default.to_string())));
                 }
                 if let Some(example) = &field.example {
-                    description.push_str(&format!(" Example: {}.", code(&example.to_string())));
+                    parts.push(format!("Example: {}.", code(&example.to_string())));
                 }
+                parts.retain(|part| !part.is_empty());
+                let description = parts.join(" ");
                 fields.push(vec![
                     cell(&code(&field.name)),
                     cell(&ty_text(
@@ -687,7 +705,7 @@ fn type_view(def: &TypeDef, api: &Api, anchors: &Anchors) -> TypeView {
                 variants.push(vec![
                     cell(&code(&variant.tag)),
                     cell(&anchors.type_link(&variant.type_name)),
-                    cell(description),
+                    cell(&literal_backticks(description)),
                 ]);
             }
             view.variants = Some(variants);

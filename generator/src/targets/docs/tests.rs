@@ -422,3 +422,57 @@ fn an_empty_api_renders_title_only() {
         format!("<!-- {header} -->\n\n# Empty\n\nAPI version `0`.\n")
     );
 }
+
+/// The fields table of the struct `name` as the target builds it, before prettier.
+fn fields_table(api: &Api, name: &str) -> String {
+    let def = api.type_def(name).expect("the type");
+    let view = super::type_view(def, api, &super::Anchors::new(api));
+    view.fields.expect("a struct with fields").to_string()
+}
+
+#[test]
+fn a_field_description_is_its_parts_one_space_apart() {
+    let mut flag = field("flag", Ty::new(TyKind::Boolean), false, "");
+    flag.deprecated = true;
+    flag.default = Some(json!(true));
+    let mut count = field(
+        "count",
+        Ty::new(TyKind::Integer(IntFormat::Int32)),
+        false,
+        "A backtick ` alone.",
+    );
+    count.default = Some(json!(0));
+    let api = Api {
+        title: "Fields".into(),
+        version: "1".into(),
+        description: None,
+        types: vec![type_def("Row", "", strukt(vec![flag, count], None))],
+        operations: vec![],
+        security_schemes: vec![],
+    };
+    let table = fields_table(&api, "Row");
+    assert!(
+        table.contains("| **Deprecated.** Default: `true`. "),
+        "{table}"
+    );
+    // The lone backtick stays literal next to the code span added after it.
+    assert!(
+        table.contains("| A backtick \\` alone. Default: `0`. |"),
+        "{table}"
+    );
+    // And so after prettier.
+    let md = render(&api);
+    assert!(md.contains("**Deprecated.** Default: `true`."), "{md}");
+    assert!(md.contains("A backtick \\` alone. Default: `0`."), "{md}");
+}
+
+#[test]
+fn descriptions_stay_commonmark_as_prettier_writes_it() {
+    let mut api = sample_api();
+    api.description = Some("Some *emphasis* and a list:\n\n* one\n* two".into());
+    let md = render(&api);
+    assert!(
+        md.contains("Some _emphasis_ and a list:\n\n- one\n- two\n"),
+        "{md}"
+    );
+}

@@ -454,7 +454,8 @@ fn method(view: &OpView) -> Result<TokenStream, TargetError> {
         .push(quote!(let #builder_mut builder = self.http.request(reqwest::Method::#method, url);));
     steps.extend(builder);
     let mut arms = Vec::new();
-    let mut has_default = false;
+    // The value of the `default` response, if there is one.
+    let mut default_value = None;
     for r in &view.responses {
         let variant = &r.variant;
         let body = r.body.map(|_| quote!(decode(status, &bytes)?));
@@ -486,11 +487,12 @@ fn method(view: &OpView) -> Result<TokenStream, TargetError> {
                 arms.push(quote!(#code => #value,));
             }
             StatusCode::Default => {
-                has_default = true;
                 arms.push(quote!(_ => #value,));
+                default_value = Some(value);
             }
         }
     }
+    let has_default = default_value.is_some();
     if !has_default {
         arms.push(quote! {
             _ => return Err(ClientError::UnexpectedStatus {
@@ -499,6 +501,23 @@ fn method(view: &OpView) -> Result<TokenStream, TargetError> {
             }),
         });
     }
+    // A `default` alone covers every status: no match (clippy's
+    // `match_single_binding`).
+    let result = match (arms.len(), default_value) {
+        (1, Some(value)) => value,
+        _ => quote! {
+            match status.as_u16() {
+                #(#arms)*
+            }
+        },
+    };
+    // The body is read to the end either way (so the connection can be reused),
+    // and kept when a response decodes it or an unexpected status reports it.
+    let read = if has_default && view.responses.iter().all(|r| r.body.is_none()) {
+        quote!(response.bytes().await.map_err(ClientError::Transport)?;)
+    } else {
+        quote!(let bytes = response.bytes().await.map_err(ClientError::Transport)?;)
+    };
     let request_arg = view.request.as_ref().map(|r| {
         let ty = &r.name;
         quote!(request: &operations::#ty)
@@ -515,10 +534,8 @@ fn method(view: &OpView) -> Result<TokenStream, TargetError> {
             let response = builder.send().await.map_err(ClientError::Transport)?;
             let status = response.status();
             #headers
-            let bytes = response.bytes().await.map_err(ClientError::Transport)?;
-            Ok(match status.as_u16() {
-                #(#arms)*
-            })
+            #read
+            Ok(#result)
         }
     })
 }

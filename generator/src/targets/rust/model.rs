@@ -4,7 +4,7 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::names::{Namespace, camel, ident, snake};
-use super::types::{RustTypes, Scope};
+use super::types::{Aliases, RustTypes, Scope};
 use super::{TargetError, docs, error};
 use crate::ir::{
     EnumDef, EnumValues, Field, IntFormat, StructDef, Ty, TypeDef, TypeDefKind, UnionDef,
@@ -14,6 +14,7 @@ pub fn render(rs: &RustTypes) -> Result<TokenStream, TargetError> {
     let mut items = Vec::new();
     let mut uses_deserialize_some = false;
     let mut reencode_arms = Vec::new();
+    let mut aliases = Aliases::new(rs.names.model_namespace());
     for def in &rs.api.types {
         let (name, ty) = (&def.name, rs.type_ident(&def.name)?);
         let tag = match &def.kind {
@@ -26,14 +27,15 @@ pub fn render(rs: &RustTypes) -> Result<TokenStream, TargetError> {
         reencode_arms.push(quote!(#name => reencode_as::<#ty>(value, #tag),));
         let item = match &def.kind {
             TypeDefKind::Struct(s) => {
-                let (item, some) = struct_item(rs, def, s)?;
+                let (item, some) = struct_item(rs, def, s, &mut aliases)?;
                 uses_deserialize_some |= some;
                 item
             }
             TypeDefKind::Enum(e) => enum_item(rs, def, e)?,
             TypeDefKind::Union(u) => union_item(rs, def, u)?,
-            TypeDefKind::Alias(ty) => alias_item(rs, def, ty)?,
+            TypeDefKind::Alias(ty) => alias_item(rs, def, ty, &mut aliases)?,
         };
+        items.extend(aliases.take());
         items.push(item);
     }
     let helper = uses_deserialize_some.then(|| {
@@ -127,6 +129,7 @@ fn struct_item(
     rs: &RustTypes,
     def: &TypeDef,
     s: &StructDef,
+    aliases: &mut Aliases,
 ) -> Result<(TokenStream, bool), TargetError> {
     let name = rs.type_ident(&def.name)?;
     let doc = docs(def.description.as_deref());
@@ -134,17 +137,23 @@ fn struct_item(
     let mut fields = Vec::new();
     let mut uses_some = false;
     for field in &s.fields {
-        let (tokens, some) = field_item(rs, def, field, &mut fields_ns)?;
+        let (tokens, some) = field_item(rs, def, field, &mut fields_ns, aliases)?;
         uses_some |= some;
         fields.push(tokens);
     }
     if let Some(extra) = &s.additional_properties {
         let id = ident(&fields_ns.claim("additional_properties"));
         let value = rs.ty(extra, Scope::Models)?;
+        let ty = aliases.written(
+            &format!("{name}AdditionalProperties"),
+            &too_complex(&format!("{name}::{id}")),
+            quote!(std::collections::BTreeMap<String, #value>),
+            |ty| ty,
+        );
         fields.push(quote! {
             /// The properties not declared above.
             #[serde(flatten)]
-            pub #id: std::collections::BTreeMap<String, #value>,
+            pub #id: #ty,
         });
     }
     let tag = s
@@ -173,12 +182,18 @@ fn struct_item(
     ))
 }
 
+/// The doc line of the type alias of `what`'s type.
+fn too_complex(what: &str) -> String {
+    format!("The type of `{what}`, named here as it is too complex to write in place.")
+}
+
 /// A struct field; the flag says whether it uses `deserialize_some`.
 fn field_item(
     rs: &RustTypes,
     owner: &TypeDef,
     field: &Field,
     ns: &mut Namespace,
+    aliases: &mut Aliases,
 ) -> Result<(TokenStream, bool), TargetError> {
     let name = ns.claim(&snake(&field.name, "field"));
     let id = ident(&name);
@@ -191,10 +206,15 @@ fn field_item(
     let serde_name = id.to_string().trim_start_matches("r#").to_owned();
     let rename = (serde_name != *wire).then(|| quote!(#[serde(rename = #wire)]));
     let boxed = rs.needs_box(&owner.name, &field.ty);
+    let owner_ty = rs.type_ident(&owner.name)?;
+    let alias = format!("{owner_ty}{}", camel(&field.name, "Field"));
+    let what = too_complex(&format!("{owner_ty}::{id}"));
     let inner = rs.field_ty(field, Scope::Models, boxed)?;
     if field.required {
-        return Ok((quote!(#doc #rename pub #id: #inner,), false));
+        let ty = aliases.written(&alias, &what, inner, |ty| ty);
+        return Ok((quote!(#doc #rename pub #id: #ty,), false));
     }
+    let ty = aliases.written(&alias, &what, inner, |ty| quote!(Option<#ty>));
     let some = rs.admits_null(&field.ty);
     let deserialize_with = some.then(|| quote!(, deserialize_with = "deserialize_some"));
     Ok((
@@ -202,7 +222,7 @@ fn field_item(
             #doc
             #rename
             #[serde(default, skip_serializing_if = "Option::is_none" #deserialize_with)]
-            pub #id: Option<#inner>,
+            pub #id: #ty,
         },
         some,
     ))
@@ -530,10 +550,21 @@ fn union_item(rs: &RustTypes, def: &TypeDef, u: &UnionDef) -> Result<TokenStream
     })
 }
 
-fn alias_item(rs: &RustTypes, def: &TypeDef, ty: &Ty) -> Result<TokenStream, TargetError> {
+fn alias_item(
+    rs: &RustTypes,
+    def: &TypeDef,
+    ty: &Ty,
+    aliases: &mut Aliases,
+) -> Result<TokenStream, TargetError> {
     let name = rs.type_ident(&def.name)?;
     let doc = docs(def.description.as_deref());
     let inner = rs.ty_boxed(ty, Scope::Models, rs.needs_box(&def.name, ty))?;
+    let inner = aliases.written(
+        &format!("{name}Inner"),
+        &too_complex(&format!("{name}::0")),
+        inner,
+        |ty| ty,
+    );
     let validate = validate_impl(rs, def, None)?;
     Ok(quote! {
         #doc

@@ -150,6 +150,8 @@ impl Namespace {
 #[derive(Debug, Clone)]
 pub struct TypeNames {
     types: BTreeMap<String, String>,
+    /// Every name taken in `models.rs`'s type namespace.
+    type_ns: Namespace,
     validators: BTreeMap<String, String>,
     strategies: BTreeMap<String, String>,
 }
@@ -179,6 +181,7 @@ impl TypeNames {
         }
         TypeNames {
             types,
+            type_ns,
             validators,
             strategies,
         }
@@ -187,6 +190,12 @@ impl TypeNames {
     /// The Rust type name of the spec type `name`.
     pub fn type_name(&self, name: &str) -> Option<&str> {
         self.types.get(name).map(String::as_str)
+    }
+
+    /// `models.rs`'s type namespace with every model's name taken, for more names
+    /// (type aliases) in that module.
+    pub fn model_namespace(&self) -> Namespace {
+        self.type_ns.clone()
     }
 
     /// The validator function of the spec type `name`.

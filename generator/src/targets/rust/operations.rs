@@ -5,7 +5,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::names::{Namespace, camel, ident, snake, status_variant};
-use super::types::{RustTypes, Scope};
+use super::types::{Aliases, RustTypes, Scope};
 use super::{TargetError, doc_lines, docs, error};
 use crate::ir::{
     EnumValues, Operation, Parameter, ParameterLocation, ResponseHeader, SecuritySchemeKind,
@@ -106,6 +106,8 @@ pub struct OpView<'a> {
 pub struct OperationViews<'a> {
     pub ops: Vec<OpView<'a>>,
     pub trait_name: Ident,
+    /// Every type name taken in `operations.rs`.
+    pub types: Namespace,
 }
 
 impl<'a> OperationViews<'a> {
@@ -121,7 +123,7 @@ impl<'a> OperationViews<'a> {
             "base_url",
             "url",
         ]);
-        let mut types = Namespace::camel();
+        let mut types = Namespace::camel().reserve(&["TextKind"]);
         let mut ops = Vec::new();
         for op in &rs.api.operations {
             let base = camel(&op.id, "Operation");
@@ -154,6 +156,7 @@ impl<'a> OperationViews<'a> {
         Ok(OperationViews {
             ops,
             trait_name: format_ident!("{}", trait_name),
+            types,
         })
     }
 
@@ -387,6 +390,7 @@ pub fn status_tokens(code: u16) -> TokenStream {
 
 pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, TargetError> {
     let mut items = Vec::new();
+    let mut aliases = Aliases::new(views.types.clone());
     for view in &views.ops {
         let op = view.op;
         let summary = format!(" `{}`: `{} {}`.", op.id, op.method.as_str(), op.path);
@@ -408,11 +412,21 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             if let Some(body) = &request.body {
                 let field = &body.field;
                 let ty = rs.ty(body.ty, Scope::Crate)?;
-                let ty = if body.required {
-                    ty
-                } else {
-                    quote!(Option<#ty>)
-                };
+                let ty = aliases.written(
+                    &format!("{name}Body"),
+                    &format!(
+                        "The type of `{name}::{field}`, named here as it is too complex to \
+                         write in place."
+                    ),
+                    ty,
+                    |ty| {
+                        if body.required {
+                            ty
+                        } else {
+                            quote!(Option<#ty>)
+                        }
+                    },
+                );
                 let bdoc = docs(
                     op.request_body
                         .as_ref()
@@ -420,6 +434,7 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
                 );
                 fields.push(quote!(#bdoc pub #field: #ty,));
             }
+            items.extend(aliases.take());
             items.push(quote! {
                 #[doc = #doc]
                 #[derive(Debug, Clone, PartialEq)]
@@ -440,7 +455,15 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             };
             let vdoc = doc_lines(&format!("{label}: {}", r.description), false);
             let body_ty = match r.body {
-                Some((ty, _)) => Some(rs.ty(ty, Scope::Crate)?),
+                Some((ty, _)) => Some(aliases.written(
+                    &format!("{name}{variant}Body"),
+                    &format!(
+                        "The body of `{name}::{variant}`, named here as it is too complex to \
+                         write in place."
+                    ),
+                    rs.ty(ty, Scope::Crate)?,
+                    |ty| ty,
+                )),
                 None => None,
             };
             let declaration = match r.shape {
@@ -485,6 +508,7 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
         if variants.is_empty() {
             return Err(error(format!("{}: no responses", what(op))));
         }
+        items.extend(aliases.take());
         items.push(quote! {
             #[doc = #doc]
             #[derive(Debug, Clone, PartialEq)]

@@ -796,3 +796,94 @@ fn nested_array_parameters_are_errors_not_panics() {
     let err = generate_err(&api);
     assert!(err.contains("parameter `limit`"), "{err}");
 }
+
+#[test]
+fn complexity_is_clippys_type_complexity_score() {
+    use super::types::complexity;
+    use quote::quote;
+    // 10 per named type times its depth: Option 10, Vec 20, Option 30, BTreeMap 40,
+    // String and Option 50 each, i64 60.
+    assert_eq!(
+        complexity(&quote!(
+            Option<Vec<Option<std::collections::BTreeMap<String, Option<i64>>>>>
+        )),
+        260
+    );
+    assert_eq!(complexity(&quote!(String)), 10);
+    assert_eq!(complexity(&quote!(Vec<(u32, u32)>)), 10 + 20 + 30 + 30);
+    assert_eq!(complexity(&quote!(&[u8])), 1 + 10 + 20);
+}
+
+#[test]
+fn a_type_too_complex_for_clippy_is_named_by_an_alias() {
+    use super::names::Namespace;
+    use super::types::Aliases;
+    use quote::quote;
+    let mut aliases = Aliases::new(Namespace::camel().reserve(&["RowNested"]));
+    let option = |t: proc_macro2::TokenStream| quote!(Option<#t>);
+    // 250 is clippy's threshold: not above it, written in place.
+    let simple = quote!(Vec<Option<std::collections::BTreeMap<String, Option<Vec<i64>>>>>);
+    assert_eq!(
+        aliases
+            .written("RowNested", "doc", simple.clone(), |t| t)
+            .to_string(),
+        simple.to_string()
+    );
+    assert!(aliases.take().is_empty());
+    let complex = quote!(Vec<Option<std::collections::BTreeMap<String, Option<i64>>>>);
+    assert_eq!(
+        aliases
+            .written("RowNested", "The type.", complex.clone(), option)
+            .to_string(),
+        quote!(Option<RowNested2>).to_string()
+    );
+    assert_eq!(
+        aliases
+            .take()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        [quote!(#[doc = " The type."] pub type RowNested2 = #complex;).to_string()]
+    );
+}
+
+#[test]
+fn a_nullable_container_is_checked_in_one_if() {
+    let row = object(
+        "Row",
+        vec![
+            field(
+                "tags",
+                nullable(ty(TyKind::Array(Box::new(constrained(string(), |c| {
+                    c.min_length = Some(1)
+                }))))),
+                false,
+            ),
+            field(
+                "counts",
+                nullable(ty(TyKind::Map(Box::new(int64())))),
+                false,
+            ),
+        ],
+    );
+    let api = Api {
+        title: "Nullable".into(),
+        version: "1".into(),
+        description: None,
+        types: vec![row],
+        operations: Vec::new(),
+        security_schemes: Vec::new(),
+    };
+    let files = generate(&api, "nullable");
+    // Laid out on one line, whatever the line breaks.
+    let validation = file(&files, "rust/src/validation.rs")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for check in [
+        "if !value.is_null() && let Some(items_0) = check_array(",
+        "if !value.is_null() && let Some(object_0) = expect_object(",
+    ] {
+        assert!(validation.contains(check), "no `{check}` in {validation}");
+    }
+}

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::names::{TypeNames, ident};
+use super::names::{Namespace, TypeNames, ident};
 use super::{TargetError, error};
 use crate::ir::{Api, Field, IntFormat, NumberFormat, Ty, TyKind, TypeDef, TypeDefKind};
 
@@ -185,5 +185,92 @@ impl<'a> RustTypes<'a> {
             TypeDefKind::Enum(_) => Vec::new(),
         };
         next.into_iter().any(|n| self.reaches(n, target, seen))
+    }
+}
+
+/// clippy's `type_complexity` threshold (its default, which the generated crate
+/// keeps): a type scoring more is refused under `-D warnings`.
+const COMPLEXITY_THRESHOLD: u64 = 250;
+
+/// clippy's `type_complexity` score of a type as written: 10 × the nesting depth
+/// for every named type, tuple, slice or array (1 at the top, one more inside each
+/// generic argument list), 1 for a reference.
+pub fn complexity(ty: &TokenStream) -> u64 {
+    fn score(ty: &syn::Type, nest: u64) -> u64 {
+        match ty {
+            syn::Type::Path(p) => {
+                let args = p
+                    .path
+                    .segments
+                    .iter()
+                    .flat_map(|segment| match &segment.arguments {
+                        syn::PathArguments::AngleBracketed(a) => a
+                            .args
+                            .iter()
+                            .filter_map(|arg| match arg {
+                                syn::GenericArgument::Type(t) => Some(t),
+                                _ => None,
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    });
+                10 * nest + args.map(|t| score(t, nest + 1)).sum::<u64>()
+            }
+            syn::Type::Tuple(t) => {
+                10 * nest + t.elems.iter().map(|e| score(e, nest + 1)).sum::<u64>()
+            }
+            syn::Type::Slice(s) => 10 * nest + score(&s.elem, nest + 1),
+            syn::Type::Array(a) => 10 * nest + score(&a.elem, nest + 1),
+            syn::Type::Reference(r) => 1 + score(&r.elem, nest),
+            syn::Type::Paren(p) => score(&p.elem, nest),
+            _ => 0,
+        }
+    }
+    syn::parse2::<syn::Type>(ty.clone()).map_or(0, |t| score(&t, 1))
+}
+
+/// The type aliases of one module: a field or variant whose type clippy would find
+/// too complex (`type_complexity`) names it through a `pub type` instead, declared
+/// by the module next to the item that uses it.
+pub struct Aliases {
+    /// The module's type names, to claim the aliases' names in.
+    names: Namespace,
+    items: Vec<TokenStream>,
+}
+
+impl Aliases {
+    pub fn new(names: Namespace) -> Self {
+        Aliases {
+            names,
+            items: Vec::new(),
+        }
+    }
+
+    /// The type written at a use: `wrap(ty)` (`ty` itself, or `Option<ty>` for an
+    /// optional field), with `ty` replaced by a new alias (named from `name`, with
+    /// the doc line `doc`) when clippy would find `wrap(ty)` too complex.
+    pub fn written(
+        &mut self,
+        name: &str,
+        doc: &str,
+        ty: TokenStream,
+        wrap: impl Fn(TokenStream) -> TokenStream,
+    ) -> TokenStream {
+        let written = wrap(ty.clone());
+        if complexity(&written) <= COMPLEXITY_THRESHOLD {
+            return written;
+        }
+        let alias = format_ident!("{}", self.names.claim(name));
+        let doc = format!(" {doc}");
+        self.items.push(quote! {
+            #[doc = #doc]
+            pub type #alias = #ty;
+        });
+        wrap(quote!(#alias))
+    }
+
+    /// The aliases declared since the last call, to emit.
+    pub fn take(&mut self) -> Vec<TokenStream> {
+        std::mem::take(&mut self.items)
     }
 }

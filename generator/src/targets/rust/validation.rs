@@ -788,6 +788,10 @@ fn struct_body(
             }
         });
     }
+    if checks.iter().all(TokenStream::is_empty) {
+        // Nothing to check inside (an `allOf` merged into no properties, say).
+        return Ok(quote!(expect_object(value, path, out);));
+    }
     Ok(quote! {
         let Some(object) = expect_object(value, path, out) else { return };
         #(#checks)*
@@ -861,6 +865,10 @@ fn check_ty(
     patterns: &mut Patterns,
 ) -> Result<Option<TokenStream>, TargetError> {
     let c: &Constraints = &ty.constraints;
+    // A nullable type's check runs on anything but `null`; a container's check is
+    // an `if let`, which takes the condition in its own chain (one `if`: clippy's
+    // `collapsible_if` refuses two).
+    let not_null = ty.nullable.then(|| quote!(!#value.is_null() &&));
     let check = match &ty.kind {
         TyKind::Any => return Ok(None),
         TyKind::Boolean => quote!(check_boolean(#value, #path, out);),
@@ -897,14 +905,16 @@ fn check_ty(
                 patterns,
             )?;
             match inner {
-                Some(inner) => quote! {
-                    if let Some(#items) = check_array(#value, #path, out, #min, #max, #unique) {
-                        for (#index, #item_value) in #items.iter().enumerate() {
-                            let #item_path = index_path_in(out, #path, #index);
-                            #inner
+                Some(inner) => {
+                    return Ok(Some(quote! {
+                        if #not_null let Some(#items) = check_array(#value, #path, out, #min, #max, #unique) {
+                            for (#index, #item_value) in #items.iter().enumerate() {
+                                let #item_path = index_path_in(out, #path, #index);
+                                #inner
+                            }
                         }
-                    }
-                },
+                    }));
+                }
                 None => quote!(check_array(#value, #path, out, #min, #max, #unique);),
             }
         }
@@ -922,14 +932,16 @@ fn check_ty(
                 patterns,
             )?;
             match inner {
-                Some(inner) => quote! {
-                    if let Some(#object) = expect_object(#value, #path, out) {
-                        for (#key, #item_value) in #object {
-                            let #item_path = property_path_in(out, #path, #key);
-                            #inner
+                Some(inner) => {
+                    return Ok(Some(quote! {
+                        if #not_null let Some(#object) = expect_object(#value, #path, out) {
+                            for (#key, #item_value) in #object {
+                                let #item_path = property_path_in(out, #path, #key);
+                                #inner
+                            }
                         }
-                    }
-                },
+                    }));
+                }
                 None => quote!(expect_object(#value, #path, out);),
             }
         }

@@ -16,7 +16,6 @@
 //! and copied verbatim after the header; it reaches the spec's names only through
 //! the generated `src/spec.ts` and `src/schemas.ts`.
 
-pub mod format;
 mod literal;
 mod models;
 mod names;
@@ -128,12 +127,14 @@ impl Target for TypeScriptTarget {
             "src/models.ts",
             models::render(api, &names, &header).render(),
         )?;
+        let (schemas, validator_imports) = schema::table(api);
         add(
             "src/schemas.ts",
             Schemas {
                 header: header.clone(),
                 schema_names: schema::schema_names(api),
-                schemas: schema::table(api),
+                schemas,
+                validator_imports: validator_imports.join(", "),
             }
             .render(),
         )?;
@@ -159,12 +160,14 @@ impl Target for TypeScriptTarget {
                     .iter()
                     .map(|op| operations::types(&names, api, op))
                     .collect(),
-                operation_specs: literal::Lit::Object(
-                    api.operations
+                operation_specs: literal::Lit::Table {
+                    entry: "OperationSpec",
+                    entries: api
+                        .operations
                         .iter()
                         .map(|op| (op.id.clone(), operations::spec(op)))
                         .collect(),
-                )
+                }
                 .print(0),
             }
             .render(),
@@ -232,7 +235,7 @@ impl Target for TypeScriptTarget {
             add(path, Ok(format!("// {header}\n\n{contents}")))?;
         }
         // The last step: the real prettier lays everything out.
-        format::format(&mut files)?;
+        super::format::format(&mut files, NAME)?;
         Ok(files)
     }
 }
@@ -390,6 +393,8 @@ struct Schemas {
     header: String,
     schema_names: String,
     schemas: String,
+    /// `Schema`, or `Property, Schema`.
+    validator_imports: String,
 }
 
 #[derive(Template)]

@@ -60,10 +60,22 @@ const EXPORTED: &[&str] = &[
     "Violations",
 ];
 
-/// Member names the generated handler interface and client already use, or that
-/// cannot name a method (`new(...)` in an interface is a construct signature): an
+/// Member names the generated handler interface and client already use, that
+/// cannot name a method (`new(...)` in an interface is a construct signature), or
+/// that every object has from `Object.prototype` (a client method `toString` that
+/// sends a request would run whenever the client is turned into a string): an
 /// operation with one of these gets a `_` suffix.
-const RESERVED_MEMBERS: &[&str] = &["authenticate", "constructor", "new"];
+const RESERVED_MEMBERS: &[&str] = &[
+    "authenticate",
+    "constructor",
+    "hasOwnProperty",
+    "isPrototypeOf",
+    "new",
+    "propertyIsEnumerable",
+    "toLocaleString",
+    "toString",
+    "valueOf",
+];
 
 /// The TypeScript names of one API.
 pub struct Names {

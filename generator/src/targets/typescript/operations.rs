@@ -439,8 +439,10 @@ pub fn spec(op: &Operation) -> Lit {
 
 /// The `securitySchemes` literal.
 pub fn security_schemes(api: &Api) -> Lit {
-    Lit::Object(
-        api.security_schemes
+    Lit::Table {
+        entry: "SecuritySchemeSpec",
+        entries: api
+            .security_schemes
             .iter()
             .map(|s| {
                 let spec = match &s.kind {
@@ -463,7 +465,7 @@ pub fn security_schemes(api: &Api) -> Lit {
                 (s.name.clone(), spec)
             })
             .collect(),
-    )
+    }
 }
 
 /// Whether `op` needs credentials (an alternative that names a scheme).

@@ -153,12 +153,14 @@ pub fn of_type_def(t: &TypeDef) -> Lit {
             ("discriminator".into(), Lit::str(u.discriminator.as_str())),
             (
                 "mapping".into(),
-                Lit::Object(
-                    u.variants
+                Lit::Table {
+                    entry: "SchemaName",
+                    entries: u
+                        .variants
                         .iter()
                         .map(|v| (v.tag.clone(), Lit::str(v.type_name.as_str())))
                         .collect(),
-                ),
+                },
             ),
         ]),
         TypeDefKind::Struct(s) => {
@@ -185,7 +187,13 @@ pub fn of_type_def(t: &TypeDef) -> Lit {
             }
             let mut props = vec![
                 ("type".into(), Lit::str("object")),
-                ("properties".into(), Lit::Object(properties)),
+                (
+                    "properties".into(),
+                    Lit::Table {
+                        entry: "Property",
+                        entries: properties,
+                    },
+                ),
             ];
             if let Some(extra) = &s.additional_properties {
                 props.push(("additionalProperties".into(), of_ty(extra)));
@@ -217,15 +225,22 @@ pub fn schema_names(api: &Api) -> String {
     out
 }
 
-/// The `schemas` table: spec name -> `Schema`, printed after `= `.
-pub fn table(api: &Api) -> String {
+/// The `schemas` table: spec name -> `Schema`, printed after `= `, and the types it
+/// needs from `validator.ts` (`Schema`, and `Property` if an entry is checked on
+/// its own). Its type `Record<SchemaName, Schema>` names every key, so its own
+/// entries need no `satisfies`.
+pub fn table(api: &Api) -> (String, Vec<&'static str>) {
     let table = Lit::Object(
         api.types
             .iter()
             .map(|t| (t.name.clone(), of_type_def(t)))
             .collect(),
     );
-    table.print(0)
+    let mut imports = table.satisfied_types();
+    // Defined in `schemas.ts` itself.
+    imports.remove("SchemaName");
+    imports.insert("Schema");
+    (table.print(0), imports.into_iter().collect())
 }
 
 /// One `validate<Type>` function per named type.
