@@ -346,6 +346,15 @@ function scalar(schema: ParameterSpec["schema"], text: string): unknown {
   }
 }
 
+/** `text` percent-decoded, or undefined when it is not valid UTF-8 escapes. */
+function percentDecoded(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
 async function decode<Handler, Principal>(
   found: Route<Handler, Principal>,
   path: string,
@@ -361,7 +370,16 @@ async function decode<Handler, Principal>(
     let texts: string[];
     if (parameter.location === "path") {
       const index = found.names.indexOf(parameter.name) + 1;
-      texts = [decodeURIComponent(groups[index] ?? "")];
+      const text = percentDecoded(groups[index] ?? "");
+      if (text === undefined) {
+        addViolation(problems, () => ({
+          path: `path.${parameter.name}`,
+          keyword: "type",
+          message: `the path parameter \`${parameter.name}\` is not valid percent-encoded UTF-8`,
+        }));
+        continue;
+      }
+      texts = [text];
     } else if (parameter.location === "query") {
       texts = url.searchParams.getAll(parameter.name);
     } else {
@@ -383,7 +401,14 @@ async function decode<Handler, Principal>(
     }
     const value = fromText(parameter, texts);
     validateValue(parameter.schema, value, at, problems);
-    (decoded[where] ??= {})[parameter.key] = value;
+    // Defined, not assigned: a parameter named `__proto__` is a property like any
+    // other, not the group's prototype.
+    Object.defineProperty((decoded[where] ??= {}), parameter.key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   if (spec.body !== undefined) {
     const body = await readJson(request, bodyLimit, spec.body.required);

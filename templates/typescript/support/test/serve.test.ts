@@ -171,6 +171,53 @@ describe("serve", () => {
     assert.equal(open.log.invoked[0]?.principal, undefined);
   });
 
+  test("a parameter named __proto__ is a property, not the prototype", async () => {
+    const seen: unknown[] = [];
+    const spec = {
+      ...ops.operations.health,
+      path: "/things/{id}",
+      parameters: [
+        {
+          name: "__proto__",
+          location: "query" as const,
+          key: "__proto__",
+          required: true,
+          schema: { type: "string" as const },
+        },
+        {
+          name: "id",
+          location: "path" as const,
+          key: "id",
+          required: true,
+          schema: { type: "string" as const },
+        },
+      ],
+    };
+    const keep: Invoke<Log, string> = async (_, request) => {
+      seen.push(request.query);
+      return { status: 204 };
+    };
+    const table = [route<Log, string>(spec, keep)];
+    const found = await call(
+      table,
+      new Request("http://x/things/a?__proto__=x"),
+    );
+    assert.equal(found.status, 204);
+    const query = seen[0] as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(query), Object.prototype);
+    assert.deepEqual(Object.entries(query), [["__proto__", "x"]]);
+    // A path that is not valid percent-encoded UTF-8 is the client's error.
+    const malformed = await call(
+      table,
+      new Request("http://x/things/%FF?__proto__=x"),
+    );
+    assert.equal(malformed.status, 400);
+    assert.deepEqual(
+      malformed.body.violations.map((v: { path: string }) => v.path),
+      ["path.id"],
+    );
+  });
+
   test("an HttpRejection thrown by the implementation is its answer", async () => {
     const refuse: Invoke<Log, string> = async () => {
       throw new HttpRejection(403, "FORBIDDEN", "not yours");
