@@ -29,8 +29,11 @@
 //! - Documentation-only constructs are accepted and ignored: response `links`,
 //!   operation `callbacks`, schema `xml`, `example`/`examples`, and a response body
 //!   without a `schema` (the response then has no typed body).
+//! - Request and response bodies are read from one media type (`content`): see
+//!   `content` for which, and what each media type allows.
 
 mod all_of;
+mod content;
 mod cycles;
 mod keywords;
 mod operation;
@@ -54,6 +57,7 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, Diagnostics> {
     lowerer.schemas();
     let security_schemes = lowerer.security_schemes();
     let operations = lowerer.operations();
+    lowerer.check_multipart_uses();
     lowerer.apply_union_tags();
     lowerer.check_per_item_uses();
     lowerer.check_variant_uses();
@@ -101,6 +105,9 @@ struct Lowerer<'a> {
     tag_enums: BTreeMap<(String, String), Vec<String>>,
     /// Variant struct -> the union whose tag it carries.
     variant_of: BTreeMap<String, String>,
+    /// The named types of multipart request bodies: (name, pointer of the body's
+    /// schema).
+    multipart_uses: Vec<(String, String)>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -115,6 +122,7 @@ impl<'a> Lowerer<'a> {
             discriminators: BTreeMap::new(),
             tag_enums: BTreeMap::new(),
             variant_of: BTreeMap::new(),
+            multipart_uses: Vec::new(),
         };
         for (name, _) in lowerer.component_schemas() {
             lowerer.names.insert(name.clone(), schema_pointer(name));

@@ -561,6 +561,7 @@ fn ty_text(ty: &Ty, anchors: &Anchors) -> String {
             StringFormat::Date => "string (date)".to_string(),
             StringFormat::Uuid => "string (uuid)".to_string(),
             StringFormat::Byte => "string (base64)".to_string(),
+            StringFormat::Binary => "string (binary)".to_string(),
             StringFormat::Other(other) => format!("string ({other})"),
         },
         TyKind::Array(item) => format!("array of {}", nested_ty_text(item, anchors)),

@@ -209,6 +209,7 @@ pub(super) fn sample_api() -> Api {
                     description: Some("The batch.".into()),
                     required: true,
                     content_type: "application/json".into(),
+                    encoding: BodyEncoding::Json,
                     ty: named("WriteBatch"),
                 }),
                 responses: vec![
@@ -218,6 +219,7 @@ pub(super) fn sample_api() -> Api {
                         headers: vec![],
                         body: Some(ResponseBody {
                             content_type: "application/json".into(),
+                            encoding: BodyEncoding::Json,
                             ty: Ty::new(TyKind::Array(Box::new(named("TransactionResult")))),
                         }),
                     },
@@ -238,6 +240,7 @@ pub(super) fn sample_api() -> Api {
                         headers: vec![],
                         body: Some(ResponseBody {
                             content_type: "application/problem+json".into(),
+                            encoding: BodyEncoding::Json,
                             ty: named("Ids"),
                         }),
                     },

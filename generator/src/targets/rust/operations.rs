@@ -119,6 +119,7 @@ impl<'a> OperationViews<'a> {
         let mut types = Namespace::camel();
         let mut ops = Vec::new();
         for op in &rs.api.operations {
+            non_json(op)?;
             let base = camel(&op.id, "Operation");
             let method = ident(&methods.claim(&snake(&op.id, "operation")));
             let request = request_view(rs, op, types.claim(&format!("{base}Request")))?;
@@ -155,6 +156,27 @@ impl<'a> OperationViews<'a> {
     pub fn any_security(&self) -> bool {
         self.ops.iter().any(|o| !o.security.is_empty())
     }
+}
+
+/// Bodies that are not JSON are not supported yet.
+fn non_json(op: &Operation) -> Result<(), TargetError> {
+    let request = op
+        .request_body
+        .as_ref()
+        .map(|b| (b.encoding, &b.content_type));
+    let responses = op
+        .responses
+        .iter()
+        .filter_map(|r| r.body.as_ref().map(|b| (b.encoding, &b.content_type)));
+    for (encoding, content_type) in request.into_iter().chain(responses) {
+        if encoding != crate::ir::BodyEncoding::Json {
+            return Err(error(format!(
+                "{}: the `{content_type}` body is not supported by the Rust target yet; supported are JSON bodies",
+                what(op)
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn what(op: &Operation) -> String {

@@ -80,6 +80,7 @@ fn variant(name: &str, tag: &str, fields: Vec<Field>) -> TypeDef {
 fn json_body(t: Ty) -> Option<ResponseBody> {
     Some(ResponseBody {
         content_type: "application/json".to_owned(),
+        encoding: BodyEncoding::Json,
         ty: t,
     })
 }
@@ -258,6 +259,7 @@ pub fn powersync_api() -> Api {
         description: Some("The batch.".into()),
         required: true,
         content_type: "application/json".into(),
+        encoding: BodyEncoding::Json,
         ty: named("WriteBatch"),
     });
     let error = || json_body(named("ErrorResponse"));
@@ -486,6 +488,7 @@ pub fn awkward_api() -> Api {
         description: None,
         required: false,
         content_type: "application/merge-patch+json".into(),
+        encoding: BodyEncoding::Json,
         ty: ty(TyKind::Array(Box::new(named("Shape")))),
     });
     put.responses = vec![response(204, None)];
@@ -494,6 +497,7 @@ pub fn awkward_api() -> Api {
         description: None,
         required: true,
         content_type: "application/json".into(),
+        encoding: BodyEncoding::Json,
         ty: ty(TyKind::Any),
     });
     new.responses = vec![response(

@@ -54,6 +54,7 @@ pub fn doc_text(description: Option<&str>, t: Option<&Ty>) -> String {
             TyKind::String(StringFormat::Date) => note("Format: `date`.".to_string()),
             TyKind::String(StringFormat::Uuid) => note("Format: `uuid`.".to_string()),
             TyKind::String(StringFormat::Byte) => note("Format: `byte` (base64 text).".to_string()),
+            TyKind::String(StringFormat::Binary) => note("Format: `binary`.".to_string()),
             TyKind::String(StringFormat::Other(format)) => note(format!("Format: `{format}`.")),
             _ => {}
         }

@@ -56,6 +56,26 @@ fn parameter_key(location: ParameterLocation, name: &str) -> String {
 /// Refuses what this target cannot serve, naming the operation.
 pub fn check(api: &Api) -> Result<(), TargetError> {
     for op in &api.operations {
+        let request = op
+            .request_body
+            .as_ref()
+            .map(|b| (b.encoding, &b.content_type));
+        let responses = op
+            .responses
+            .iter()
+            .filter_map(|r| r.body.as_ref().map(|b| (b.encoding, &b.content_type)));
+        for (encoding, content_type) in request.into_iter().chain(responses) {
+            if encoding != crate::ir::BodyEncoding::Json {
+                return Err(TargetError {
+                    target: "typescript",
+                    message: format!(
+                        "{} `{}`: the `{content_type}` body is not supported by the TypeScript target yet; supported are JSON bodies",
+                        op.method.as_str(),
+                        op.path
+                    ),
+                });
+            }
+        }
         for p in &op.parameters {
             if p.location == ParameterLocation::Cookie {
                 return Err(TargetError {
