@@ -80,10 +80,13 @@ pub fn render(rs: &RustTypes) -> Result<TokenStream, TargetError> {
             }),
         )
     };
+    let file = super::forms::has_files(rs).then(super::forms::file_model);
     Ok(quote! {
         //! The spec's named types. Decoding does not check constraints: run
         //! `validate()` (or the validator in `crate::validation` on the raw JSON) for that.
         #(#items)*
+
+        #file
 
         /// Decodes `value` as the model of the schema called `name` (as in the spec) and
         /// encodes it again; `None` if the spec has no schema of that name. Properties
@@ -189,7 +192,10 @@ fn field_item(
     let serde_name = id.to_string().trim_start_matches("r#").to_owned();
     let rename = (serde_name != *wire).then(|| quote!(#[serde(rename = #wire)]));
     let boxed = rs.needs_box(&owner.name, &field.ty);
-    let inner = rs.field_ty(field, Scope::Models, boxed)?;
+    let inner = match super::forms::file_field_ty(rs, &owner.name, field, Scope::Models) {
+        Some(file) => file,
+        None => rs.field_ty(field, Scope::Models, boxed)?,
+    };
     if field.required {
         return Ok((quote!(#doc #rename pub #id: #inner,), false));
     }

@@ -8,8 +8,8 @@ use super::names::{Namespace, camel, ident, snake, status_variant};
 use super::types::{RustTypes, Scope};
 use super::{TargetError, doc_lines, docs, error};
 use crate::ir::{
-    Operation, Parameter, ParameterLocation, ResponseHeader, SecuritySchemeKind, StatusCode, Ty,
-    TyKind, TypeDefKind,
+    BodyEncoding, Operation, Parameter, ParameterLocation, ResponseHeader, SecuritySchemeKind,
+    StatusCode, Ty, TyKind, TypeDefKind,
 };
 
 /// How a parameter or header travels as text.
@@ -49,6 +49,7 @@ pub struct BodyView<'a> {
     pub ty: &'a Ty,
     pub required: bool,
     pub content_type: &'a str,
+    pub encoding: BodyEncoding,
 }
 
 pub struct RequestView<'a> {
@@ -76,8 +77,8 @@ pub struct ResponseView<'a> {
     pub status: StatusCode,
     pub variant: Ident,
     pub description: &'a str,
-    /// The body's type and media type.
-    pub body: Option<(&'a Ty, &'a str)>,
+    /// The body's type, media type and encoding.
+    pub body: Option<(&'a Ty, &'a str, BodyEncoding)>,
     pub body_field: Ident,
     pub headers: Vec<HeaderView<'a>>,
     pub shape: Shape,
@@ -119,7 +120,6 @@ impl<'a> OperationViews<'a> {
         let mut types = Namespace::camel();
         let mut ops = Vec::new();
         for op in &rs.api.operations {
-            non_json(op)?;
             let base = camel(&op.id, "Operation");
             let method = ident(&methods.claim(&snake(&op.id, "operation")));
             let request = request_view(rs, op, types.claim(&format!("{base}Request")))?;
@@ -156,27 +156,6 @@ impl<'a> OperationViews<'a> {
     pub fn any_security(&self) -> bool {
         self.ops.iter().any(|o| !o.security.is_empty())
     }
-}
-
-/// Bodies that are not JSON are not supported yet.
-fn non_json(op: &Operation) -> Result<(), TargetError> {
-    let request = op
-        .request_body
-        .as_ref()
-        .map(|b| (b.encoding, &b.content_type));
-    let responses = op
-        .responses
-        .iter()
-        .filter_map(|r| r.body.as_ref().map(|b| (b.encoding, &b.content_type)));
-    for (encoding, content_type) in request.into_iter().chain(responses) {
-        if encoding != crate::ir::BodyEncoding::Json {
-            return Err(error(format!(
-                "{}: the `{content_type}` body is not supported by the Rust target yet; supported are JSON bodies",
-                what(op)
-            )));
-        }
-    }
-    Ok(())
 }
 
 fn what(op: &Operation) -> String {
@@ -244,6 +223,7 @@ fn request_view<'a>(
         ty: &b.ty,
         required: b.required,
         content_type: &b.content_type,
+        encoding: b.encoding,
     });
     if params.is_empty() && body.is_none() {
         return Ok(None);
@@ -311,7 +291,7 @@ fn response_views<'a>(
                     .bytes()
                     .all(|c| c.is_ascii_graphic() || c == b' ') =>
             {
-                Some((&b.ty, b.content_type.as_str()))
+                Some((&b.ty, b.content_type.as_str(), b.encoding))
             }
             Some(b) => {
                 return Err(error(format!(
@@ -381,6 +361,18 @@ fn security_views(rs: &RustTypes, op: &Operation) -> Result<Vec<SecurityView>, T
     Ok(views)
 }
 
+/// The Rust type of a body: raw bytes are a `Vec<u8>`, anything else its type's.
+pub fn body_ty(
+    rs: &RustTypes,
+    ty: &Ty,
+    encoding: BodyEncoding,
+) -> Result<TokenStream, TargetError> {
+    match encoding {
+        BodyEncoding::Binary => Ok(quote!(Vec<u8>)),
+        _ => rs.ty(ty, Scope::Crate),
+    }
+}
+
 /// The status code of a response as an `http::StatusCode` expression.
 pub fn status_tokens(code: u16) -> TokenStream {
     let code = proc_macro2::Literal::u16_unsuffixed(code);
@@ -409,7 +401,7 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             }
             if let Some(body) = &request.body {
                 let field = &body.field;
-                let ty = rs.ty(body.ty, Scope::Crate)?;
+                let ty = body_ty(rs, body.ty, body.encoding)?;
                 let ty = if body.required {
                     ty
                 } else {
@@ -442,7 +434,7 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             };
             let vdoc = doc_lines(&format!("{label}: {}", r.description), false);
             let body_ty = match r.body {
-                Some((ty, _)) => Some(rs.ty(ty, Scope::Crate)?),
+                Some((ty, _, encoding)) => Some(body_ty(rs, ty, encoding)?),
                 None => None,
             };
             let declaration = match r.shape {
