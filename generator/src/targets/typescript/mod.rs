@@ -103,6 +103,17 @@ impl Target for TypeScriptTarget {
                     .operations
                     .iter()
                     .any(|op| operations::received_body(&names, api, op).is_some()),
+                non_json: api.operations.iter().any(|op| {
+                    op.request_body
+                        .iter()
+                        .map(|b| b.encoding)
+                        .chain(
+                            op.responses
+                                .iter()
+                                .filter_map(|r| Some(r.body.as_ref()?.encoding)),
+                        )
+                        .any(|e| e != crate::ir::BodyEncoding::Json)
+                }),
             }
             .render(),
         )?;
@@ -152,7 +163,7 @@ impl Target for TypeScriptTarget {
                 operation_specs: literal::Lit::Object(
                     api.operations
                         .iter()
-                        .map(|op| (op.id.clone(), operations::spec(op)))
+                        .map(|op| (op.id.clone(), operations::spec(api, op)))
                         .collect(),
                 )
                 .print(0),
@@ -322,6 +333,8 @@ struct Readme {
     connector: bool,
     /// Whether a request body has `x-per-item-validation` arrays.
     per_item: bool,
+    /// Whether a request or response body is not JSON.
+    non_json: bool,
 }
 
 #[derive(Template)]
