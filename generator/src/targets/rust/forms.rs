@@ -298,13 +298,12 @@ pub fn server_read(
                 quote!(mut decoded)
             };
             quote! {
-                match multipart_body::<#rust>(&parts.headers, body, state.config.body_limit, #validate, #required, #table).await? {
-                    Some((#decoded, #files)) => {
+                multipart_body::<#rust>(&parts.headers, body, state.config.body_limit, #validate, #required, #table)
+                    .await?
+                    .map(|(#decoded, #files)| {
                         #(#fills)*
-                        Some(decoded)
-                    }
-                    None => None,
-                }
+                        decoded
+                    })
             }
         }
     };
