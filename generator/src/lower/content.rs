@@ -285,6 +285,11 @@ impl<'a> Lowerer<'a> {
                     format!("the file `{}` cannot be `nullable`: a multipart body has no null", field.name),
                     Some("remove `nullable`; leave the property out of `required` to make it optional".to_owned()),
                 ),
+                Some(FormValue::File | FormValue::Files) if !self.file_ty(&field.ty).constraints.is_empty() => self.error(
+                    &field.pointer,
+                    format!("`minLength`, `maxLength` and `pattern` are not supported on the file `{}`: a file is bytes, not text", field.name),
+                    Some("remove them; the server's body limit bounds a file's size".to_owned()),
+                ),
                 Some(_) => {}
                 None => self.error(
                     &field.pointer,
@@ -405,6 +410,15 @@ impl<'a> Lowerer<'a> {
         match self.scalar_kind(ty)? {
             Scalar::Binary => Some(FormValue::File),
             _ => Some(FormValue::Scalar),
+        }
+    }
+
+    /// The `format: binary` type of a file property (an array's items, aliases
+    /// followed).
+    fn file_ty<'t>(&'t self, ty: &'t Ty) -> &'t Ty {
+        match &self.resolve(ty).kind {
+            TyKind::Array(item) => self.resolve(item),
+            _ => self.resolve(ty),
         }
     }
 

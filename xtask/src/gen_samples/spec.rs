@@ -805,7 +805,9 @@ fn request_content(rng: &mut Rng, refs: &[String]) -> Value {
 fn response_content(rng: &mut Rng, refs: &[String]) -> Value {
     match rng.below(10) {
         0 => json!({"text/plain": {"schema": text_schema(rng)}}),
-        1 => json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}),
+        1 => {
+            json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}})
+        }
         2 => json!({"image/png": {}}),
         _ => json!({"application/json": {"schema": body_schema(rng, refs)}}),
     }
