@@ -638,3 +638,13 @@ async fn the_client_refuses_a_text_reply_that_is_not_utf8() {
         "{error}"
     );
 }
+
+#[test]
+fn every_model_survives_json_files_included() {
+    // A file is a string in JSON (its bytes as UTF-8): generated files round-trip.
+    feature_non_json_bodies::strategies::check_all_roundtrips(64).unwrap();
+    let file = File::new(vec![0xff, b'a']);
+    assert_eq!(serde_json::to_value(&file).unwrap(), json!("\u{fffd}a"));
+    let back: File = serde_json::from_value(json!("é")).unwrap();
+    assert_eq!(back, File::new("é".as_bytes()));
+}
