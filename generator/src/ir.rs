@@ -31,6 +31,36 @@ impl Api {
     pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
         self.types.iter().find(|t| t.name == name)
     }
+
+    /// Whether values of `ty` are raw bytes: a `format: binary` string, written in
+    /// place or through aliases. In a multipart body such a property (or the items
+    /// of such an array property) is a file; in JSON it is an ordinary string.
+    pub fn is_binary(&self, ty: &Ty) -> bool {
+        let mut ty = ty;
+        // Alias chains are finite (lowering refuses cycles); the bound is a guard.
+        for _ in 0..=self.types.len() {
+            match &ty.kind {
+                TyKind::String(StringFormat::Binary) => return true,
+                TyKind::Named(name) => match self.type_def(name).map(|t| &t.kind) {
+                    Some(TypeDefKind::Alias(inner)) => ty = inner,
+                    _ => return false,
+                },
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// Whether the named type `name` is the schema of a multipart request body.
+    /// Lowering makes sure that such a type with file properties is used nowhere
+    /// else, so its `format: binary` properties are always files.
+    pub fn is_multipart_body(&self, name: &str) -> bool {
+        self.operations.iter().any(|op| {
+            op.request_body.as_ref().is_some_and(|b| {
+                b.encoding == BodyEncoding::Multipart && b.ty.kind == TyKind::Named(name.to_owned())
+            })
+        })
+    }
 }
 
 /// A named type.
@@ -230,6 +260,9 @@ pub enum StringFormat {
     Uuid,
     /// base64 (`format: byte`).
     Byte,
+    /// Raw bytes (`format: binary`): a file in a multipart body, the whole body of a
+    /// binary media type; a string like any other in JSON.
+    Binary,
     /// Any other `format` value: carried for documentation, validated as a string.
     Other(String),
 }
@@ -403,10 +436,49 @@ pub enum ParameterLocation {
 pub struct RequestBody {
     pub description: Option<String>,
     pub required: bool,
-    /// The media type (only JSON media types are supported: `application/json` or
-    /// `application/*+json`).
+    /// The media type, exactly as written in the spec (parameters included). When
+    /// the spec lists a JSON media type beside others, this is the JSON one and the
+    /// others are not served.
     pub content_type: String,
+    /// How the body travels, from its media type.
+    pub encoding: BodyEncoding,
+    /// The body's type. [`BodyEncoding::Form`] and [`BodyEncoding::Multipart`]: a
+    /// named struct whose fields are scalars, string enums and arrays of these
+    /// (multipart also files: `format: binary` strings and arrays of them).
+    /// [`BodyEncoding::Text`]: a string (maybe a named alias or string enum).
+    /// [`BodyEncoding::Binary`]: `string` with [`StringFormat::Binary`].
     pub ty: Ty,
+}
+
+/// How a body travels, decided by its media type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyEncoding {
+    /// `application/json` and `application/*+json`: the value as JSON.
+    Json,
+    /// `application/x-www-form-urlencoded` (request bodies only): one `name=value`
+    /// pair per property, an array property as one pair per item.
+    Form,
+    /// `multipart/form-data` (request bodies only): one part per property value, as
+    /// for a form; a file property's part carries the file's bytes.
+    Multipart,
+    /// Any other media type that is not text (`application/octet-stream`,
+    /// `image/png`, ...): the body is raw bytes.
+    Binary,
+    /// `text/*` (`text/plain`, `text/csv`, ...): the body is a string, as UTF-8 text.
+    Text,
+}
+
+impl BodyEncoding {
+    /// The lower-case name used in messages and generated tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BodyEncoding::Json => "json",
+            BodyEncoding::Form => "form",
+            BodyEncoding::Multipart => "multipart",
+            BodyEncoding::Binary => "binary",
+            BodyEncoding::Text => "text",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -451,7 +523,11 @@ pub struct ResponseHeader {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseBody {
+    /// As for [`RequestBody::content_type`].
     pub content_type: String,
+    /// [`BodyEncoding::Json`], [`BodyEncoding::Text`] or [`BodyEncoding::Binary`].
+    pub encoding: BodyEncoding,
+    /// As for [`RequestBody::ty`].
     pub ty: Ty,
 }
 

@@ -10,8 +10,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use powersync_write_gen::ir::{
-    Api, Constraints, EnumValues, IntFormat, NumberFormat, ParameterLocation, ParameterStyle,
-    SecuritySchemeKind, StatusCode, StringFormat, TokenIssuer, Ty, TyKind, TypeDefKind,
+    Api, BodyEncoding, Constraints, EnumValues, IntFormat, NumberFormat, ParameterLocation,
+    ParameterStyle, SecuritySchemeKind, StatusCode, StringFormat, TokenIssuer, Ty, TyKind,
+    TypeDefKind,
 };
 use powersync_write_gen::spec;
 
@@ -215,7 +216,13 @@ fn render(api: &Api) -> String {
         }
         if let Some(b) = &op.request_body {
             let required = if b.required { " required" } else { "" };
-            let _ = writeln!(out, "  body {}: {}{required}", b.content_type, ty(&b.ty));
+            let _ = writeln!(
+                out,
+                "  body {}{}: {}{required}",
+                b.content_type,
+                encoding(b.encoding),
+                ty(&b.ty)
+            );
         }
         for r in &op.responses {
             let status = match r.status {
@@ -225,7 +232,7 @@ fn render(api: &Api) -> String {
             let body = r
                 .body
                 .as_ref()
-                .map(|b| format!(" {}: {}", b.content_type, ty(&b.ty)))
+                .map(|b| format!(" {}{}: {}", b.content_type, encoding(b.encoding), ty(&b.ty)))
                 .unwrap_or_default();
             let _ = writeln!(out, "  response {status} {:?}{body}", r.description);
             for h in &r.headers {
@@ -294,6 +301,14 @@ fn render(api: &Api) -> String {
         );
     }
     out
+}
+
+/// ` [text]` after a media type whose encoding is not JSON.
+fn encoding(encoding: BodyEncoding) -> String {
+    match encoding {
+        BodyEncoding::Json => String::new(),
+        other => format!(" [{}]", other.as_str()),
+    }
 }
 
 fn ty(t: &Ty) -> String {

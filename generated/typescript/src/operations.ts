@@ -39,11 +39,32 @@ export interface HeaderSpec {
   schema: Schema;
 }
 
+/**
+ * How a body travels, when it is not JSON: `form` (`application/x-www-form-urlencoded`
+ * fields), `multipart` (`multipart/form-data` parts, files among them), `text`
+ * (a string, as UTF-8) or `binary` (raw bytes, a `Blob`).
+ */
+export type BodyEncoding = "form" | "multipart" | "text" | "binary";
+
+/** An operation's request body. */
+export interface BodySpec {
+  schema: Schema;
+  required: boolean;
+  /** The media type, as the spec writes it. */
+  contentType: string;
+  /** Absent for JSON. */
+  encoding?: BodyEncoding;
+  /** The file properties of a multipart body. */
+  files?: readonly string[];
+}
+
 /** One status (or `default`) of an operation. */
 export interface ResponseSpec {
-  /** The JSON body's schema; absent for a response without content. */
+  /** The body's schema; absent for a response without content. */
   body?: Schema;
   contentType?: string;
+  /** `text` or `binary`; absent for JSON. */
+  encoding?: "text" | "binary";
   headers: readonly HeaderSpec[];
 }
 
@@ -66,7 +87,7 @@ export interface OperationSpec {
   /** Alternatives: satisfying every scheme of any one entry is enough; none: open. */
   security: readonly (readonly SecurityUse[])[];
   parameters: readonly ParameterSpec[];
-  body?: { schema: Schema; required: boolean; contentType: string };
+  body?: BodySpec;
   responses: {
     readonly [status: number]: ResponseSpec;
     readonly default?: ResponseSpec;

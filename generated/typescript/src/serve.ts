@@ -8,6 +8,7 @@
 
 import * as ops from "./operations.js";
 import type {
+  BodySpec,
   OperationSpec,
   ParameterSpec,
   ResponseSpec,
@@ -413,10 +414,8 @@ async function decode<Handler, Principal>(
     });
   }
   if (spec.body !== undefined) {
-    const body = await readJson(request, bodyLimit, spec.body.required);
-    if (body !== undefined) {
-      decoded.body = checkBody(spec.body.schema, body.value, problems);
-    }
+    const body = await readBody(spec.body, request, bodyLimit, problems);
+    if (body !== undefined) decoded.body = body.value;
   }
   if (problems.listed.length > 0) throw invalid(problems);
   return decoded;
@@ -446,6 +445,193 @@ function checkBody(
     body[name] = checkItems(items, values, propertyPath("$", name));
   }
   return body;
+}
+
+/** Reads, parses and validates (into `problems`) a body of any encoding. */
+async function readBody(
+  spec: BodySpec,
+  request: Request,
+  limit: number,
+  problems: Violations,
+): Promise<{ value: unknown } | undefined> {
+  if (spec.encoding === undefined) {
+    const body = await readJson(request, limit, spec.required);
+    if (body === undefined) return undefined;
+    return { value: checkBody(spec.schema, body.value, problems) };
+  }
+  const raw = await readRaw(request, limit, spec.required, spec.contentType);
+  if (raw === undefined) return undefined;
+  switch (spec.encoding) {
+    case "binary":
+      return { value: new Blob([raw.bytes], { type: raw.contentType }) };
+    case "text": {
+      let text: string;
+      try {
+        text = new TextDecoder("utf-8", {
+          fatal: true,
+          ignoreBOM: true,
+        }).decode(raw.bytes);
+      } catch (error) {
+        throw new HttpRejection(
+          400,
+          "INVALID_REQUEST",
+          `the body is not UTF-8 text: ${detailOf(error)}`,
+        );
+      }
+      validateValue(spec.schema, text, "$", problems);
+      return { value: text };
+    }
+    case "form": {
+      const fields = new URLSearchParams(new TextDecoder().decode(raw.bytes));
+      return { value: formValue(spec, [...fields], problems) };
+    }
+    case "multipart": {
+      let form: FormData;
+      try {
+        form = await new Response(raw.bytes, {
+          headers: { "content-type": raw.contentType },
+        }).formData();
+      } catch (error) {
+        throw new HttpRejection(
+          400,
+          "INVALID_REQUEST",
+          `the multipart body is malformed: ${detailOf(error)}`,
+        );
+      }
+      const entries: [string, string | Blob][] = [];
+      form.forEach((value, name) => entries.push([name, value]));
+      // A text field sent with a file name arrives as a file: its text.
+      const parts: [string, string | Blob][] = [];
+      for (const [name, value] of entries) {
+        const file = spec.files?.includes(name) === true;
+        parts.push([
+          name,
+          typeof value === "string" || file ? value : await value.text(),
+        ]);
+      }
+      return { value: formValue(spec, parts, problems) };
+    }
+  }
+}
+
+function detailOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The value a form or multipart body stands for: each property of the schema
+ * once (an array with every value of its name), its text read as the property's
+ * scalar type, validated into `problems` like a JSON body (a file as an empty
+ * string). Then a file property gets its `Blob` (an array of files, every part
+ * of its name). Names the schema does not declare are ignored.
+ */
+function formValue(
+  spec: BodySpec,
+  parts: [string, string | Blob][],
+  problems: Violations,
+): Record<string, unknown> {
+  const schema = resolve(spec.schema);
+  const value: Record<string, unknown> = {};
+  const files: Record<string, Blob[]> = {};
+  if (schema.type !== "object") return value;
+  for (const [name, property] of Object.entries(schema.properties)) {
+    const values = parts.filter(([key]) => key === name).map(([, v]) => v);
+    if (values.length === 0) continue;
+    const type = resolve(property.schema);
+    const isArray = type.type === "array";
+    if (spec.files?.includes(name) === true) {
+      // A file part sent without a file name arrives as text: its bytes.
+      files[name] = values.map((v) =>
+        typeof v === "string" ? new Blob([v]) : v,
+      );
+      value[name] = isArray ? values.map(() => "") : "";
+    } else if (isArray) {
+      value[name] = values.map((v) => fieldValue(resolve(type.items), text(v)));
+    } else {
+      value[name] = fieldValue(type, text(values[0] ?? ""));
+    }
+  }
+  validateValue(spec.schema, value, "$", problems);
+  for (const [name, blobs] of Object.entries(files)) {
+    value[name] = Array.isArray(value[name]) ? blobs : blobs[0];
+  }
+  return value;
+}
+
+/**
+ * The JSON value a field's text stands for: a number or boolean when it reads as
+ * one (spaces around it aside), else the text, which the validator then refuses
+ * where it expects a number or boolean.
+ */
+function fieldValue(schema: Schema, text: string): unknown {
+  const trimmed = text.trim();
+  switch (schema.type) {
+    case "integer":
+    case "number": {
+      const number = Number(trimmed);
+      return /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(trimmed) &&
+        Number.isFinite(number)
+        ? number
+        : text;
+    }
+    case "boolean":
+      return trimmed === "true" ? true : trimmed === "false" ? false : text;
+    default:
+      return text;
+  }
+}
+
+/** A field's text (a non-file field is always text by now). */
+function text(value: string | Blob): string {
+  return typeof value === "string" ? value : "";
+}
+
+/** The media type of a `Content-Type` value, without parameters, in lower case. */
+function essence(contentType: string): string {
+  return (contentType.split(";")[0] ?? "").trim().toLowerCase();
+}
+
+/** 415: the body's media type is not the one the operation takes. */
+function wrongMediaType(expected: string, found: string | null): HttpRejection {
+  return new HttpRejection(
+    415,
+    "UNSUPPORTED_MEDIA_TYPE",
+    `expected the content type \`${expected}\`, found ${found === null ? "none" : `\`${found}\``}`,
+  );
+}
+
+/**
+ * Reads a body that is not JSON: 413 over `limit`, 415 unless its media type is
+ * `expected` (parameters such as `charset` aside); `undefined` for an absent
+ * optional body.
+ */
+async function readRaw(
+  request: Request,
+  limit: number,
+  required: boolean,
+  expected: string,
+): Promise<
+  { contentType: string; bytes: Uint8Array<ArrayBuffer> } | undefined
+> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) throw tooLarge(limit);
+  const contentType = request.headers.get("content-type");
+  if (contentType !== null && essence(contentType) !== essence(expected)) {
+    throw wrongMediaType(expected, contentType);
+  }
+  const bytes = await readLimited(request, limit);
+  if (contentType === null) {
+    if (bytes.length === 0 && !required) return undefined;
+    throw wrongMediaType(expected, null);
+  }
+  return { contentType, bytes };
+}
+
+/** A text type's `Content-Type`, with `charset=utf-8` unless it has parameters. */
+function textContentType(contentType: string): string {
+  return contentType.includes(";")
+    ? contentType
+    : `${contentType}; charset=utf-8`;
 }
 
 function isJson(contentType: string): boolean {
@@ -505,7 +691,7 @@ function tooLarge(limit: number): HttpRejection {
 async function readLimited(
   request: Request,
   limit: number,
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   if (request.body === null) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -547,6 +733,26 @@ function encode(
   }
   if (declared?.body === undefined || response.body === undefined) {
     return new Response(null, { status: response.status, headers });
+  }
+  if (declared.encoding === "binary") {
+    headers.set(
+      "content-type",
+      declared.contentType ?? "application/octet-stream",
+    );
+    return new Response(response.body as Blob, {
+      status: response.status,
+      headers,
+    });
+  }
+  if (declared.encoding === "text") {
+    headers.set(
+      "content-type",
+      textContentType(declared.contentType ?? "text/plain"),
+    );
+    return new Response(String(response.body), {
+      status: response.status,
+      headers,
+    });
   }
   headers.set("content-type", declared.contentType ?? "application/json");
   return new Response(JSON.stringify(response.body), {

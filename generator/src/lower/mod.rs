@@ -49,8 +49,11 @@
 //!   `links` and operation `callbacks` (kept in the IR for the docs), schema `xml`,
 //!   `example`/`examples`, and a response body without a `schema` (the response
 //!   then has no typed body).
+//! - Request and response bodies are read from one media type (`content`): see
+//!   `content` for which, and what each media type allows.
 
 mod all_of;
+mod content;
 mod cycles;
 mod keywords;
 mod operation;
@@ -74,6 +77,7 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, Diagnostics> {
     lowerer.schemas();
     let security_schemes = lowerer.security_schemes();
     let operations = lowerer.operations();
+    lowerer.check_multipart_uses();
     lowerer.apply_union_tags();
     lowerer.check_per_item_uses();
     lowerer.check_variant_uses();
@@ -124,6 +128,9 @@ struct Lowerer<'a> {
     /// (union pointer, member) of the variants no `mapping` entry names: their tag is
     /// settled once every struct is lowered (see `resolve_implicit_tags`).
     implicit_tags: BTreeSet<(String, String)>,
+    /// The named types of multipart request bodies: (name, pointer of the body's
+    /// schema).
+    multipart_uses: Vec<(String, String)>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -139,6 +146,7 @@ impl<'a> Lowerer<'a> {
             tag_enums: BTreeMap::new(),
             variant_of: BTreeMap::new(),
             implicit_tags: BTreeSet::new(),
+            multipart_uses: Vec::new(),
         };
         for (name, _) in lowerer.component_schemas() {
             lowerer.names.insert(name.clone(), schema_pointer(name));

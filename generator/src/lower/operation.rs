@@ -1,5 +1,6 @@
-//! Operations: parameters (path-level merged with the operation's), JSON request
-//! bodies, responses per status with headers, and the effective security.
+//! Operations: parameters (path-level merged with the operation's), request bodies
+//! (their media types in `content`), responses per status with headers, and the
+//! effective security.
 
 use heck::ToUpperCamelCase;
 use serde_json::Value;
@@ -21,8 +22,6 @@ const METHODS: [(&str, Method); 8] = [
     ("patch", Method::Patch),
     ("trace", Method::Trace),
 ];
-
-const JSON_ONLY: &str = "supported are JSON media types (application/json, application/*+json)";
 
 impl<'a> Lowerer<'a> {
     /// Every operation, paths in document order, methods in [`METHODS`] order.
@@ -449,8 +448,7 @@ impl<'a> Lowerer<'a> {
         let (at, body) = self.follow(at, value, "requestBodies")?;
         let name =
             component_name(&at, "requestBodies", "RequestBody").unwrap_or_else(|| name.to_owned());
-        let Some((content_type, media_at, media)) = self.json_content(&at, body, "request body")
-        else {
+        let Some(chosen) = self.body_content(&at, body, "request body") else {
             if body
                 .get("content")
                 .and_then(Value::as_object)
@@ -464,59 +462,14 @@ impl<'a> Lowerer<'a> {
             }
             return None;
         };
-        let schema_at = pointer::join(&media_at, "schema");
-        let Some(schema) = media.get("schema") else {
-            self.error(
-                &media_at,
-                "the request body has no `schema`",
-                Some("add `schema:` with the body's schema".to_owned()),
-            );
-            return None;
-        };
-        let ty = self.ty(&schema_at, schema, &name);
+        let ty = self.body_ty(&chosen, &name, "request body")?;
         Some(RequestBody {
             description: string_field(body, "description"),
             required: bool_field(body, "required"),
-            content_type,
+            content_type: chosen.content_type,
+            encoding: chosen.encoding,
             ty,
         })
-    }
-
-    /// The one JSON media type of `content`: (media type, pointer, media object).
-    fn json_content(
-        &mut self,
-        at: &str,
-        value: &'a Value,
-        what: &str,
-    ) -> Option<(String, String, &'a Value)> {
-        let content_at = pointer::join(at, "content");
-        let mut found: Option<(String, String, &'a Value)> = None;
-        for (media_type, media) in value
-            .get("content")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
-            let media_at = pointer::join(&content_at, media_type);
-            if !is_json(media_type) {
-                self.error(
-                    &media_at,
-                    format!("{what} media type `{media_type}` is not supported; {JSON_ONLY}"),
-                    Some("describe the body as JSON, or remove this media type".to_owned()),
-                );
-                continue;
-            }
-            if let Some((first, ..)) = &found {
-                self.error(
-                    &media_at,
-                    format!("a second JSON media type (`{media_type}` after `{first}`) is not supported; supported is one media type per {what}"),
-                    Some("keep one of them".to_owned()),
-                );
-                continue;
-            }
-            found = Some((media_type.clone(), media_at, media));
-        }
-        found
     }
 
     fn responses(&mut self, prefix: &str, at: &str, value: &'a Value) -> Vec<Response> {
@@ -616,17 +569,18 @@ impl<'a> Lowerer<'a> {
                 ty,
             });
         }
-        let body = self.json_content(&at, response, "response").and_then(
-            |(content_type, media_at, media)| {
-                let schema_at = pointer::join(&media_at, "schema");
-                // A body without a `schema` is not described: the response has no
-                // typed body (its content is left alone).
-                media.get("schema").map(|schema| ResponseBody {
-                    content_type,
-                    ty: self.ty(&schema_at, schema, &name),
+        // A JSON body without a `schema` is not described: the response has no
+        // typed body (its content is left alone).
+        let body = self
+            .body_content(&at, response, "response")
+            .and_then(|chosen| {
+                let ty = self.body_ty(&chosen, &name, "response")?;
+                Some(ResponseBody {
+                    content_type: chosen.content_type,
+                    encoding: chosen.encoding,
+                    ty,
                 })
-            },
-        );
+            });
         Some(Response {
             status,
             description: string_field(response, "description").unwrap_or_default(),
@@ -762,28 +716,13 @@ fn template_shape(path: &str) -> String {
     shape
 }
 
-/// `application/json`, `application/<x>+json`, with or without parameters.
-fn is_json(media_type: &str) -> bool {
-    let essence = media_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn finds_placeholders_and_json_types() {
+    fn finds_placeholders() {
         assert_eq!(path_placeholders("/a/{id}/b/{x}"), ["id", "x"]);
         assert_eq!(path_placeholders("/a/{"), Vec::<String>::new());
-        assert!(is_json("application/json; charset=utf-8"));
-        assert!(is_json("application/problem+json"));
-        assert!(!is_json("text/plain"));
     }
 }

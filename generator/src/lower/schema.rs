@@ -650,6 +650,7 @@ fn string_format(format: Option<&str>) -> StringFormat {
         Some("date") => StringFormat::Date,
         Some("uuid") => StringFormat::Uuid,
         Some("byte") => StringFormat::Byte,
+        Some("binary") => StringFormat::Binary,
         Some(other) => StringFormat::Other(other.to_owned()),
     }
 }

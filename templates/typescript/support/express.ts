@@ -6,10 +6,11 @@
  * app.use("/", createExpressHandler(implementation));
  * ```
  *
- * Mount it before any body parser, or after `express.json()` /
- * `express.raw({ type: "*\/*" })`: a body an earlier parser already read is
- * reused (a parsed JSON value is serialized again, so the body limit applies to
- * that text).
+ * Mount it before any body parser, or after `express.json()`,
+ * `express.urlencoded()` or `express.raw({ type: "*\/*" })`: a body an earlier
+ * parser already read is reused (a parsed JSON value is serialized again, a
+ * parsed form encoded again, so the body limit applies to that text). A
+ * multipart body must reach it unread: mount it before a multipart parser.
  */
 
 import type { NextFunction, Request, Response } from "express";
@@ -64,6 +65,17 @@ async function serve(
   response.end(Buffer.from(await reply.arrayBuffer()));
 }
 
+/** A form `express.urlencoded()` parsed, encoded again: arrays as repeated names. */
+function formText(parsed: object): string {
+  const form = new URLSearchParams();
+  for (const [name, value] of Object.entries(parsed)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      form.append(name, typeof item === "string" ? item : JSON.stringify(item));
+    }
+  }
+  return form.toString();
+}
+
 /**
  * The request body: what an earlier parser kept, else the raw stream, read up to
  * one byte past `limit` (enough for the handler to answer 413).
@@ -73,6 +85,12 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array> {
   if (Buffer.isBuffer(parsed)) return parsed;
   if (typeof parsed === "string") return Buffer.from(parsed);
   if (parsed !== undefined && request.readableEnded) {
+    const form = /^application\/x-www-form-urlencoded\b/i.test(
+      request.get("content-type") ?? "",
+    );
+    if (form && typeof parsed === "object" && parsed !== null) {
+      return Buffer.from(formText(parsed));
+    }
     return Buffer.from(JSON.stringify(parsed));
   }
   const chunks: Buffer[] = [];

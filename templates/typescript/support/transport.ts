@@ -5,7 +5,7 @@
  */
 
 import * as ops from "./operations.js";
-import type { OperationSpec, ParameterSpec } from "./operations.js";
+import type { BodySpec, OperationSpec, ParameterSpec } from "./operations.js";
 import { resolve, validateValue, type SchemaViolation } from "./validator.js";
 
 /** A credential, or a function returning the current one (called per request). */
@@ -150,22 +150,44 @@ export async function send(
   const init: RequestInit = { method: spec.method, headers };
   if (options.signal !== undefined) init.signal = options.signal;
   if (spec.body !== undefined && request.body !== undefined) {
-    headers.set("content-type", spec.body.contentType);
-    init.body = JSON.stringify(request.body);
+    const encoded = encodeBody(spec.body, request.body);
+    // A multipart body's type (with its boundary) is set by fetch.
+    if (encoded.contentType === undefined) headers.delete("content-type");
+    else headers.set("content-type", encoded.contentType);
+    init.body = encoded.body;
   }
   const fetcher = settings.fetch ?? globalThis.fetch;
   const reply = await fetcher(url, init);
-  const text = await reply.text();
+  const bytes = new Uint8Array(await reply.arrayBuffer());
+  const text = new TextDecoder().decode(bytes);
   const declared = spec.responses[reply.status] ?? spec.responses.default;
   if (declared === undefined) {
     throw new UnexpectedResponseError(spec.id, reply.status, text);
   }
   const response: AnyResponse = { status: reply.status };
-  if (declared.body !== undefined) {
+  if (declared.body !== undefined && declared.encoding === "binary") {
+    response.body = new Blob([bytes], {
+      type: reply.headers.get("content-type") ?? declared.contentType ?? "",
+    });
+  } else if (declared.body !== undefined) {
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body =
+        declared.encoding === "text"
+          ? new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
+              bytes,
+            )
+          : JSON.parse(text);
     } catch {
+      if (declared.encoding === "text") {
+        throw new InvalidResponseError(
+          spec.id,
+          reply.status,
+          [],
+          "the body is not UTF-8 text",
+          reply.headers,
+        );
+      }
       throw new InvalidResponseError(
         spec.id,
         reply.status,
@@ -205,6 +227,60 @@ export async function send(
     response.headers = values;
   }
   return response;
+}
+
+/**
+ * A request body as fetch sends it, and its `Content-Type` (none for multipart:
+ * fetch sets it, with the boundary). A form sends a `name=value` pair per field
+ * (an array one per item, `null` left out); multipart a part per value, a file
+ * as a file part (named after its field when it has no name).
+ */
+function encodeBody(
+  spec: BodySpec,
+  body: unknown,
+): { body: BodyInit; contentType?: string } {
+  switch (spec.encoding) {
+    case "binary":
+      return { body: body as Blob, contentType: spec.contentType };
+    case "text":
+      return {
+        body: String(body),
+        contentType: spec.contentType.includes(";")
+          ? spec.contentType
+          : `${spec.contentType}; charset=utf-8`,
+      };
+    case "form": {
+      const form = new URLSearchParams();
+      for (const [name, value] of fields(body))
+        form.append(name, String(value));
+      return { body: form, contentType: spec.contentType };
+    }
+    case "multipart": {
+      const form = new FormData();
+      for (const [name, value] of fields(body)) {
+        if (value instanceof Blob) {
+          const named = typeof File !== "undefined" && value instanceof File;
+          form.append(name, value, named ? value.name : name);
+        } else {
+          form.append(name, String(value));
+        }
+      }
+      return { body: form };
+    }
+    default:
+      return { body: JSON.stringify(body), contentType: spec.contentType };
+  }
+}
+
+/** Every field value of a form body: an array's items, `null`s left out. */
+function fields(body: unknown): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [name, value] of Object.entries(body as object)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item !== undefined && item !== null) out.push([name, item]);
+    }
+  }
+  return out;
 }
 
 function pathOf(spec: OperationSpec, request: AnyRequest): string {

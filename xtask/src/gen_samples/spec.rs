@@ -11,7 +11,9 @@
 //! and constraints, arrays, maps, `$ref`s (acyclic, plus optional self-recursion),
 //! string, integer and number enums, tagged unions (oneOf + discriminator + mapping),
 //! and 1-3 operations with path/query/header parameters (scalars and arrays, in every
-//! supported style), JSON bodies and responses, and bearer or apiKey security.
+//! supported style), request bodies (JSON, a form, multipart with files, text, raw
+//! bytes, JSON beside XML) and responses (JSON, text, raw bytes), and bearer or apiKey
+//! security.
 
 use serde_json::{Map, Value, json};
 
@@ -761,10 +763,10 @@ fn operation(
         op["summary"] = json!(rng.text(DESCRIPTIONS));
     }
     if method != "get" && method != "delete" && rng.chance(70) {
-        let schema = body_schema(rng, refs);
+        let content = request_content(rng, refs);
         op["requestBody"] = json!({
             "required": rng.chance(70),
-            "content": {"application/json": {"schema": schema}},
+            "content": content,
         });
     }
     if !schemes.is_empty() && rng.chance(60) {
@@ -832,6 +834,83 @@ fn body_schema(rng: &mut Rng, refs: &[String]) -> Value {
     }
 }
 
+/// A request body's `content`: mostly JSON; else a form, a multipart body with
+/// files, text or raw bytes, or JSON listed beside XML (of which JSON is used).
+fn request_content(rng: &mut Rng, refs: &[String]) -> Value {
+    match rng.below(12) {
+        0 => json!({"application/x-www-form-urlencoded": {"schema": form_object(rng, false)}}),
+        1 => json!({"multipart/form-data": {"schema": form_object(rng, true)}}),
+        2 => json!({*rng.pick(&["text/plain", "text/csv"]): {"schema": text_schema(rng)}}),
+        3 => json!({*rng.pick(&["application/octet-stream", "image/png"]): {
+            "schema": {"type": "string", "format": "binary"},
+        }}),
+        4 => {
+            let schema = body_schema(rng, refs);
+            json!({"application/json": {"schema": schema.clone()}, "application/xml": {"schema": schema}})
+        }
+        _ => json!({"application/json": {"schema": body_schema(rng, refs)}}),
+    }
+}
+
+/// A response body's `content`: mostly JSON, else text or raw bytes (maybe
+/// without a schema).
+fn response_content(rng: &mut Rng, refs: &[String]) -> Value {
+    match rng.below(10) {
+        0 => json!({"text/plain": {"schema": text_schema(rng)}}),
+        1 => {
+            json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}})
+        }
+        2 => json!({"image/png": {}}),
+        _ => json!({"application/json": {"schema": body_schema(rng, refs)}}),
+    }
+}
+
+/// A text body's schema: a string, maybe constrained, or a string enum.
+fn text_schema(rng: &mut Rng) -> Value {
+    match rng.below(3) {
+        0 => string_enum(rng),
+        1 => json!({"type": "string", "maxLength": rng.range(1, 50), "pattern": "^[^<]*$"}),
+        _ => json!({"type": "string"}),
+    }
+}
+
+/// A form or multipart body's object: scalars, string enums and arrays of these;
+/// with `files`, also files (`format: binary`) and arrays of files.
+fn form_object(rng: &mut Rng, files: bool) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    let mut hoisted_stems: Vec<String> = Vec::new();
+    for _ in 0..rng.range(1, 5) {
+        let field = rng.text(FIELD_NAMES);
+        if properties.contains_key(field) {
+            continue;
+        }
+        let file = json!({"type": "string", "format": "binary"});
+        let value = match rng.below(if files { 5 } else { 3 }) {
+            3 => file,
+            4 => json!({"type": "array", "items": file}),
+            _ => parameter_schema(rng, true),
+        };
+        // An inline enum is hoisted as `<OperationId>Request<Property>`.
+        let hoisted = value.to_string().contains("\"enum\"");
+        if hoisted && hoisted_stems.contains(&stem(field)) {
+            continue;
+        }
+        if hoisted {
+            hoisted_stems.push(stem(field));
+        }
+        if rng.chance(50) {
+            required.push(field);
+        }
+        properties.insert(field.to_string(), value);
+    }
+    let mut schema = json!({"type": "object", "properties": properties});
+    if !required.is_empty() {
+        schema["required"] = json!(required);
+    }
+    schema
+}
+
 fn responses(rng: &mut Rng, refs: &[String]) -> Value {
     let mut responses = Map::new();
     for _ in 0..rng.range(1, 3) {
@@ -849,7 +928,7 @@ fn responses(rng: &mut Rng, refs: &[String]) -> Value {
             }});
         }
         if code != "204" && rng.chance(70) {
-            response["content"] = json!({"application/json": {"schema": body_schema(rng, refs)}});
+            response["content"] = response_content(rng, refs);
         }
         responses.insert(code.to_string(), response);
     }

@@ -21,9 +21,9 @@ use askama::Template;
 use self::markdown::{Slugger, Table, cell, code, link, literal_backticks};
 use super::{Context, GeneratedFile, Target, TargetError};
 use crate::ir::{
-    Api, Bound, Constraints, EnumValues, IntFormat, NumberFormat, Operation, Parameter,
-    ParameterLocation, ParameterStyle, SecurityRequirement, SecuritySchemeKind, StatusCode,
-    StringFormat, TokenIssuer, Ty, TyKind, TypeDef, TypeDefKind,
+    Api, BodyEncoding, Bound, Constraints, EnumValues, IntFormat, NumberFormat, Operation,
+    Parameter, ParameterLocation, ParameterStyle, SecurityRequirement, SecuritySchemeKind,
+    StatusCode, StringFormat, TokenIssuer, Ty, TyKind, TypeDef, TypeDefKind,
 };
 
 pub struct DocsTarget;
@@ -284,7 +284,7 @@ impl Reference {
             operations: api
                 .operations
                 .iter()
-                .map(|op| operation_view(op, &anchors))
+                .map(|op| operation_view(op, api, &anchors))
                 .collect(),
             types: api
                 .types
@@ -345,7 +345,7 @@ fn yes_no(value: bool) -> String {
     if value { "yes" } else { "no" }.to_string()
 }
 
-fn operation_view(op: &Operation, anchors: &Anchors) -> OperationView {
+fn operation_view(op: &Operation, api: &Api, anchors: &Anchors) -> OperationView {
     let mut parameters = Table::new(&[
         "Name",
         "In",
@@ -376,9 +376,10 @@ fn operation_view(op: &Operation, anchors: &Anchors) -> OperationView {
             "optional"
         };
         let mut sentence = format!(
-            "**Request body** ({presence}): {}{}.",
-            ty_text(&body.ty, anchors),
-            media_type_note(&body.content_type)
+            "**Request body** ({presence}): {}{}{}.",
+            body_text(body.encoding, &body.ty, anchors),
+            media_type_note(&body.content_type),
+            fields_note(api, body.encoding, &body.ty)
         );
         let constraints = constraints_text(&body.ty);
         if !constraints.is_empty() {
@@ -405,7 +406,7 @@ fn operation_view(op: &Operation, anchors: &Anchors) -> OperationView {
             .map(|b| {
                 format!(
                     "{}{}",
-                    ty_text(&b.ty, anchors),
+                    body_text(b.encoding, &b.ty, anchors),
                     media_type_note(&b.content_type)
                 )
             })
@@ -489,6 +490,60 @@ fn operation_view(op: &Operation, anchors: &Anchors) -> OperationView {
         links,
         callbacks,
     }
+}
+
+/// A body's type in words: raw bytes say so, text is UTF-8.
+fn body_text(encoding: BodyEncoding, ty: &Ty, anchors: &Anchors) -> String {
+    match encoding {
+        BodyEncoding::Binary => "raw bytes".to_string(),
+        BodyEncoding::Text => format!("{} (UTF-8 text)", ty_text(ty, anchors)),
+        _ => ty_text(ty, anchors),
+    }
+}
+
+/// For a form or multipart body: its fields, and how arrays and files travel.
+fn fields_note(api: &Api, encoding: BodyEncoding, ty: &Ty) -> String {
+    let (noun, multipart) = match encoding {
+        BodyEncoding::Form => ("fields", false),
+        BodyEncoding::Multipart => ("parts", true),
+        _ => return String::new(),
+    };
+    let TyKind::Named(name) = &ty.kind else {
+        return String::new();
+    };
+    let Some(TypeDefKind::Struct(st)) = api.type_def(name).map(|t| &t.kind) else {
+        return String::new();
+    };
+    let fields: Vec<String> = st
+        .fields
+        .iter()
+        .map(|f| {
+            let array_items = match &f.ty.kind {
+                TyKind::Array(item) => Some(item.as_ref()),
+                TyKind::Named(alias) => match api.type_def(alias).map(|t| &t.kind) {
+                    Some(TypeDefKind::Alias(Ty {
+                        kind: TyKind::Array(item),
+                        ..
+                    })) => Some(item.as_ref()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let note = match array_items {
+                Some(item) if multipart && api.is_binary(item) => " (files, a part each)",
+                Some(_) => " (repeated, once per item)",
+                None if multipart && api.is_binary(&f.ty) => " (a file)",
+                None => "",
+            };
+            format!("{}{note}", code(&f.name))
+        })
+        .collect();
+    let list = match fields.split_last() {
+        None => return String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    };
+    format!(", {noun} {list}")
 }
 
 /// Bodies are JSON unless noted, so only other media types are named.
@@ -737,6 +792,7 @@ fn ty_text(ty: &Ty, anchors: &Anchors) -> String {
             StringFormat::Date => "string (date)".to_string(),
             StringFormat::Uuid => "string (uuid)".to_string(),
             StringFormat::Byte => "string (base64)".to_string(),
+            StringFormat::Binary => "string (binary)".to_string(),
             StringFormat::Other(other) => format!("string ({other})"),
         },
         TyKind::Array(item) => format!("array of {}", nested_ty_text(item, anchors)),

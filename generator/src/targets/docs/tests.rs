@@ -210,6 +210,7 @@ pub(super) fn sample_api() -> Api {
                     description: Some("The batch.".into()),
                     required: true,
                     content_type: "application/json".into(),
+                    encoding: BodyEncoding::Json,
                     ty: named("WriteBatch"),
                 }),
                 responses: vec![
@@ -219,6 +220,7 @@ pub(super) fn sample_api() -> Api {
                         headers: vec![],
                         body: Some(ResponseBody {
                             content_type: "application/json".into(),
+                            encoding: BodyEncoding::Json,
                             ty: Ty::new(TyKind::Array(Box::new(named("TransactionResult")))),
                         }),
                         links: vec![],
@@ -241,6 +243,7 @@ pub(super) fn sample_api() -> Api {
                         headers: vec![],
                         body: Some(ResponseBody {
                             content_type: "application/problem+json".into(),
+                            encoding: BodyEncoding::Json,
                             ty: named("Ids"),
                         }),
                         links: vec![],

@@ -6,9 +6,9 @@ use quote::quote;
 use super::operations::{OpView, OperationViews, Shape};
 use super::types::RustTypes;
 use super::{TargetError, doc_lines, error};
-use crate::ir::{ParameterLocation, SecuritySchemeKind, StatusCode};
+use crate::ir::{BodyEncoding, ParameterLocation, SecuritySchemeKind, StatusCode};
 
-pub fn render(_rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, TargetError> {
+pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, TargetError> {
     let schemes = views.ops.iter().flat_map(|o| &o.security).map(|s| &s.kind);
     let uses_bearer = schemes
         .clone()
@@ -18,7 +18,7 @@ pub fn render(_rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Ta
         .any(|k| matches!(k, SecuritySchemeKind::ApiKey { .. }));
     let mut methods = Vec::new();
     for view in &views.ops {
-        methods.push(method(view)?);
+        methods.push(method(rs, view)?);
     }
     let array_params = || {
         views
@@ -126,6 +126,11 @@ pub fn render(_rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Ta
             }
         }
     });
+    let body_helpers = super::forms::client_helpers(
+        rs,
+        super::forms::Uses::requests(views),
+        super::forms::Uses::responses(views),
+    );
     let bearer_field = uses_bearer.then(|| quote!(bearer_token: Option<String>,));
     let key_field = uses_key.then(|| quote!(api_key: Option<String>,));
     let bearer_init = uses_bearer.then(|| quote!(bearer_token: None,));
@@ -243,6 +248,7 @@ pub fn render(_rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Ta
         #delimited_helper
         #query_helper
         #path_helper
+        #body_helpers
 
         fn decode<T: serde::de::DeserializeOwned>(status: http::StatusCode, bytes: &[u8]) -> Result<T, ClientError> {
             serde_json::from_slice(bytes).map_err(|e| ClientError::InvalidBody { status, message: e.to_string() })
@@ -315,7 +321,7 @@ fn segment(view: &OpView, raw: &str) -> Result<TokenStream, TargetError> {
     })
 }
 
-fn method(view: &OpView) -> Result<TokenStream, TargetError> {
+fn method(rs: &RustTypes, view: &OpView) -> Result<TokenStream, TargetError> {
     let op = view.op;
     let name = &view.method;
     let response = &view.response;
@@ -438,10 +444,16 @@ fn method(view: &OpView) -> Result<TokenStream, TargetError> {
         } else {
             quote!(request.#field.as_ref())
         };
-        builder.push(quote! {
-            if let Some(body) = #value {
+        let write = match body.encoding {
+            BodyEncoding::Json => quote! {
                 let bytes = serde_json::to_vec(body).map_err(|e| ClientError::InvalidRequest(e.to_string()))?;
                 builder = builder.header(http::header::CONTENT_TYPE, #content_type).body(bytes);
+            },
+            encoding => super::forms::client_write(rs, encoding, content_type, body.ty)?,
+        };
+        builder.push(quote! {
+            if let Some(body) = #value {
+                #write
             }
         });
     }
@@ -458,7 +470,11 @@ fn method(view: &OpView) -> Result<TokenStream, TargetError> {
     let mut default_value = None;
     for r in &view.responses {
         let variant = &r.variant;
-        let body = r.body.map(|_| quote!(decode(status, &bytes)?));
+        let body = r.body.map(|(_, _, encoding)| match encoding {
+            BodyEncoding::Text => quote!(decode_text(status, &bytes)?),
+            BodyEncoding::Binary => quote!(bytes.to_vec()),
+            _ => quote!(decode(status, &bytes)?),
+        });
         let mut fields = Vec::new();
         for h in &r.headers {
             let field = &h.field;

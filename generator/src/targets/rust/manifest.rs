@@ -1,7 +1,7 @@
 //! `Cargo.toml` of the generated crate.
 
 use super::Context;
-use crate::ir::Api;
+use crate::ir::{Api, BodyEncoding};
 
 pub fn render(api: &Api, ctx: &Context) -> String {
     let description = toml_string(&format!(
@@ -19,6 +19,30 @@ pub fn render(api: &Api, ctx: &Context) -> String {
     } else {
         "0.1.0"
     };
+    // Form and multipart bodies need their codecs, only in crates whose spec has them.
+    let uses = |encoding| {
+        api.operations.iter().any(|op| {
+            op.request_body
+                .as_ref()
+                .is_some_and(|b| b.encoding == encoding)
+        })
+    };
+    let (form, multipart) = (uses(BodyEncoding::Form), uses(BodyEncoding::Multipart));
+    let form_dependency = if form {
+        "# Form bodies (`application/x-www-form-urlencoded`).\nform_urlencoded = \"1\"\n"
+    } else {
+        ""
+    };
+    let multer_dependency = if multipart {
+        "# Multipart bodies, read by the server.\nmulter = \"3\"\n"
+    } else {
+        ""
+    };
+    let reqwest_features = if multipart {
+        r#"["json", "multipart"]"#
+    } else {
+        r#"["json"]"#
+    };
     format!(
         r#"# {header}
 [package]
@@ -34,11 +58,11 @@ proptest = ["dep:proptest"]
 
 [dependencies]
 axum = "0.8"
-http = "1"
+{form_dependency}http = "1"
 http-body-util = "0.1"
-proptest = {{ version = "1", optional = true }}
+{multer_dependency}proptest = {{ version = "1", optional = true }}
 regex = "1"
-reqwest = {{ version = "0.13", default-features = false, features = ["json"] }}
+reqwest = {{ version = "0.13", default-features = false, features = {reqwest_features} }}
 serde = {{ version = "1", features = ["derive"] }}
 # Exact float round trips, and free-form objects keep their key order.
 serde_json = {{ version = "1", features = ["float_roundtrip", "preserve_order"] }}

@@ -13,6 +13,7 @@ use super::{Context, GeneratedFile, Target, TargetError};
 use crate::ir::Api;
 
 mod client;
+mod forms;
 mod manifest;
 mod model;
 mod names;

@@ -84,10 +84,13 @@ pub fn render(rs: &RustTypes) -> Result<TokenStream, TargetError> {
             }),
         )
     };
+    let file = super::forms::has_files(rs).then(super::forms::file_model);
     Ok(quote! {
         //! The spec's named types. Decoding does not check constraints: run
         //! `validate()` (or the validator in `crate::validation` on the raw JSON) for that.
         #(#items)*
+
+        #file
 
         /// Decodes `value` as the model of the schema called `name` (as in the spec) and
         /// encodes it again; `None` if the spec has no schema of that name. Properties
@@ -209,7 +212,10 @@ fn field_item(
     let owner_ty = rs.type_ident(&owner.name)?;
     let alias = format!("{owner_ty}{}", camel(&field.name, "Field"));
     let what = too_complex(&format!("{owner_ty}::{id}"));
-    let inner = rs.field_ty(field, Scope::Models, boxed)?;
+    let inner = match super::forms::file_field_ty(rs, &owner.name, field, Scope::Models) {
+        Some(file) => file,
+        None => rs.field_ty(field, Scope::Models, boxed)?,
+    };
     if field.required {
         let ty = aliases.written(&alias, &what, inner, |ty| ty);
         return Ok((quote!(#doc #rename pub #id: #ty,), false));

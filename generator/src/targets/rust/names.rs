@@ -156,9 +156,38 @@ pub struct TypeNames {
     strategies: BTreeMap<String, String>,
 }
 
+/// Whether a multipart body of `api` has a file field (the crate then has `File`).
+fn has_file_fields(api: &crate::ir::Api) -> bool {
+    use crate::ir::{BodyEncoding, TyKind, TypeDefKind};
+    api.operations
+        .iter()
+        .filter_map(|op| op.request_body.as_ref())
+        .filter(|b| b.encoding == BodyEncoding::Multipart)
+        .any(|b| {
+            let TyKind::Named(name) = &b.ty.kind else {
+                return false;
+            };
+            let Some(TypeDefKind::Struct(st)) = api.type_def(name).map(|t| &t.kind) else {
+                return false;
+            };
+            st.fields.iter().any(|f| {
+                api.is_binary(&f.ty)
+                    || matches!(&f.ty.kind, TyKind::Array(item) if api.is_binary(item))
+                    || matches!(&f.ty.kind, TyKind::Named(alias)
+                        if matches!(api.type_def(alias).map(|t| &t.kind),
+                            Some(TypeDefKind::Alias(inner))
+                                if matches!(&inner.kind, TyKind::Array(item) if api.is_binary(item))))
+            })
+        })
+}
+
 impl TypeNames {
     pub fn new(api: &crate::ir::Api) -> Self {
         let mut type_ns = Namespace::camel().reserve(RESERVED_TYPES);
+        // The model of a multipart body's files (`models::File`), when there is one.
+        if has_file_fields(api) {
+            type_ns = type_ns.reserve(&["File"]);
+        }
         let mut fn_ns = Namespace::snake().reserve(&["validate_schema", "validate_model"]);
         let mut strategy_ns = Namespace::snake().reserve(&["any_json", "free_form_object"]);
         let mut types = BTreeMap::new();
@@ -166,7 +195,9 @@ impl TypeNames {
         let mut strategies = BTreeMap::new();
         for def in &api.types {
             let camel_name = camel(&def.name, "Type");
-            let base = if RESERVED_TYPES.contains(&camel_name.as_str()) {
+            let base = if RESERVED_TYPES.contains(&camel_name.as_str())
+                || (camel_name == "File" && has_file_fields(api))
+            {
                 format!("{camel_name}Model")
             } else {
                 camel_name

@@ -8,8 +8,8 @@ use super::names::{Namespace, camel, ident, snake, status_variant};
 use super::types::{Aliases, RustTypes, Scope};
 use super::{TargetError, doc_lines, docs, error};
 use crate::ir::{
-    EnumValues, Operation, Parameter, ParameterLocation, ResponseHeader, SecuritySchemeKind,
-    StatusCode, Ty, TyKind, TypeDefKind,
+    BodyEncoding, EnumValues, Operation, Parameter, ParameterLocation, ResponseHeader,
+    SecuritySchemeKind, StatusCode, Ty, TyKind, TypeDefKind,
 };
 
 /// How a parameter or header travels as text.
@@ -52,6 +52,7 @@ pub struct BodyView<'a> {
     pub ty: &'a Ty,
     pub required: bool,
     pub content_type: &'a str,
+    pub encoding: BodyEncoding,
 }
 
 pub struct RequestView<'a> {
@@ -79,8 +80,8 @@ pub struct ResponseView<'a> {
     pub status: StatusCode,
     pub variant: Ident,
     pub description: &'a str,
-    /// The body's type and media type.
-    pub body: Option<(&'a Ty, &'a str)>,
+    /// The body's type, media type and encoding.
+    pub body: Option<(&'a Ty, &'a str, BodyEncoding)>,
     pub body_field: Ident,
     pub headers: Vec<HeaderView<'a>>,
     pub shape: Shape,
@@ -244,6 +245,7 @@ fn request_view<'a>(
         ty: &b.ty,
         required: b.required,
         content_type: &b.content_type,
+        encoding: b.encoding,
     });
     if params.is_empty() && body.is_none() {
         return Ok(None);
@@ -311,7 +313,7 @@ fn response_views<'a>(
                     .bytes()
                     .all(|c| c.is_ascii_graphic() || c == b' ') =>
             {
-                Some((&b.ty, b.content_type.as_str()))
+                Some((&b.ty, b.content_type.as_str(), b.encoding))
             }
             Some(b) => {
                 return Err(error(format!(
@@ -382,6 +384,18 @@ fn security_views(rs: &RustTypes, op: &Operation) -> Result<Vec<SecurityView>, T
     Ok(views)
 }
 
+/// The Rust type of a body: raw bytes are a `Vec<u8>`, anything else its type's.
+pub fn body_ty(
+    rs: &RustTypes,
+    ty: &Ty,
+    encoding: BodyEncoding,
+) -> Result<TokenStream, TargetError> {
+    match encoding {
+        BodyEncoding::Binary => Ok(quote!(Vec<u8>)),
+        _ => rs.ty(ty, Scope::Crate),
+    }
+}
+
 /// The status code of a response as an `http::StatusCode` expression.
 pub fn status_tokens(code: u16) -> TokenStream {
     let code = proc_macro2::Literal::u16_unsuffixed(code);
@@ -411,7 +425,7 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             }
             if let Some(body) = &request.body {
                 let field = &body.field;
-                let ty = rs.ty(body.ty, Scope::Crate)?;
+                let ty = body_ty(rs, body.ty, body.encoding)?;
                 let ty = aliases.written(
                     &format!("{name}Body"),
                     &format!(
@@ -455,13 +469,13 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             };
             let vdoc = doc_lines(&format!("{label}: {}", r.description), false);
             let body_ty = match r.body {
-                Some((ty, _)) => Some(aliases.written(
+                Some((ty, _, encoding)) => Some(aliases.written(
                     &format!("{name}{variant}Body"),
                     &format!(
                         "The body of `{name}::{variant}`, named here as it is too complex to \
                          write in place."
                     ),
-                    rs.ty(ty, Scope::Crate)?,
+                    body_ty(rs, ty, encoding)?,
                     |ty| ty,
                 )),
                 None => None,

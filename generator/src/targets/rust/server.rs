@@ -10,7 +10,8 @@ use super::operations::{OpView, OperationViews, Shape, status_tokens};
 use super::types::{RustTypes, Scope};
 use super::{TargetError, doc_lines, error};
 use crate::ir::{
-    Method, ParameterLocation, SecuritySchemeKind, StatusCode, Ty, TyKind, TypeDefKind,
+    BodyEncoding, Method, ParameterLocation, SecuritySchemeKind, StatusCode, Ty, TyKind,
+    TypeDefKind,
 };
 
 pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, TargetError> {
@@ -26,6 +27,11 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
     }
     let routes = routes(views)?;
     let array_helpers = array_helpers(views);
+    let body_helpers = super::forms::server_helpers(
+        rs,
+        super::forms::Uses::requests(views),
+        super::forms::Uses::responses(views),
+    );
     let per_item_helpers = per_item_helpers(rs, views);
     let auth_items = secured.then(|| {
         quote! {
@@ -260,6 +266,8 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
         #per_item_helpers
 
         #authenticate_any
+
+        #body_helpers
 
         fn bearer_credentials(
             headers: &HeaderMap,
@@ -760,6 +768,20 @@ fn handler(
             fields.push(quote!(#field: #value,));
         }
         if let Some(body) = &request.body
+            && body.encoding != BodyEncoding::Json
+        {
+            let field = &body.field;
+            let validate = quote!(crate::validation::bodies::#method);
+            let read = super::forms::server_read(
+                rs,
+                body.encoding,
+                body.content_type,
+                body.ty,
+                &validate,
+                body.required,
+            )?;
+            fields.push(quote!(#field: #read,));
+        } else if let Some(body) = &request.body
             && let per_item = per_item_fields(rs, body.ty)
             && !per_item.is_empty()
         {
@@ -897,7 +919,15 @@ fn into_response(view: &OpView) -> Result<TokenStream, TargetError> {
             quote!(let mut headers = HeaderMap::new(); #(#inserts)*)
         };
         let respond = match r.body {
-            Some((_, content_type)) => {
+            Some((_, content_type, BodyEncoding::Text)) => {
+                let content_type =
+                    super::forms::sent_content_type(BodyEncoding::Text, content_type);
+                quote!(text_response(#status, headers, #content_type, &#body_field))
+            }
+            Some((_, content_type, BodyEncoding::Binary)) => {
+                quote!(binary_response(#status, headers, #content_type, #body_field))
+            }
+            Some((_, content_type, _)) => {
                 quote!(json_response(#status, headers, #content_type, &#body_field))
             }
             None => quote!((#status, headers).into_response()),

@@ -165,7 +165,24 @@ fn struct_strategy(
                     proptest::collection::vec(#item.prop_map(crate::validation::Checked::Valid), 0..3).boxed()
                 }))
             }
-            _ => ty_strategy(rs, &field.ty, boxed)?,
+            _ => match super::forms::file_field_ty(rs, &def.name, field, Scope::Crate) {
+                // A file is a string in JSON: its bytes as UTF-8 text.
+                Some(_) => {
+                    let file = quote!(
+                        any::<String>()
+                            .prop_map(|text| crate::models::File::new(text.into_bytes()))
+                            .boxed()
+                    );
+                    if super::forms::field_kind(rs, &field.ty)
+                        == Some(super::forms::FieldKind::Files)
+                    {
+                        quote!(or_empty(depth, Vec::new(), || proptest::collection::vec(#file, 0..3).boxed()))
+                    } else {
+                        file
+                    }
+                }
+                None => ty_strategy(rs, &field.ty, boxed)?,
+            },
         };
         strategies.push(if field.required {
             inner

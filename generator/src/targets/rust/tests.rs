@@ -80,6 +80,7 @@ fn variant(name: &str, tag: &str, fields: Vec<Field>) -> TypeDef {
 fn json_body(t: Ty) -> Option<ResponseBody> {
     Some(ResponseBody {
         content_type: "application/json".to_owned(),
+        encoding: BodyEncoding::Json,
         ty: t,
     })
 }
@@ -260,6 +261,7 @@ pub fn powersync_api() -> Api {
         description: Some("The batch.".into()),
         required: true,
         content_type: "application/json".into(),
+        encoding: BodyEncoding::Json,
         ty: named("WriteBatch"),
     });
     let error = || json_body(named("ErrorResponse"));
@@ -494,6 +496,7 @@ pub fn awkward_api() -> Api {
         description: None,
         required: false,
         content_type: "application/merge-patch+json".into(),
+        encoding: BodyEncoding::Json,
         ty: ty(TyKind::Array(Box::new(named("Shape")))),
     });
     put.responses = vec![response(204, None)];
@@ -502,6 +505,7 @@ pub fn awkward_api() -> Api {
         description: None,
         required: true,
         content_type: "application/json".into(),
+        encoding: BodyEncoding::Json,
         ty: ty(TyKind::Any),
     });
     new.responses = vec![response(
@@ -886,4 +890,68 @@ fn a_nullable_container_is_checked_in_one_if() {
     ] {
         assert!(validation.contains(check), "no `{check}` in {validation}");
     }
+}
+fn lowered(yaml: &str) -> Api {
+    let spec = match crate::spec::load_str("test.yaml", yaml) {
+        Ok(spec) => spec,
+        Err(e) => panic!("{e}"),
+    };
+    match crate::lower::lower(&spec) {
+        Ok(api) => api,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn non_json_bodies_bring_their_helpers_and_dependencies_only_when_used() {
+    let api = lowered(
+        "openapi: 3.0.3
+info: {title: Files, version: 1.0.0}
+paths:
+  /upload:
+    post:
+      operationId: upload
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              properties:
+                data: {type: string, format: binary}
+      responses:
+        '200':
+          description: The spec's own File.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/File'}
+components:
+  schemas:
+    File:
+      type: object
+      properties:
+        name: {type: string}
+",
+    );
+    let files = generate(&api, "files");
+    let models = file(&files, "rust/src/models.rs");
+    // The crate's `File` keeps its name; the spec's is renamed.
+    assert!(models.contains("pub struct File {"), "{models}");
+    assert!(models.contains("pub struct FileModel {"), "{models}");
+    assert!(models.contains("pub data: Option<File>,"), "{models}");
+    let manifest = file(&files, "rust/Cargo.toml");
+    assert!(manifest.contains("multer = \"3\""), "{manifest}");
+    assert!(
+        manifest.contains(r#"features = ["json", "multipart"]"#),
+        "{manifest}"
+    );
+    assert!(!manifest.contains("form_urlencoded"), "{manifest}");
+    let server = file(&files, "rust/src/server.rs");
+    assert!(server.contains("fn multipart_body"), "{server}");
+    assert!(!server.contains("fn form_body"), "{server}");
+
+    let json_only = generate(&powersync_api(), "powersync-write-api");
+    let manifest = file(&json_only, "rust/Cargo.toml");
+    assert!(!manifest.contains("multer") && !manifest.contains("form_urlencoded"));
+    assert!(!file(&json_only, "rust/src/server.rs").contains("fn raw_body"));
+    assert!(!file(&json_only, "rust/src/models.rs").contains("pub struct File"));
 }

@@ -54,6 +54,10 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
         let Some(body) = view.request.as_ref().and_then(|r| r.body.as_ref()) else {
             continue;
         };
+        // Raw bytes have no schema to check.
+        if body.encoding == crate::ir::BodyEncoding::Binary {
+            continue;
+        }
         let method = &view.method;
         let doc = format!(" Validates the request body of `{}`.", view.op.id);
         let check = check_ty(rs, body.ty, &quote!(value), &quote!(path), 0, &mut patterns)?

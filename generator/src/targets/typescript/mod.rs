@@ -112,6 +112,17 @@ impl Target for TypeScriptTarget {
                         matches!(p.ty.kind, crate::ir::TyKind::Array(_))
                             && p.style.separator().is_some()
                     }),
+                non_json: api.operations.iter().any(|op| {
+                    op.request_body
+                        .iter()
+                        .map(|b| b.encoding)
+                        .chain(
+                            op.responses
+                                .iter()
+                                .filter_map(|r| Some(r.body.as_ref()?.encoding)),
+                        )
+                        .any(|e| e != crate::ir::BodyEncoding::Json)
+                }),
             }
             .render(),
         )?;
@@ -165,7 +176,7 @@ impl Target for TypeScriptTarget {
                     entries: api
                         .operations
                         .iter()
-                        .map(|op| (op.id.clone(), operations::spec(op)))
+                        .map(|op| (op.id.clone(), operations::spec(api, op)))
                         .collect(),
                 }
                 .print(0),
@@ -339,6 +350,8 @@ struct Readme {
     per_item: bool,
     /// Whether an array parameter is written as one value, its items separated.
     delimited: bool,
+    /// Whether a request or response body is not JSON.
+    non_json: bool,
 }
 
 /// The spec's own names in the README's examples, so that they type-check against

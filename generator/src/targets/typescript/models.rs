@@ -54,6 +54,7 @@ pub fn doc_text(description: Option<&str>, t: Option<&Ty>) -> String {
             TyKind::String(StringFormat::Date) => note("Format: `date`.".to_string()),
             TyKind::String(StringFormat::Uuid) => note("Format: `uuid`.".to_string()),
             TyKind::String(StringFormat::Byte) => note("Format: `byte` (base64 text).".to_string()),
+            TyKind::String(StringFormat::Binary) => note("Format: `binary`.".to_string()),
             TyKind::String(StringFormat::Other(format)) => note(format!("Format: `{format}`.")),
             _ => {}
         }
@@ -105,11 +106,15 @@ struct MemberView {
 pub fn render(api: &Api, names: &Names, header: &str) -> Models {
     Models {
         header: header.to_string(),
-        types: api.types.iter().map(|t| declaration(names, t)).collect(),
+        types: api
+            .types
+            .iter()
+            .map(|t| declaration(api, names, t))
+            .collect(),
     }
 }
 
-fn declaration(names: &Names, t: &TypeDef) -> TypeView {
+fn declaration(api: &Api, names: &Names, t: &TypeDef) -> TypeView {
     let name = names.type_name(&t.name);
     let doc = doc_lines(&doc_text(t.description.as_deref(), None));
     let body = match &t.kind {
@@ -119,7 +124,11 @@ fn declaration(names: &Names, t: &TypeDef) -> TypeView {
                 .tag
                 .as_ref()
                 .map(|tag| (key(&tag.property), string(&tag.value))),
-            members: s.fields.iter().map(|f| member(names, f)).collect(),
+            members: s
+                .fields
+                .iter()
+                .map(|f| member(names, f, super::operations::file_type(api, &t.name, f)))
+                .collect(),
             extra: s.additional_properties.is_some(),
         }),
         TypeDefKind::Enum(e) => {
@@ -141,7 +150,8 @@ fn declaration(names: &Names, t: &TypeDef) -> TypeView {
     TypeView { doc, body }
 }
 
-fn member(names: &Names, field: &Field) -> MemberView {
+/// A struct's member; `file` is the type of a multipart body's file field.
+fn member(names: &Names, field: &Field, file: Option<&str>) -> MemberView {
     let mut text = doc_text(field.description.as_deref(), Some(&field.ty));
     if field.deprecated {
         text.push_str(if text.is_empty() {
@@ -151,7 +161,10 @@ fn member(names: &Names, field: &Field) -> MemberView {
         });
     }
     let optional = if field.required { "" } else { "?" };
-    let type_text = ty(names, &field.ty, "");
+    let type_text = match file {
+        Some(file) => file.to_string(),
+        None => ty(names, &field.ty, ""),
+    };
     MemberView {
         doc: doc_lines(&text),
         line: format!("  {}{optional}: {type_text};", key(&field.name)),

@@ -33,7 +33,10 @@ const RESERVED_TYPES: &[&str] = &[
 /// re-exports them all): a spec type with one of these names gets a `Model` suffix.
 const EXPORTED: &[&str] = &[
     "AuthenticatedContext",
+    "BodyEncoding",
+    "BodySpec",
     "Bound",
+    "Checked",
     "ClientHandlingRequiredError",
     "ClientOptions",
     "CredentialSource",
@@ -49,6 +52,7 @@ const EXPORTED: &[&str] = &[
     "ParameterLocation",
     "ParameterSpec",
     "Property",
+    "Received",
     "RequestContext",
     "RequestOptions",
     "ResponseSpec",

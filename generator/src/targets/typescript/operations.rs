@@ -9,7 +9,8 @@ use super::names::{Names, header_key};
 use super::names::{doc_lines, is_identifier, key, string};
 use super::schema;
 use crate::ir::{
-    Api, Operation, ParameterLocation, SecuritySchemeKind, StatusCode, TyKind, TypeDefKind,
+    Api, BodyEncoding, Operation, ParameterLocation, SecuritySchemeKind, StatusCode, TyKind,
+    TypeDefKind,
 };
 
 /// A call or signature `head(arg, arg)tail` on one line when it fits at `indent`,
@@ -263,7 +264,10 @@ pub fn types(names: &Names, api: &Api, op: &Operation) -> OperationTypes {
             let optional = if body.required { "" } else { "?" };
             MemberLine {
                 doc: doc_lines(&doc_text(body.description.as_deref(), None)),
-                line: format!("  body{optional}: {};", ty(names, &body.ty, "models.")),
+                line: format!(
+                    "  body{optional}: {};",
+                    body_type(names, body.encoding, &body.ty)
+                ),
             }
         }),
     });
@@ -285,7 +289,10 @@ pub fn types(names: &Names, api: &Api, op: &Operation) -> OperationTypes {
             };
             let mut parts = vec![format!("status: {status}")];
             if let Some(body) = &r.body {
-                parts.push(format!("body: {}", ty(names, &body.ty, "models.")));
+                parts.push(format!(
+                    "body: {}",
+                    body_type(names, body.encoding, &body.ty)
+                ));
             }
             if !r.headers.is_empty() {
                 let headers: Vec<String> = r
@@ -323,8 +330,23 @@ pub fn types(names: &Names, api: &Api, op: &Operation) -> OperationTypes {
     }
 }
 
+/// The TypeScript type of a body: raw bytes are a `Blob` (it works the same in
+/// Node 20+ and browsers, carries its media type, is what `fetch` sends and
+/// `FormData` takes as a file), anything else its schema's type.
+fn body_type(names: &Names, encoding: BodyEncoding, t: &crate::ir::Ty) -> String {
+    match encoding {
+        BodyEncoding::Binary => "Blob".to_string(),
+        _ => ty(names, t, "models."),
+    }
+}
+
+/// The `encoding` of a body in the spec literal: none for JSON, the default.
+fn encoding_prop(encoding: BodyEncoding) -> Option<(String, Lit)> {
+    (encoding != BodyEncoding::Json).then(|| ("encoding".to_string(), Lit::str(encoding.as_str())))
+}
+
 /// The `OperationSpec` literal of `op`.
-pub fn spec(op: &Operation) -> Lit {
+pub fn spec(api: &Api, op: &Operation) -> Lit {
     let mut props = vec![
         ("id".to_string(), Lit::str(op.id.as_str())),
         ("method".to_string(), Lit::str(op.method.as_str())),
@@ -389,14 +411,24 @@ pub fn spec(op: &Operation) -> Lit {
         ),
     ];
     if let Some(body) = &op.request_body {
-        props.push((
-            "body".into(),
-            Lit::Object(vec![
-                ("schema".into(), schema::of_ty(&body.ty)),
-                ("required".into(), Lit::raw(body.required.to_string())),
-                ("contentType".into(), Lit::str(body.content_type.as_str())),
-            ]),
-        ));
+        let mut body_props = vec![
+            ("schema".into(), schema::of_ty(&body.ty)),
+            ("required".into(), Lit::raw(body.required.to_string())),
+            ("contentType".into(), Lit::str(body.content_type.as_str())),
+        ];
+        body_props.extend(encoding_prop(body.encoding));
+        if body.encoding == BodyEncoding::Multipart {
+            body_props.push((
+                "files".into(),
+                Lit::Array(
+                    file_fields(api, &body.ty)
+                        .into_iter()
+                        .map(Lit::str)
+                        .collect(),
+                ),
+            ));
+        }
+        props.push(("body".into(), Lit::Object(body_props)));
     }
     let responses = op
         .responses
@@ -413,6 +445,7 @@ pub fn spec(op: &Operation) -> Lit {
                     "contentType".to_string(),
                     Lit::str(body.content_type.as_str()),
                 ));
+                props.extend(encoding_prop(body.encoding));
             }
             props.push((
                 "headers".to_string(),
@@ -435,6 +468,45 @@ pub fn spec(op: &Operation) -> Lit {
         .collect();
     props.push(("responses".into(), Lit::Object(responses)));
     Lit::Object(props)
+}
+
+/// The file properties of a multipart body of type `t` (a named struct):
+/// `format: binary` strings and arrays of them.
+pub fn file_fields<'a>(api: &'a Api, t: &crate::ir::Ty) -> Vec<&'a str> {
+    let TyKind::Named(name) = &t.kind else {
+        return Vec::new();
+    };
+    let Some(TypeDefKind::Struct(st)) = api.type_def(name).map(|d| &d.kind) else {
+        return Vec::new();
+    };
+    st.fields
+        .iter()
+        .filter(|f| file_type(api, name, f).is_some())
+        .map(|f| f.name.as_str())
+        .collect()
+}
+
+/// The TypeScript type of `field` of the struct `owner` when it is a file of a
+/// multipart body: `Blob`, or `Blob[]` for an array of files.
+pub fn file_type(api: &Api, owner: &str, field: &crate::ir::Field) -> Option<&'static str> {
+    if !api.is_multipart_body(owner) {
+        return None;
+    }
+    if api.is_binary(&field.ty) {
+        return Some("Blob");
+    }
+    let mut t = &field.ty;
+    for _ in 0..=api.types.len() {
+        match &t.kind {
+            TyKind::Array(item) if api.is_binary(item) => return Some("Blob[]"),
+            TyKind::Named(alias) => match api.type_def(alias).map(|d| &d.kind) {
+                Some(TypeDefKind::Alias(inner)) => t = inner,
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// The `securitySchemes` literal.
