@@ -491,6 +491,77 @@ fn parameter<T: serde::de::DeserializeOwned>(
             )
         })
 }
+/// A parameter's text as the JSON value its schema describes, for the
+/// validator: a number or boolean that does not read as one stays a string,
+/// which the validator reports (`type`).
+fn text_value(text: &str, kind: operations::TextKind) -> serde_json::Value {
+    match kind {
+        operations::TextKind::String => serde_json::Value::String(text.to_owned()),
+        operations::TextKind::Integer | operations::TextKind::Number => {
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(number @ serde_json::Value::Number(_)) => number,
+                _ => serde_json::Value::String(text.to_owned()),
+            }
+        }
+        operations::TextKind::Boolean => {
+            match text {
+                "true" => serde_json::Value::Bool(true),
+                "false" => serde_json::Value::Bool(false),
+                _ => serde_json::Value::String(text.to_owned()),
+            }
+        }
+    }
+}
+/// Checks a parameter (`raw`: its text, if sent) against its schema with
+/// `validate`, adding what is wrong to `out`.
+fn check_parameter(
+    raw: Option<&str>,
+    location: &str,
+    name: &str,
+    kind: operations::TextKind,
+    required: bool,
+    validate: fn(&serde_json::Value, &str, &mut Violations),
+    out: &mut Violations,
+) {
+    let path = format!("{location}.{name}");
+    match raw {
+        Some(text) => validate(&text_value(text, kind), &path, out),
+        None if required => {
+            out.push(|| Violation::new(
+                &path,
+                "required",
+                format!("the {location} parameter `{name}` is required"),
+            ))
+        }
+        None => {}
+    }
+}
+/// [`check_parameter`] for an array parameter (`raw`: its items' texts).
+fn check_array_parameter(
+    raw: Option<Vec<&str>>,
+    location: &str,
+    name: &str,
+    kind: operations::TextKind,
+    required: bool,
+    validate: fn(&serde_json::Value, &str, &mut Violations),
+    out: &mut Violations,
+) {
+    let path = format!("{location}.{name}");
+    match raw {
+        Some(texts) => {
+            let items = texts.into_iter().map(|text| text_value(text, kind)).collect();
+            validate(&serde_json::Value::Array(items), &path, out);
+        }
+        None if required => {
+            out.push(|| Violation::new(
+                &path,
+                "required",
+                format!("the {location} parameter `{name}` is required"),
+            ))
+        }
+        None => {}
+    }
+}
 fn required<T>(value: Option<T>, location: &str, name: &str) -> Result<T, Rejection> {
     value
         .ok_or_else(|| {

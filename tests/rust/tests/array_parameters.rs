@@ -140,7 +140,8 @@ async fn an_item_that_does_not_decode_is_a_400_naming_it() {
     let (status, body, api) = send("/lists/l/items/1?states=open&states=nope", &["1"]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["code"], json!("INVALID_REQUEST"));
-    assert_eq!(paths(&body), vec![("query.states[1]", "type")]);
+    // An unlisted value of an enum item is `enum`, as in a body.
+    assert_eq!(paths(&body), vec![("query.states[1]", "enum")]);
     assert!(api.received.lock().unwrap().is_empty());
 
     let (status, body, _) = send("/lists/l/items/1?states=open", &["1,x,2.5"]).await;
@@ -153,10 +154,31 @@ async fn an_item_that_does_not_decode_is_a_400_naming_it() {
         ]
     );
 
-    // Out of the item type's range.
+    // Out of the item type's range (int32): `format`, as in a body.
     let (status, body, _) = send("/lists/l/items/1?states=open", &["4294967296"]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(paths(&body), vec![("header.X-Shards[0]", "type")]);
+    assert_eq!(paths(&body), vec![("header.X-Shards[0]", "format")]);
+}
+
+#[tokio::test]
+async fn every_parameter_is_checked_against_its_schema_at_once() {
+    // An enum value, a constraint (`limit` has `maximum: 100`) and an item type,
+    // in three places: one 400 lists them all, in the parameters' order.
+    let (status, body, api) = send("/lists/l/items/1?states=nope&order=up&limit=101", &["x"]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        paths(&body),
+        vec![
+            ("query.states[0]", "enum"),
+            ("header.X-Shards[0]", "type"),
+            ("query.order", "enum"),
+            ("query.limit", "maximum"),
+        ]
+    );
+    assert!(api.received.lock().unwrap().is_empty());
+    let (status, _, api) = send("/lists/l/items/1?states=open&limit=100", &["1"]).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(api.received.lock().unwrap()[0].limit, Some(100));
 }
 
 #[tokio::test]

@@ -264,7 +264,7 @@ async fn an_item_that_does_not_decode_is_a_400_naming_it() {
 
     let (status, body, _) = send("/boards/1/cards?ids=1&colors=red|nope", None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(paths(&body), vec![("query.colors[1]", "type")]);
+    assert_eq!(paths(&body), vec![("query.colors[1]", "enum")]);
 
     // A comma does not separate the items of a `spaceDelimited` array.
     let (status, body, _) = send("/boards/1/cards?ids=1&sizes=1,2", None).await;

@@ -266,17 +266,18 @@ async fn the_server_reads_numeric_parameters_from_text_and_refuses_unlisted_ones
     let (status, found) = send("/settings/1/1.0?scale=2.5&levels=-1&levels=0", "2", &body).await;
     assert_eq!((status, found), (StatusCode::OK, Vec::new()));
 
-    for (uri, retry, path) in [
-        ("/settings/4/1", "1", "path.priority"),
-        ("/settings/one/1", "1", "path.priority"),
-        ("/settings/1/0.75", "1", "path.step"),
-        ("/settings/1/1?scale=0.3", "1", "query.scale"),
-        ("/settings/1/1?levels=0&levels=7", "1", "query.levels[1]"),
-        ("/settings/1/1", "3", "header.X-Retry"),
+    // An unlisted number is `enum` and text that is no number `type`, as in a body.
+    for (uri, retry, path, keyword) in [
+        ("/settings/4/1", "1", "path.priority", "enum"),
+        ("/settings/one/1", "1", "path.priority", "type"),
+        ("/settings/1/0.75", "1", "path.step", "enum"),
+        ("/settings/1/1?scale=0.3", "1", "query.scale", "enum"),
+        ("/settings/1/1?levels=0&levels=7", "1", "query.levels[1]", "enum"),
+        ("/settings/1/1", "3", "header.X-Retry", "enum"),
     ] {
         let (status, found) = send(uri, retry, &body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri} {retry}");
-        assert_eq!(found, pairs(&[(path, "type")]), "{uri} {retry}");
+        assert_eq!(found, pairs(&[(path, keyword)]), "{uri} {retry}");
     }
 
     let (status, found) = send("/settings/1/1", "1", &json!({"priority": 9, "retries": 0})).await;

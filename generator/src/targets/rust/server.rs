@@ -300,6 +300,74 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             })
         }
 
+        /// A parameter's text as the JSON value its schema describes, for the
+        /// validator: a number or boolean that does not read as one stays a string,
+        /// which the validator reports (`type`).
+        fn text_value(text: &str, kind: operations::TextKind) -> serde_json::Value {
+            match kind {
+                operations::TextKind::String => serde_json::Value::String(text.to_owned()),
+                operations::TextKind::Integer | operations::TextKind::Number => {
+                    match serde_json::from_str::<serde_json::Value>(text) {
+                        Ok(number @ serde_json::Value::Number(_)) => number,
+                        _ => serde_json::Value::String(text.to_owned()),
+                    }
+                }
+                operations::TextKind::Boolean => match text {
+                    "true" => serde_json::Value::Bool(true),
+                    "false" => serde_json::Value::Bool(false),
+                    _ => serde_json::Value::String(text.to_owned()),
+                },
+            }
+        }
+
+        /// Checks a parameter (`raw`: its text, if sent) against its schema with
+        /// `validate`, adding what is wrong to `out`.
+        fn check_parameter(
+            raw: Option<&str>,
+            location: &str,
+            name: &str,
+            kind: operations::TextKind,
+            required: bool,
+            validate: fn(&serde_json::Value, &str, &mut Violations),
+            out: &mut Violations,
+        ) {
+            let path = format!("{location}.{name}");
+            match raw {
+                Some(text) => validate(&text_value(text, kind), &path, out),
+                None if required => out.push(|| Violation::new(
+                    &path,
+                    "required",
+                    format!("the {location} parameter `{name}` is required"),
+                )),
+                None => {}
+            }
+        }
+
+        /// [`check_parameter`] for an array parameter (`raw`: its items' texts).
+        fn check_array_parameter(
+            raw: Option<Vec<&str>>,
+            location: &str,
+            name: &str,
+            kind: operations::TextKind,
+            required: bool,
+            validate: fn(&serde_json::Value, &str, &mut Violations),
+            out: &mut Violations,
+        ) {
+            let path = format!("{location}.{name}");
+            match raw {
+                Some(texts) => {
+                    let items = texts.into_iter().map(|text| text_value(text, kind)).collect();
+                    validate(&serde_json::Value::Array(items), &path, out);
+                }
+                None if required => out.push(|| Violation::new(
+                    &path,
+                    "required",
+                    format!("the {location} parameter `{name}` is required"),
+                )),
+                None => {}
+            }
+        }
+
         fn required<T>(value: Option<T>, location: &str, name: &str) -> Result<T, Rejection> {
             value.ok_or_else(|| {
                 Rejection::invalid_request(vec![Violation::new(
@@ -713,10 +781,15 @@ fn handler(
     if let Some(request) = &view.request {
         let name = &request.name;
         let mut fields = Vec::new();
+        // Every parameter is checked against its schema first, all violations
+        // reported together; decoding then cannot fail on a checked value.
+        let mut checks = Vec::new();
         for p in &request.params {
             let field = &p.field;
             let wire = &p.param.name;
             let kind = p.kind.tokens();
+            let required = p.param.required;
+            let validate = quote!(crate::validation::parameters::#method::#field);
             let (location, raw) = match p.param.location {
                 ParameterLocation::Path => ("path", quote!(lookup(&path, #wire))),
                 ParameterLocation::Query => ("query", quote!(lookup(&query, #wire))),
@@ -730,6 +803,9 @@ fn handler(
             };
             let Some(item) = &p.item else {
                 let ty = &p.ty;
+                checks.push(quote! {
+                    check_parameter(#raw, #location, #wire, #kind, #required, #validate, &mut violations);
+                });
                 let parsed = quote!(parameter::<#ty>(#raw, #location, #wire, #kind)?);
                 fields.push(if p.param.required {
                     quote!(#field: required(#parsed, #location, #wire)?,)
@@ -757,6 +833,9 @@ fn handler(
                     )));
                 }
             };
+            checks.push(quote! {
+                check_array_parameter(#raw, #location, #wire, #kind, #required, #validate, &mut violations);
+            });
             let parsed = quote!(array_parameter::<#item>(#raw, #location, #wire, #kind)?);
             // A nullable array is an `Option<Vec<_>>` that the wire never makes `None`.
             let value = match (p.param.required, p.param.ty.nullable) {
@@ -851,6 +930,15 @@ fn handler(
                 quote!(#field: #read.ok_or_else(|| Rejection::malformed_json("a body is required"))?,)
             } else {
                 quote!(#field: #read,)
+            });
+        }
+        if !checks.is_empty() {
+            steps.push(quote! {
+                let mut violations = Violations::new();
+                #(#checks)*
+                if !violations.is_empty() {
+                    return Err(Rejection::invalid_request(violations));
+                }
             });
         }
         steps.push(quote!(let request = operations::#name { #(#fields)* };));

@@ -69,6 +69,58 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             }
         });
     }
+    // Parameters: one module per operation, one validator per parameter, so a
+    // server checks every parameter against its schema (constraints and enums
+    // included) before decoding, as it checks a body.
+    let mut parameters = Vec::new();
+    for view in &views.ops {
+        let Some(request) = view.request.as_ref().filter(|r| !r.params.is_empty()) else {
+            continue;
+        };
+        let method = &view.method;
+        let mut checks = Vec::new();
+        for p in &request.params {
+            let field = &p.field;
+            let doc = format!(
+                " Validates the {} parameter `{}` of `{}`.",
+                location_name(p.param.location),
+                p.param.name,
+                view.op.id
+            );
+            let check = check_ty(
+                rs,
+                &p.param.ty,
+                &quote!(value),
+                &quote!(path),
+                0,
+                &mut patterns,
+            )?
+            .unwrap_or_else(|| quote!(let _ = (value, path, out);));
+            checks.push(quote! {
+                #[doc = #doc]
+                pub fn #field(value: &Value, path: &str, out: &mut Violations) {
+                    #check
+                }
+            });
+        }
+        let doc = format!(" The validators of the parameters of `{}`.", view.op.id);
+        parameters.push(quote! {
+            #[doc = #doc]
+            pub mod #method {
+                use super::super::*;
+
+                #(#checks)*
+            }
+        });
+    }
+    let parameters = (!parameters.is_empty()).then(|| {
+        quote! {
+            /// The validators of the operations' parameters, by operation and parameter.
+            pub mod parameters {
+                #(#parameters)*
+            }
+        }
+    });
     let mut functions = Vec::new();
     let mut lookup = Vec::new();
     let mut envelopes = Vec::new();
@@ -311,6 +363,8 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             #(#bodies)*
         }
 
+        #parameters
+
         #per_item
     })
 }
@@ -435,6 +489,15 @@ fn checked_items() -> TokenStream {
 
 /// The checks that do not depend on the spec.
 /// `1, 2, 3`: an enum's values for a message.
+fn location_name(location: crate::ir::ParameterLocation) -> &'static str {
+    match location {
+        crate::ir::ParameterLocation::Path => "path",
+        crate::ir::ParameterLocation::Query => "query",
+        crate::ir::ParameterLocation::Header => "header",
+        crate::ir::ParameterLocation::Cookie => "cookie",
+    }
+}
+
 fn shown(values: impl Iterator<Item = String>) -> String {
     values.collect::<Vec<_>>().join(", ")
 }
