@@ -272,7 +272,12 @@ async fn the_server_reads_numeric_parameters_from_text_and_refuses_unlisted_ones
         ("/settings/one/1", "1", "path.priority", "type"),
         ("/settings/1/0.75", "1", "path.step", "enum"),
         ("/settings/1/1?scale=0.3", "1", "query.scale", "enum"),
-        ("/settings/1/1?levels=0&levels=7", "1", "query.levels[1]", "enum"),
+        (
+            "/settings/1/1?levels=0&levels=7",
+            "1",
+            "query.levels[1]",
+            "enum",
+        ),
         ("/settings/1/1", "3", "header.X-Retry", "enum"),
     ] {
         let (status, found) = send(uri, retry, &body).await;
