@@ -491,6 +491,38 @@ fn parameter<T: serde::de::DeserializeOwned>(
             )
         })
 }
+/// The path parameters (percent-decoded), or a 400 naming the one that is not
+/// valid percent-encoded UTF-8.
+fn path_values(
+    path: Result<
+        axum::extract::Path<Vec<(String, String)>>,
+        axum::extract::rejection::PathRejection,
+    >,
+) -> Result<Vec<(String, String)>, Rejection> {
+    use axum::extract::path::ErrorKind;
+    use axum::extract::rejection::PathRejection;
+    let rejection = match path {
+        Ok(axum::extract::Path(values)) => return Ok(values),
+        Err(rejection) => rejection,
+    };
+    let (at, message) = match &rejection {
+        PathRejection::FailedToDeserializePathParams(failed) => {
+            match failed.kind() {
+                ErrorKind::InvalidUtf8InPathParam { key } => {
+                    (
+                        format!("path.{key}"),
+                        format!(
+                            "the path parameter `{key}` is not valid percent-encoded UTF-8"
+                        ),
+                    )
+                }
+                _ => ("path".to_owned(), rejection.body_text()),
+            }
+        }
+        _ => ("path".to_owned(), rejection.body_text()),
+    };
+    Err(Rejection::invalid_request(vec![Violation::new(& at, "type", message)]))
+}
 /// A parameter's text as the JSON value its schema describes, for the
 /// validator: a number or boolean that does not read as one stays a string,
 /// which the validator reports (`type`).

@@ -191,3 +191,12 @@ async fn a_missing_required_array_is_a_400_naming_it() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(paths(&body), vec![("header.X-Shards", "required")]);
 }
+
+#[tokio::test]
+async fn a_path_that_is_not_utf8_is_a_400_naming_the_parameter() {
+    let (status, body, api) = send("/lists/%FF/items/1?states=open", &["1"]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], json!("INVALID_REQUEST"));
+    assert_eq!(paths(&body), vec![("path.list_id", "type")]);
+    assert!(api.received.lock().unwrap().is_empty());
+}

@@ -300,6 +300,30 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             })
         }
 
+        /// The path parameters (percent-decoded), or a 400 naming the one that is not
+        /// valid percent-encoded UTF-8.
+        fn path_values(
+            path: Result<axum::extract::Path<Vec<(String, String)>>, axum::extract::rejection::PathRejection>,
+        ) -> Result<Vec<(String, String)>, Rejection> {
+            use axum::extract::path::ErrorKind;
+            use axum::extract::rejection::PathRejection;
+            let rejection = match path {
+                Ok(axum::extract::Path(values)) => return Ok(values),
+                Err(rejection) => rejection,
+            };
+            let (at, message) = match &rejection {
+                PathRejection::FailedToDeserializePathParams(failed) => match failed.kind() {
+                    ErrorKind::InvalidUtf8InPathParam { key } => (
+                        format!("path.{key}"),
+                        format!("the path parameter `{key}` is not valid percent-encoded UTF-8"),
+                    ),
+                    _ => ("path".to_owned(), rejection.body_text()),
+                },
+                _ => ("path".to_owned(), rejection.body_text()),
+            };
+            Err(Rejection::invalid_request(vec![Violation::new(&at, "type", message)]))
+        }
+
         /// A parameter's text as the JSON value its schema describes, for the
         /// validator: a number or boolean that does not read as one stays a string,
         /// which the validator reports (`type`).
@@ -944,10 +968,15 @@ fn handler(
         steps.push(quote!(let request = operations::#name { #(#fields)* };));
         call_args.push(quote!(request));
     }
-    let path_param = has_path
-        .then(|| quote!(axum::extract::Path(path): axum::extract::Path<Vec<(String, String)>>,));
+    // The extractor's rejection is taken, not answered by axum (a plain-text 400):
+    // `path_values` turns it into the adapter's JSON 400.
+    let path_type = quote!(
+        Result<axum::extract::Path<Vec<(String, String)>>, axum::extract::rejection::PathRejection>
+    );
+    let path_param = has_path.then(|| quote!(path: #path_type,));
     let path_arg = has_path.then(|| quote!(path,));
-    let path_run = has_path.then(|| quote!(path: Vec<(String, String)>,));
+    let path_run = has_path.then(|| quote!(path: #path_type,));
+    let path_decode = has_path.then(|| quote!(let path = path_values(path)?;));
     Ok(quote! {
         async fn #handle<S: #trait_name>(
             axum::extract::State(state): axum::extract::State<AppState<S>>,
@@ -966,6 +995,7 @@ fn handler(
             #path_run
             #request_param: axum::extract::Request,
         ) -> Result<Response, Rejection> {
+            #path_decode
             #(#steps)*
             Ok(state.api.#method(#(#call_args),*).await.into_response())
         }
