@@ -3,6 +3,8 @@
 //! and a header array comma-separated (`X-Shards: 1,2`); the adapter decodes them, and
 //! answers 400 naming the parameter (and item) when one is missing or does not decode.
 
+mod reply;
+
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
@@ -97,26 +99,11 @@ async fn send(uri: &str, shards: &[&str]) -> (StatusCode, Value, Arc<Recorder>) 
         .oneshot(request.body(Body::empty()).unwrap())
         .await
         .unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap()
-    };
+    let (status, body) = reply::json_reply(response).await;
     (status, body, api)
 }
 
-fn paths(body: &Value) -> Vec<(&str, &str)> {
-    body["violations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| (v["path"].as_str().unwrap(), v["keyword"].as_str().unwrap()))
-        .collect()
-}
+use reply::violation_paths as paths;
 
 #[tokio::test]
 async fn header_items_may_be_spaced_and_span_several_lines() {

@@ -6,6 +6,8 @@
 //! The client writes the separators as OpenAPI does; the adapter splits the decoded
 //! value, so it also reads `?ids=1%2C2`; an empty value is an empty array.
 
+mod reply;
+
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
@@ -164,15 +166,7 @@ async fn send(uri: &str, flags: Option<&str>) -> (StatusCode, Value, Arc<Recorde
         .oneshot(request.body(Body::empty()).unwrap())
         .await
         .unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap()
-    };
+    let (status, body) = reply::json_reply(response).await;
     (status, body, api)
 }
 
@@ -185,14 +179,7 @@ async fn received(uri: &str, flags: Option<&str>) -> ListCardsRequest {
     received.remove(0)
 }
 
-fn paths(body: &Value) -> Vec<(&str, &str)> {
-    body["violations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| (v["path"].as_str().unwrap(), v["keyword"].as_str().unwrap()))
-        .collect()
-}
+use reply::violation_paths as paths;
 
 #[tokio::test]
 async fn the_server_reads_every_spelling_of_the_separators() {

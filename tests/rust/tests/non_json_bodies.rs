@@ -5,6 +5,8 @@
 //! (as for a JSON body), 400 for malformed multipart or text that is not UTF-8, and
 //! 413 over the body limit, without ever panicking.
 
+mod reply;
+
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
@@ -299,14 +301,7 @@ fn post(uri: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
         .unwrap()
 }
 
-fn paths(body: &Value) -> Vec<(&str, &str)> {
-    body["violations"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no violations in {body}"))
-        .iter()
-        .map(|v| (v["path"].as_str().unwrap(), v["keyword"].as_str().unwrap()))
-        .collect()
-}
+use reply::violation_paths as paths;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 

@@ -4,6 +4,8 @@
 //! bearer schemes tries the second when the first refuses the token, and the client
 //! sends its token in one `Authorization` header.
 
+mod reply;
+
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
@@ -80,15 +82,7 @@ async fn send(
         .oneshot(request.body(Body::empty()).unwrap())
         .await
         .unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap()
-    };
+    let (status, body) = reply::json_reply(response).await;
     (status, body)
 }
 
