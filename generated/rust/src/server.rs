@@ -544,66 +544,32 @@ fn text_value(text: &str, kind: operations::TextKind) -> serde_json::Value {
         }
     }
 }
-/// Checks a parameter (`raw`: its text, if sent) against its schema with
-/// `validate`, adding what is wrong to `out`.
+/// Checks a parameter against its schema with `validate`, adding what is wrong
+/// to `out`; `value` is what was sent (see [`text_value`]), if anything.
 fn check_parameter(
-    raw: Option<&str>,
+    value: Option<serde_json::Value>,
     location: &str,
     name: &str,
-    kind: operations::TextKind,
     required: bool,
     validate: fn(&serde_json::Value, &str, &mut Violations),
     out: &mut Violations,
 ) {
-    let path = format!("{location}.{name}");
-    match raw {
-        Some(text) => validate(&text_value(text, kind), &path, out),
-        None if required => {
-            out.push(|| Violation::new(
-                &path,
-                "required",
-                format!("the {location} parameter `{name}` is required"),
-            ))
-        }
+    match value {
+        Some(value) => validate(&value, &format!("{location}.{name}"), out),
+        None if required => out.push(|| missing(location, name)),
         None => {}
     }
 }
-/// [`check_parameter`] for an array parameter (`raw`: its items' texts).
-fn check_array_parameter(
-    raw: Option<Vec<&str>>,
-    location: &str,
-    name: &str,
-    kind: operations::TextKind,
-    required: bool,
-    validate: fn(&serde_json::Value, &str, &mut Violations),
-    out: &mut Violations,
-) {
-    let path = format!("{location}.{name}");
-    match raw {
-        Some(texts) => {
-            let items = texts.into_iter().map(|text| text_value(text, kind)).collect();
-            validate(&serde_json::Value::Array(items), &path, out);
-        }
-        None if required => {
-            out.push(|| Violation::new(
-                &path,
-                "required",
-                format!("the {location} parameter `{name}` is required"),
-            ))
-        }
-        None => {}
-    }
+/// The violation of a required parameter that was not sent.
+fn missing(location: &str, name: &str) -> Violation {
+    Violation::new(
+        &format!("{location}.{name}"),
+        "required",
+        format!("the {location} parameter `{name}` is required"),
+    )
 }
 fn required<T>(value: Option<T>, location: &str, name: &str) -> Result<T, Rejection> {
-    value
-        .ok_or_else(|| {
-            Rejection::invalid_request(
-                vec![
-                    Violation::new(& format!("{location}.{name}"), "required",
-                    format!("the {location} parameter `{name}` is required"),)
-                ],
-            )
-        })
+    value.ok_or_else(|| Rejection::invalid_request(vec![missing(location, name)]))
 }
 fn is_json(content_type: &str) -> bool {
     let essence = content_type

@@ -344,62 +344,34 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             }
         }
 
-        /// Checks a parameter (`raw`: its text, if sent) against its schema with
-        /// `validate`, adding what is wrong to `out`.
+        /// Checks a parameter against its schema with `validate`, adding what is wrong
+        /// to `out`; `value` is what was sent (see [`text_value`]), if anything.
         fn check_parameter(
-            raw: Option<&str>,
+            value: Option<serde_json::Value>,
             location: &str,
             name: &str,
-            kind: operations::TextKind,
             required: bool,
             validate: fn(&serde_json::Value, &str, &mut Violations),
             out: &mut Violations,
         ) {
-            let path = format!("{location}.{name}");
-            match raw {
-                Some(text) => validate(&text_value(text, kind), &path, out),
-                None if required => out.push(|| Violation::new(
-                    &path,
-                    "required",
-                    format!("the {location} parameter `{name}` is required"),
-                )),
+            match value {
+                Some(value) => validate(&value, &format!("{location}.{name}"), out),
+                None if required => out.push(|| missing(location, name)),
                 None => {}
             }
         }
 
-        /// [`check_parameter`] for an array parameter (`raw`: its items' texts).
-        fn check_array_parameter(
-            raw: Option<Vec<&str>>,
-            location: &str,
-            name: &str,
-            kind: operations::TextKind,
-            required: bool,
-            validate: fn(&serde_json::Value, &str, &mut Violations),
-            out: &mut Violations,
-        ) {
-            let path = format!("{location}.{name}");
-            match raw {
-                Some(texts) => {
-                    let items = texts.into_iter().map(|text| text_value(text, kind)).collect();
-                    validate(&serde_json::Value::Array(items), &path, out);
-                }
-                None if required => out.push(|| Violation::new(
-                    &path,
-                    "required",
-                    format!("the {location} parameter `{name}` is required"),
-                )),
-                None => {}
-            }
+        /// The violation of a required parameter that was not sent.
+        fn missing(location: &str, name: &str) -> Violation {
+            Violation::new(
+                &format!("{location}.{name}"),
+                "required",
+                format!("the {location} parameter `{name}` is required"),
+            )
         }
 
         fn required<T>(value: Option<T>, location: &str, name: &str) -> Result<T, Rejection> {
-            value.ok_or_else(|| {
-                Rejection::invalid_request(vec![Violation::new(
-                    &format!("{location}.{name}"),
-                    "required",
-                    format!("the {location} parameter `{name}` is required"),
-                )])
-            })
+            value.ok_or_else(|| Rejection::invalid_request(vec![missing(location, name)]))
         }
 
         fn is_json(content_type: &str) -> bool {
@@ -828,7 +800,10 @@ fn handler(
             let Some(item) = &p.item else {
                 let ty = &p.ty;
                 checks.push(quote! {
-                    check_parameter(#raw, #location, #wire, #kind, #required, #validate, &mut violations);
+                    check_parameter(
+                        #raw.map(|text| text_value(text, #kind)),
+                        #location, #wire, #required, #validate, &mut violations,
+                    );
                 });
                 let parsed = quote!(parameter::<#ty>(#raw, #location, #wire, #kind)?);
                 fields.push(if p.param.required {
@@ -858,7 +833,12 @@ fn handler(
                 }
             };
             checks.push(quote! {
-                check_array_parameter(#raw, #location, #wire, #kind, #required, #validate, &mut violations);
+                check_parameter(
+                    #raw.map(|texts| {
+                        serde_json::Value::Array(texts.into_iter().map(|text| text_value(text, #kind)).collect())
+                    }),
+                    #location, #wire, #required, #validate, &mut violations,
+                );
             });
             let parsed = quote!(array_parameter::<#item>(#raw, #location, #wire, #kind)?);
             // A nullable array is an `Option<Vec<_>>` that the wire never makes `None`.
