@@ -13,6 +13,7 @@ pub mod emit;
 pub mod ir;
 pub mod lower;
 pub mod profile;
+pub mod schema_table;
 pub mod spec;
 pub mod targets;
 

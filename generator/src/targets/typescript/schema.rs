@@ -1,70 +1,46 @@
-//! The validator's schema table in `validation.ts`: every named type and every type
-//! use as a `Schema` object literal.
+//! The validator's schema table in `schemas.ts`: the shared table of
+//! [`crate::schema_table`] printed as `Schema` object literals.
 
 use super::literal::Lit;
 use super::names::Names;
 use super::names::string;
-use crate::ir::{Api, Bound, EnumValues, IntFormat, Ty, TyKind, TypeDef, TypeDefKind};
+use crate::ir::{Api, EnumValues, Ty, TypeDefKind};
+use crate::schema_table;
+use serde_json::Value;
 
 /// The `Schema` literal of a type use.
 pub fn of_ty(t: &Ty) -> Lit {
-    let mut props: Vec<(String, Lit)> = Vec::new();
-    let mut kind = |name: &str| props.push(("type".into(), Lit::str(name)));
-    match &t.kind {
-        TyKind::Any => return Lit::Object(vec![("type".into(), Lit::str("any"))]),
-        TyKind::Boolean => kind("boolean"),
-        TyKind::Integer(format) => {
-            kind("integer");
-            props.push(("format".into(), Lit::str(int_format(*format))));
-        }
-        TyKind::Number(_) => kind("number"),
-        TyKind::String(_) => kind("string"),
-        TyKind::Array(item) => {
-            kind("array");
-            props.push(("items".into(), of_ty(item)));
-        }
-        TyKind::Map(value) => {
-            kind("map");
-            props.push(("values".into(), of_ty(value)));
-        }
-        TyKind::Named(name) => {
-            kind("ref");
-            props.push(("name".into(), Lit::str(name.as_str())));
-        }
-    }
-    if t.nullable {
-        props.push(("nullable".into(), Lit::raw("true")));
-    }
-    let c = &t.constraints;
-    if let Some(b) = &c.minimum {
-        props.push(("minimum".into(), bound(b)));
-    }
-    if let Some(b) = &c.maximum {
-        props.push(("maximum".into(), bound(b)));
-    }
-    let mut count = |name: &str, value: Option<u64>| {
-        if let Some(v) = value {
-            props.push((name.into(), Lit::raw(v.to_string())));
-        }
-    };
-    count("minLength", c.min_length);
-    count("maxLength", c.max_length);
-    count("minItems", c.min_items);
-    count("maxItems", c.max_items);
-    if let Some(pattern) = &c.pattern {
-        props.push(("pattern".into(), Lit::str(pattern.as_str())));
-    }
-    if c.unique_items {
-        props.push(("uniqueItems".into(), Lit::raw("true")));
-    }
-    Lit::Object(props)
+    literal(&schema_table::of_ty(t), None)
 }
 
-fn bound(b: &Bound) -> Lit {
-    Lit::Object(vec![
-        ("value".into(), Lit::raw(number(&b.value))),
-        ("exclusive".into(), Lit::raw(b.exclusive.to_string())),
-    ])
+/// A schema of the shared table as a literal: the objects under `properties` and
+/// `mapping` are keyed by the spec's names, so they are tables of `Property` and
+/// `SchemaName` entries.
+fn literal(value: &Value, table: Option<&'static str>) -> Lit {
+    match value {
+        Value::Null => Lit::raw("null"),
+        Value::Bool(b) => Lit::raw(b.to_string()),
+        Value::Number(n) => Lit::raw(number(n)),
+        Value::String(s) => Lit::str(s.as_str()),
+        Value::Array(items) => Lit::Array(items.iter().map(|i| literal(i, None)).collect()),
+        Value::Object(props) => {
+            let entries = props
+                .iter()
+                .map(|(key, v)| {
+                    let inner = match (table, key.as_str()) {
+                        (None, "properties") => Some("Property"),
+                        (None, "mapping") => Some("SchemaName"),
+                        _ => None,
+                    };
+                    (key.clone(), literal(v, inner))
+                })
+                .collect();
+            match table {
+                Some(entry) => Lit::Table { entry, entries },
+                None => Lit::Object(entries),
+            }
+        }
+    }
 }
 
 /// A number as prettier prints it (no `.0`, no exponent for ordinary values).
@@ -75,13 +51,6 @@ pub fn number(n: &serde_json::Number) -> String {
     match n.as_f64() {
         Some(f) => format!("{f}"),
         None => n.to_string(),
-    }
-}
-
-fn int_format(format: IntFormat) -> &'static str {
-    match format {
-        IntFormat::Int32 => "int32",
-        IntFormat::Int64 => "int64",
     }
 }
 
@@ -123,91 +92,10 @@ pub fn check_enums(api: &Api) -> Result<(), super::TargetError> {
 
 /// An enum's values as TypeScript literals (`"a"`, `1`, `0.5`), in spec order.
 pub fn enum_literals(values: &EnumValues) -> Vec<String> {
-    match values {
-        EnumValues::String(v) => v.iter().map(|s| string(s)).collect(),
-        EnumValues::Integer { values, .. } => values.iter().map(i64::to_string).collect(),
-        EnumValues::Number { values, .. } => values.iter().map(number).collect(),
-    }
-}
-
-/// The `Schema` literal of a named type.
-pub fn of_type_def(t: &TypeDef) -> Lit {
-    match &t.kind {
-        TypeDefKind::Alias(ty) => of_ty(ty),
-        TypeDefKind::Enum(e) => {
-            let mut props = Vec::new();
-            match &e.values {
-                EnumValues::String(_) => props.push(("type".into(), Lit::str("string"))),
-                EnumValues::Integer { format, .. } => {
-                    props.push(("type".into(), Lit::str("integer")));
-                    props.push(("format".into(), Lit::str(int_format(*format))));
-                }
-                EnumValues::Number { .. } => props.push(("type".into(), Lit::str("number"))),
-            }
-            let values = enum_literals(&e.values).into_iter().map(Lit::raw).collect();
-            props.push(("enum".into(), Lit::Array(values)));
-            Lit::Object(props)
-        }
-        TypeDefKind::Union(u) => Lit::Object(vec![
-            ("type".into(), Lit::str("union")),
-            ("discriminator".into(), Lit::str(u.discriminator.as_str())),
-            (
-                "mapping".into(),
-                Lit::Table {
-                    entry: "SchemaName",
-                    entries: u
-                        .variants
-                        .iter()
-                        .map(|v| (v.tag.clone(), Lit::str(v.type_name.as_str())))
-                        .collect(),
-                },
-            ),
-        ]),
-        TypeDefKind::Struct(s) => {
-            let mut properties = Vec::new();
-            if let Some(tag) = &s.tag {
-                // Checked on its own, a variant's tag must be its one value.
-                let schema = Lit::Object(vec![
-                    ("type".into(), Lit::str("string")),
-                    (
-                        "enum".into(),
-                        Lit::Array(vec![Lit::str(tag.value.as_str())]),
-                    ),
-                ]);
-                properties.push((tag.property.clone(), property(schema, true)));
-            }
-            for f in &s.fields {
-                let mut schema = of_ty(&f.ty);
-                if f.per_item_validation
-                    && let Lit::Object(props) = &mut schema
-                {
-                    props.push(("perItem".into(), Lit::raw("true")));
-                }
-                properties.push((f.name.clone(), property(schema, f.required)));
-            }
-            let mut props = vec![
-                ("type".into(), Lit::str("object")),
-                (
-                    "properties".into(),
-                    Lit::Table {
-                        entry: "Property",
-                        entries: properties,
-                    },
-                ),
-            ];
-            if let Some(extra) = &s.additional_properties {
-                props.push(("additionalProperties".into(), of_ty(extra)));
-            }
-            Lit::Object(props)
-        }
-    }
-}
-
-fn property(schema: Lit, required: bool) -> Lit {
-    Lit::Object(vec![
-        ("schema".into(), schema),
-        ("required".into(), Lit::raw(required.to_string())),
-    ])
+    schema_table::enum_values(values)
+        .iter()
+        .map(|v| literal(v, None).print(0))
+        .collect()
 }
 
 /// `export type SchemaName = ...;`: the union of every named type's spec name.
@@ -233,7 +121,7 @@ pub fn table(api: &Api) -> (String, Vec<&'static str>) {
     let table = Lit::Object(
         api.types
             .iter()
-            .map(|t| (t.name.clone(), of_type_def(t)))
+            .map(|t| (t.name.clone(), literal(&schema_table::of_type_def(t), None)))
             .collect(),
     );
     let mut imports = table.satisfied_types();
