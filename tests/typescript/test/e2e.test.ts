@@ -8,12 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, test, type TestContext } from "node:test";
+import { after, before, test } from "node:test";
 
-import { column, PowerSyncDatabase, Schema, Table } from "@powersync/node";
 import postgres from "postgres";
 import {
   PowerSyncWriteUploader,
@@ -24,58 +20,16 @@ import {
 import { Backend } from "./support/backend.js";
 import { FakeQueue } from "./support/fake-queue.js";
 import { startPostgres, type PostgresCluster } from "./support/postgres.js";
-
-// The client side: PowerSync stores every column as text, integer or real.
-const AppSchema = new Schema({
-  lists: new Table({
-    name: column.text,
-    owner_id: column.text,
-    created_at: column.text,
-  }),
-  todos: new Table({
-    list_id: column.text,
-    description: column.text,
-    completed: column.integer,
-    completed_at: column.text,
-    attrs: column.text,
-  }),
-});
-
-// The server side: real types, which the backend learns by introspection at start, so
-// these tables exist before it starts. The audit trigger makes every applied write
-// visible, so a write applied twice shows up as two audit rows.
-const SERVER_SCHEMA = `
-CREATE TABLE lists (
-  id uuid PRIMARY KEY,
-  name text NOT NULL,
-  owner_id text,
-  created_at timestamptz
-);
-CREATE TABLE todos (
-  id uuid PRIMARY KEY,
-  list_id uuid NOT NULL REFERENCES lists (id),
-  description text NOT NULL,
-  completed boolean NOT NULL DEFAULT false,
-  completed_at timestamptz,
-  attrs jsonb
-);
-CREATE TABLE audit (
-  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  table_name text NOT NULL,
-  op text NOT NULL,
-  row_id uuid NOT NULL
-);
-CREATE FUNCTION audit_write() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO audit (table_name, op, row_id)
-  VALUES (TG_TABLE_NAME, TG_OP, CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
-  RETURN NULL;
-END $$;
-CREATE TRIGGER lists_audit AFTER INSERT OR UPDATE OR DELETE ON lists
-  FOR EACH ROW EXECUTE FUNCTION audit_write();
-CREATE TRIGGER todos_audit AFTER INSERT OR UPDATE OR DELETE ON todos
-  FOR EACH ROW EXECUTE FUNCTION audit_write();
-`;
+import {
+  assertQueueEmpty,
+  auditOf,
+  expectedAudit,
+  openLocalDb,
+  queue,
+  recordingFetch,
+  SERVER_SCHEMA,
+  type WireResult,
+} from "./support/upload-scenario.js";
 
 const USER = "user-e2e";
 
@@ -133,107 +87,10 @@ function server(): Backend {
   return backend;
 }
 
-/** A fresh local PowerSync database in a temporary folder, closed and removed after `t`. */
-async function openLocalDb(t: TestContext): Promise<PowerSyncDatabase> {
-  const dir = mkdtempSync(join(tmpdir(), "powersync-e2e-local-"));
-  const db = new PowerSyncDatabase({
-    schema: AppSchema,
-    database: { dbFilename: "local.db", dbLocation: dir },
-  });
-  t.after(async () => {
-    try {
-      await db.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-  await db.init();
-  return db;
-}
-
-interface QueuedRow {
-  id: number;
-  tx_id: number | null;
-  data: string;
-}
-
-/** The upload queue as stored (`ps_crud`), oldest first. */
-async function queue(db: PowerSyncDatabase): Promise<QueuedRow[]> {
-  return db.getAll<QueuedRow>(
-    "SELECT id, tx_id, data FROM ps_crud ORDER BY id",
-  );
-}
-
-async function assertQueueEmpty(db: PowerSyncDatabase): Promise<void> {
-  assert.deepEqual(await queue(db), [], "ps_crud should be empty");
-  assert.equal(await db.getNextCrudTransaction(), null);
-}
-
-interface AuditRow {
-  table_name: string;
-  op: string;
-  row_id: string;
-}
-
-/** The audit rows one would expect if every queued operation were applied exactly once. */
-function expectedAudit(rows: QueuedRow[]): AuditRow[] {
-  const ops: Record<string, string> = {
-    PUT: "INSERT",
-    PATCH: "UPDATE",
-    DELETE: "DELETE",
-  };
-  return rows.map((row) => {
-    const entry = JSON.parse(row.data) as {
-      op: string;
-      type: string;
-      id: string;
-    };
-    const op = ops[entry.op];
-    assert.ok(op, `unexpected queued op ${entry.op}`);
-    return { table_name: entry.type, op, row_id: entry.id };
-  });
-}
-
-async function auditOf(ids: string[]): Promise<AuditRow[]> {
-  const rows = await pg()<AuditRow[]>`
-    SELECT table_name, op, row_id::text AS row_id FROM audit
-    WHERE row_id = ANY(${pg().array(ids)}::uuid[]) ORDER BY seq`;
-  return rows.map((row) => ({ ...row }));
-}
-
 async function ledger(clientId: string): Promise<string | undefined> {
   const [row] = await pg()<{ last_op_id: string }[]>`
     SELECT last_op_id::text AS last_op_id FROM powersync_write_ledger WHERE client_id = ${clientId}`;
   return row?.last_op_id;
-}
-
-interface WireResult {
-  status: string;
-  duplicate?: boolean;
-  requires_client_handling?: boolean;
-  dead_letter_id?: string;
-  failed_operation?: {
-    error_code: string;
-    operation_index: number;
-    details?: unknown;
-  };
-}
-
-/**
- * `fetch` that records the JSON body of every 200 reply, so the test can see what the
- * backend answered without trusting the code under test to report it.
- */
-function recordingFetch(replies: { results: WireResult[] }[]): typeof fetch {
-  return async (input, init) => {
-    const response = await fetch(input, init);
-    const url = input instanceof Request ? input.url : String(input);
-    if (response.status === 200 && url.endsWith("/api/data")) {
-      replies.push(
-        (await response.clone().json()) as { results: WireResult[] },
-      );
-    }
-    return response;
-  };
 }
 
 function uploader(
@@ -386,7 +243,7 @@ test("rows reach PostgreSQL with their real types and the queue is emptied", asy
 
   // Every operation applied exactly once, in order; the deleted todo is gone.
   assert.deepEqual(
-    await auditOf([listId, todo1, todo2, todo3]),
+    await auditOf(pg(), [listId, todo1, todo2, todo3]),
     expectedAudit(sent),
   );
   // client_id and op_id were sent: the backend's idempotency ledger holds the last op.
@@ -513,7 +370,7 @@ test("a foreign-key violation is dead-lettered, reported, and does not block lat
 
   // Everything else reached PostgreSQL, once; the orphan did not.
   assert.deepEqual(
-    await auditOf([listId, goodBefore, orphan, goodAfter]),
+    await auditOf(pg(), [listId, goodBefore, orphan, goodAfter]),
     expectedAudit([...beforeBad, ...sent.slice(withBad.length)]),
   );
   assert.equal(badRows.length, 1);
@@ -578,7 +435,7 @@ test("the queue survives a lost reply and a stopped backend; the retry applies n
     "the queue is intact after a lost reply",
   );
   assert.deepEqual(
-    await auditOf(ids),
+    await auditOf(pg(), ids),
     expectedAudit(firstSent),
     "the backend did apply the batch once",
   );
@@ -610,7 +467,7 @@ test("the queue survives a lost reply and a stopped backend; the retry applies n
   await assertQueueEmpty(db);
 
   assert.deepEqual(
-    await auditOf(ids),
+    await auditOf(pg(), ids),
     expectedAudit(allSent),
     "every operation applied exactly once",
   );

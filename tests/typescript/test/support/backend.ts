@@ -8,20 +8,14 @@
  * change what the test runs), plus what the caller passes. It serves in dev-auth mode
  * (no [auth] configured) with `--migrate`, so `token` mints tokens it accepts.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import {
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-} from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { freePort } from "./postgres.js";
+import { ServerProcess } from "./server-process.js";
 
 /** The repository root: the nearest folder above this module holding `runtime/` and `Cargo.toml`. */
 export function repoRoot(): string {
@@ -58,7 +52,7 @@ export function backendBinary(): string {
 }
 
 /** The test's environment without the backend's own configuration variables. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (!name.startsWith("POWERSYNC_WRITE")) {
@@ -66,26 +60,6 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     }
   }
   return { ...env, ...extra };
-}
-
-/**
- * Once this process is gone, SIGTERMs the server `pid` if it is still running and
- * removes the data folder: a test killed with SIGKILL runs no hooks. The server's
- * command line must still name `dataDir`, so a recycled pid is never hit.
- */
-function startWatchdog(pid: number, dataDir: string): void {
-  const quoted = `'${dataDir.replaceAll("'", "'\\''")}'`;
-  const script =
-    `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ` +
-    `if tr '\\0' ' ' < /proc/${pid}/cmdline 2>/dev/null | grep -qF -- ${quoted}; then kill -TERM ${pid}; fi; ` +
-    `sleep 1; rm -rf ${quoted}`;
-  const watchdog = spawn("setsid", ["sh", "-c", script], {
-    detached: true,
-    stdio: "ignore",
-  });
-  // Without a watchdog only the crash-time cleanup is lost; stop() still works.
-  watchdog.once("error", () => undefined);
-  watchdog.unref();
 }
 
 export interface BackendOptions {
@@ -103,22 +77,14 @@ export interface CliResult {
   stderr: string;
 }
 
-const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms));
-
 export class Backend {
-  /** Data folder: the dev-mode signing key and the server logs (`serve-N.log`). */
+  /** Data folder: the dev-mode signing key and the server logs (`server-N-port-P.log`). */
   readonly dataDir: string;
   readonly binary: string;
   readonly #options: BackendOptions;
   #port: number | undefined;
-  #child: ChildProcess | undefined;
-  #exited: Promise<void> | undefined;
-  #logPath: string | undefined;
-  #starts = 0;
-  readonly #killOnExit = (): void => {
-    this.#child?.kill("SIGKILL");
-  };
+  #server: ServerProcess | undefined;
+  #lastServer: ServerProcess | undefined;
 
   private constructor(options: BackendOptions) {
     this.binary = backendBinary();
@@ -152,19 +118,12 @@ export class Backend {
   }
 
   get running(): boolean {
-    return this.#child !== undefined;
+    return this.#server !== undefined;
   }
 
   /** The current (or last) server run's log. */
   log(): string {
-    if (this.#logPath === undefined) {
-      return "";
-    }
-    try {
-      return readFileSync(this.#logPath, "utf8");
-    } catch {
-      return "";
-    }
+    return this.#lastServer?.log() ?? "";
   }
 
   /**
@@ -173,7 +132,7 @@ export class Backend {
    * so a few ports are tried).
    */
   async start(): Promise<void> {
-    if (this.#child !== undefined) {
+    if (this.#server !== undefined) {
       throw new Error(
         `the backend is already running on ${this.baseUrl}: stop() it first`,
       );
@@ -183,7 +142,28 @@ export class Backend {
     for (let attempt = 0; attempt < attempts; attempt++) {
       const port = this.#port ?? (await freePort());
       try {
-        await this.#spawnServe(port);
+        this.#server = await ServerProcess.start(
+          {
+            name: "powersync-write-server serve",
+            program: this.binary,
+            args: (port) => [
+              "serve",
+              "--data-dir",
+              this.dataDir,
+              "--database-url",
+              this.#options.databaseUrl,
+              "--listen",
+              `127.0.0.1:${port}`,
+              "--migrate",
+            ],
+            env: cleanEnv(this.#options.env ?? {}),
+            dir: this.dataDir,
+            readyPath: "/ready",
+            readyTimeoutMs: this.#options.readyTimeoutMs ?? 60_000,
+          },
+          port,
+        );
+        this.#lastServer = this.#server;
         this.#port = port;
         return;
       } catch (error) {
@@ -193,117 +173,15 @@ export class Backend {
     throw lastError ?? new Error("the backend did not start");
   }
 
-  async #spawnServe(port: number): Promise<void> {
-    this.#starts += 1;
-    const logPath = join(
-      this.dataDir,
-      `serve-${this.#starts}-port-${port}.log`,
-    );
-    this.#logPath = logPath;
-    const fd = openSync(logPath, "w");
-    const child = spawn(
-      this.binary,
-      [
-        "serve",
-        "--data-dir",
-        this.dataDir,
-        "--database-url",
-        this.#options.databaseUrl,
-        "--listen",
-        `127.0.0.1:${port}`,
-        "--migrate",
-      ],
-      { env: cleanEnv(this.#options.env ?? {}), stdio: ["ignore", fd, fd] },
-    );
-    closeSync(fd);
-    let exitStatus: string | undefined;
-    const exited = new Promise<void>((resolve) => {
-      child.once("exit", (code, signal) => {
-        exitStatus = signal === null ? `exit code ${code}` : `signal ${signal}`;
-        resolve();
-      });
-      child.once("error", (error) => {
-        exitStatus = `spawn error: ${error.message}`;
-        resolve();
-      });
-    });
-    this.#child = child;
-    this.#exited = exited;
-    // A test process that dies without its after-hooks must not leave the server
-    // running: kill it on a normal exit, and from a watchdog if this process is killed.
-    process.once("exit", this.#killOnExit);
-    if (child.pid !== undefined) {
-      startWatchdog(child.pid, this.dataDir);
-    }
-
-    const deadline = Date.now() + (this.#options.readyTimeoutMs ?? 60_000);
-    let lastProblem = "no answer yet";
-    while (Date.now() < deadline) {
-      if (exitStatus !== undefined) {
-        this.#forget();
-        throw new Error(
-          `powersync-write-server serve on 127.0.0.1:${port} exited with ${exitStatus} before ` +
-            `it was ready; its log (${logPath}):\n${this.log()}`,
-        );
-      }
-      try {
-        const response = await fetch(`http://127.0.0.1:${port}/ready`, {
-          signal: AbortSignal.timeout(5_000),
-        });
-        const body = await response.text();
-        if (response.status === 200) {
-          return;
-        }
-        lastProblem = `/ready answered ${response.status}: ${body}`;
-      } catch (error) {
-        lastProblem = `/ready: ${error instanceof Error ? error.message : String(error)}`;
-      }
-      await sleep(100);
-    }
-    await this.stop().catch(() => undefined);
-    throw new Error(
-      `powersync-write-server serve on 127.0.0.1:${port} was not ready within ` +
-        `${this.#options.readyTimeoutMs ?? 60_000} ms (${lastProblem}); its log (${logPath}):\n${this.log()}`,
-    );
-  }
-
-  #forget(): void {
-    process.removeListener("exit", this.#killOnExit);
-    this.#child = undefined;
-    this.#exited = undefined;
-  }
-
   /**
    * SIGTERM and wait for the server to exit (it finishes in-flight batches first). If it
    * has not exited within `timeoutMs` it is killed and this throws: a server that
    * ignores SIGTERM is a bug.
    */
   async stop(timeoutMs = 30_000): Promise<void> {
-    const child = this.#child;
-    const exited = this.#exited;
-    if (child === undefined || exited === undefined) {
-      return;
-    }
-    child.kill("SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      exited.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
-      child.kill("SIGKILL");
-      await exited;
-    }
-    this.#forget();
-    if (timedOut) {
-      throw new Error(
-        `powersync-write-server on ${this.baseUrl} did not exit within ${timeoutMs} ms of SIGTERM and was ` +
-          `killed; its log:\n${this.log()}`,
-      );
-    }
+    const server = this.#server;
+    this.#server = undefined;
+    await server?.stop(timeoutMs);
   }
 
   /** Stops the server (killing it if need be) and removes the data folder. */
