@@ -128,7 +128,12 @@ class Fatal(Exception):
         self, code: str, message: str, details: dict[str, Any], index: int | None
     ) -> None:
         super().__init__(message)
-        self.code, self.message, self.details, self.index = code, message, details, index
+        self.code, self.message, self.details, self.index = (
+            code,
+            message,
+            details,
+            index,
+        )
 
 
 class Retryable(Exception):
@@ -148,7 +153,9 @@ def classify(error: Exception) -> str | None:
         return None
     state = error.sqlstate if isinstance(error, psycopg.Error) else None
     if state is None:
-        connection_lost = isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError))
+        connection_lost = isinstance(
+            error, (psycopg.OperationalError, psycopg.InterfaceError)
+        )
         return None if connection_lost else "UNCLASSIFIED_ERROR"
     fixed = {
         "23502": "NOT_NULL_VIOLATION",
@@ -161,10 +168,27 @@ def classify(error: Exception) -> str | None:
     }
     if state in fixed:
         return fixed[state]
-    by_class = {"23": "CONSTRAINT_VIOLATION", "22": "INVALID_DATA", "42": "SCHEMA_MISMATCH"}
+    by_class = {
+        "23": "CONSTRAINT_VIOLATION",
+        "22": "INVALID_DATA",
+        "42": "SCHEMA_MISMATCH",
+    }
     if state[:2] in ("08", "40", "53", "57", "58"):
         return None
     return by_class.get(state[:2], "UNCLASSIFIED_ERROR")
+
+
+def database_failure(
+    error: psycopg.Error | PoolTimeout, code: str, table: str | None, index: int | None
+) -> Fatal:
+    """A fatal database error as the client sees it: the server's primary message
+    (never the detail, which can quote other rows' values), table and constraint."""
+    diag = error.diag if isinstance(error, psycopg.Error) else None
+    details = {"table": table}
+    if diag is not None:
+        details |= {"constraint": diag.constraint_name, "column": diag.column_name}
+    message = (diag.message_primary if diag else None) or str(error)
+    return Fatal(code, message, {k: v for k, v in details.items() if v}, index)
 
 
 def as_text(value: Any) -> str | None:
@@ -189,10 +213,14 @@ class Backend:
         self.tables = tables
 
     @staticmethod
-    async def load_tables(conn: psycopg.AsyncConnection[Any], names: list[str]) -> dict[str, Table]:
+    async def load_tables(
+        conn: psycopg.AsyncConnection[Any], names: list[str]
+    ) -> dict[str, Table]:
         """Reads the columns of the writable tables; fails naming a missing table."""
         columns: dict[str, dict[str, str]] = {name: {} for name in names}
-        for table, column, sql_type in await (await conn.execute(COLUMNS, (names,))).fetchall():
+        for table, column, sql_type in await (
+            await conn.execute(COLUMNS, (names,))
+        ).fetchall():
             if column is not None:
                 columns[table][column] = sql_type
         for name, found in columns.items():
@@ -204,12 +232,17 @@ class Backend:
         return {name: Table(name, found) for name, found in columns.items()}
 
     async def upload(
-        self, subject: str, client_id: str | None, transactions: Sequence[Checked[CrudTransaction]]
+        self,
+        subject: str,
+        client_id: str | None,
+        transactions: Sequence[Checked[CrudTransaction]],
     ) -> list[TransactionResult]:
         """One result per transaction, in order; stops after a retryable failure."""
         results: list[TransactionResult] = []
         for item in transactions:
-            if results and isinstance(results[-1], (TransactionRetryableError, TransactionNotAttempted)):
+            if results and isinstance(
+                results[-1], (TransactionRetryableError, TransactionNotAttempted)
+            ):
                 results.append(TransactionNotAttempted(status="not_attempted"))
                 continue
             if item.valid:
@@ -219,8 +252,15 @@ class Backend:
                     "violations": [v.to_json() for v in item.violations],
                     "violations_omitted": item.violations_omitted,
                 }
-                failure = Fatal("INVALID_REQUEST", "the transaction does not match the schema", details, None)
-                results.append(await self.keep(subject, client_id, None, item.value, failure))
+                failure = Fatal(
+                    "INVALID_REQUEST",
+                    "the transaction does not match the schema",
+                    details,
+                    None,
+                )
+                results.append(
+                    await self.keep(subject, client_id, None, item.value, failure)
+                )
         return results
 
     async def transaction(
@@ -240,24 +280,28 @@ class Backend:
                 index = None
             return TransactionSuccess(status="success")
         except Fatal as failure:
-            return await self.keep(subject, client_id, key, tx.model_dump(mode="json", exclude_none=True), failure)
+            refused = failure
         except (psycopg.Error, PoolTimeout) as error:
             code = classify(error)
             if code is None:
                 return retryable(f"the database failed ({error}); nothing was applied")
-            diag = error.diag if isinstance(error, psycopg.Error) else None
-            details = {"table": tx.crud[index].table if index is not None else None}
-            if diag is not None:
-                details |= {"constraint": diag.constraint_name, "column": diag.column_name}
-            message = (diag.message_primary if diag else None) or str(error)
-            failure = Fatal(code, message, {k: v for k, v in details.items() if v}, index)
-            return await self.keep(subject, client_id, key, tx.model_dump(mode="json", exclude_none=True), failure)
+            table = tx.crud[index].table if index is not None else None
+            refused = database_failure(error, code, table, index)
+        raw = tx.model_dump(mode="json", exclude_none=True)
+        return await self.keep(subject, client_id, key, raw, refused)
 
-    async def write(self, conn: psycopg.AsyncConnection[Any], entry: CrudEntry, index: int) -> None:
+    async def write(
+        self, conn: psycopg.AsyncConnection[Any], entry: CrudEntry, index: int
+    ) -> None:
         """One entry as one statement; table and column names come from the catalog."""
         table = self.tables.get(entry.table)
         if table is None:
-            raise Fatal("SCHEMA_MISMATCH", f"the table `{entry.table}` is not writable", {"table": entry.table}, index)
+            raise Fatal(
+                "SCHEMA_MISMATCH",
+                f"the table `{entry.table}` is not writable",
+                {"table": entry.table},
+                index,
+            )
         data = entry.op_data or {}
         for column in data:
             if column not in table.columns or column == "id":
@@ -278,38 +322,60 @@ class Backend:
         if entry.op == UpdateType.PUT:
             columns = sql.SQL(", ").join(sql.Identifier(n) for n in ["id", *names])
             update = sql.SQL(", ").join(
-                sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(n), sql.Identifier(n)) for n in names
+                sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(n), sql.Identifier(n))
+                for n in names
             )
-            statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO {}").format(
+            statement = sql.SQL(
+                "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO {}"
+            ).format(
                 target,
                 columns,
                 sql.SQL(", ").join(cast(n) for n in ["id", *names]),
                 key,
-                sql.SQL("UPDATE SET {}").format(update) if names else sql.SQL("NOTHING"),
+                sql.SQL("UPDATE SET {}").format(update)
+                if names
+                else sql.SQL("NOTHING"),
             )
             await conn.execute(statement, [entry.id, *values])
         elif entry.op == UpdateType.PATCH:
             if not names:
                 return
-            assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(n), cast(n)) for n in names)
-            statement = sql.SQL("UPDATE {} SET {} WHERE {} = {}").format(target, assignments, key, cast("id"))
+            assignments = sql.SQL(", ").join(
+                sql.SQL("{} = {}").format(sql.Identifier(n), cast(n)) for n in names
+            )
+            statement = sql.SQL("UPDATE {} SET {} WHERE {} = {}").format(
+                target, assignments, key, cast("id")
+            )
             await conn.execute(statement, [*values, entry.id])
         else:
-            statement = sql.SQL("DELETE FROM {} WHERE {} = {}").format(target, key, cast("id"))
+            statement = sql.SQL("DELETE FROM {} WHERE {} = {}").format(
+                target, key, cast("id")
+            )
             await conn.execute(statement, [entry.id])
 
     async def replayed(
-        self, conn: psycopg.AsyncConnection[Any], subject: str, client_id: str | None, key: int
+        self,
+        conn: psycopg.AsyncConnection[Any],
+        subject: str,
+        client_id: str | None,
+        key: int,
     ) -> TransactionResult:
         """A transaction seen before: the same fatal answer if it was kept, else success."""
-        row = await (await conn.execute(KEPT_BEFORE, (client_id, key, subject))).fetchone()
+        row = await (
+            await conn.execute(KEPT_BEFORE, (client_id, key, subject))
+        ).fetchone()
         if row is None:
             return TransactionSuccess(status="success", duplicate=True)
         letter_id, code, message, details, index = row
         return fatal(letter_id, Fatal(code, message, details, index))
 
     async def keep(
-        self, subject: str, client_id: str | None, key: int | None, raw: Any, failure: Fatal
+        self,
+        subject: str,
+        client_id: str | None,
+        key: int | None,
+        raw: Any,
+        failure: Fatal,
     ) -> TransactionResult:
         """Stores a failed transaction as a dead letter, in its own database transaction,
         and advances the ledger past it; if that fails, the client retries instead."""
@@ -333,7 +399,9 @@ class Backend:
                 assert row is not None
                 return fatal(row[0], failure)
         except (psycopg.Error, PoolTimeout) as error:
-            return retryable(f"the transaction failed ({failure.code}) and could not be kept ({error})")
+            return retryable(
+                f"the transaction failed ({failure.code}) and could not be kept ({error})"
+            )
 
 
 def fatal(letter_id: str, failure: Fatal) -> TransactionResult:
@@ -351,7 +419,9 @@ def fatal(letter_id: str, failure: Fatal) -> TransactionResult:
 
 
 def retryable(message: str) -> TransactionResult:
-    return TransactionRetryableError(status="retryable_error", message=message, retry_after_ms=RETRY_AFTER_MS)
+    return TransactionRetryableError(
+        status="retryable_error", message=message, retry_after_ms=RETRY_AFTER_MS
+    )
 
 
 class Handler:
@@ -376,7 +446,9 @@ class Handler:
         subject = claims["sub"]
         return subject if isinstance(subject, str) and subject else None
 
-    async def upload_data(self, request: UploadDataReceivedRequest, subject: str) -> UploadDataResponse200:
+    async def upload_data(
+        self, request: UploadDataReceivedRequest, subject: str
+    ) -> UploadDataResponse200:
         assert self.backend is not None, "the app's lifespan has not started"
         body = request.body
         results = await self.backend.upload(subject, body.client_id, body.transactions)
@@ -391,7 +463,9 @@ class Handler:
             async with self.backend.pool.connection(timeout=2) as conn:
                 await conn.execute("SELECT 1")
         except (AssertionError, psycopg.Error, PoolTimeout) as error:
-            return ReadyResponse503(body=ErrorResponse(message=f"the database is not reachable: {error}"))
+            return ReadyResponse503(
+                body=ErrorResponse(message=f"the database is not reachable: {error}")
+            )
         return ReadyResponse200(body=HealthStatus(status="ok"))
 
 
@@ -401,11 +475,21 @@ handler = Handler(os.environ.get("JWT_SECRET", ""))
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     if not handler.secret:
-        raise RuntimeError("set JWT_SECRET to the secret your PowerSync tokens are signed with")
-    names = [name.strip() for name in os.environ.get("WRITE_TABLES", "").split(",") if name.strip()]
+        raise RuntimeError(
+            "set JWT_SECRET to the secret your PowerSync tokens are signed with"
+        )
+    names = [
+        name.strip()
+        for name in os.environ.get("WRITE_TABLES", "").split(",")
+        if name.strip()
+    ]
     if not names:
-        raise RuntimeError("set WRITE_TABLES to the tables clients may write, e.g. lists,todos")
-    async with AsyncConnectionPool(os.environ["DATABASE_URL"], min_size=2, max_size=16, open=False) as pool:
+        raise RuntimeError(
+            "set WRITE_TABLES to the tables clients may write, e.g. lists,todos"
+        )
+    async with AsyncConnectionPool(
+        os.environ["DATABASE_URL"], min_size=2, max_size=16, open=False
+    ) as pool:
         await pool.open(wait=True)
         async with pool.connection() as conn:
             async with conn.transaction():

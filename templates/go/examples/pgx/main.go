@@ -144,7 +144,15 @@ func run() error {
 		return errors.New("set WRITE_TABLES to the tables clients may write, e.g. lists,todos")
 	}
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+	url := os.Getenv("DATABASE_URL")
+	config, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		config.MaxConns = 16 // pgx's default is 4, or the number of CPUs if more
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, config)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
