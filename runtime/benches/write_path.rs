@@ -18,10 +18,20 @@
 //! UPDATE for a PUT, UPDATE for a PATCH), COMMIT, each statement awaited before the
 //! next; one connection per worker. Tables are truncated before every run.
 //!
+//! `--external NAME=COMMAND` (repeatable) adds another backend of the protocol to
+//! every cell, driven over HTTP like the runtime: `cargo xtask bench-examples` passes
+//! the example backends of the generated Python and Go packages this way. COMMAND
+//! runs under `sh -c` (as `exec COMMAND`, in its own process group) after the
+//! runtime has created the tables, with `DATABASE_URL`, `JWT_SECRET`, `WRITE_TABLES`
+//! (`lists,todos`), `PORT` and `LISTEN_ADDR` (`127.0.0.1:$PORT`) set; it must serve
+//! `GET /ready` and accept HS256 tokens signed with `JWT_SECRET`. Their rows show
+//! their ops/s and the ratio to the runtime's in the same cell.
+//!
 //! A benchmark, not a test: it prints numbers; it fails only when a request fails or
 //! the rows written do not match the transactions acknowledged.
 
 use std::net::{SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::Arc;
@@ -70,6 +80,8 @@ struct Options {
     max_requests: usize,
     /// Cells to run, as `TXxC` (`50x16`); empty: all.
     cells: Vec<String>,
+    /// Other backends to drive alongside the runtime: (name, shell command).
+    externals: Vec<(String, String)>,
 }
 
 impl Options {
@@ -79,6 +91,7 @@ impl Options {
             warmup: 1.0,
             max_requests: 100_000,
             cells: Vec::new(),
+            externals: Vec::new(),
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -90,10 +103,20 @@ impl Options {
                 "--warmup" => options.warmup = value("--warmup")?.parse()?,
                 "--max-requests" => options.max_requests = value("--max-requests")?.parse()?,
                 "--cell" => options.cells.push(value("--cell")?),
+                "--external" => {
+                    let given = value("--external")?;
+                    let Some((name, command)) = given.split_once('=') else {
+                        return Err(format!("--external {given}: expected NAME=COMMAND").into());
+                    };
+                    options
+                        .externals
+                        .push((name.to_string(), command.to_string()));
+                }
                 other => {
                     return Err(format!(
                         "unknown argument `{other}`; accepted: --seconds N, --warmup N, \
-                         --max-requests N, --cell TXxC (repeatable, e.g. --cell 50x16)"
+                         --max-requests N, --cell TXxC (repeatable, e.g. --cell 50x16), \
+                         --external NAME=COMMAND (repeatable)"
                     )
                     .into());
                 }
@@ -143,7 +166,30 @@ fn run() -> Result<()> {
         .enable_all()
         .thread_name("client")
         .build()?;
-    let outcome = client_runtime.block_on(drive(&options, &url, address, &token, data_dir.path()));
+    // reqwest is built without a TLS provider of its own; plain HTTP still needs one set.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut externals = Vec::new();
+    let mut outcome = Ok(());
+    for (name, command) in &options.externals {
+        match client_runtime.block_on(External::start(name, command, &url, data_dir.path())) {
+            Ok(external) => externals.push(external),
+            Err(error) => {
+                outcome = Err(error);
+                break;
+            }
+        }
+    }
+    if outcome.is_ok() {
+        let servers = Servers {
+            runtime: address,
+            token: &token,
+            externals: &externals,
+        };
+        outcome = client_runtime.block_on(drive(&options, &url, &servers, data_dir.path()));
+    }
+    for external in externals {
+        external.stop();
+    }
     let _ = shutdown.send(());
     server_runtime.shutdown_timeout(Duration::from_secs(5));
     client_runtime.shutdown_timeout(Duration::from_secs(5));
@@ -199,14 +245,30 @@ async fn start_server(
 enum Side {
     Runtime,
     Direct,
+    /// The external backend of that index.
+    External(usize),
 }
 
-impl Side {
-    fn name(self) -> &'static str {
-        match self {
+/// The backends a run drives over HTTP.
+struct Servers<'a> {
+    runtime: SocketAddr,
+    token: &'a str,
+    externals: &'a [External],
+}
+
+impl Servers<'_> {
+    fn name(&self, side: Side) -> &str {
+        match side {
             Side::Runtime => "runtime",
             Side::Direct => "direct",
+            Side::External(i) => &self.externals[i].name,
         }
+    }
+
+    fn sides(&self) -> Vec<Side> {
+        let mut sides = vec![Side::Runtime, Side::Direct];
+        sides.extend((0..self.externals.len()).map(Side::External));
+        sides
     }
 }
 
@@ -219,22 +281,14 @@ struct Measured {
     p99: Duration,
 }
 
-async fn drive(
-    options: &Options,
-    url: &str,
-    address: SocketAddr,
-    token: &str,
-    data_dir: &Path,
-) -> Result<()> {
+async fn drive(options: &Options, url: &str, servers: &Servers<'_>, data_dir: &Path) -> Result<()> {
     let admin = connect(url).await?;
     print_settings(&admin, data_dir).await?;
-    // reqwest is built without a TLS provider of its own; plain HTTP still needs one set.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .timeout(Duration::from_secs(60))
         .build()?;
-    let endpoint = format!("http://{address}/api/data");
+    let endpoint = format!("http://{}/api/data", servers.runtime);
     let mut rows = Vec::new();
     let mut run_number = 0usize;
     for per_request in TRANSACTIONS_PER_REQUEST {
@@ -245,29 +299,52 @@ async fn drive(
                 continue;
             }
             let mut cell_results = Vec::new();
-            for path in [Side::Runtime, Side::Direct] {
+            for path in servers.sides() {
                 run_number += 1;
-                reset(&admin).await?;
+                reset(&admin, !servers.externals.is_empty()).await?;
                 let load = Load {
                     run: run_number,
                     per_request,
                     concurrency,
                     options,
                 };
-                eprintln!("running {cell}, {} ...", path.name());
+                let name = servers.name(path);
+                eprintln!("running {cell}, {name} ...");
                 let measured = match path {
-                    Side::Runtime => load.runtime(&http, &endpoint, token).await?,
+                    Side::Runtime => load.http(&http, name, &endpoint, servers.token).await?,
                     Side::Direct => load.direct(url).await?,
+                    Side::External(i) => {
+                        let external = &servers.externals[i];
+                        load.http(&http, name, &external.endpoint(), &external.token)
+                            .await?
+                    }
                 };
-                verify(&admin, path, measured.transactions).await?;
+                verify(&admin, name, measured.transactions).await?;
                 cell_results.push((path, measured));
             }
-            let direct_ops = cell_results
-                .iter()
-                .find(|(path, _)| *path == Side::Direct)
-                .map_or(0.0, |(_, m)| m.ops_per_second);
+            let ops_of = |side: Side| {
+                cell_results
+                    .iter()
+                    .find(|(path, _)| *path == side)
+                    .map_or(0.0, |(_, m)| m.ops_per_second)
+            };
+            let (direct_ops, runtime_ops) = (ops_of(Side::Direct), ops_of(Side::Runtime));
             for (path, measured) in cell_results {
-                rows.push((cell.clone(), path, measured, direct_ops));
+                let ratio = match path {
+                    Side::Runtime if direct_ops > 0.0 => {
+                        format!("{:.2} of direct", measured.ops_per_second / direct_ops)
+                    }
+                    Side::External(_) if runtime_ops > 0.0 => {
+                        format!("{:.2} of runtime", measured.ops_per_second / runtime_ops)
+                    }
+                    _ => String::new(),
+                };
+                rows.push(Row {
+                    cell: cell.clone(),
+                    path: servers.name(path).to_string(),
+                    measured,
+                    ratio,
+                });
             }
         }
     }
@@ -275,31 +352,36 @@ async fn drive(
     Ok(())
 }
 
-fn print_table(options: &Options, rows: &[(String, Side, Measured, f64)]) {
+/// One line of the result table.
+struct Row {
+    cell: String,
+    path: String,
+    measured: Measured,
+    /// The runtime's ops/s over direct SQL's; an external backend's over the runtime's.
+    ratio: String,
+}
+
+fn print_table(options: &Options, rows: &[Row]) {
     println!();
     println!(
         "write path, 5-operation transactions, {} s measured per run after {} s warm-up",
         options.seconds, options.warmup
     );
     println!(
-        "{:<18} {:<8} {:>10} {:>10} {:>10} {:>9} {:>15}",
-        "cell", "path", "ops/s", "p50 ms", "p99 ms", "requests", "runtime/direct"
+        "{:<18} {:<8} {:>10} {:>10} {:>10} {:>9}  ratio",
+        "cell", "path", "ops/s", "p50 ms", "p99 ms", "requests"
     );
-    for (cell, path, m, direct_ops) in rows {
-        let ratio = if *path == Side::Runtime && *direct_ops > 0.0 {
-            format!("{:.2}", m.ops_per_second / direct_ops)
-        } else {
-            String::new()
-        };
+    for row in rows {
+        let m = &row.measured;
         println!(
-            "{:<18} {:<8} {:>10.0} {:>10.2} {:>10.2} {:>9} {:>15}",
-            cell,
-            path.name(),
+            "{:<18} {:<8} {:>10.0} {:>10.2} {:>10.2} {:>9}  {}",
+            row.cell,
+            row.path,
             m.ops_per_second,
             millis(m.p50),
             millis(m.p99),
             m.requests,
-            ratio
+            row.ratio
         );
     }
 }
@@ -335,16 +417,22 @@ async fn print_settings(admin: &tokio_postgres::Client, data_dir: &Path) -> Resu
     Ok(())
 }
 
-/// Empties the tables and writes dirty pages out, so every run starts alike.
-async fn reset(admin: &tokio_postgres::Client) -> Result<()> {
+/// Empties the tables and writes dirty pages out, so every run starts alike. With
+/// external backends, also the example backends' own tables.
+async fn reset(admin: &tokio_postgres::Client, externals: bool) -> Result<()> {
+    let tables = if externals {
+        "todos, lists, powersync_write_ledger, write_ledger, write_dead_letters"
+    } else {
+        "todos, lists, powersync_write_ledger"
+    };
     admin
-        .batch_execute("TRUNCATE todos, lists, powersync_write_ledger; CHECKPOINT")
+        .batch_execute(&format!("TRUNCATE {tables}; CHECKPOINT"))
         .await?;
     Ok(())
 }
 
 /// The rows must be exactly what was acknowledged: no lost or extra write.
-async fn verify(admin: &tokio_postgres::Client, path: Side, transactions: u64) -> Result<()> {
+async fn verify(admin: &tokio_postgres::Client, path: &str, transactions: u64) -> Result<()> {
     let row = admin
         .query_one(
             "SELECT (SELECT count(*) FROM lists), (SELECT count(*) FROM todos), \
@@ -356,9 +444,8 @@ async fn verify(admin: &tokio_postgres::Client, path: Side, transactions: u64) -
     let expected = i64::try_from(transactions)?;
     if (lists, todos, completed) != (expected, 3 * expected, expected) {
         return Err(format!(
-            "{}: {transactions} transactions acknowledged, but the tables hold {lists} lists, \
-             {todos} todos, {completed} completed",
-            path.name()
+            "{path}: {transactions} transactions acknowledged, but the tables hold {lists} lists, \
+             {todos} todos, {completed} completed"
         )
         .into());
     }
@@ -520,9 +607,11 @@ impl Load<'_> {
         }
     }
 
-    async fn runtime(
+    /// The load over HTTP, against the runtime or an external backend (`name`).
+    async fn http(
         &self,
         http: &reqwest::Client,
+        name: &str,
         endpoint: &str,
         token: &str,
     ) -> Result<Measured> {
@@ -533,6 +622,7 @@ impl Load<'_> {
             let authorization = format!("Bearer {token}");
             let mut client = Client::new(self.run, worker);
             let per_request = self.per_request;
+            let name = name.to_string();
             workers.spawn(async move {
                 let mut stats = WorkerStats::default();
                 for _ in 0..window.max_per_worker {
@@ -554,7 +644,7 @@ impl Load<'_> {
                         .await?;
                     let status = response.status();
                     let text = response.text().await?;
-                    check_response(status, &text, per_request)?;
+                    check_response(&name, status, &text, per_request)?;
                     stats.record(&window, started, per_request);
                 }
                 Ok::<_, BoxError>(stats)
@@ -592,9 +682,14 @@ impl Load<'_> {
     }
 }
 
-fn check_response(status: reqwest::StatusCode, text: &str, expected: usize) -> Result<()> {
+fn check_response(
+    name: &str,
+    status: reqwest::StatusCode,
+    text: &str,
+    expected: usize,
+) -> Result<()> {
     if !status.is_success() {
-        return Err(format!("the runtime answered {status}: {text}").into());
+        return Err(format!("{name} answered {status}: {text}").into());
     }
     let body: Value = serde_json::from_str(text)?;
     let results = body["results"].as_array().map_or(&[][..], Vec::as_slice);
@@ -602,7 +697,7 @@ fn check_response(status: reqwest::StatusCode, text: &str, expected: usize) -> R
         .iter()
         .all(|r| r["status"] == "success" && r["duplicate"] != true);
     if results.len() != expected || !all_applied {
-        return Err(format!("the runtime did not apply every transaction: {text}").into());
+        return Err(format!("{name} did not apply every transaction: {text}").into());
     }
     Ok(())
 }
@@ -655,12 +750,14 @@ struct Statements {
 impl Statements {
     async fn prepare(client: &tokio_postgres::Client) -> Result<Self> {
         Ok(Statements {
-            // The runtime's ledger claim: 0 rows means a replay.
+            // The runtime's ledger claim (keyed by subject and client): 0 rows means a replay.
             ledger: client
                 .prepare(
-                    "INSERT INTO powersync_write_ledger AS l (client_id, last_op_id) VALUES ($1, $2) \
-                     ON CONFLICT (client_id) DO UPDATE SET last_op_id = EXCLUDED.last_op_id, updated_at = now() \
-                     WHERE l.last_op_id < EXCLUDED.last_op_id",
+                    "INSERT INTO powersync_write_ledger AS l (subject, client_id, last_op_id) \
+                     SELECT $1::text, $2::text, $3::bigint WHERE NOT EXISTS (SELECT 1 FROM \
+                     powersync_write_ledger WHERE subject = '' AND client_id = $2 AND last_op_id >= $3) \
+                     ON CONFLICT (subject, client_id) DO UPDATE SET last_op_id = EXCLUDED.last_op_id, \
+                     updated_at = now() WHERE l.last_op_id < EXCLUDED.last_op_id",
                 )
                 .await?,
             put_list: client
@@ -699,7 +796,7 @@ impl Statements {
     ) -> Result<()> {
         let db = connection.transaction().await?;
         let claimed = db
-            .execute(&self.ledger, &[&client_id, &tx.last_op_id()])
+            .execute(&self.ledger, &[&SUBJECT, &client_id, &tx.last_op_id()])
             .await?;
         if claimed != 1 {
             return Err(format!(
@@ -736,6 +833,113 @@ impl Statements {
         db.commit().await?;
         Ok(())
     }
+}
+
+// ---- external backends ----
+
+/// Another backend of the protocol, run as a child process (`--external`).
+struct External {
+    name: String,
+    address: SocketAddr,
+    token: String,
+    child: std::process::Child,
+}
+
+impl External {
+    /// Starts `command` on a free port and waits until its `/ready` answers 200.
+    async fn start(name: &str, command: &str, url: &str, data_dir: &Path) -> Result<External> {
+        let secret = format!("bench-secret-{}", Uuid::new_v4());
+        let port = free_port()?;
+        let address: SocketAddr = ([127, 0, 0, 1], port).into();
+        let log_path = data_dir.join(format!("{name}.log"));
+        let log = std::fs::File::create(&log_path)?;
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec {command}"))
+            .env("DATABASE_URL", url)
+            .env("JWT_SECRET", &secret)
+            .env("WRITE_TABLES", "lists,todos")
+            .env("PORT", port.to_string())
+            .env("LISTEN_ADDR", address.to_string())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("{name}: cannot run `{command}`: {e}"))?;
+        stop_group_when_gone(child.id());
+        let mut external = External {
+            name: name.to_string(),
+            address,
+            token: hs256_token(&secret)?,
+            child,
+        };
+        let ready = format!("http://{address}/ready");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut last = String::from("no answer yet");
+        while Instant::now() < deadline {
+            if let Some(status) = external.child.try_wait()? {
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                return Err(format!("{name} (`{command}`) exited with {status}:\n{log}").into());
+            }
+            match reqwest::get(&ready).await {
+                Ok(response) if response.status().is_success() => return Ok(external),
+                Ok(response) => last = format!("/ready answered {}", response.status()),
+                Err(error) => last = error.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        external.stop();
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        Err(format!("{name} (`{command}`) was not ready within 60 s ({last}):\n{log}").into())
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://{}/api/data", self.address)
+    }
+
+    /// SIGTERM to its process group, then waits (SIGKILL after 10 s).
+    fn stop(mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HS256 token for [`SUBJECT`], valid for two hours.
+fn hs256_token(secret: &str) -> Result<String> {
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs()
+        + 7200;
+    let claims = json!({"sub": SUBJECT, "exp": exp});
+    Ok(jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )?)
+}
+
+/// Stops the process group `group` once this process is gone, however it ends.
+fn stop_group_when_gone(group: u32) {
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; kill -TERM -- -{group} 2>/dev/null",
+        pid = std::process::id(),
+    );
+    let _ = Command::new("setsid")
+        .args(["sh", "-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
 }
 
 async fn connect(url: &str) -> Result<tokio_postgres::Client> {

@@ -1,5 +1,5 @@
 //! The project's chores: `cargo xtask gen | check | test | gen-samples | fuzz | bench |
-//! bench-runtime`.
+//! bench-runtime | bench-examples`.
 //!
 //! The test command's per-language steps live in `lang/` (one module per language);
 //! its last step, the fuzz run, in `fuzz.rs`.
@@ -86,6 +86,13 @@ enum Task {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// The example backends of the generated Python and Go packages against the
+    /// runtime, on the same throwaway PostgreSQL, in the same run (release).
+    BenchExamples {
+        /// Passed to the benchmark: --seconds N, --warmup N, --max-requests N, --cell TXxC.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -107,7 +114,8 @@ fn main() -> ExitCode {
         ),
         Task::Fuzz => fuzz::run_all(&root()),
         Task::Bench { runs } => bench::run(&root(), SPEC, PACKAGE_NAME, runs),
-        Task::BenchRuntime { args } => bench_runtime::run(&root(), &args),
+        Task::BenchRuntime { args } => bench_runtime::run_bench(&root(), &args),
+        Task::BenchExamples { args } => bench_runtime::run_examples(&root(), &args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
