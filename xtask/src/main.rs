@@ -9,6 +9,7 @@
 
 mod bench;
 mod bench_runtime;
+mod conformance;
 mod fuzz;
 mod gen_samples;
 mod lang;
@@ -278,6 +279,7 @@ fn test_plan(project: &Project) -> Vec<Step> {
             .test(project)
             .map(|s| s.labelled(format!("{name}: tests")))
     }));
+    steps.push(Step::new(conformance::COMMAND, conformance::run).labelled("conformance"));
     steps.push(
         Step::new(fuzz::describe(), |project, _| fuzz::run_all(&project.root)).labelled("fuzz"),
     );
@@ -354,11 +356,12 @@ mod tests {
             "prettier --check generated/**/*.md generated/typescript/*.json \
              generated/typescript/src/**/*.ts generator/tests/fixtures/features/*/docs/**/*.md \
              generator/tests/fixtures/features/*/typescript/**/*.{md,json,ts} \
-             tests/typescript/test/**/*.ts tests/typescript/features/**/*.ts tests/typescript/*.{json,mjs} templates/typescript/support/**/*.{ts,json}",
+             tests/typescript/test/**/*.ts tests/typescript/features/**/*.ts tests/typescript/*.{json,mjs} templates/typescript/support/**/*.{ts,json} tests/conformance/**/*.{ts,json}",
             "npm run build -w powersync-write-api && tsc -p tests/typescript/tsconfig.fixtures.json",
             "cargo xtask gen-samples --samples 8 --seed 1",
-            "cargo test --workspace",
+            "cargo test --workspace --exclude conformance",
             "npm test -w tests/typescript",
+            "cargo test -p conformance",
             "cargo +nightly fuzz run <convert_sqlite|convert_postgres> -- -max_total_time=15",
         ];
         assert_eq!(commands, expected);

@@ -111,49 +111,59 @@ impl Client {
         let bytes = response.bytes().await.map_err(ClientError::Transport)?;
         Ok(
             match status.as_u16() {
-                200 => operations::UploadDataResponse::Ok(decode(status, &bytes)?),
+                200 => {
+                    operations::UploadDataResponse::Ok(
+                        decode_checked(status, &bytes, "WriteBatchResponse")?,
+                    )
+                }
                 400 => {
-                    operations::UploadDataResponse::BadRequest(decode(status, &bytes)?)
+                    operations::UploadDataResponse::BadRequest(
+                        decode_checked(status, &bytes, "ErrorResponse")?,
+                    )
                 }
                 401 => {
-                    operations::UploadDataResponse::Unauthorized(decode(status, &bytes)?)
+                    operations::UploadDataResponse::Unauthorized(
+                        decode_checked(status, &bytes, "ErrorResponse")?,
+                    )
                 }
-                403 => operations::UploadDataResponse::Forbidden(decode(status, &bytes)?),
+                403 => {
+                    operations::UploadDataResponse::Forbidden(
+                        decode_checked(status, &bytes, "ErrorResponse")?,
+                    )
+                }
                 413 => {
                     operations::UploadDataResponse::PayloadTooLarge(
-                        decode(status, &bytes)?,
+                        decode_checked(status, &bytes, "ErrorResponse")?,
                     )
                 }
                 415 => {
                     operations::UploadDataResponse::UnsupportedMediaType(
-                        decode(status, &bytes)?,
+                        decode_checked(status, &bytes, "ErrorResponse")?,
                     )
                 }
                 429 => {
                     operations::UploadDataResponse::TooManyRequests {
                         retry_after: header(
-                            status,
                             &headers,
                             "retry-after",
                             crate::operations::TextKind::Integer,
-                        )?,
-                        body: decode(status, &bytes)?,
+                        ),
+                        body: decode_checked(status, &bytes, "ErrorResponse")?,
                     }
                 }
                 500 => {
                     operations::UploadDataResponse::InternalServerError(
-                        decode(status, &bytes)?,
+                        decode_checked(status, &bytes, "ErrorResponse")?,
                     )
                 }
                 503 => {
                     operations::UploadDataResponse::ServiceUnavailable {
                         retry_after: header(
-                            status,
                             &headers,
                             "retry-after",
                             crate::operations::TextKind::Integer,
-                        )?,
-                        body: decode(status, &bytes)?,
+                        ),
+                        body: decode_checked(status, &bytes, "ErrorResponse")?,
                     }
                 }
                 _ => {
@@ -176,7 +186,11 @@ impl Client {
         let bytes = response.bytes().await.map_err(ClientError::Transport)?;
         Ok(
             match status.as_u16() {
-                200 => operations::HealthResponse::Ok(decode(status, &bytes)?),
+                200 => {
+                    operations::HealthResponse::Ok(
+                        decode_checked(status, &bytes, "HealthStatus")?,
+                    )
+                }
                 _ => {
                     return Err(ClientError::UnexpectedStatus {
                         status,
@@ -198,16 +212,19 @@ impl Client {
         let bytes = response.bytes().await.map_err(ClientError::Transport)?;
         Ok(
             match status.as_u16() {
-                200 => operations::ReadyResponse::Ok(decode(status, &bytes)?),
+                200 => {
+                    operations::ReadyResponse::Ok(
+                        decode_checked(status, &bytes, "HealthStatus")?,
+                    )
+                }
                 503 => {
                     operations::ReadyResponse::ServiceUnavailable {
                         retry_after: header(
-                            status,
                             &headers,
                             "retry-after",
                             crate::operations::TextKind::Integer,
-                        )?,
-                        body: decode(status, &bytes)?,
+                        ),
+                        body: decode_checked(status, &bytes, "ErrorResponse")?,
                     }
                 }
                 _ => {
@@ -234,20 +251,42 @@ fn decode<T: serde::de::DeserializeOwned>(
             message: e.to_string(),
         })
 }
-fn header<T: serde::de::DeserializeOwned>(
+/// The body as the named schema `schema`: JSON, checked against the schema,
+/// then decoded.
+fn decode_checked<T: serde::de::DeserializeOwned>(
     status: http::StatusCode,
+    bytes: &[u8],
+    schema: &str,
+) -> Result<T, ClientError> {
+    let value: serde_json::Value = decode(status, bytes)?;
+    if let Some(found) = crate::validation::validate_schema(schema, &value)
+        && !found.is_empty()
+    {
+        let problems: Vec<String> = found
+            .listed()
+            .iter()
+            .map(|v| format!("{}: {} ({})", v.path, v.message, v.keyword))
+            .collect();
+        return Err(ClientError::InvalidBody {
+            status,
+            message: problems.join("; "),
+        });
+    }
+    serde_json::from_value(value)
+        .map_err(|e| ClientError::InvalidBody {
+            status,
+            message: e.to_string(),
+        })
+}
+/// A response header, read liberally: one that is absent, or does not parse
+/// as its type, is `None` (a `Retry-After` holding an HTTP date, say).
+fn header<T: serde::de::DeserializeOwned>(
     headers: &http::HeaderMap,
     name: &'static str,
     kind: operations::TextKind,
-) -> Result<Option<T>, ClientError> {
-    let Some(value) = headers.get(name) else { return Ok(None) };
-    let invalid = |message: String| ClientError::InvalidHeader {
-        status,
-        name,
-        message,
-    };
-    let text = value.to_str().map_err(|e| invalid(e.to_string()))?;
-    operations::from_text(text, kind).map(Some).map_err(invalid)
+) -> Option<T> {
+    let text = headers.get(name)?.to_str().ok()?;
+    operations::from_text(text, kind).ok()
 }
 fn required_header<T>(
     status: http::StatusCode,
@@ -258,6 +297,6 @@ fn required_header<T>(
         .ok_or_else(|| ClientError::InvalidHeader {
             status,
             name,
-            message: "missing".to_owned(),
+            message: "missing, or not of its type".to_owned(),
         })
 }

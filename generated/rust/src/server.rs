@@ -196,14 +196,38 @@ impl<S> Clone for AppState<S> {
         }
     }
 }
-/// The axum router serving every operation of `api`. A known path with another
-/// method answers 405.
+/// The axum router serving every operation of `api`. An unknown path answers
+/// 404 and a known path with another method 405 (with `Allow`), both with the
+/// JSON error body of every other rejection.
 pub fn router<S: PowerSyncWriteApi>(api: Arc<S>, config: RouterConfig) -> axum::Router {
     axum::Router::new()
         .route("/api/data", axum::routing::post(handle_upload_data::<S>))
         .route("/health", axum::routing::get(handle_health::<S>))
         .route("/ready", axum::routing::get(handle_ready::<S>))
+        .fallback(not_found::<S>)
+        .method_not_allowed_fallback(method_not_allowed::<S>)
         .with_state(AppState { api, config })
+}
+async fn not_found<S: PowerSyncWriteApi>(
+    axum::extract::State(state): axum::extract::State<AppState<S>>,
+    uri: http::Uri,
+) -> Response {
+    let message = format!("no operation at {}", uri.path());
+    state
+        .api
+        .rejection_response(Rejection::new(StatusCode::NOT_FOUND, "NOT_FOUND", message))
+}
+async fn method_not_allowed<S: PowerSyncWriteApi>(
+    axum::extract::State(state): axum::extract::State<AppState<S>>,
+    method: http::Method,
+    uri: http::Uri,
+) -> Response {
+    let message = format!("{method} is not allowed on {}", uri.path());
+    state
+        .api
+        .rejection_response(
+            Rejection::new(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", message),
+        )
 }
 async fn handle_upload_data<S: PowerSyncWriteApi>(
     axum::extract::State(state): axum::extract::State<AppState<S>>,

@@ -153,7 +153,8 @@ export function route<Handler, Principal>(
 
 /**
  * Serves `handler` as a Fetch API handler. Unknown paths answer 404, a known path
- * with another method 405 (with `Allow`); an operation that requires credentials
+ * with another method 405 (with `Allow`), HEAD on a GET operation its GET reply
+ * without the body; an operation that requires credentials
  * answers 401 without calling the implementation when they are missing or
  * `authenticate` refuses them; then 415, 413 and 400 (with the paths of the
  * first `MAX_VIOLATIONS` violations and the count of the others) before the
@@ -174,9 +175,16 @@ export function serveFetch<Handler, Principal>(
       if (matches.length === 0) {
         throw new HttpRejection(404, "NOT_FOUND", `no operation at ${path}`);
       }
-      const found = matches.find((r) => r.spec.method === request.method);
+      // HEAD is answered as GET without the body, as HTTP asks of every server.
+      const head = request.method === "HEAD";
+      const method = head ? "GET" : request.method;
+      const found = matches.find((r) => r.spec.method === method);
       if (found === undefined) {
-        const allow = matches.map((r) => r.spec.method).join(", ");
+        const allow = matches
+          .flatMap((r) =>
+            r.spec.method === "GET" ? ["GET", "HEAD"] : [r.spec.method],
+          )
+          .join(", ");
         throw new HttpRejection(
           405,
           "METHOD_NOT_ALLOWED",
@@ -197,7 +205,13 @@ export function serveFetch<Handler, Principal>(
         request,
         principal,
       });
-      return encode(found.spec, response);
+      const encoded = encode(found.spec, response);
+      return head
+        ? new Response(null, {
+            status: encoded.status,
+            headers: encoded.headers,
+          })
+        : encoded;
     } catch (error) {
       if (error instanceof HttpRejection) return rejectionResponse(error);
       options.onError?.(error, request);

@@ -235,12 +235,37 @@ pub fn render(rs: &RustTypes, views: &OperationViews) -> Result<TokenStream, Tar
             }
         }
 
-        /// The axum router serving every operation of `api`. A known path with another
-        /// method answers 405.
+        /// The axum router serving every operation of `api`. An unknown path answers
+        /// 404 and a known path with another method 405 (with `Allow`), both with the
+        /// JSON error body of every other rejection.
         pub fn router<S: #trait_name>(api: Arc<S>, config: RouterConfig) -> axum::Router {
             axum::Router::new()
                 #(#routes)*
+                .fallback(not_found::<S>)
+                .method_not_allowed_fallback(method_not_allowed::<S>)
                 .with_state(AppState { api, config })
+        }
+
+        async fn not_found<S: #trait_name>(
+            axum::extract::State(state): axum::extract::State<AppState<S>>,
+            uri: http::Uri,
+        ) -> Response {
+            let message = format!("no operation at {}", uri.path());
+            state.api.rejection_response(Rejection::new(StatusCode::NOT_FOUND, "NOT_FOUND", message))
+        }
+
+        // axum adds the `Allow` header to what this returns.
+        async fn method_not_allowed<S: #trait_name>(
+            axum::extract::State(state): axum::extract::State<AppState<S>>,
+            method: http::Method,
+            uri: http::Uri,
+        ) -> Response {
+            let message = format!("{method} is not allowed on {}", uri.path());
+            state.api.rejection_response(Rejection::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                message,
+            ))
         }
 
         #(#handlers)*

@@ -97,8 +97,25 @@ describe("serve", () => {
       new Request("http://x/health", { method: "DELETE" }),
     );
     assert.equal(wrong.status, 405);
-    assert.equal(wrong.headers.get("allow"), "GET");
+    assert.equal(wrong.headers.get("allow"), "GET, HEAD");
     assert.deepEqual(wrong.log.invoked, []);
+  });
+
+  test("HEAD on a GET operation is its GET reply without the body", async () => {
+    const ok = route<Log, string>(
+      ops.operations.health,
+      answer(200, { status: "ok" }),
+    );
+    const get = await call([ok], new Request("http://x/health"));
+    assert.deepEqual(get.body, { status: "ok" });
+    const head = await call(
+      [ok],
+      new Request("http://x/health", { method: "HEAD" }),
+    );
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get("content-type"), "application/json");
+    assert.equal(head.body, null);
+    assert.equal(head.log.invoked.length, 1);
   });
 
   test("a base path is stripped before routing", async () => {
