@@ -41,33 +41,33 @@ from typing import Any
 import jwt
 import psycopg
 from fastapi import FastAPI
-from psycopg import sql
-from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
-
-from powersync_write_api.fastapi import create_router
+from powersync_write_api import (
+    AuthenticatedContext,
+    Credentials,
+    PowerSyncWriteApiHandler,
+    Request,
+    RequestContext,
+    create_core,
+)
+from powersync_write_api import operations as ops
+from powersync_write_api.fastapi import router
 from powersync_write_api.models import (
     CrudEntry,
     CrudTransaction,
+    ErrorResponse,
     FailedOperation,
+    HealthStatus,
     TransactionFatalError,
     TransactionNotAttempted,
     TransactionResult,
     TransactionRetryableError,
     TransactionSuccess,
-    UpdateType,
     WriteBatchResponse,
 )
-from powersync_write_api.server import (
-    Checked,
-    Credentials,
-    HealthResponse200,
-    ReadyResponse200,
-    ReadyResponse503,
-    UploadDataReceivedRequest,
-    UploadDataResponse200,
-)
-from powersync_write_api.models import ErrorResponse, HealthStatus
+from powersync_write_api.validator import Checked, Valid
+from psycopg import sql
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 RETRY_AFTER_MS = 1000
 """How long a client waits before retrying a `retryable_error`."""
@@ -243,9 +243,9 @@ class Backend:
             if results and isinstance(
                 results[-1], (TransactionRetryableError, TransactionNotAttempted)
             ):
-                results.append(TransactionNotAttempted(status="not_attempted"))
+                results.append(TransactionNotAttempted())
                 continue
-            if item.valid:
+            if isinstance(item, Valid):
                 results.append(await self.transaction(subject, client_id, item.value))
             else:
                 details = {
@@ -278,7 +278,7 @@ class Backend:
                 for index, entry in enumerate(tx.crud):
                     await self.write(conn, entry, index)
                 index = None
-            return TransactionSuccess(status="success")
+            return TransactionSuccess()
         except Fatal as failure:
             refused = failure
         except (psycopg.Error, PoolTimeout) as error:
@@ -287,8 +287,7 @@ class Backend:
                 return retryable(f"the database failed ({error}); nothing was applied")
             table = tx.crud[index].table if index is not None else None
             refused = database_failure(error, code, table, index)
-        raw = tx.model_dump(mode="json", exclude_none=True)
-        return await self.keep(subject, client_id, key, raw, refused)
+        return await self.keep(subject, client_id, key, tx.to_json_value(), refused)
 
     async def write(
         self, conn: psycopg.AsyncConnection[Any], entry: CrudEntry, index: int
@@ -319,7 +318,7 @@ class Backend:
 
         target, key = sql.Identifier(table.name), sql.Identifier("id")
         statement: sql.Composable
-        if entry.op == UpdateType.PUT:
+        if entry.op == "PUT":
             columns = sql.SQL(", ").join(sql.Identifier(n) for n in ["id", *names])
             update = sql.SQL(", ").join(
                 sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(n), sql.Identifier(n))
@@ -337,7 +336,7 @@ class Backend:
                 else sql.SQL("NOTHING"),
             )
             await conn.execute(statement, [entry.id, *values])
-        elif entry.op == UpdateType.PATCH:
+        elif entry.op == "PATCH":
             if not names:
                 return
             assignments = sql.SQL(", ").join(
@@ -365,7 +364,7 @@ class Backend:
             await conn.execute(KEPT_BEFORE, (client_id, key, subject))
         ).fetchone()
         if row is None:
-            return TransactionSuccess(status="success", duplicate=True)
+            return TransactionSuccess(duplicate=True)
         letter_id, code, message, details, index = row
         return fatal(letter_id, Fatal(code, message, details, index))
 
@@ -406,7 +405,6 @@ class Backend:
 
 def fatal(letter_id: str, failure: Fatal) -> TransactionResult:
     return TransactionFatalError(
-        status="fatal_error",
         requires_client_handling=False,
         dead_letter_id=letter_id,
         failed_operation=FailedOperation(
@@ -419,23 +417,24 @@ def fatal(letter_id: str, failure: Fatal) -> TransactionResult:
 
 
 def retryable(message: str) -> TransactionResult:
-    return TransactionRetryableError(
-        status="retryable_error", message=message, retry_after_ms=RETRY_AFTER_MS
-    )
+    return TransactionRetryableError(message=message, retry_after_ms=RETRY_AFTER_MS)
 
 
-class Handler:
-    """The generated handler interface, implemented on `Backend`."""
+class Handler(PowerSyncWriteApiHandler[str]):
+    """The generated handler interface, implemented on `Backend`; the principal
+    is the user (`sub`)."""
 
     def __init__(self, secret: str) -> None:
         self.secret = secret
         self.backend: Backend | None = None
 
-    async def authenticate(self, credentials: Credentials, request: Any) -> str | None:
-        """The user (`sub`) of a valid token; `None` refuses the request (401)."""
+    async def authenticate(
+        self, credentials: Credentials, request: Request
+    ) -> str | None:
+        """The user of a valid token; `None` refuses the request (401)."""
         try:
             claims = jwt.decode(
-                credentials.token,
+                credentials.secret,
                 self.secret,
                 algorithms=["HS256"],
                 options={"require": ["sub", "exp"]},
@@ -447,26 +446,27 @@ class Handler:
         return subject if isinstance(subject, str) and subject else None
 
     async def upload_data(
-        self, request: UploadDataReceivedRequest, subject: str
-    ) -> UploadDataResponse200:
+        self, request: ops.UploadDataReceivedRequest, context: AuthenticatedContext[str]
+    ) -> ops.UploadDataResponse:
         assert self.backend is not None, "the app's lifespan has not started"
         body = request.body
-        results = await self.backend.upload(subject, body.client_id, body.transactions)
-        return UploadDataResponse200(body=WriteBatchResponse(results=results))
+        results = await self.backend.upload(
+            context.principal, body.client_id, body.transactions
+        )
+        return ops.UploadData200(body=WriteBatchResponse(results=results))
 
-    async def health(self) -> HealthResponse200:
-        return HealthResponse200(body=HealthStatus(status="ok"))
+    async def health(self, context: RequestContext) -> ops.HealthResponse:
+        return ops.Health200(body=HealthStatus(status="ok"))
 
-    async def ready(self) -> ReadyResponse200 | ReadyResponse503:
+    async def ready(self, context: RequestContext) -> ops.ReadyResponse:
         try:
-            assert self.backend is not None
+            assert self.backend is not None, "the app's lifespan has not started"
             async with self.backend.pool.connection(timeout=2) as conn:
                 await conn.execute("SELECT 1")
         except (AssertionError, psycopg.Error, PoolTimeout) as error:
-            return ReadyResponse503(
-                body=ErrorResponse(message=f"the database is not reachable: {error}")
-            )
-        return ReadyResponse200(body=HealthStatus(status="ok"))
+            message = f"the database is not reachable: {error}"
+            return ops.Ready503(body=ErrorResponse(code="NOT_READY", message=message))
+        return ops.Ready200(body=HealthStatus(status="ok"))
 
 
 handler = Handler(os.environ.get("JWT_SECRET", ""))
@@ -500,4 +500,4 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(lifespan=lifespan)
-app.include_router(create_router(handler))
+app.include_router(router(create_core(handler)))

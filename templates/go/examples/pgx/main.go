@@ -207,38 +207,40 @@ func loadTables(ctx context.Context, pool *pgxpool.Pool, names []string) (map[st
 	return tables, nil
 }
 
-// Authenticate accepts an HS256 token signed with the secret, with `sub` and `exp`.
-func (b *backend) Authenticate(_ context.Context, credentials api.Credentials) (api.Principal, error) {
-	token, err := jwt.Parse(credentials.Token, func(*jwt.Token) (any, error) { return b.secret, nil },
+// Authenticate accepts an HS256 token signed with the secret, with sub and exp;
+// the principal is the user (sub).
+func (b *backend) Authenticate(_ context.Context, credentials api.Credentials) (any, bool, error) {
+	token, err := jwt.Parse(credentials.Secret, func(*jwt.Token) (any, error) { return b.secret, nil },
 		jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithLeeway(30*time.Second))
 	if err != nil {
-		return nil, nil
+		return nil, false, nil
 	}
 	subject, err := token.Claims.GetSubject()
 	if err != nil || subject == "" {
-		return nil, nil
+		return nil, false, nil
 	}
-	return subject, nil
+	return subject, true, nil
 }
 
 // UploadData answers one result per transaction, in order; it stops after a
 // retryable failure.
-func (b *backend) UploadData(ctx context.Context, principal api.Principal, request api.UploadDataRequest) (api.UploadDataResponse, error) {
+func (b *backend) UploadData(ctx context.Context, request api.UploadDataReceivedRequest) (api.UploadDataResponse, error) {
+	principal, _ := api.PrincipalFrom(ctx)
 	subject, _ := principal.(string)
 	batch := request.Body
 	clientID := ""
-	if batch.ClientId != nil {
-		clientID = *batch.ClientId
+	if batch.ClientID != nil {
+		clientID = *batch.ClientID
 	}
 	results := make([]api.TransactionResult, 0, len(batch.Transactions))
 	stopped := false
 	for _, item := range batch.Transactions {
-		var result api.TransactionResult
+		var result api.TransactionResultValue
 		switch {
 		case stopped:
-			result = api.TransactionNotAttempted{Status: "not_attempted"}
+			result = api.TransactionNotAttempted{}
 		case item.Valid:
-			result = b.transaction(ctx, subject, clientID, item.Value)
+			result = b.transaction(ctx, subject, clientID, item.Value, item.Raw)
 		default:
 			violations := item.Violations
 			if violations == nil {
@@ -247,14 +249,14 @@ func (b *backend) UploadData(ctx context.Context, principal api.Principal, reque
 			failure := &fatalError{
 				Code:    "INVALID_REQUEST",
 				Message: "the transaction does not match the schema",
-				Details: map[string]any{"violations": violations, "violations_omitted": item.Omitted},
+				Details: map[string]any{"violations": violations, "violations_omitted": item.ViolationsOmitted},
 			}
 			result = b.keep(ctx, subject, clientID, nil, item.Raw, failure)
 		}
 		if _, retry := result.(api.TransactionRetryableError); retry {
 			stopped = true
 		}
-		results = append(results, result)
+		results = append(results, api.TransactionResult{Value: result})
 	}
 	return api.UploadData200Response{Body: api.WriteBatchResponse{Results: results}}, nil
 }
@@ -269,7 +271,8 @@ func (b *backend) Ready(ctx context.Context) (api.ReadyResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := b.pool.Ping(ctx); err != nil {
-		return api.Ready503Response{Body: api.ErrorResponse{Message: "the database is not reachable: " + err.Error()}}, nil
+		message := "the database is not reachable: " + err.Error()
+		return api.Ready503Response{Body: api.ErrorResponse{Message: message}}, nil
 	}
 	return api.Ready200Response{Body: api.HealthStatus{Status: "ok"}}, nil
 }
@@ -278,23 +281,24 @@ func (b *backend) Ready(ctx context.Context) (api.ReadyResponse, error) {
 func lastOpID(crud []api.CrudEntry) *int64 {
 	var last *int64
 	for _, entry := range crud {
-		if entry.OpId == nil {
+		if entry.OpID == nil {
 			return nil
 		}
-		if last == nil || *entry.OpId > *last {
-			last = entry.OpId
+		if last == nil || *entry.OpID > *last {
+			last = entry.OpID
 		}
 	}
 	return last
 }
 
-// transaction applies one transaction atomically, or keeps it, or answers retryable.
-func (b *backend) transaction(ctx context.Context, subject, clientID string, tx api.CrudTransaction) api.TransactionResult {
+// transaction applies one transaction atomically, or keeps it (raw: its JSON as
+// received), or answers retryable.
+func (b *backend) transaction(ctx context.Context, subject, clientID string, tx api.CrudTransaction, raw json.RawMessage) api.TransactionResultValue {
 	var key *int64
 	if clientID != "" {
 		key = lastOpID(tx.Crud)
 	}
-	var replay api.TransactionResult
+	var replay api.TransactionResultValue
 	index := -1
 	err := pgx.BeginFunc(ctx, b.pool, func(db pgx.Tx) error {
 		if key != nil {
@@ -320,9 +324,8 @@ func (b *backend) transaction(ctx context.Context, subject, clientID string, tx 
 		return replay
 	}
 	if err == nil {
-		return api.TransactionSuccess{Status: "success"}
+		return api.TransactionSuccess{}
 	}
-	raw, _ := json.Marshal(tx)
 	var failure *fatalError
 	if !errors.As(err, &failure) {
 		failure = classify(err, tx, index)
@@ -382,18 +385,20 @@ func classify(err error, tx api.CrudTransaction, index int) *fatalError {
 
 // asText is a JSON value as the text PostgreSQL casts to the column's type: SQLite's
 // 0 and 1 become booleans, ISO text timestamps, JSON text (or an object) json/jsonb.
-func asText(value any) (any, error) {
-	switch v := value.(type) {
-	case nil:
+// Numbers keep their exact digits.
+func asText(value json.RawMessage) (*string, error) {
+	var text string
+	switch {
+	case string(value) == "null":
 		return nil, nil
-	case string:
-		return v, nil
-	case json.Number:
-		return v.String(), nil
+	case len(value) > 0 && value[0] == '"':
+		if err := json.Unmarshal(value, &text); err != nil {
+			return nil, err
+		}
 	default:
-		text, err := json.Marshal(v)
-		return string(text), err
+		text = string(value)
 	}
+	return &text, nil
 }
 
 // write applies one entry as one statement; table and column names come from the
@@ -406,10 +411,10 @@ func (b *backend) write(ctx context.Context, db pgx.Tx, entry api.CrudEntry, ind
 			Details: map[string]any{"table": entry.Table}, Index: &at}
 	}
 	// Sorted, so that the same columns give the same statement (pgx caches it).
-	names := slices.Sorted(maps.Keys(entry.OpData))
-	args := []any{entry.Id}
+	names := slices.Sorted(maps.Keys(entry.OpData.Value))
+	args := []any{entry.ID}
 	for _, column := range names {
-		value := entry.OpData[column]
+		value := entry.OpData.Value[column]
 		if _, ok := t.columns[column]; !ok || column == "id" {
 			return &fatalError{Code: "SCHEMA_MISMATCH",
 				Message: fmt.Sprintf("the table %q has no writable column %q", t.name, column),
@@ -426,7 +431,7 @@ func (b *backend) write(ctx context.Context, db pgx.Tx, entry api.CrudEntry, ind
 	cast := func(n int, column string) string { return fmt.Sprintf("$%d::text::%s", n, t.columns[column]) }
 	var statement string
 	switch entry.Op {
-	case api.UpdateTypePUT:
+	case api.UpdateTypePut:
 		columns, values, updates := []string{ident("id")}, []string{cast(1, "id")}, []string{}
 		for i, name := range names {
 			columns = append(columns, ident(name))
@@ -439,7 +444,7 @@ func (b *backend) write(ctx context.Context, db pgx.Tx, entry api.CrudEntry, ind
 		}
 		statement = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO %s", ident(t.name),
 			strings.Join(columns, ", "), strings.Join(values, ", "), ident("id"), action)
-	case api.UpdateTypePATCH:
+	case api.UpdateTypePatch:
 		if len(names) == 0 {
 			return nil
 		}
@@ -459,14 +464,14 @@ func (b *backend) write(ctx context.Context, db pgx.Tx, entry api.CrudEntry, ind
 
 // replayed answers a transaction seen before: the same fatal answer if it was kept,
 // else success.
-func (b *backend) replayed(ctx context.Context, db pgx.Tx, subject, clientID string, key int64) (api.TransactionResult, error) {
+func (b *backend) replayed(ctx context.Context, db pgx.Tx, subject, clientID string, key int64) (api.TransactionResultValue, error) {
 	var id string
 	failure := &fatalError{}
 	err := db.QueryRow(ctx, keptBefore, clientID, key, subject).
 		Scan(&id, &failure.Code, &failure.Message, &failure.Details, &failure.Index)
 	if errors.Is(err, pgx.ErrNoRows) {
 		duplicate := true
-		return api.TransactionSuccess{Status: "success", Duplicate: &duplicate}, nil
+		return api.TransactionSuccess{Duplicate: &duplicate}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -476,8 +481,8 @@ func (b *backend) replayed(ctx context.Context, db pgx.Tx, subject, clientID str
 
 // keep stores a failed transaction as a dead letter, in its own database
 // transaction, and advances the ledger past it; if that fails, the client retries.
-func (b *backend) keep(ctx context.Context, subject, clientID string, key *int64, raw json.RawMessage, failure *fatalError) api.TransactionResult {
-	var result api.TransactionResult
+func (b *backend) keep(ctx context.Context, subject, clientID string, key *int64, raw json.RawMessage, failure *fatalError) api.TransactionResultValue {
+	var result api.TransactionResultValue
 	err := pgx.BeginFunc(ctx, b.pool, func(db pgx.Tx) error {
 		var client *string
 		if clientID != "" {
@@ -505,26 +510,25 @@ func (b *backend) keep(ctx context.Context, subject, clientID string, key *int64
 	return result
 }
 
-func fatal(id string, failure *fatalError) api.TransactionResult {
+func fatal(id string, failure *fatalError) api.TransactionResultValue {
 	index := int32(0)
 	if failure.Index != nil {
 		index = *failure.Index
 	}
-	message := failure.Message
+	details, _ := json.Marshal(failure.Details) // a map of strings and violations
 	return api.TransactionFatalError{
-		Status:                 "fatal_error",
 		RequiresClientHandling: false,
-		DeadLetterId:           &id,
+		DeadLetterID:           &id,
 		FailedOperation: api.FailedOperation{
 			ErrorCode:      failure.Code,
-			Message:        &message,
-			Details:        failure.Details,
+			Message:        &failure.Message,
+			Details:        details,
 			OperationIndex: &index,
 		},
 	}
 }
 
-func retryable(message string) api.TransactionResult {
+func retryable(message string) api.TransactionResultValue {
 	wait := int64(retryAfterMs)
-	return api.TransactionRetryableError{Status: "retryable_error", Message: &message, RetryAfterMs: &wait}
+	return api.TransactionRetryableError{Message: &message, RetryAfterMs: &wait}
 }
