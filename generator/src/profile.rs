@@ -117,6 +117,55 @@ pub fn write_path(api: &Api) -> Option<WritePath<'_>> {
     })
 }
 
+/// The type names the example backends of the generated Python and Go packages
+/// (`templates/python/examples/`, `templates/go/examples/`) are written against: those
+/// of `spec/powersync-write.yaml`.
+pub const EXAMPLE_TYPES: &[&str] = &[
+    "WriteBatch",
+    "CrudTransaction",
+    "CrudEntry",
+    "UpdateType",
+    "WriteBatchResponse",
+    "TransactionResult",
+    "TransactionSuccess",
+    "TransactionRetryableError",
+    "TransactionFatalError",
+    "TransactionNotAttempted",
+    "FailedOperation",
+    "ErrorResponse",
+    "HealthStatus",
+];
+
+/// The operations the example backends implement, by `operationId`.
+pub const EXAMPLE_OPERATIONS: &[&str] = &[UPLOAD_OPERATION, "health", "ready"];
+
+/// Whether the example backends compile against `api`'s packages: it is the write
+/// path, its types have the names the examples use ([`EXAMPLE_TYPES`]) and its
+/// operations are exactly [`EXAMPLE_OPERATIONS`] (a handler interface has one method
+/// per operation). Targets that ship the examples add them only then (and only under
+/// the package name the examples import).
+pub fn fits_the_examples(api: &Api) -> bool {
+    let Some(profile) = write_path(api) else {
+        return false;
+    };
+    let profile_names = [
+        profile.batch,
+        profile.transaction,
+        profile.entry,
+        profile.update_type,
+        profile.response,
+        profile.result,
+        profile.fatal_error,
+        profile.failed_operation,
+        profile.error_response,
+    ];
+    let operations: Vec<&str> = api.operations.iter().map(|op| op.id.as_str()).collect();
+    profile_names.iter().all(|name| EXAMPLE_TYPES.contains(name))
+        && EXAMPLE_TYPES.iter().all(|name| api.type_def(name).is_some())
+        && operations.len() == EXAMPLE_OPERATIONS.len()
+        && EXAMPLE_OPERATIONS.iter().all(|id| operations.contains(id))
+}
+
 /// The name of a named type.
 fn named(ty: &Ty) -> Option<&str> {
     match &ty.kind {
@@ -200,6 +249,22 @@ mod tests {
                 "Violation",
             ]
         );
+    }
+
+    #[test]
+    fn the_examples_fit_the_main_spec_only() {
+        let mut api = main_spec();
+        assert!(fits_the_examples(&api));
+        let renamed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/features/renamed_write_path.yaml");
+        let renamed = crate::load_and_lower(&renamed).expect("the fixture lowers");
+        assert!(write_path(&renamed).is_some());
+        assert!(!fits_the_examples(&renamed));
+        // One more operation: the examples' handlers would lack its method.
+        let mut extra = api.operations[0].clone();
+        extra.id = "another".into();
+        api.operations.push(extra);
+        assert!(!fits_the_examples(&api));
     }
 
     #[test]
