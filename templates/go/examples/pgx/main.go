@@ -311,14 +311,28 @@ func (b *backend) transaction(ctx context.Context, subject, clientID string, tx 
 				return err
 			}
 		}
+		// Every statement in one round trip; the first that fails names its entry.
+		batch := &pgx.Batch{}
+		var entries []int
 		for i, entry := range tx.Crud {
-			index = i
-			if err := b.write(ctx, db, entry, i); err != nil {
+			statement, args, err := b.statement(entry, i)
+			if err != nil {
+				return err
+			}
+			if statement != "" {
+				batch.Queue(statement, args...)
+				entries = append(entries, i)
+			}
+		}
+		sent := db.SendBatch(ctx, batch)
+		for _, i := range entries {
+			if _, err := sent.Exec(); err != nil {
+				index = i
+				_ = sent.Close()
 				return err
 			}
 		}
-		index = -1
-		return nil
+		return sent.Close()
 	})
 	if err == nil && replay != nil {
 		return replay
@@ -401,13 +415,13 @@ func asText(value json.RawMessage) (*string, error) {
 	return &text, nil
 }
 
-// write applies one entry as one statement; table and column names come from the
-// catalog, never from the request.
-func (b *backend) write(ctx context.Context, db pgx.Tx, entry api.CrudEntry, index int) error {
+// statement is the SQL of one entry and its arguments ("" for a PATCH of nothing);
+// table and column names come from the catalog, never from the request.
+func (b *backend) statement(entry api.CrudEntry, index int) (string, []any, error) {
 	at := int32(index)
 	t, ok := b.tables[entry.Table]
 	if !ok {
-		return &fatalError{Code: "SCHEMA_MISMATCH", Message: fmt.Sprintf("the table %q is not writable", entry.Table),
+		return "", nil, &fatalError{Code: "SCHEMA_MISMATCH", Message: fmt.Sprintf("the table %q is not writable", entry.Table),
 			Details: map[string]any{"table": entry.Table}, Index: &at}
 	}
 	// Sorted, so that the same columns give the same statement (pgx caches it).
@@ -416,13 +430,13 @@ func (b *backend) write(ctx context.Context, db pgx.Tx, entry api.CrudEntry, ind
 	for _, column := range names {
 		value := entry.OpData.Value[column]
 		if _, ok := t.columns[column]; !ok || column == "id" {
-			return &fatalError{Code: "SCHEMA_MISMATCH",
+			return "", nil, &fatalError{Code: "SCHEMA_MISMATCH",
 				Message: fmt.Sprintf("the table %q has no writable column %q", t.name, column),
 				Details: map[string]any{"table": t.name, "column": column}, Index: &at}
 		}
 		text, err := asText(value)
 		if err != nil {
-			return &fatalError{Code: "INVALID_DATA", Message: err.Error(),
+			return "", nil, &fatalError{Code: "INVALID_DATA", Message: err.Error(),
 				Details: map[string]any{"table": t.name, "column": column}, Index: &at}
 		}
 		args = append(args, text)
@@ -446,7 +460,7 @@ func (b *backend) write(ctx context.Context, db pgx.Tx, entry api.CrudEntry, ind
 			strings.Join(columns, ", "), strings.Join(values, ", "), ident("id"), action)
 	case api.UpdateTypePatch:
 		if len(names) == 0 {
-			return nil
+			return "", nil, nil
 		}
 		var sets []string
 		for i, name := range names {
@@ -458,8 +472,7 @@ func (b *backend) write(ctx context.Context, db pgx.Tx, entry api.CrudEntry, ind
 		statement = fmt.Sprintf("DELETE FROM %s WHERE %s = %s", ident(t.name), ident("id"), cast(1, "id"))
 		args = args[:1]
 	}
-	_, err := db.Exec(ctx, statement, args...)
-	return err
+	return statement, args, nil
 }
 
 // replayed answers a transaction seen before: the same fatal answer if it was kept,
