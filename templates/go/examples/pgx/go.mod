@@ -2,7 +2,7 @@ module powersync-write-pgx-example
 
 go 1.25.0
 
-replace powersync-write-api => ../../../generated/go
+replace powersync-write-api => ../../../../generated/go
 
 require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
