@@ -17,6 +17,8 @@ use crate::process::{cargo, run};
 /// The examples, relative to the root.
 const PYTHON_EXAMPLE_DIR: &str = "generated/python/examples";
 const PYTHON_EXAMPLE_APP: &str = "fastapi_psycopg:app";
+/// The generated package's import root, which the example imports.
+const PYTHON_PACKAGE_DIR: &str = "generated/python/src";
 const GO_EXAMPLE_DIR: &str = "generated/go/examples/pgx";
 
 pub fn run_bench(root: &Path, args: &[String]) -> anyhow::Result<u8> {
@@ -59,8 +61,9 @@ pub fn run_examples(root: &Path, args: &[String]) -> anyhow::Result<u8> {
         return Ok(code);
     }
     let python_command = format!(
-        "{} -m uvicorn {PYTHON_EXAMPLE_APP} --app-dir {} --host 127.0.0.1 --port \"$PORT\" \
-         --log-level warning",
+        "env PYTHONPATH={} {} -m uvicorn {PYTHON_EXAMPLE_APP} --app-dir {} --host 127.0.0.1 \
+         --port \"$PORT\" --log-level warning",
+        shell_quote(&root.join(PYTHON_PACKAGE_DIR)),
         shell_quote(&python),
         shell_quote(&root.join(PYTHON_EXAMPLE_DIR)),
     );

@@ -3,7 +3,8 @@
  * processes from the copies under `generated/` (what the packages' READMEs show):
  *
  * - `python`: `generated/python/examples/fastapi_psycopg.py` (FastAPI, psycopg 3),
- *   served by uvicorn from the project's virtualenv (`.venv/` at the repository root,
+ *   with the generated package (`generated/python/src`) on `PYTHONPATH`, served by
+ *   uvicorn from the project's virtualenv (`.venv/` at the repository root,
  *   made by `cargo xtask test`'s Python install step; `$POWERSYNC_PYTHON` names
  *   another interpreter);
  * - `go`: `generated/go/examples/pgx` (net/http, pgx), built here with `go build`.
@@ -34,6 +35,8 @@ export const EXAMPLE_LEDGER = "write_ledger";
 /** Where the examples are, relative to the repository root. */
 export const PYTHON_EXAMPLE_DIR = join("generated", "python", "examples");
 export const PYTHON_EXAMPLE_MODULE = "fastapi_psycopg";
+/** Where the generated package's import root is (the example imports it). */
+export const PYTHON_PACKAGE_DIR = join("generated", "python", "src");
 export const GO_EXAMPLE_DIR = join("generated", "go", "examples", "pgx");
 
 export interface ExampleOptions {
@@ -129,6 +132,7 @@ export class ExampleBackend {
             ...common,
             name: `the Python example (${PYTHON_EXAMPLE_DIR}/${PYTHON_EXAMPLE_MODULE}.py)`,
             program: pythonInterpreter(),
+            env: { ...env, PYTHONPATH: join(root, PYTHON_PACKAGE_DIR) },
             args: (port: number) => [
               "-m",
               "uvicorn",
@@ -157,7 +161,7 @@ export class ExampleBackend {
         this.#server = await ServerProcess.start(
           {
             ...spec,
-            env: { ...env, LISTEN_ADDR: `127.0.0.1:${port}` },
+            env: { ...spec.env, LISTEN_ADDR: `127.0.0.1:${port}` },
           },
           port,
         );
