@@ -242,9 +242,9 @@ var operationUploadData = &operationSpec{
 		403: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json"},
 		413: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json"},
 		415: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json"},
-		429: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", headers: []headerSpec{{name: "Retry-After", required: false, schema: mustSchema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":{\"value\":0,\"exclusive\":false}}")}}},
+		429: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", headers: []headerSpec{{name: "Retry-After", schema: mustSchema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":{\"value\":0,\"exclusive\":false}}")}}},
 		500: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json"},
-		503: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", headers: []headerSpec{{name: "Retry-After", required: false, schema: mustSchema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":{\"value\":0,\"exclusive\":false}}")}}},
+		503: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", headers: []headerSpec{{name: "Retry-After", schema: mustSchema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":{\"value\":0,\"exclusive\":false}}")}}},
 	},
 }
 
@@ -328,6 +328,6 @@ var operationReady = &operationSpec{
 	path:   "/ready",
 	responses: map[int]*responseSpec{
 		200: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"HealthStatus\"}"), contentType: "application/json"},
-		503: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", headers: []headerSpec{{name: "Retry-After", required: false, schema: mustSchema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":{\"value\":0,\"exclusive\":false}}")}}},
+		503: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", headers: []headerSpec{{name: "Retry-After", schema: mustSchema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":{\"value\":0,\"exclusive\":false}}")}}},
 	},
 }

@@ -19,9 +19,8 @@ type parameterSpec struct {
 
 // headerSpec is a response header.
 type headerSpec struct {
-	name     string
-	required bool
-	schema   *schema
+	name   string
+	schema *schema
 }
 
 // bodySpec is an operation's JSON request body.

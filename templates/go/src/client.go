@@ -3,7 +3,9 @@
 package {{ package }}
 
 import (
+{%- if !operations.is_empty() %}
 	"context"
+{%- endif %}
 	"net/http"
 )
 

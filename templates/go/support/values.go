@@ -87,7 +87,10 @@ type Checked[T any] struct {
 
 // checkedWire is how the server hands a checked item to typed decoding.
 type checkedWire struct {
-	Raw               json.RawMessage   `json:"raw"`
+	Raw json.RawMessage `json:"raw"`
+	// Value is the valid item as typed decoding reads it: only what its schema
+	// declares.
+	Value             json.RawMessage   `json:"value"`
 	Violations        []SchemaViolation `json:"violations"`
 	ViolationsOmitted int               `json:"violations_omitted"`
 }
@@ -100,8 +103,8 @@ func (c Checked[T]) MarshalJSON() ([]byte, error) {
 	return c.Raw, nil
 }
 
-// UnmarshalJSON reads the server's report on one item ({raw, violations,
-// violations_omitted}); a valid item is decoded into Value.
+// UnmarshalJSON reads the server's report on one item ({raw, value} or {raw,
+// violations, violations_omitted}); a valid item is decoded into Value.
 func (c *Checked[T]) UnmarshalJSON(data []byte) error {
 	var wire checkedWire
 	if err := json.Unmarshal(data, &wire); err != nil {
@@ -112,7 +115,7 @@ func (c *Checked[T]) UnmarshalJSON(data []byte) error {
 	if !c.Valid {
 		return nil
 	}
-	return json.Unmarshal(wire.Raw, &c.Value)
+	return json.Unmarshal(wire.Value, &c.Value)
 }
 
 // marshalTagged writes a union variant's fields (encoded as plain, an object)

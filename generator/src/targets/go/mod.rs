@@ -842,9 +842,8 @@ fn operation_spec(op: &Operation) -> String {
             text.push_str("headers: []headerSpec{");
             for h in &r.headers {
                 text.push_str(&format!(
-                    "{{name: {}, required: {}, schema: {}}},",
+                    "{{name: {}, schema: {}}},",
                     s(&h.name),
-                    h.required,
                     schema_literal(&h.ty)
                 ));
             }
