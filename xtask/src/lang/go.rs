@@ -179,7 +179,10 @@ fn go_test(root: &Path, totals: &mut Counts) -> anyhow::Result<u8> {
         "go test",
         count_line,
     )?;
-    println!("\ngo test: {} passed, {} failed", counts.passed, counts.failed);
+    println!(
+        "\ngo test: {} passed, {} failed",
+        counts.passed, counts.failed
+    );
     *totals += counts;
     if code == 0 && counts.passed == 0 {
         eprintln!("go test ran no test");

@@ -59,9 +59,7 @@ impl Target for GoTarget {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-._~/".contains(c))
         {
-            return Err(
-                "a Go module path may hold only ASCII letters, digits and `-._~/`".into(),
-            );
+            return Err("a Go module path may hold only ASCII letters, digits and `-._~/`".into());
         }
         if !package_identifier(name).starts_with(|c: char| c.is_ascii_alphabetic()) {
             return Err("a Go module path's last element must contain a letter".into());
@@ -136,10 +134,15 @@ impl Target for GoTarget {
             Operations {
                 header: header.clone(),
                 package: package.clone(),
-                json: operations
+                json: operations.iter().any(|o| {
+                    o.request_fields
+                        .iter()
+                        .chain(&o.received_fields)
+                        .any(|f| f.ty.contains("json."))
+                }) || operations
                     .iter()
-                    .any(|o| o.request_fields.iter().chain(&o.received_fields).any(|f| f.ty.contains("json.")))
-                    || operations.iter().flat_map(|o| &o.responses).any(|r| r.body.as_deref().is_some_and(|b| b.contains("json."))),
+                    .flat_map(|o| &o.responses)
+                    .any(|r| r.body.as_deref().is_some_and(|b| b.contains("json."))),
                 schemes: security_schemes(api),
                 operations: operations.clone(),
             }
@@ -223,11 +226,11 @@ fn check(api: &Api) -> Result<(), TargetError> {
                 )));
             }
         }
-        let encodings = op
-            .request_body
-            .iter()
-            .map(|b| b.encoding)
-            .chain(op.responses.iter().filter_map(|r| Some(r.body.as_ref()?.encoding)));
+        let encodings = op.request_body.iter().map(|b| b.encoding).chain(
+            op.responses
+                .iter()
+                .filter_map(|r| Some(r.body.as_ref()?.encoding)),
+        );
         for encoding in encodings {
             if encoding != BodyEncoding::Json {
                 return Err(error(format!(
@@ -250,7 +253,10 @@ fn check(api: &Api) -> Result<(), TargetError> {
     }
     for s in &api.security_schemes {
         if let SecuritySchemeKind::ApiKey { location, .. } = &s.kind
-            && !matches!(location, ParameterLocation::Header | ParameterLocation::Query)
+            && !matches!(
+                location,
+                ParameterLocation::Header | ParameterLocation::Query
+            )
         {
             return Err(error(format!(
                 "security scheme `{}`: API keys in a cookie or path are not supported by the Go target",
@@ -502,22 +508,43 @@ fn models(api: &Api, names: &Names) -> Result<Vec<ModelView>, TargetError> {
                         "string",
                         values
                             .iter()
-                            .map(|v| (serde_json::Value::from(v.as_str()).to_string(), names::string(v)))
+                            .map(|v| {
+                                (
+                                    serde_json::Value::from(v.as_str()).to_string(),
+                                    names::string(v),
+                                )
+                            })
                             .collect(),
                     ),
                     EnumValues::Integer { format, values } => (
-                        if *format == IntFormat::Int32 { "int32" } else { "int64" },
-                        values.iter().map(|v| (v.to_string(), v.to_string())).collect(),
+                        if *format == IntFormat::Int32 {
+                            "int32"
+                        } else {
+                            "int64"
+                        },
+                        values
+                            .iter()
+                            .map(|v| (v.to_string(), v.to_string()))
+                            .collect(),
                     ),
                     EnumValues::Number { format, values } => (
-                        if *format == NumberFormat::Float { "float32" } else { "float64" },
-                        values.iter().map(|v| (v.to_string(), v.to_string())).collect(),
+                        if *format == NumberFormat::Float {
+                            "float32"
+                        } else {
+                            "float64"
+                        },
+                        values
+                            .iter()
+                            .map(|v| (v.to_string(), v.to_string()))
+                            .collect(),
                     ),
                 };
                 ModelView::Enum {
                     constants: literals
                         .into_iter()
-                        .map(|(json, literal)| (names.constant(&t.name, &json).to_string(), literal))
+                        .map(|(json, literal)| {
+                            (names.constant(&t.name, &json).to_string(), literal)
+                        })
                         .collect(),
                     base: base.to_string(),
                     name,
@@ -531,7 +558,12 @@ fn models(api: &Api, names: &Names) -> Result<Vec<ModelView>, TargetError> {
                 variants: u
                     .variants
                     .iter()
-                    .map(|v| (names::string(&v.tag), names.type_name(&v.type_name).to_string()))
+                    .map(|v| {
+                        (
+                            names::string(&v.tag),
+                            names.type_name(&v.type_name).to_string(),
+                        )
+                    })
                     .collect(),
                 name,
                 doc,
@@ -612,7 +644,10 @@ impl OperationView {
 }
 
 fn schema_literal(t: &Ty) -> String {
-    format!("mustSchema({})", names::string(&crate::schema_table::of_ty(t).to_string()))
+    format!(
+        "mustSchema({})",
+        names::string(&crate::schema_table::of_ty(t).to_string())
+    )
 }
 
 fn operation(api: &Api, names: &Names, op: &Operation) -> Result<OperationView, TargetError> {
@@ -630,12 +665,22 @@ fn operation(api: &Api, names: &Names, op: &Operation) -> Result<OperationView, 
     }
     let lines = names::doc_lines(&text);
     if lines.is_empty() {
-        doc.push(format!("{method} is `{} {}` (`{}`).", op.method.as_str(), op.path, op.id));
+        doc.push(format!(
+            "{method} is `{} {}` (`{}`).",
+            op.method.as_str(),
+            op.path,
+            op.id
+        ));
     } else {
         doc.push(format!("{method}: {}", lines[0]));
         doc.extend(lines[1..].iter().cloned());
         doc.push(String::new());
-        doc.push(format!("`{} {}` (`{}`).", op.method.as_str(), op.path, op.id));
+        doc.push(format!(
+            "`{} {}` (`{}`).",
+            op.method.as_str(),
+            op.path,
+            op.id
+        ));
     }
     if op.deprecated {
         doc.push(String::new());
@@ -651,7 +696,11 @@ fn operation(api: &Api, names: &Names, op: &Operation) -> Result<OperationView, 
     let mut param_fields = Vec::new();
     for (p, field) in op.parameters.iter().zip(&field_names) {
         let base = go_type(names, &p.ty);
-        let ty = if p.required && !p.ty.nullable { base } else { format!("*{base}") };
+        let ty = if p.required && !p.ty.nullable {
+            base
+        } else {
+            format!("*{base}")
+        };
         let mut pdoc = names::doc_lines(p.description.as_deref().unwrap_or(""));
         let location = match p.location {
             ParameterLocation::Path => "path",
@@ -675,9 +724,20 @@ fn operation(api: &Api, names: &Names, op: &Operation) -> Result<OperationView, 
     if let Some(body) = &op.request_body {
         let field = field_names.last().cloned().unwrap_or_else(|| "Body".into());
         let base = go_type(names, &body.ty);
-        let ty = if body.required && !body.ty.nullable { base } else { format!("*{base}") };
+        let ty = if body.required && !body.ty.nullable {
+            base
+        } else {
+            format!("*{base}")
+        };
         let mut bdoc = names::doc_lines(body.description.as_deref().unwrap_or(""));
-        bdoc.push(format!("The {} body.", if body.required { "required" } else { "optional" }));
+        bdoc.push(format!(
+            "The {} body.",
+            if body.required {
+                "required"
+            } else {
+                "optional"
+            }
+        ));
         request_fields.push(FieldView {
             name: field.clone(),
             ty,
@@ -859,7 +919,11 @@ fn operation_spec(op: &Operation) -> String {
         }
     }
     out.push_str("},\n");
-    if let Some(r) = op.responses.iter().find(|r| r.status == StatusCode::Default) {
+    if let Some(r) = op
+        .responses
+        .iter()
+        .find(|r| r.status == StatusCode::Default)
+    {
         out.push_str(&format!("fallback: {},\n", response(r)));
     }
     out.push('}');
@@ -985,12 +1049,30 @@ struct Client {
 /// source in `templates/go/support/` (package `api`, renamed on copy), tests
 /// included.
 const SUPPORT: &[(&str, &str)] = &[
-    ("jsonvalue.go", include_str!("../../../../templates/go/support/jsonvalue.go")),
-    ("validator.go", include_str!("../../../../templates/go/support/validator.go")),
-    ("values.go", include_str!("../../../../templates/go/support/values.go")),
-    ("spec.go", include_str!("../../../../templates/go/support/spec.go")),
-    ("serve.go", include_str!("../../../../templates/go/support/serve.go")),
-    ("transport.go", include_str!("../../../../templates/go/support/transport.go")),
+    (
+        "jsonvalue.go",
+        include_str!("../../../../templates/go/support/jsonvalue.go"),
+    ),
+    (
+        "validator.go",
+        include_str!("../../../../templates/go/support/validator.go"),
+    ),
+    (
+        "values.go",
+        include_str!("../../../../templates/go/support/values.go"),
+    ),
+    (
+        "spec.go",
+        include_str!("../../../../templates/go/support/spec.go"),
+    ),
+    (
+        "serve.go",
+        include_str!("../../../../templates/go/support/serve.go"),
+    ),
+    (
+        "transport.go",
+        include_str!("../../../../templates/go/support/transport.go"),
+    ),
     (
         "support_test.go",
         include_str!("../../../../templates/go/support/support_test.go"),

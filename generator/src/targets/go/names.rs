@@ -238,7 +238,9 @@ pub fn string(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             // U+FEFF is not allowed in Go source; the others are escaped for reading.
             c if c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' => {
                 out.push_str(&format!("\\u{:04x}", c as u32))
@@ -254,9 +256,9 @@ pub fn string(text: &str) -> String {
 /// backslash, comma or backquote, and only letters, digits and its punctuation).
 pub fn is_tag_name(name: &str) -> bool {
     !name.is_empty()
-        && name.chars().all(|c| {
-            "!#$%&()*+-./:;<=>?@[]^_{|}~ ".contains(c) || c.is_alphanumeric()
-        })
+        && name
+            .chars()
+            .all(|c| "!#$%&()*+-./:;<=>?@[]^_{|}~ ".contains(c) || c.is_alphanumeric())
 }
 
 /// The lines of a `//` doc comment's text, `prefix` before the first word
