@@ -187,7 +187,7 @@ fn targets_lists_every_target() {
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(names, ["rust", "typescript", "docs"], "{out}");
+    assert_eq!(names, ["rust", "typescript", "docs", "go"], "{out}");
 }
 
 #[test]

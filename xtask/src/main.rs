@@ -352,15 +352,21 @@ mod tests {
             "cargo fmt --all --check",
             "cargo clippy --workspace --all-targets --all-features -- -D warnings",
             "npm ci",
+            "GOBIN=.gotools/bin go install honnef.co/go/tools/cmd/staticcheck@v0.8.2",
             "cargo xtask check",
             "prettier --check generated/**/*.md generated/typescript/*.json \
              generated/typescript/src/**/*.ts generator/tests/fixtures/features/*/docs/**/*.md \
              generator/tests/fixtures/features/*/typescript/**/*.{md,json,ts} \
              tests/typescript/test/**/*.ts tests/typescript/features/**/*.ts tests/typescript/*.{json,mjs} templates/typescript/support/**/*.{ts,json} tests/conformance/**/*.{ts,json}",
             "npm run build -w powersync-write-api && tsc -p tests/typescript/tsconfig.fixtures.json",
+            "gofmt -l generated/go templates/go/support tests/go tests/conformance \
+             generator/tests/fixtures/features",
+            "go vet && staticcheck (generated/go, tests/go, tests/conformance, \
+             generator/tests/fixtures/features/*/go)",
             "cargo xtask gen-samples --samples 8 --seed 1",
             "cargo test --workspace --exclude conformance",
             "npm test -w tests/typescript",
+            "go test -race (generated/go, tests/go)",
             "cargo test -p conformance",
             "cargo +nightly fuzz run <convert_sqlite|convert_postgres> -- -max_total_time=15",
         ];

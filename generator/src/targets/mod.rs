@@ -11,6 +11,7 @@ use crate::ir::Api;
 
 pub mod docs;
 pub mod format;
+pub mod go;
 pub mod package_name;
 pub mod rust;
 pub mod typescript;
@@ -80,5 +81,6 @@ pub fn all() -> Vec<Box<dyn Target>> {
         Box::new(rust::RustTarget),
         Box::new(typescript::TypeScriptTarget),
         Box::new(docs::DocsTarget),
+        Box::new(go::GoTarget),
     ]
 }

@@ -1,0 +1,353 @@
+// Generated from spec/powersync-write.yaml by `cargo xtask gen`. Do not edit: change the spec or the generator and regenerate.
+
+// Package powersyncwriteapi is the server stub, client and models of PowerSync Write API, generated from its OpenAPI spec.
+package powersyncwriteapi
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// WriteBatch: One upload request: whole transactions from the client's upload queue, oldest
+// first. Servers ignore unknown properties.
+type WriteBatch struct {
+	// The PowerSync client id of the local database the writes come from (the
+	// SDK's `getClientId()`). Send it whenever available: together with each
+	// entry's `op_id` it lets the backend recognise a transaction it has already
+	// applied (after a lost reply or a retry) and answer `success` with
+	// `duplicate: true` instead of applying it twice. Omit the property rather
+	// than sending `null`.
+	ClientID *string `json:"client_id,omitempty"`
+	// The transactions to apply, in upload-queue order (oldest first): 1 to 50
+	// per request. Each is applied atomically; the reply has one result per
+	// transaction, in this order.
+	//
+	// Each transaction is validated on its own (`x-per-item-validation`), so
+	// that one malformed transaction (an `op` from a newer SDK, an empty
+	// `table`, an `op_id` that is not an integer) cannot block the device's
+	// queue: it gets a `fatal_error` result with error code `INVALID_REQUEST`
+	// and its violations in `failed_operation.details.violations`, and the
+	// other transactions are processed as usual. Only the envelope (a body
+	// that is not an object, `transactions` missing, not an array, or not 1 to
+	// 50 items) is answered `400`.
+	Transactions []CrudTransaction `json:"transactions"`
+}
+
+// CrudTransaction: The writes of one local transaction, applied all together or not at all. Send
+// every entry the SDK's `CrudTransaction` holds, in its order; never split one
+// transaction across requests.
+type CrudTransaction struct {
+	// The local transaction id (the SDK's `CrudTransaction.transactionId`, the
+	// same as each entry's `transaction_id`). Omit it for entries written outside
+	// an explicit transaction, where the SDK has none. Values fit in 2^53, so
+	// JavaScript numbers hold them exactly; servers accept the full int64 range.
+	TransactionID *int64 `json:"transaction_id,omitempty"`
+	// The transaction's entries in the order they were written (increasing
+	// `op_id`): 1 to 10,000, far more than an interactive app writes in one
+	// local transaction. A transaction is never split, so a client whose local
+	// transaction has more entries cannot upload it: the backend answers that
+	// transaction with `fatal_error` (`INVALID_REQUEST`, a `maxItems`
+	// violation at `$.transactions[i].crud`) and applies nothing of it. Apps must
+	// write bulk changes (imports, migrations) in several smaller local
+	// transactions; a client that finds an oversized transaction in its queue
+	// hands it to the app instead of sending it.
+	Crud []CrudEntry `json:"crud"`
+}
+
+// CrudEntry: One queued write of one row: an SDK `CrudEntry`. Wire names differ from the
+// SDK's: `table` is the SDK's `table` (`type` in `toJSON()`), `op_id` its
+// `clientId` (`op_id`), `transaction_id` its `transactionId` (`tx_id`),
+// `op_data` its `opData` (`data`), `previous_values` its `previousValues`
+// (`old`); `op`, `id` and `metadata` keep their names. Values in `op_data` and
+// `previous_values` are the local SQLite values as JSON (text, numbers, null);
+// the backend converts them to its columns' types.
+type CrudEntry struct {
+	Op UpdateType `json:"op"`
+	// The name of the local table the row belongs to, as in the client's
+	// PowerSync schema (the view name, not the internal `ps_data__` table). The
+	// backend maps it to its own table.
+	Table string `json:"table"`
+	// The row's id (its `id` column), usually a UUID.
+	ID string `json:"id"`
+	// The entry's position in the local upload queue (the SDK's
+	// `CrudEntry.clientId`), strictly increasing per client database. Send it:
+	// with `client_id` it makes retries idempotent. Values fit in 2^53, so
+	// JavaScript numbers hold them exactly; servers accept the full int64 range.
+	OpID *int64 `json:"op_id,omitempty"`
+	// The local transaction the entry was written in (the SDK's
+	// `CrudEntry.transactionId`): the same for every entry of one
+	// `CrudTransaction`, and equal to its `transaction_id`. Values fit in 2^53 in
+	// JavaScript clients.
+	TransactionID *int64 `json:"transaction_id,omitempty"`
+	// The written columns (the SDK's `opData`), column name to value: for `PUT`
+	// every non-null column of the new row, for `PATCH` only the changed columns,
+	// absent or `null` for `DELETE`. The `id` column is not repeated here.
+	OpData Optional[map[string]json.RawMessage] `json:"op_data,omitzero"`
+	// The columns' values before a `PATCH` or `DELETE` (the SDK's
+	// `previousValues`), present only for tables created with the
+	// `trackPreviousValues` option. Backends may use them to detect conflicting
+	// concurrent changes.
+	PreviousValues Optional[map[string]json.RawMessage] `json:"previous_values,omitzero"`
+	// Client-side metadata attached to the write (the SDK's `metadata`, the
+	// `_metadata` column of tables created with the `trackMetadata` option),
+	// passed to the backend's hooks unchanged.
+	Metadata Optional[*string] `json:"metadata,omitzero"`
+}
+
+// UpdateType: The kind of write (the SDK's `UpdateType`): `PUT` inserts the row or replaces
+// it if it exists (an SQL `INSERT`; `op_data` holds every non-null column),
+// `PATCH` updates the columns in `op_data` of an existing row (an SQL `UPDATE`),
+// `DELETE` deletes the row (an SQL `DELETE`; no `op_data`).
+type UpdateType string
+
+// The values of UpdateType.
+const (
+	UpdateTypePut    UpdateType = "PUT"
+	UpdateTypePatch  UpdateType = "PATCH"
+	UpdateTypeDelete UpdateType = "DELETE"
+)
+
+// WriteBatchResponse: The reply to a processed batch. Clients must ignore unknown properties.
+type WriteBatchResponse struct {
+	// One result per transaction of the request, in the same order (the result
+	// at index i is the outcome of `transactions[i]`). Process them in order:
+	// complete succeeded transactions as a prefix of the queue and stop at the
+	// first transaction that stays queued.
+	Results []TransactionResult `json:"results"`
+}
+
+// TransactionResult: The outcome of one transaction, selected by `status`:
+// `success` (applied: complete it), `retryable_error` (not applied: retry after
+// `retry_after_ms`, or 5000 ms when absent), `fatal_error` (not applied and
+// never will be as it is: drop it if the backend kept it, else hand it to the
+// app), `not_attempted` (not applied: send it again). A client that meets a
+// `status` it does not know must treat the transaction as not applied and keep
+// it queued.
+//
+// Value holds one of: TransactionSuccess, TransactionRetryableError, TransactionFatalError, TransactionNotAttempted; which one is told
+// by the property "status".
+type TransactionResult struct {
+	Value TransactionResultValue
+}
+
+// TransactionResultValue is a variant of TransactionResult.
+type TransactionResultValue interface {
+	isTransactionResult()
+}
+
+// MarshalJSON writes the variant, with its discriminator.
+func (u TransactionResult) MarshalJSON() ([]byte, error) {
+	if u.Value == nil {
+		return nil, errNoVariant
+	}
+	return json.Marshal(u.Value)
+}
+
+// UnmarshalJSON reads the variant its discriminator names.
+func (u *TransactionResult) UnmarshalJSON(data []byte) error {
+	tag, err := unionTag(data, "status")
+	if err != nil {
+		return err
+	}
+	switch tag {
+	case "success":
+		var v TransactionSuccess
+		if err := json.Unmarshal(data, &v); err != nil {
+			return err
+		}
+		u.Value = v
+	case "retryable_error":
+		var v TransactionRetryableError
+		if err := json.Unmarshal(data, &v); err != nil {
+			return err
+		}
+		u.Value = v
+	case "fatal_error":
+		var v TransactionFatalError
+		if err := json.Unmarshal(data, &v); err != nil {
+			return err
+		}
+		u.Value = v
+	case "not_attempted":
+		var v TransactionNotAttempted
+		if err := json.Unmarshal(data, &v); err != nil {
+			return err
+		}
+		u.Value = v
+	default:
+		return fmt.Errorf("TransactionResult: unknown %s %q", "status", tag)
+	}
+	return nil
+}
+
+// TransactionSuccess: The transaction is applied and committed. Complete it in the local queue (the
+// SDK's `CrudTransaction.complete`), passing `write_checkpoint` if present, once
+// every transaction before it has been completed.
+type TransactionSuccess struct {
+	// The write checkpoint after this transaction. Pass it to `complete` so the
+	// SDK keeps showing local data until the synced data includes this write.
+	// Absent when the backend does not manage write checkpoints.
+	WriteCheckpoint *string `json:"write_checkpoint,omitempty"`
+	// `true` when the transaction had already been applied (recognised by
+	// `client_id` and `op_id`) and was not applied again. Complete it all the
+	// same. Absent or `false` for a first application.
+	Duplicate *bool `json:"duplicate,omitempty"`
+}
+
+func (TransactionSuccess) isTransactionResult() {}
+
+// MarshalJSON writes the object with its discriminator "status": "success".
+func (v TransactionSuccess) MarshalJSON() ([]byte, error) {
+	type plain TransactionSuccess
+	return marshalTagged("status", "success", plain(v))
+}
+
+// TransactionRetryableError: A temporary failure (database unreachable, lock timeout, deadlock, ...).
+// Nothing of the transaction was applied. Keep it and every later transaction
+// queued, wait `retry_after_ms` milliseconds (5000 when absent), then upload
+// again starting with this transaction. The backend stops the batch here:
+// later results are `not_attempted`.
+type TransactionRetryableError struct {
+	// What failed, for logs; not meant to be shown to end users. Backends of
+	// this protocol always send it; other backends may not.
+	Message *string `json:"message,omitempty"`
+	// Milliseconds to wait before uploading this transaction again. `0` means
+	// the client may retry at once (it should still apply its own minimum
+	// back-off). Backends of this protocol always send it; when it is absent
+	// (the public reference backend does not send it), the client waits its
+	// own default of 5000 ms, the PowerSync SDKs' retry delay.
+	RetryAfterMs *int64 `json:"retry_after_ms,omitempty"`
+}
+
+func (TransactionRetryableError) isTransactionResult() {}
+
+// MarshalJSON writes the object with its discriminator "status": "retryable_error".
+func (v TransactionRetryableError) MarshalJSON() ([]byte, error) {
+	type plain TransactionRetryableError
+	return marshalTagged("status", "retryable_error", plain(v))
+}
+
+// TransactionFatalError: A permanent failure: nothing of the transaction was applied, and sending it
+// again unchanged fails the same way. If `requires_client_handling` is `false`,
+// the backend has kept the transaction (dead letter, `dead_letter_id`): complete
+// it locally so the queue moves on, and optionally tell the app. If `true`, the
+// backend has not kept it: hand it with `failed_operation` to the app, which
+// either discards it (complete it) or retains it (keep it queued and stop
+// uploading until the app has fixed or discarded it). Never drop it silently.
+type TransactionFatalError struct {
+	// `false`: the backend kept the transaction; the client may drop it from
+	// its queue. `true`: the client app must decide whether to retain or discard
+	// it.
+	RequiresClientHandling bool            `json:"requires_client_handling"`
+	FailedOperation        FailedOperation `json:"failed_operation"`
+	// Where the backend kept the transaction (its dead-letter record id), when
+	// it did. Show or log it so that support can find the write.
+	DeadLetterID *string `json:"dead_letter_id,omitempty"`
+}
+
+func (TransactionFatalError) isTransactionResult() {}
+
+// MarshalJSON writes the object with its discriminator "status": "fatal_error".
+func (v TransactionFatalError) MarshalJSON() ([]byte, error) {
+	type plain TransactionFatalError
+	return marshalTagged("status", "fatal_error", plain(v))
+}
+
+// TransactionNotAttempted: The backend stopped the batch before this transaction (an earlier one failed).
+// Nothing of it was applied. Keep it queued and send it again in the next
+// request, after handling the earlier results.
+type TransactionNotAttempted struct {
+	// Why the batch stopped, for logs.
+	Message *string `json:"message,omitempty"`
+}
+
+func (TransactionNotAttempted) isTransactionResult() {}
+
+// MarshalJSON writes the object with its discriminator "status": "not_attempted".
+func (v TransactionNotAttempted) MarshalJSON() ([]byte, error) {
+	type plain TransactionNotAttempted
+	return marshalTagged("status", "not_attempted", plain(v))
+}
+
+// FailedOperation: The entry that made a transaction fail, and why. Only `error_code` is
+// required; backends of this protocol always send `message` and
+// `operation_index` too, and `details` when they have any.
+type FailedOperation struct {
+	// A stable code for the failure, to branch on. An open set: handle unknown
+	// codes like `UNCLASSIFIED_ERROR`. Defined codes: `NOT_NULL_VIOLATION`,
+	// `UNIQUE_VIOLATION`, `FOREIGN_KEY_VIOLATION`, `CHECK_VIOLATION`,
+	// `CONSTRAINT_VIOLATION` (another constraint), `INVALID_DATA` (a value that
+	// cannot be converted to the column's type; `details` names the column),
+	// `INVALID_REQUEST` (the transaction does not match `CrudTransaction`;
+	// `details.violations` lists the problems as in a `400` body, and
+	// `operation_index` is the first entry with a problem, or 0),
+	// `SCHEMA_MISMATCH` (unknown table or column), `UNAUTHORIZED` (this user may
+	// not make this write), `UNCLASSIFIED_ERROR` (an error the backend could not
+	// classify). Backends' hooks may add application codes.
+	ErrorCode string `json:"error_code"`
+	// A description of the failure, for logs and developers. Absent from some
+	// backends' replies (not this protocol's): clients then describe the
+	// failure by `error_code` alone.
+	Message *string `json:"message,omitempty"`
+	// Machine-readable context, free-form: any JSON value. Backends of this
+	// protocol send an object, typically with `table`, `column` and the
+	// database's own code (`sqlstate`, `errno`); other backends may send a
+	// string (an error text) or any other JSON value, which clients pass on
+	// unchanged. Absent or `null` when there is none.
+	Details json.RawMessage `json:"details,omitempty"`
+	// The failing entry's index (0-based) within the transaction's `crud`
+	// array. Backends of this protocol always send it. When it is absent (the
+	// public reference backend may not send it), the failure concerns the
+	// transaction as a whole: the client reports it without naming an entry.
+	OperationIndex *int32 `json:"operation_index,omitempty"`
+}
+
+// ErrorResponse: The body of every non-200 reply. Clients branch on the HTTP status (see each
+// response) and use `code` for finer handling and `message` for logs. Only
+// `message` is required: the public reference backend's error bodies are
+// `{"message": ...}`; backends of this protocol always send `code` too. A
+// client that gets a non-200 reply whose body is not an `ErrorResponse` (not
+// JSON, as from a proxy, or without `message`) acts on the HTTP status alone.
+type ErrorResponse struct {
+	// A stable code, an open set: `INVALID_REQUEST` (400),
+	// `UNAUTHENTICATED` (401), `FORBIDDEN` (403), `PAYLOAD_TOO_LARGE` (413),
+	// `UNSUPPORTED_MEDIA_TYPE` (415), `RATE_LIMITED` (429), `INTERNAL_ERROR`
+	// (500), `NOT_READY` (503). Treat an unknown or absent code by its HTTP
+	// status. Backends of this protocol always send it.
+	Code *string `json:"code,omitempty"`
+	// What went wrong, for logs and developers.
+	Message string `json:"message"`
+	// For `400`: the problems found in the body, in the order the backend found
+	// them. Backends of this protocol list at most the first 100 and count the
+	// others in `violations_omitted`, so that the reply to a huge invalid body
+	// stays small; clients must not rely on that bound. Absent for other
+	// statuses.
+	Violations *[]Violation `json:"violations,omitempty"`
+	// For `400`: how many problems were found beyond those listed in
+	// `violations` (which then holds 100 of them); the body had
+	// `violations.length + violations_omitted` problems in all. Absent (or
+	// `0`) when `violations` lists every problem found. Optional: older
+	// backends never send it.
+	ViolationsOmitted *int64 `json:"violations_omitted,omitempty"`
+}
+
+// Violation: One problem found while validating a request body.
+type Violation struct {
+	// Where the problem is: `$` is the body, `.name` a property (`['name']` for
+	// names that are not identifiers), `[i]` an array element; for a missing
+	// property, the path it should have. Example:
+	// `$.transactions[0].crud[2].op`.
+	Path string `json:"path"`
+	// The rule broken: `type`, `required`, `enum`, `format`, `minimum`,
+	// `maximum`, `minLength`, `maxLength`, `pattern`, `minItems`, `maxItems`,
+	// `uniqueItems` or `discriminator`.
+	Keyword string `json:"keyword"`
+	// A description of the problem, for developers.
+	Message string `json:"message"`
+}
+
+// HealthStatus: The state of a probe that succeeded.
+type HealthStatus struct {
+	// `ok` when alive or ready; clients only rely on the HTTP status.
+	Status string `json:"status"`
+}

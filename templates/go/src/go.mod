@@ -1,0 +1,5 @@
+// {{ header }}
+
+module {{ module }}
+
+go {{ go_version }}

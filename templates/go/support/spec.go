@@ -1,0 +1,74 @@
+package api
+
+// The description of the spec's operations that the server and the client run
+// on. operations.go fills it in for each operation.
+
+// parameterSpec is a parameter as the server reads it and the client writes it.
+type parameterSpec struct {
+	name     string
+	location string // "path", "query" or "header"
+	required bool
+	schema   *schema
+	// separator joins an array's items in one value ("," in the path and headers
+	// and in the query with explode false, " " or "|" for the delimited styles);
+	// empty: the query key repeats, one item per value.
+	separator string
+}
+
+// headerSpec is a response header.
+type headerSpec struct {
+	name   string
+	schema *schema
+}
+
+// bodySpec is an operation's JSON request body.
+type bodySpec struct {
+	schema      *schema
+	required    bool
+	contentType string
+}
+
+// responseSpec is one status (or the default) of an operation.
+type responseSpec struct {
+	// body is nil for a response without content.
+	body        *schema
+	contentType string
+	headers     []headerSpec
+}
+
+// securityUse is a security scheme an operation accepts, with the scopes it needs.
+type securityUse struct {
+	scheme string
+	scopes []string
+}
+
+// securitySchemeSpec is how a credential travels: kind "bearer" (the
+// Authorization header), or "apiKey" in the header or query parameter name.
+type securitySchemeSpec struct {
+	kind     string
+	location string
+	name     string
+}
+
+// operationSpec is an operation as the server and the client run it.
+type operationSpec struct {
+	id     string
+	method string
+	path   string
+	// security lists alternatives: satisfying every scheme of one is enough;
+	// none: the operation is open.
+	security   [][]securityUse
+	parameters []parameterSpec
+	body       *bodySpec
+	responses  map[int]*responseSpec
+	// fallback is the `default` response, if the operation has one.
+	fallback *responseSpec
+}
+
+// response is the declared response of a status: its own, else the default.
+func (o *operationSpec) response(status int) *responseSpec {
+	if r, found := o.responses[status]; found {
+		return r
+	}
+	return o.fallback
+}
