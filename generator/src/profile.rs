@@ -160,8 +160,12 @@ pub fn fits_the_examples(api: &Api) -> bool {
         profile.error_response,
     ];
     let operations: Vec<&str> = api.operations.iter().map(|op| op.id.as_str()).collect();
-    profile_names.iter().all(|name| EXAMPLE_TYPES.contains(name))
-        && EXAMPLE_TYPES.iter().all(|name| api.type_def(name).is_some())
+    profile_names
+        .iter()
+        .all(|name| EXAMPLE_TYPES.contains(name))
+        && EXAMPLE_TYPES
+            .iter()
+            .all(|name| api.type_def(name).is_some())
         && operations.len() == EXAMPLE_OPERATIONS.len()
         && EXAMPLE_OPERATIONS.iter().all(|id| operations.contains(id))
 }

@@ -359,10 +359,10 @@ mod tests {
              generator/tests/fixtures/features/*/typescript/**/*.{md,json,ts} \
              tests/typescript/test/**/*.ts tests/typescript/features/**/*.ts tests/typescript/*.{json,mjs} templates/typescript/support/**/*.{ts,json} tests/conformance/**/*.{ts,json}",
             "npm run build -w powersync-write-api && tsc -p tests/typescript/tsconfig.fixtures.json",
-            "gofmt -l generated/go templates/go/support tests/go tests/conformance \
-             generator/tests/fixtures/features",
+            "gofmt -l generated/go templates/go/support templates/go/examples tests/go \
+             tests/conformance generator/tests/fixtures/features",
             "go vet && staticcheck (generated/go, tests/go, tests/conformance, \
-             generator/tests/fixtures/features/*/go)",
+             generator/tests/fixtures/features/*/go; generated/go/examples/pgx on its own)",
             "cargo xtask gen-samples --samples 8 --seed 1",
             "cargo test --workspace --exclude conformance",
             "npm test -w tests/typescript",

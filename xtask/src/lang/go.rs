@@ -22,10 +22,15 @@ const MODULES: &[&str] = &["generated/go", "tests/go", "tests/conformance"];
 const TESTED: &[&str] = &["generated/go", "tests/go"];
 /// The feature fixtures, each of which may have a `go/` module.
 const FIXTURES: &str = "generator/tests/fixtures/features";
+/// Modules checked on their own, outside the shared workspace: the example backend
+/// (its own `go.mod` requires pgx and a newer Go, and finds `generated/go` through a
+/// `replace`, as where a user vendors it).
+const STANDALONE: &[&str] = &["generated/go/examples/pgx"];
 /// Folders held to gofmt, relative to the root.
 const GOFMT_CHECKED: &[&str] = &[
     "generated/go",
     "templates/go/support",
+    "templates/go/examples",
     "tests/go",
     "tests/conformance",
     FIXTURES,
@@ -55,8 +60,9 @@ impl Language for Go {
     fn type_check(&self, _: &Project) -> Option<Step> {
         Some(Step::new(
             format!(
-                "go vet && staticcheck ({}, {FIXTURES}/*/go)",
-                MODULES.join(", ")
+                "go vet && staticcheck ({}, {FIXTURES}/*/go; {} on its own)",
+                MODULES.join(", "),
+                STANDALONE.join(", ")
             ),
             |project, _| type_check(&project.root),
         ))
@@ -161,10 +167,27 @@ fn type_check(root: &Path) -> anyhow::Result<u8> {
         );
         return Ok(1);
     }
-    run(Command::new(staticcheck)
+    let code = run(Command::new(&staticcheck)
         .args(&patterns)
         .env("GOWORK", &work)
-        .current_dir(root))
+        .current_dir(root))?;
+    if code != 0 {
+        return Ok(code);
+    }
+    for dir in STANDALONE {
+        let mut vet = Command::new("go");
+        vet.arg("vet");
+        for mut command in [vet, Command::new(&staticcheck)] {
+            let code = run(command
+                .arg("./...")
+                .env("GOWORK", "off")
+                .current_dir(root.join(dir)))?;
+            if code != 0 {
+                return Ok(code);
+            }
+        }
+    }
+    Ok(0)
 }
 
 fn go_test(root: &Path, totals: &mut Counts) -> anyhow::Result<u8> {

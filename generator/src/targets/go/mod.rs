@@ -95,9 +95,11 @@ impl Target for GoTarget {
             .render(),
         )?;
         let write_path = crate::profile::write_path(api);
+        let examples = has_examples(api, &ctx.package_name);
         add(
             "README.md",
             Readme {
+                example_backend: examples.then_some(EXAMPLE_MAIN),
                 header: header.clone(),
                 title: api.title.clone(),
                 module: ctx.package_name.clone(),
@@ -180,6 +182,17 @@ impl Target for GoTarget {
         for (path, contents) in SUPPORT {
             let body = contents.replacen("package api\n", &format!("package {package}\n"), 1);
             add(path, Ok(format!("// {header}\n\n{body}")))?;
+        }
+        if examples {
+            add(
+                &format!("{EXAMPLE_DIR}/main.go"),
+                Ok(format!("// {header}\n\n{EXAMPLE_MAIN}")),
+            )?;
+            add(&format!("{EXAMPLE_DIR}/go.mod"), example_go_mod(&header))?;
+            add(
+                &format!("{EXAMPLE_DIR}/go.sum"),
+                Ok(EXAMPLE_GO_SUM.to_string()),
+            )?;
         }
         // The last steps: gofmt lays out the Go files, prettier the README.
         gofmt::format(&mut files)?;
@@ -996,6 +1009,8 @@ struct GoMod {
 #[template(path = "go/src/README.md", escape = "none")]
 struct Readme {
     header: String,
+    /// The example backend's main.go, shown in full.
+    example_backend: Option<&'static str>,
     title: String,
     module: String,
     package: String,
@@ -1048,6 +1063,44 @@ struct Client {
 /// The support files: Go that is the same for every spec, kept as ordinary
 /// source in `templates/go/support/` (package `api`, renamed on copy), tests
 /// included.
+/// The example backend (net/http, pgx): a module of its own in
+/// `templates/go/examples/pgx/`, built and linted there and as copied, copied verbatim
+/// (main.go after the header) and shown in full in the README. Only for the modules
+/// it compiles against: the write path of the main spec's names, under the module
+/// path it imports.
+const EXAMPLE_DIR: &str = "examples/pgx";
+const EXAMPLE_MAIN: &str = include_str!("../../../../templates/go/examples/pgx/main.go");
+const EXAMPLE_GO_MOD: &str = include_str!("../../../../templates/go/examples/pgx/go.mod");
+const EXAMPLE_GO_SUM: &str = include_str!("../../../../templates/go/examples/pgx/go.sum");
+/// The module path the example imports, and where its `go.mod` finds it: from the
+/// template's folder, and from the copy's (`<module>/examples/pgx`).
+const EXAMPLE_MODULE: &str = "powersync-write-api";
+const EXAMPLE_REPLACE_IN_TEMPLATES: &str = "=> ../../../../generated/go";
+const EXAMPLE_REPLACE_IN_PACKAGE: &str = "=> ../..";
+
+/// Whether the module gets the example backend.
+fn has_examples(api: &Api, module: &str) -> bool {
+    module == EXAMPLE_MODULE && crate::profile::fits_the_examples(api)
+}
+
+/// The example's go.mod as copied: its `replace` points at this module's folder.
+fn example_go_mod(header: &str) -> Result<String, askama::Error> {
+    let replace = format!("replace {EXAMPLE_MODULE} {EXAMPLE_REPLACE_IN_TEMPLATES}\n");
+    let [(start, _)] = EXAMPLE_GO_MOD.match_indices(&replace).collect::<Vec<_>>()[..] else {
+        return Err(askama::Error::custom(format!(
+            "templates/go/examples/pgx/go.mod must hold the line `{}` once",
+            replace.trim_end()
+        )));
+    };
+    let mut go_mod = format!("// {header}\n\n");
+    go_mod.push_str(&EXAMPLE_GO_MOD[..start]);
+    go_mod.push_str(&format!(
+        "replace {EXAMPLE_MODULE} {EXAMPLE_REPLACE_IN_PACKAGE}\n"
+    ));
+    go_mod.push_str(&EXAMPLE_GO_MOD[start + replace.len()..]);
+    Ok(go_mod)
+}
+
 const SUPPORT: &[(&str, &str)] = &[
     (
         "jsonvalue.go",
@@ -1078,3 +1131,69 @@ const SUPPORT: &[(&str, &str)] = &[
         include_str!("../../../../templates/go/support/support_test.go"),
     ),
 ];
+
+#[cfg(test)]
+mod example_tests {
+    use super::{EXAMPLE_DIR, EXAMPLE_MAIN, GoTarget};
+    use crate::targets::{Context, GeneratedFile, Target};
+
+    fn generate(spec: &str, package_name: &str) -> Vec<GeneratedFile> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let api = crate::load_and_lower(&root.join(spec)).expect("the spec lowers");
+        let context = Context {
+            spec_display_path: spec.into(),
+            regenerate_command: "gen".into(),
+            package_name: package_name.into(),
+        };
+        GoTarget
+            .generate(&api, &context)
+            .expect("the target generates")
+    }
+
+    fn file<'a>(files: &'a [GeneratedFile], path: &str) -> Option<&'a str> {
+        files
+            .iter()
+            .find(|f| f.path == std::path::Path::new("go").join(path))
+            .map(|f| f.contents.as_str())
+    }
+
+    #[test]
+    fn the_readme_shows_the_example_backend_exactly_as_copied() {
+        let files = generate("spec/powersync-write.yaml", "powersync-write-api");
+        let main = file(&files, &format!("{EXAMPLE_DIR}/main.go")).expect("main.go is copied");
+        let (header, body) = main.split_once("\n\n").expect("a header line");
+        assert!(header.starts_with("// Generated from"), "{header}");
+        assert_eq!(
+            body, EXAMPLE_MAIN,
+            "the copy is the template, unchanged by gofmt"
+        );
+        let readme = file(&files, "README.md").expect("a README");
+        assert!(
+            readme.contains(&format!("```go\n{body}```")),
+            "the README shows the example in full"
+        );
+        let go_mod = file(&files, &format!("{EXAMPLE_DIR}/go.mod")).expect("go.mod is copied");
+        assert!(
+            go_mod.contains("\nreplace powersync-write-api => ../..\n"),
+            "{go_mod}"
+        );
+        assert!(!go_mod.contains("generated/go"), "{go_mod}");
+        assert!(file(&files, &format!("{EXAMPLE_DIR}/go.sum")).is_some());
+    }
+
+    #[test]
+    fn no_example_where_it_would_not_compile() {
+        let renamed = generate(
+            "generator/tests/fixtures/features/renamed_write_path.yaml",
+            "powersync-write-api",
+        );
+        assert!(file(&renamed, &format!("{EXAMPLE_DIR}/main.go")).is_none());
+        let other_name = generate("spec/powersync-write.yaml", "example.com/other");
+        assert!(file(&other_name, &format!("{EXAMPLE_DIR}/main.go")).is_none());
+        assert!(
+            !file(&other_name, "README.md")
+                .unwrap()
+                .contains("examples/pgx")
+        );
+    }
+}
