@@ -421,7 +421,7 @@ func TestTheHandlerRefusesBeforeTheImplementation(t *testing.T) {
 			t.Errorf("%s: %d %v", c.name, got.status, got.body)
 		}
 	}
-	if got := send(t, server, "DELETE", "/things/1", good, ""); got.header.Get("Allow") != "PUT, GET" {
+	if got := send(t, server, "DELETE", "/things/1", good, ""); got.header.Get("Allow") != "PUT, GET, HEAD" {
 		t.Errorf("Allow: %q", got.header.Get("Allow"))
 	}
 	if called {

@@ -79,7 +79,7 @@ func TestTheStubAnswersEveryStatusWithItsBody(t *testing.T) {
 			t.Errorf("%s: %d %v", c.name, got.status, got.body)
 		}
 	}
-	if got := post(t, s, "DELETE", "/health", nil, ""); got.header.Get("Allow") != "GET" {
+	if got := post(t, s, "DELETE", "/health", nil, ""); got.header.Get("Allow") != "GET, HEAD" {
 		t.Errorf("Allow %q", got.header.Get("Allow"))
 	}
 	for _, path := range []string{"/health", "/ready"} {

@@ -188,11 +188,19 @@ func serve(options Options, authenticate authenticator, routes []route) http.Han
 }
 
 func dispatch(w http.ResponseWriter, r *http.Request, options Options, authenticate authenticator, group []route) {
+	// HEAD is answered as GET; net/http leaves the body out of a HEAD reply.
+	method := r.Method
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
 	var found *route
 	var allowed []string
 	for i := range group {
 		allowed = append(allowed, group[i].spec.method)
-		if group[i].spec.method == r.Method {
+		if group[i].spec.method == http.MethodGet {
+			allowed = append(allowed, http.MethodHead)
+		}
+		if group[i].spec.method == method {
 			found = &group[i]
 		}
 	}

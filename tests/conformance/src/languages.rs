@@ -47,7 +47,37 @@ pub fn all(rust: RustPrograms<'_>) -> Vec<Language> {
                 ),
             ],
         },
+        Language {
+            name: "go",
+            server: CommandLine::new(GO_SERVER, &[]),
+            client: CommandLine::new(GO_CLIENT, &[]),
+            build: vec![
+                go_build(GO_SERVER, "./servers/go"),
+                go_build(GO_CLIENT, "./clients/go"),
+            ],
+        },
     ]
+}
+
+/// Where the Go programs are built (the root's ignored `target/` folder).
+const GO_SERVER: &str = "target/conformance/go-server";
+const GO_CLIENT: &str = "target/conformance/go-client";
+
+/// `go build` of a package of the `tests/conformance` Go module, run from the root.
+fn go_build(output: &str, package: &str) -> CommandLine {
+    let output = format!("../../{output}");
+    CommandLine::new(
+        "go",
+        &[
+            "-C",
+            "tests/conformance",
+            "build",
+            "-buildvcs=false",
+            "-o",
+            &output,
+            package,
+        ],
+    )
 }
 
 /// Builds every language's programs.
