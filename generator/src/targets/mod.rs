@@ -12,6 +12,7 @@ use crate::ir::Api;
 pub mod docs;
 pub mod format;
 pub mod package_name;
+pub mod python;
 pub mod rust;
 pub mod typescript;
 
@@ -79,6 +80,7 @@ pub fn all() -> Vec<Box<dyn Target>> {
     vec![
         Box::new(rust::RustTarget),
         Box::new(typescript::TypeScriptTarget),
+        Box::new(python::PythonTarget),
         Box::new(docs::DocsTarget),
     ]
 }
