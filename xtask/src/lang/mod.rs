@@ -7,6 +7,7 @@
 //! fixed order (see `test_plan` in `main.rs`): every language's install, format check
 //! and type check, then every language's tests.
 
+pub mod python;
 pub mod rust;
 pub mod typescript;
 
@@ -77,7 +78,11 @@ pub trait Language {
 /// Every language, in the test command's order. The first is the generator's own
 /// language (Rust): its checks cover the generator before the drift check runs it.
 pub fn all() -> Vec<Box<dyn Language>> {
-    vec![Box::new(rust::Rust), Box::new(typescript::TypeScript)]
+    vec![
+        Box::new(rust::Rust),
+        Box::new(typescript::TypeScript),
+        Box::new(python::Python),
+    ]
 }
 
 #[cfg(test)]

@@ -123,7 +123,7 @@ fn class(api: &Api, names: &Names, t: &TypeDef, s: &crate::ir::StructDef) -> Cla
     for f in &s.fields {
         let python = names.field(&t.name, &f.name).to_string();
         let mut annotation = ty(names, &f.ty, "", &never);
-        if f.ty.nullable {
+        if f.ty.nullable || matches!(f.ty.kind, TyKind::Any) {
             nullable.push(python.clone());
         }
         let value = if f.required {
