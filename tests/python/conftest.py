@@ -14,5 +14,7 @@ def vectors() -> list[tuple[str, dict[str, Any]]]:
     """Every vector of `tests/vectors`, as (`Schema/case`, its JSON), sorted."""
     found = []
     for path in sorted(VECTORS.glob("*/*.json")):
-        found.append((f"{path.parent.name}/{path.stem}", json.loads(path.read_text("utf-8"))))
+        found.append(
+            (f"{path.parent.name}/{path.stem}", json.loads(path.read_text("utf-8")))
+        )
     return found

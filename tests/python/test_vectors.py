@@ -9,9 +9,9 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from conftest import vectors
 from pydantic import TypeAdapter
 
+from conftest import vectors
 from powersync_write_api import MAX_VIOLATIONS, models, validate
 from powersync_write_api.serve import to_json_value
 from powersync_write_api.validator import Schema, resolve, schemas
@@ -26,7 +26,9 @@ def test_there_are_vectors_of_every_kind() -> None:
 
 
 @pytest.mark.parametrize(("name", "case"), CASES, ids=[n for n, _ in CASES])
-def test_the_validator_lists_the_vectors_violations(name: str, case: dict[str, Any]) -> None:
+def test_the_validator_lists_the_vectors_violations(
+    name: str, case: dict[str, Any]
+) -> None:
     found = validate(case["schema"], case["value"])
     listed = Counter((v.path, v.keyword) for v in found.listed)
     expected = Counter((e["path"], e["keyword"]) for e in case["errors"])
@@ -52,10 +54,16 @@ def known(schema: Schema, value: Any) -> Any:
         return known(variant, value)
     if kind == "object":
         properties = schema["properties"]
-        kept = {k: known(properties[k]["schema"], v) for k, v in value.items() if k in properties}
+        kept = {
+            k: known(properties[k]["schema"], v)
+            for k, v in value.items()
+            if k in properties
+        }
         if "additionalProperties" in schema:
             extra = schema["additionalProperties"]
-            kept.update({k: known(extra, v) for k, v in value.items() if k not in properties})
+            kept.update(
+                {k: known(extra, v) for k, v in value.items() if k not in properties}
+            )
         return kept
     return value
 
@@ -75,9 +83,18 @@ def test_optional_and_nullable_are_kept_apart() -> None:
     entry = models.CrudEntry(op="DELETE", table="todos", id="t1")
     assert entry.to_json_value() == {"op": "DELETE", "table": "todos", "id": "t1"}
     # Nullable: an explicit None is sent as null; optional only: never sent as null.
-    entry = models.CrudEntry(op="DELETE", table="todos", id="t1", op_data=None, op_id=None)
-    assert entry.to_json_value() == {"op": "DELETE", "table": "todos", "id": "t1", "op_data": None}
-    read = models.CrudEntry.model_validate({"op": "PUT", "table": "t", "id": "1", "op_data": None})
+    entry = models.CrudEntry(
+        op="DELETE", table="todos", id="t1", op_data=None, op_id=None
+    )
+    assert entry.to_json_value() == {
+        "op": "DELETE",
+        "table": "todos",
+        "id": "t1",
+        "op_data": None,
+    }
+    read = models.CrudEntry.model_validate(
+        {"op": "PUT", "table": "t", "id": "1", "op_data": None}
+    )
     assert "op_data" in read.model_fields_set and read.op_data is None
     assert read.to_json_value()["op_data"] is None
 
@@ -102,4 +119,7 @@ def test_the_result_union_is_discriminated_on_status() -> None:
         models.TransactionNotAttempted,
         models.TransactionFatalError,
     ]
-    assert reply.to_json_value()["results"][0] == {"status": "success", "write_checkpoint": "7"}
+    assert reply.to_json_value()["results"][0] == {
+        "status": "success",
+        "write_checkpoint": "7",
+    }

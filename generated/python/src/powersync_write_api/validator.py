@@ -112,10 +112,9 @@ def schemas() -> Mapping[str, Schema]:
 
 def resolve(schema: Schema) -> Schema:
     """`schema`, or the named schema it refers to (followed to the end)."""
-    table = schemas()
     resolved = schema
     while resolved.get("type") == "ref":
-        resolved = table[resolved["name"]]
+        resolved = schemas()[resolved["name"]]
     return resolved
 
 

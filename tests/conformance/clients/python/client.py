@@ -67,7 +67,11 @@ def outcome(name: str, operation: str, base_url: str) -> dict[str, Any]:
         try:
             response = call(client, operation)
         except UnexpectedResponse as error:
-            return {"case": name, "outcome": "unexpected_status", "status": error.status}
+            return {
+                "case": name,
+                "outcome": "unexpected_status",
+                "status": error.status,
+            }
         except InvalidResponse as error:
             return {"case": name, "outcome": "invalid_response", "status": error.status}
         except httpx.TransportError:

@@ -37,7 +37,9 @@ BODY_LIMIT = 65536
 class ConformanceHandler(PowerSyncWriteApiHandler[str]):
     """The in-memory implementation every language's conformance server has."""
 
-    async def authenticate(self, credentials: Credentials, request: Request) -> str | None:
+    async def authenticate(
+        self, credentials: Credentials, request: Request
+    ) -> str | None:
         return PRINCIPAL if credentials.secret == TOKEN else None
 
     async def upload_data(
@@ -49,7 +51,9 @@ class ConformanceHandler(PowerSyncWriteApiHandler[str]):
                 checkpoint = str(len(item.value.crud))
                 results.append(models.TransactionSuccess(write_checkpoint=checkpoint))
             else:
-                violations = [{"path": v.path, "keyword": v.keyword} for v in item.violations]
+                violations = [
+                    {"path": v.path, "keyword": v.keyword} for v in item.violations
+                ]
                 results.append(
                     models.TransactionFatalError(
                         requires_client_handling=False,
