@@ -9,9 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT
 
-FIXTURES = sorted((ROOT / "generator" / "tests" / "fixtures" / "features").glob("*/python/src/*"))
+FIXTURES = sorted(
+    (ROOT / "generator" / "tests" / "fixtures" / "features").glob("*/python/src/*")
+)
 
 
 def test_most_fixtures_have_a_python_snapshot() -> None:

@@ -342,15 +342,26 @@ mod tests {
             "cargo fmt --all --check",
             "cargo clippy --workspace --all-targets --all-features -- -D warnings",
             "npm ci",
+            "python3 -m venv .venv && .venv/bin/pip install -r tests/python/requirements.txt",
             "cargo xtask check",
             "prettier --check generated/**/*.md generated/typescript/*.json \
              generated/typescript/src/**/*.ts generator/tests/fixtures/features/*/docs/**/*.md \
              generator/tests/fixtures/features/*/typescript/**/*.{md,json,ts} \
              tests/typescript/test/**/*.ts tests/typescript/features/**/*.ts tests/typescript/*.{json,mjs} templates/typescript/support/**/*.{ts,json}",
             "npm run build -w powersync-write-api && tsc -p tests/typescript/tsconfig.fixtures.json",
+            "ruff format --check generated/python templates/python/support tests/python \
+             tests/conformance/servers/python tests/conformance/clients/python \
+             generator/tests/fixtures/features/*/python",
+            "ruff check generated/python templates/python/support tests/python \
+             tests/conformance/servers/python tests/conformance/clients/python \
+             generator/tests/fixtures/features/*/python && mypy --config-file tests/python/mypy.ini \
+             generated/python/src/* templates/python/support tests/python \
+             tests/conformance/servers/python tests/conformance/clients/python \
+             generator/tests/fixtures/features/*/python/src/*",
             "cargo xtask gen-samples --samples 8 --seed 1",
             "cargo test --workspace",
             "npm test -w tests/typescript",
+            "pytest tests/python templates/python/support/tests",
             "cargo +nightly fuzz run <convert_sqlite|convert_postgres> -- -max_total_time=15",
         ];
         assert_eq!(commands, expected);

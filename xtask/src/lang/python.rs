@@ -69,7 +69,9 @@ impl Language for Python {
         Some(Step::new(
             format!(
                 "ruff check {paths} {FIXTURES}/*/python && mypy --config-file {MYPY_CONFIG} \
-                 {paths} {FIXTURES}/*/python/src/*",
+                 generated/python/src/* templates/python/support tests/python \
+                 tests/conformance/servers/python tests/conformance/clients/python \
+                 {FIXTURES}/*/python/src/*",
                 paths = CHECKED.join(" ")
             ),
             |project, _| type_check(&project.root),
