@@ -398,7 +398,13 @@ fn the_python_target_says_how_to_get_ruff_or_do_without() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("spec.yaml"), SPEC).unwrap();
     let args = [
-        "gen", "--spec", "spec.yaml", "--out", "out", "--target", "python",
+        "gen",
+        "--spec",
+        "spec.yaml",
+        "--out",
+        "out",
+        "--target",
+        "python",
     ];
     let bin = env!("CARGO_BIN_EXE_powersync-write-gen");
 

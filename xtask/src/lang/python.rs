@@ -54,7 +54,10 @@ impl Language for Python {
 
     fn format_check(&self, _: &Project) -> Option<Step> {
         Some(Step::new(
-            format!("ruff format --check {} {FIXTURES}/*/python", CHECKED.join(" ")),
+            format!(
+                "ruff format --check {} {FIXTURES}/*/python",
+                CHECKED.join(" ")
+            ),
             |project, _| {
                 run(Command::new(tool(&project.root, "ruff"))
                     .args(["format", "--check"])
@@ -115,7 +118,13 @@ fn install(root: &Path) -> anyhow::Result<u8> {
         }
     }
     let code = run(Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
         .args(["-r", REQUIREMENTS])
         .current_dir(root))?;
     if code != 0 {
@@ -180,13 +189,24 @@ fn type_check(root: &Path) -> anyhow::Result<u8> {
 fn pytest(root: &Path, totals: &mut Counts) -> anyhow::Result<u8> {
     let (code, counts) = run_counted(
         Command::new(tool(root, "python"))
-            .args(["-m", "pytest", "-p", "no:cacheprovider", "-q", "-c", PYTEST_CONFIG])
+            .args([
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                "-c",
+                PYTEST_CONFIG,
+            ])
             .args(TESTS)
             .current_dir(root),
         "pytest",
         count_line,
     )?;
-    println!("\npytest: {} passed, {} failed", counts.passed, counts.failed);
+    println!(
+        "\npytest: {} passed, {} failed",
+        counts.passed, counts.failed
+    );
     *totals += counts;
     if code == 0 && counts.passed == 0 {
         eprintln!("pytest ran no test");
@@ -243,9 +263,6 @@ mod tests {
             }
         );
         assert_eq!(count_line("tests/python/test_x.py ..F."), Counts::default());
-        assert_eq!(
-            count_line("the value passed in a test"),
-            Counts::default()
-        );
+        assert_eq!(count_line("the value passed in a test"), Counts::default());
     }
 }

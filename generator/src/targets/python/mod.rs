@@ -100,11 +100,11 @@ impl Target for PythonTarget {
                 secured,
                 per_item: ops.iter().any(|o| o.received.is_some()),
                 example: profile.as_ref().map(|p| ReadmeExample {
-                        upload: names.method(p.operation).to_string(),
-                        upload_stem: names.stem(p.operation).to_string(),
-                        transactions: names.field(p.batch, "transactions").to_string(),
-                        response: names.type_name(p.response).to_string(),
-                        results: names.field(p.response, "results").to_string(),
+                    upload: names.method(p.operation).to_string(),
+                    upload_stem: names.stem(p.operation).to_string(),
+                    transactions: names.field(p.batch, "transactions").to_string(),
+                    response: names.type_name(p.response).to_string(),
+                    results: names.field(p.response, "results").to_string(),
                 }),
                 first_scheme: api
                     .security_schemes
@@ -254,7 +254,10 @@ impl Target for PythonTarget {
                         o.stem
                     ),
                     (_, Some(_), false) => {
-                        format!("request: ops.{}ReceivedRequest, context: RequestContext", o.stem)
+                        format!(
+                            "request: ops.{}ReceivedRequest, context: RequestContext",
+                            o.stem
+                        )
                     }
                     (Some(_), None, true) => format!(
                         "request: ops.{}Request, context: AuthenticatedContext[Principal]",
@@ -271,7 +274,12 @@ impl Target for PythonTarget {
                 } else {
                     String::new()
                 },
-                client_request: if o.request.is_some() { "request" } else { "None" }.into(),
+                client_request: if o.request.is_some() {
+                    "request"
+                } else {
+                    "None"
+                }
+                .into(),
                 op: o,
             })
             .collect();
@@ -279,13 +287,37 @@ impl Target for PythonTarget {
             "from typing import Any, Protocol, TypeVar".to_string(),
             String::new(),
         ];
-        if server_ops.iter().any(|o| o.op.body_adapter.is_some() && o.op.received.is_none()) {
+        if server_ops
+            .iter()
+            .any(|o| o.op.body_adapter.is_some() && o.op.received.is_none())
+        {
             server_imports.push("from pydantic import TypeAdapter\n".into());
         }
-        server_imports.push(format!("from . import {}operations as ops", if ops.iter().any(|o| o.body_adapter.is_some() && o.received.is_none()) { "models, " } else { "" }));
+        server_imports.push(format!(
+            "from . import {}operations as ops",
+            if ops
+                .iter()
+                .any(|o| o.body_adapter.is_some() && o.received.is_none())
+            {
+                "models, "
+            } else {
+                ""
+            }
+        ));
         server_imports.push("from .asgi import AsgiApp".into());
-        let mut serve_names = vec!["AuthenticatedContext", "Core", "Credentials", "DecodedRequest", "Options", "Request", "Route"];
-        if server_ops.iter().any(|o| o.handler_args.contains("RequestContext") && !o.handler_args.contains("AuthenticatedContext")) {
+        let mut serve_names = vec![
+            "AuthenticatedContext",
+            "Core",
+            "Credentials",
+            "DecodedRequest",
+            "Options",
+            "Request",
+            "Route",
+        ];
+        if server_ops.iter().any(|o| {
+            o.handler_args.contains("RequestContext")
+                && !o.handler_args.contains("AuthenticatedContext")
+        }) {
             serve_names.push("RequestContext");
         }
         serve_names.sort();
@@ -402,7 +434,10 @@ impl Target for PythonTarget {
             .render(),
         )?;
         for (path, contents) in SUPPORT {
-            add(&format!("{src}/{path}"), Ok(format!("# {header}\n{contents}")))?;
+            add(
+                &format!("{src}/{path}"),
+                Ok(format!("# {header}\n{contents}")),
+            )?;
         }
         // The last step: the pinned ruff lays the Python out.
         ruff::format(&mut files, NAME)?;
@@ -442,7 +477,13 @@ fn doc_safe(text: &str) -> String {
 pub fn module_name(package: &str) -> String {
     let mut name: String = package
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         name = format!("p_{name}");
@@ -623,11 +664,32 @@ struct Client<'a> {
 /// source in `templates/python/support/` (tested there) and copied verbatim after
 /// the header. They reach the spec only through the generated modules' tables.
 const SUPPORT: &[(&str, &str)] = &[
-    ("asgi.py", include_str!("../../../../templates/python/support/asgi.py")),
-    ("fastapi.py", include_str!("../../../../templates/python/support/fastapi.py")),
-    ("serve.py", include_str!("../../../../templates/python/support/serve.py")),
-    ("specs.py", include_str!("../../../../templates/python/support/specs.py")),
-    ("transport.py", include_str!("../../../../templates/python/support/transport.py")),
-    ("validator.py", include_str!("../../../../templates/python/support/validator.py")),
-    ("wire.py", include_str!("../../../../templates/python/support/wire.py")),
+    (
+        "asgi.py",
+        include_str!("../../../../templates/python/support/asgi.py"),
+    ),
+    (
+        "fastapi.py",
+        include_str!("../../../../templates/python/support/fastapi.py"),
+    ),
+    (
+        "serve.py",
+        include_str!("../../../../templates/python/support/serve.py"),
+    ),
+    (
+        "specs.py",
+        include_str!("../../../../templates/python/support/specs.py"),
+    ),
+    (
+        "transport.py",
+        include_str!("../../../../templates/python/support/transport.py"),
+    ),
+    (
+        "validator.py",
+        include_str!("../../../../templates/python/support/validator.py"),
+    ),
+    (
+        "wire.py",
+        include_str!("../../../../templates/python/support/wire.py"),
+    ),
 ];

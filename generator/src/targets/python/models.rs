@@ -137,7 +137,11 @@ fn class(api: &Api, names: &Names, t: &TypeDef, s: &crate::ir::StructDef) -> Cla
         };
         let mut doc = doc_text(f.description.as_deref());
         if f.deprecated {
-            doc.push_str(if doc.is_empty() { "Deprecated." } else { "\n\nDeprecated." });
+            doc.push_str(if doc.is_empty() {
+                "Deprecated."
+            } else {
+                "\n\nDeprecated."
+            });
         }
         fields.push(FieldView {
             default: default(&python, &f.name, value),
@@ -181,9 +185,9 @@ pub fn render(api: &Api, names: &Names) -> ModelsView {
         let ready = remaining
             .iter()
             .position(|t| {
-                references(t)
-                    .iter()
-                    .all(|r| !alias_names.contains(r.as_str()) || emitted.contains(r) || *r == t.name)
+                references(t).iter().all(|r| {
+                    !alias_names.contains(r.as_str()) || emitted.contains(r) || *r == t.name
+                })
             })
             .unwrap_or(0);
         let t = remaining.remove(ready);

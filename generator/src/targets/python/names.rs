@@ -10,33 +10,82 @@ use crate::ir::{Api, Operation, TypeDefKind};
 
 /// Python's keywords and soft keywords, never a name.
 const KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
-    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if",
-    "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
-    "while", "with", "yield", "match", "case", "type",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield", "match", "case", "type",
 ];
 
 /// Names a model's fields cannot take: the attributes of pydantic's `BaseModel` and
 /// of the package's `WireModel`, and the built-in types the models' annotations
 /// name (a field `str` would shadow `str` in the annotations after it).
 const RESERVED_FIELDS: &[&str] = &[
-    "bool", "construct", "copy", "dict", "float", "from_orm", "int", "json", "list",
-    "model_computed_fields", "model_config", "model_construct", "model_copy", "model_dump",
-    "model_dump_json", "model_extra", "model_fields", "model_fields_set", "model_json_schema",
-    "model_parametrized_name", "model_post_init", "model_rebuild", "model_validate",
-    "model_validate_json", "model_validate_strings", "parse_file", "parse_obj", "parse_raw",
-    "schema", "schema_json", "str", "to_json", "to_json_value", "update_forward_refs",
-    "validate", "wire_nullable", "wire_optional",
+    "bool",
+    "construct",
+    "copy",
+    "dict",
+    "float",
+    "from_orm",
+    "int",
+    "json",
+    "list",
+    "model_computed_fields",
+    "model_config",
+    "model_construct",
+    "model_copy",
+    "model_dump",
+    "model_dump_json",
+    "model_extra",
+    "model_fields",
+    "model_fields_set",
+    "model_json_schema",
+    "model_parametrized_name",
+    "model_post_init",
+    "model_rebuild",
+    "model_validate",
+    "model_validate_json",
+    "model_validate_strings",
+    "parse_file",
+    "parse_obj",
+    "parse_raw",
+    "schema",
+    "schema_json",
+    "str",
+    "to_json",
+    "to_json_value",
+    "update_forward_refs",
+    "validate",
+    "wire_nullable",
+    "wire_optional",
 ];
 
 /// Names the package's modules use next to the models (the models' imports, the
 /// names `__init__.py` exports): a spec type with one of these names gets a `Model`
 /// suffix.
 const RESERVED_TYPES: &[&str] = &[
-    "Annotated", "Any", "AsgiApp", "AuthenticatedContext", "Checked", "ClassVar", "Core",
-    "Credentials", "Field", "HttpRejection", "Invalid", "Literal", "MAX_VIOLATIONS",
-    "OPERATIONS", "Options", "Request", "RequestContext", "Response", "SECURITY_SCHEMES",
-    "TypeAlias", "Union", "Valid", "WireModel",
+    "Annotated",
+    "Any",
+    "AsgiApp",
+    "AuthenticatedContext",
+    "Checked",
+    "ClassVar",
+    "Core",
+    "Credentials",
+    "Field",
+    "HttpRejection",
+    "Invalid",
+    "Literal",
+    "MAX_VIOLATIONS",
+    "OPERATIONS",
+    "Options",
+    "Request",
+    "RequestContext",
+    "Response",
+    "SECURITY_SCHEMES",
+    "TypeAlias",
+    "Union",
+    "Valid",
+    "WireModel",
 ];
 
 /// Method names the handler protocol and the clients already use.
@@ -65,7 +114,13 @@ impl Names {
         let mut taken_stems = BTreeSet::new();
         for op in &api.operations {
             let stem = unique(operation_stem(&op.id), &mut taken_stems);
-            for suffix in ["Request", "ReceivedRequest", "ReceivedBody", "Response", "Default"] {
+            for suffix in [
+                "Request",
+                "ReceivedRequest",
+                "ReceivedBody",
+                "Response",
+                "Default",
+            ] {
                 exported.insert(format!("{stem}{suffix}"));
             }
             for r in &op.responses {
@@ -146,7 +201,13 @@ impl Names {
 /// replaced by `_`.
 fn identifier(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 

@@ -26,7 +26,12 @@ pub fn operation_doc(op: &Operation) -> Vec<String> {
     if !text.is_empty() {
         text.push_str("\n\n");
     }
-    text.push_str(&format!("`{} {}` (`{}`).", op.method.as_str(), op.path, op.id));
+    text.push_str(&format!(
+        "`{} {}` (`{}`).",
+        op.method.as_str(),
+        op.path,
+        op.id
+    ));
     if op.deprecated {
         text.push_str("\n\nDeprecated.");
     }
@@ -167,7 +172,10 @@ fn received(names: &Names, api: &Api, op: &Operation, stem: &str) -> Option<Rece
         }
     }
     required_attrs.extend(optional_attrs);
-    let arrays: Vec<String> = items.iter().map(|i| format!("`{}`", i.wire.trim_matches('"'))).collect();
+    let arrays: Vec<String> = items
+        .iter()
+        .map(|i| format!("`{}`", i.wire.trim_matches('"')))
+        .collect();
     Some(ReceivedView {
         class_name: format!("{stem}ReceivedBody"),
         model: format!("models.{}", names.type_name(type_name)),
@@ -373,7 +381,11 @@ pub fn operation(names: &Names, api: &Api, op: &Operation) -> OperationView {
         ),
         format!(
             "responses={{{}}}",
-            responses.iter().map(|r| r.entry.clone()).collect::<Vec<_>>().join(", ")
+            responses
+                .iter()
+                .map(|r| r.entry.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     ];
     if let Some(b) = &op.request_body {

@@ -76,7 +76,14 @@ pub fn format_with(files: &mut [GeneratedFile], ruff: &Path) -> Result<(), Strin
             "--quiet",
             "--no-cache",
         ],
-        &["format", "--isolated", "--target-version", "py311", "--quiet", "--no-cache"],
+        &[
+            "format",
+            "--isolated",
+            "--target-version",
+            "py311",
+            "--quiet",
+            "--no-cache",
+        ],
     ];
     for (n, args) in steps.into_iter().enumerate() {
         // Imports are sorted in Python files; Markdown's Python blocks are laid out.
