@@ -7,8 +7,15 @@ class {{ op.stem }}Request:
     """{% for line in r.doc %}{% if !loop.first %}
 {% if !line.is_empty() %}    {% endif %}{% endif %}{{ line }}{% endfor %}
     """
+{%- for a in r.attrs %}
 
-    body: {{ r.annotation }}{{ r.default }}
+    {{ a.name }}: {{ a.annotation }}{{ a.default }}
+{%- if !a.doc.is_empty() %}
+    """{% for line in a.doc %}{% if !loop.first %}
+{% if !line.is_empty() %}    {% endif %}{% endif %}{{ line }}{% endfor %}
+    """
+{%- endif %}
+{%- endfor %}
 {%- endif %}
 {%- if let Some(rb) = op.received %}
 
@@ -45,8 +52,16 @@ class {{ rb.class_name }}:
 @dataclass(frozen=True)
 class {{ op.stem }}ReceivedRequest:
     """The request of `{{ op.id_doc }}` as the server hands it to the handler."""
+{%- if let Some(r) = op.request %}
+{%- for a in r.attrs %}
 
+{%- if a.name == "body" %}
     body: {{ rb.class_name }}{% if !op.body_required %} | None = None{% endif %}
+{%- else %}
+    {{ a.name }}: {{ a.annotation }}{{ a.default }}
+{%- endif %}
+{%- endfor %}
+{%- endif %}
 {%- endif %}
 {%- for r in op.responses %}
 

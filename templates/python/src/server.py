@@ -47,38 +47,15 @@ class {{ handler_name }}(Protocol{% if secured %}[Principal]{% endif %}):
 async def _invoke_{{ op.method }}(
     handler: {{ handler_ref }}, decoded: DecodedRequest, context: AuthenticatedContext[Any]
 ) -> ops.{{ op.stem }}Response:
-{%- if let Some(rb) = op.received %}
-{%- if op.body_required %}
-    request = ops.{{ op.stem }}ReceivedRequest(body=ops.{{ rb.class_name }}.receive(decoded))
-{%- else %}
-    request = ops.{{ op.stem }}ReceivedRequest(
-        body=None if decoded.body is None else ops.{{ rb.class_name }}.receive(decoded)
-    )
-{%- endif %}
-    return await handler.{{ op.method }}(request, context)
-{%- else if op.body_adapter.is_some() %}
-{%- if op.body_required %}
-    request = ops.{{ op.stem }}Request(body=_BODY_{{ loop.index }}.validate_python(decoded.body))
-{%- else %}
-    request = ops.{{ op.stem }}Request(
-        body=None if decoded.body is None else _BODY_{{ loop.index }}.validate_python(decoded.body)
-    )
-{%- endif %}
-    return await handler.{{ op.method }}(request, context)
-{%- else if op.request.is_some() %}
-    return await handler.{{ op.method }}(ops.{{ op.stem }}Request(body=decoded.body), context)
-{%- else %}
-    return await handler.{{ op.method }}(context)
-{%- endif %}
+{%- for line in s.invoke %}
+    {{ line }}
+{%- endfor %}
 {%- endfor %}
 {%- for s in operations %}
-{%- let op = s.op %}
-{%- if op.received.is_none() %}
-{%- if let Some(adapter) = op.body_adapter %}
+{%- if let Some(adapter) = s.adapter %}
 
 
-_BODY_{{ loop.index }} = {{ adapter }}
-{%- endif %}
+{{ adapter }}
 {%- endif %}
 {%- endfor %}
 

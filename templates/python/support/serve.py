@@ -14,11 +14,11 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_to_bytes
 
 from pydantic_core import to_jsonable_python
 
-from .specs import OperationSpec, SecuritySchemeSpec, SecurityUse
+from .specs import OperationSpec, ParameterSpec, SecuritySchemeSpec, SecurityUse
 from .validator import (
     Checked,
     Valid,
@@ -27,6 +27,7 @@ from .validator import (
     check_items,
     per_item_arrays,
     property_path,
+    resolve,
     validate_envelope,
     validate_value,
 )
@@ -148,6 +149,8 @@ class DecodedRequest:
 
     body: Any = None
     items: dict[str, list[Checked[Any]]] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    """The parameters present, by the request's attribute name, as their types."""
 
 
 Invoke = Callable[[H, DecodedRequest, AuthenticatedContext[Any]], Awaitable[Any]]
@@ -168,7 +171,7 @@ class Route(Generic[H]):
     def __post_init__(self) -> None:
         parts = re.split(r"(\{[^}]+\})", self.spec.path)
         source = "".join(
-            "[^/]+" if p.startswith("{") and p.endswith("}") else re.escape(p)
+            "([^/]+)" if p.startswith("{") and p.endswith("}") else re.escape(p)
             for p in parts
         )
         object.__setattr__(self, "pattern", re.compile(source))
@@ -231,7 +234,12 @@ class Core(Generic[H]):
                 headers={"allow": allow},
             )
         principal = await self._authenticate(found.spec, request)
-        decoded = self._decode(found.spec, request)
+        problems = Violations()
+        params = _parameters(found, path, request, problems)
+        decoded = self._decode(found.spec, request, problems)
+        if not problems.valid:
+            raise _invalid(problems)
+        decoded.params.update(params)
         context: AuthenticatedContext[Any] = AuthenticatedContext(request, principal)
         response = await found.invoke(self.handler, decoded, context)
         return _encode(found.spec, response)
@@ -290,7 +298,9 @@ class Core(Generic[H]):
         )
         raise HttpRejection(401, "UNAUTHENTICATED", message)
 
-    def _decode(self, spec: OperationSpec, request: Request) -> DecodedRequest:
+    def _decode(
+        self, spec: OperationSpec, request: Request, problems: Violations
+    ) -> DecodedRequest:
         body_spec = spec.body
         if body_spec is None:
             return DecodedRequest()
@@ -323,12 +333,9 @@ class Core(Generic[H]):
             raise HttpRejection(
                 400, "INVALID_REQUEST", f"the body is not valid JSON: {error}"
             ) from None
-        problems = Violations()
         arrays = per_item_arrays(body_spec.schema)
         if not arrays or not validate_envelope(body_spec.schema, value).valid:
             validate_value(body_spec.schema, value, "$", problems)
-            if not problems.valid:
-                raise _invalid(problems)
             return DecodedRequest(body=value)
         items: dict[str, list[Checked[Any]]] = {}
         for name, item_schema in arrays:
@@ -337,6 +344,90 @@ class Core(Generic[H]):
                     item_schema, value[name], property_path("$", name)
                 )
         return DecodedRequest(body=value, items=items)
+
+
+def _parameters(
+    route: Route[Any], path: str, request: Request, problems: Violations
+) -> dict[str, Any]:
+    """The parameters of a request, read as their schemas' types and validated
+    into `problems` (paths `path.<name>`, `query.<name>`, `header.<name>`)."""
+    spec = route.spec
+    names = re.findall(r"\{([^}]+)\}", spec.path)
+    match = route.pattern.fullmatch(path)
+    query = parse_qs(request.query, keep_blank_values=True) if request.query else {}
+    found: dict[str, Any] = {}
+    for parameter in spec.parameters:
+        at = f"{parameter.location}.{parameter.name}"
+        texts: list[str]
+        if parameter.location == "path":
+            raw = match.group(names.index(parameter.name) + 1) if match else ""
+            try:
+                texts = [unquote_to_bytes(raw).decode("utf-8")]
+            except UnicodeDecodeError:
+                message = f"the path parameter `{parameter.name}` is not valid percent-encoded UTF-8"
+                problems.add(_violation(at, "type", message))
+                continue
+        elif parameter.location == "query":
+            texts = query.get(parameter.name, [])
+        else:
+            header = request.headers.get(parameter.name.lower())
+            texts = [] if header is None else [header]
+        if not texts:
+            if parameter.required:
+                problems.add(_missing(at, parameter))
+            continue
+        value = _from_text(parameter, texts)
+        validate_value(parameter.schema, value, at, problems)
+        found[parameter.key] = value
+    return found
+
+
+def _missing(at: str, parameter: ParameterSpec) -> Callable[[], Violation]:
+    return lambda: Violation(
+        at,
+        "required",
+        f"the {parameter.location} parameter `{parameter.name}` is required",
+    )
+
+
+def _violation(path: str, keyword: str, message: str) -> Callable[[], Violation]:
+    return lambda: Violation(path, keyword, message)
+
+
+def _from_text(parameter: ParameterSpec, texts: list[str]) -> Any:
+    """A parameter's text as the value its schema describes."""
+    schema = parameter.schema
+    if schema.get("type") == "array":
+        items = schema["items"]
+        separator = parameter.separator
+        if separator is None:
+            return [_scalar(items, text) for text in texts]
+        header = parameter.location == "header"
+        parts = [
+            part.strip() if header else part
+            for text in texts
+            if (text.strip() if header else text) != ""
+            for part in text.split(separator)
+        ]
+        return [_scalar(items, part) for part in parts]
+    return _scalar(schema, texts[0])
+
+
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
+
+
+def _scalar(schema: Any, text: str) -> Any:
+    """A scalar's text as its schema's type; text that does not read as one stays
+    text, which the validator then refuses."""
+    kind = resolve(schema).get("type")
+    if kind in ("integer", "number") and _NUMBER.fullmatch(text):
+        if re.fullmatch(r"-?\d+", text):
+            return int(text)
+        number = float(text)
+        return int(number) if number.is_integer() and kind == "integer" else number
+    if kind == "boolean" and text in ("true", "false"):
+        return text == "true"
+    return text
 
 
 _BEARER = re.compile(r"^Bearer +(\S+) *$", re.IGNORECASE)

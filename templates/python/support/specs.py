@@ -39,6 +39,22 @@ class HeaderSpec:
 
 
 @dataclass(frozen=True)
+class ParameterSpec:
+    """A parameter: its wire name and location, the request's attribute, and how
+    an array's items are written: joined by `separator` in one value (`,` in the
+    path and headers, and in the query with `explode: false`; `" "` and `|` with
+    `spaceDelimited` and `pipeDelimited`), or, with none, the query key repeated
+    per item."""
+
+    name: str
+    location: Literal["path", "query", "header"]
+    key: str
+    required: bool
+    schema: Schema
+    separator: str | None = None
+
+
+@dataclass(frozen=True)
 class BodySpec:
     """An operation's JSON request body."""
 
@@ -72,3 +88,4 @@ class OperationSpec:
     """Alternatives: satisfying every scheme of any one entry is enough; none: open."""
     responses: Mapping[int | Literal["default"], ResponseSpec]
     body: BodySpec | None = None
+    parameters: tuple[ParameterSpec, ...] = ()

@@ -11,12 +11,13 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from pydantic import ValidationError
 
 from .serve import to_json_value
-from .specs import OperationSpec, ResponseSpec
+from .specs import OperationSpec, ParameterSpec, ResponseSpec
 from .validator import Violation, resolve, validate_value
 
 CredentialSource = str | Callable[[], str | None]
@@ -43,6 +44,16 @@ class UnexpectedResponse(Exception):
         self.status = status
         self.headers = headers
         self.body = body
+
+
+class InvalidRequest(ValueError):
+    """The request cannot be written as the spec says, so nothing was sent: an item
+    of an array parameter holds the character that separates its items, or an array
+    path parameter is empty."""
+
+    def __init__(self, operation: str, detail: str) -> None:
+        super().__init__(f"{operation}: the request cannot be sent: {detail}")
+        self.operation = operation
 
 
 class InvalidResponse(Exception):
@@ -87,8 +98,71 @@ def _number(text: str) -> float | None:
     return number if number == number and abs(number) != float("inf") else None
 
 
-def _url(base_url: str, spec: OperationSpec) -> str:
-    return base_url.rstrip("/") + spec.path
+def _text(value: Any) -> str:
+    """A scalar parameter's text: booleans as `true` / `false`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _items(
+    spec: OperationSpec, parameter: ParameterSpec, value: list[Any]
+) -> list[str]:
+    texts = [_text(item) for item in value]
+    separator = parameter.separator
+    if separator is not None and any(separator in text for text in texts):
+        raise InvalidRequest(
+            spec.id,
+            f"an item of the {parameter.location} parameter `{parameter.name}` holds "
+            f"`{separator}`, which separates its items",
+        )
+    return texts
+
+
+def _parameters(
+    spec: OperationSpec, request: Any, headers: dict[str, str], params: _Params
+) -> str:
+    """Writes the request's parameters into `headers` and `params`; the path."""
+    path = spec.path
+    for parameter in spec.parameters:
+        value = getattr(request, parameter.key, None)
+        if parameter.location == "path":
+            if isinstance(value, list):
+                items = _items(spec, parameter, value)
+                if not items:
+                    raise InvalidRequest(
+                        spec.id,
+                        f"the path parameter `{parameter.name}` has no items, and a path "
+                        "segment cannot be empty",
+                    )
+                text = ",".join(quote(item, safe="") for item in items)
+            else:
+                text = quote(_text(value), safe="")
+            path = path.replace("{" + parameter.name + "}", text)
+        elif value is None:
+            continue
+        elif parameter.location == "query":
+            if isinstance(value, list) and parameter.separator is not None:
+                params.append(
+                    (
+                        parameter.name,
+                        parameter.separator.join(_items(spec, parameter, value)),
+                    )
+                )
+            elif isinstance(value, list):
+                params.extend(
+                    (parameter.name, item) for item in _items(spec, parameter, value)
+                )
+            else:
+                params.append((parameter.name, _text(value)))
+        else:
+            text = (
+                ",".join(_items(spec, parameter, value))
+                if isinstance(value, list)
+                else _text(value)
+            )
+            headers[parameter.name] = text
+    return path
 
 
 def _body(spec: OperationSpec, request: Any) -> tuple[dict[str, str], bytes | None]:
@@ -188,6 +262,7 @@ class Transport:
     ) -> Any:
         sent = {**self.headers, **(headers or {})}
         params: _Params = []
+        path = _parameters(spec, request, sent, params)
         for name in _schemes(spec):
             source = self.credentials.get(name)
             secret = source() if callable(source) else source
@@ -196,7 +271,7 @@ class Transport:
         sent.update(extra)
         reply = self.http.request(
             spec.method,
-            _url(self.base_url, spec),
+            self.base_url.rstrip("/") + path,
             headers=sent,
             params=params,
             content=content,
@@ -230,6 +305,7 @@ class AsyncTransport:
     ) -> Any:
         sent = {**self.headers, **(headers or {})}
         params: _Params = []
+        path = _parameters(spec, request, sent, params)
         for name in _schemes(spec):
             source = self.credentials.get(name)
             secret: Any = source() if callable(source) else source
@@ -240,7 +316,7 @@ class AsyncTransport:
         sent.update(extra)
         reply = await self.http.request(
             spec.method,
-            _url(self.base_url, spec),
+            self.base_url.rstrip("/") + path,
             headers=sent,
             params=params,
             content=content,

@@ -10,9 +10,9 @@
 //!   TypeScript package and Markdown, and `tsc` over every sample's sources with the
 //!   generated package's strict tsconfig;
 //! - Python: the pinned `ruff check` and `mypy --strict` over every sample's
-//!   package that the Python target generated (it refuses, for now, specs with
-//!   parameters or bodies that are not JSON: such a refusal is reported and the
-//!   sample's other targets checked as usual).
+//!   package that the Python target generated, each then imported (it refuses, for
+//!   now, specs with bodies that are not JSON or cookie parameters: such a refusal
+//!   is reported and the sample's other targets checked as usual).
 //!
 //! Sample `i` of a run with seed `S` is the spec of seed `S + i`: a failure names
 //! the sample, its spec and the command that regenerates it alone. The files are
@@ -183,7 +183,7 @@ pub fn run_samples(root: &Path, plan: &Run) -> anyhow::Result<u8> {
         ("prettier --check", prettier_check),
         ("tsc --noEmit", type_check_typescript),
         ("cargo clippy -D warnings", check_rust),
-        ("ruff check && mypy --strict", check_python),
+        ("ruff check && mypy --strict && import", check_python),
     ];
     let mut failed = Vec::new();
     for (name, check) in checks {
@@ -230,7 +230,8 @@ type Check = fn(&Path, &Path, u64) -> anyhow::Result<u8>;
 const PYTHON: &str = "python";
 
 /// ruff (lints and layout) and mypy --strict over every sample's Python package, at
-/// once; nothing to do when the Python target refused every sample.
+/// once, then each imported (pydantic builds its models); nothing to do when the
+/// Python target refused every sample.
 fn check_python(root: &Path, dir: &Path, samples: u64) -> anyhow::Result<u8> {
     let mut packages = Vec::new();
     for i in 0..samples {
@@ -259,8 +260,23 @@ fn check_python(root: &Path, dir: &Path, samples: u64) -> anyhow::Result<u8> {
             return Ok(code);
         }
     }
-    run(Command::new(bin.join("mypy"))
+    let code = run(Command::new(bin.join("mypy"))
         .args(["--strict", "--python-version", "3.11", "--no-incremental"])
+        .args(&packages)
+        .current_dir(dir))?;
+    if code != 0 {
+        return Ok(code);
+    }
+    // Typed is not enough: pydantic builds every model when the package is imported.
+    let import = "import importlib, sys\n\
+                  from pathlib import Path\n\
+                  for package in map(Path, sys.argv[1:]):\n    \
+                  sys.path.insert(0, str(package.parent))\n    \
+                  for module in ('', '.client', '.fastapi', '.server'):\n        \
+                  importlib.import_module(package.name + module)\n\
+                  print(f'{len(sys.argv) - 1} packages import')";
+    run(Command::new(bin.join("python"))
+        .args(["-c", import])
         .args(&packages)
         .current_dir(dir))
 }

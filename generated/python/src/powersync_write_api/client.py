@@ -16,6 +16,7 @@ from .transport import (
     AsyncCredentialSource,
     AsyncTransport,
     CredentialSource,
+    InvalidRequest,
     InvalidResponse,
     Transport,
     UnexpectedResponse,
@@ -24,6 +25,7 @@ from .transport import (
 __all__ = [
     "AsyncPowerSyncWriteApiClient",
     "PowerSyncWriteApiClient",
+    "InvalidRequest",
     "InvalidResponse",
     "UnexpectedResponse",
 ]

@@ -222,6 +222,7 @@ impl Target for PythonTarget {
         for (name, used) in [
             ("BodySpec", op_body.contains("BodySpec(")),
             ("HeaderSpec", op_body.contains("HeaderSpec(")),
+            ("ParameterSpec", op_body.contains("ParameterSpec(")),
             ("ResponseSpec", op_body.contains("ResponseSpec(")),
             ("SecurityUse", op_body.contains("SecurityUse(")),
         ] {
@@ -245,44 +246,7 @@ impl Target for PythonTarget {
             )),
         )?;
 
-        let server_ops: Vec<ServerOp> = ops
-            .iter()
-            .map(|o| ServerOp {
-                handler_args: match (&o.request, &o.received, o.secured) {
-                    (_, Some(_), true) => format!(
-                        "request: ops.{}ReceivedRequest, context: AuthenticatedContext[Principal]",
-                        o.stem
-                    ),
-                    (_, Some(_), false) => {
-                        format!(
-                            "request: ops.{}ReceivedRequest, context: RequestContext",
-                            o.stem
-                        )
-                    }
-                    (Some(_), None, true) => format!(
-                        "request: ops.{}Request, context: AuthenticatedContext[Principal]",
-                        o.stem
-                    ),
-                    (Some(_), None, false) => {
-                        format!("request: ops.{}Request, context: RequestContext", o.stem)
-                    }
-                    (None, _, true) => "context: AuthenticatedContext[Principal]".into(),
-                    (None, _, false) => "context: RequestContext".into(),
-                },
-                client_args: if o.request.is_some() {
-                    format!("request: ops.{}Request, ", o.stem)
-                } else {
-                    String::new()
-                },
-                client_request: if o.request.is_some() {
-                    "request"
-                } else {
-                    "None"
-                }
-                .into(),
-                op: o,
-            })
-            .collect();
+        let server_ops: Vec<ServerOp> = ops.iter().map(server_op).collect();
         let mut server_imports = vec![
             "from typing import Any, Protocol, TypeVar".to_string(),
             String::new(),
@@ -350,7 +314,7 @@ impl Target for PythonTarget {
             "import httpx".into(),
             String::new(),
             "from . import operations as ops".into(),
-            "from .transport import (\n    AsyncCredentialSource,\n    AsyncTransport,\n    CredentialSource,\n    InvalidResponse,\n    Transport,\n    UnexpectedResponse,\n)".into(),
+            "from .transport import (\n    AsyncCredentialSource,\n    AsyncTransport,\n    CredentialSource,\n    InvalidRequest,\n    InvalidResponse,\n    Transport,\n    UnexpectedResponse,\n)".into(),
         ];
         client_imports.push(String::new());
         client_imports.push(
@@ -358,7 +322,7 @@ impl Target for PythonTarget {
                 + &client_name
                 + "\",\n    \""
                 + &client_name
-                + "\",\n    \"InvalidResponse\",\n    \"UnexpectedResponse\",\n]",
+                + "\",\n    \"InvalidRequest\",\n    \"InvalidResponse\",\n    \"UnexpectedResponse\",\n]",
         );
         add(
             &format!("{src}/client.py"),
@@ -521,10 +485,14 @@ fn check(api: &Api) -> Result<(), TargetError> {
     };
     for op in &api.operations {
         let at = format!("{} `{}`", op.method.as_str(), op.path);
-        if let Some(p) = op.parameters.first() {
+        if let Some(p) = op
+            .parameters
+            .iter()
+            .find(|p| p.location == crate::ir::ParameterLocation::Cookie)
+        {
             return Err(refuse(format!(
-                "{at}: parameter `{}`: the Python target does not support parameters yet; \
-                 generate the other targets with `--target`",
+                "{at}: cookie parameter `{}`: the Python target does not support cookie \
+                 parameters; send it as a header or query parameter",
                 p.name
             )));
         }
@@ -555,7 +523,7 @@ fn check(api: &Api) -> Result<(), TargetError> {
             )
         {
             return Err(refuse(format!(
-                "security scheme `{}`: API keys in a cookie or path are not supported by the Python target",
+                "security scheme `{}`: the Python target does not support API keys in a cookie or path",
                 s.name
             )));
         }
@@ -632,6 +600,79 @@ pub struct ServerOp<'a> {
     handler_args: String,
     client_args: String,
     client_request: String,
+    /// The body of the operation's `_invoke_*` function, by line.
+    invoke: Vec<String>,
+    /// `_BODY_X = TypeAdapter(...)`, the request body's decoder, when needed.
+    adapter: Option<String>,
+}
+
+fn server_op(o: &operations::OperationView) -> ServerOp<'_> {
+    let request_type = if o.received.is_some() {
+        format!("{}ReceivedRequest", o.stem)
+    } else {
+        format!("{}Request", o.stem)
+    };
+    let context = if o.secured {
+        "AuthenticatedContext[Principal]"
+    } else {
+        "RequestContext"
+    };
+    let adapter_name = format!("_BODY_{}", o.method.to_uppercase());
+    let mut adapter = None;
+    let mut invoke = Vec::new();
+    if o.request.is_some() {
+        let mut args = Vec::new();
+        if o.has_body {
+            let decode = if let Some(rb) = &o.received {
+                format!("ops.{}.receive(decoded)", rb.class_name)
+            } else if let Some(a) = &o.body_adapter {
+                adapter = Some(format!("{adapter_name} = {a}"));
+                format!("{adapter_name}.validate_python(decoded.body)")
+            } else {
+                "decoded.body".to_string()
+            };
+            if o.body_required {
+                args.push(format!("body={decode}"));
+            } else {
+                args.push(format!("body=None if decoded.body is None else {decode}"));
+            }
+        }
+        for (key, required) in o.parameter_keys.iter().zip(&o.parameter_required) {
+            if *required {
+                args.push(format!("{key}=decoded.params[{}]", string(key)));
+            } else {
+                args.push(format!("{key}=decoded.params.get({})", string(key)));
+            }
+        }
+        invoke.push(format!("request = ops.{request_type}({})", args.join(", ")));
+        invoke.push(format!(
+            "return await handler.{}(request, context)",
+            o.method
+        ));
+    } else {
+        invoke.push(format!("return await handler.{}(context)", o.method));
+    }
+    ServerOp {
+        handler_args: if o.request.is_some() {
+            format!("request: ops.{request_type}, context: {context}")
+        } else {
+            format!("context: {context}")
+        },
+        client_args: if o.request.is_some() {
+            format!("request: ops.{}Request, ", o.stem)
+        } else {
+            String::new()
+        },
+        client_request: if o.request.is_some() {
+            "request"
+        } else {
+            "None"
+        }
+        .into(),
+        invoke,
+        adapter,
+        op: o,
+    }
 }
 
 #[derive(Template)]

@@ -69,19 +69,25 @@ const RESERVED_TYPES: &[&str] = &[
     "AuthenticatedContext",
     "Checked",
     "ClassVar",
+    "ConfigDict",
     "Core",
     "Credentials",
+    "DEFAULT_BODY_LIMIT",
+    "False",
     "Field",
     "HttpRejection",
     "Invalid",
     "Literal",
     "MAX_VIOLATIONS",
+    "None",
     "OPERATIONS",
+    "Optional",
     "Options",
     "Request",
     "RequestContext",
     "Response",
     "SECURITY_SCHEMES",
+    "True",
     "TypeAlias",
     "Union",
     "Valid",
@@ -363,6 +369,27 @@ mod tests {
         assert_eq!(field_name("é"), "field");
         assert_eq!(header_key("Retry-After"), "retry_after");
         assert_eq!(header_key("Status"), "status_");
+        let api = crate::ir::Api {
+            title: "T".into(),
+            version: "1".into(),
+            description: None,
+            types: ["None", "field", "Options"]
+                .iter()
+                .map(|name| crate::ir::TypeDef {
+                    name: name.to_string(),
+                    description: None,
+                    example: None,
+                    pointer: String::new(),
+                    kind: TypeDefKind::Alias(crate::ir::Ty::new(crate::ir::TyKind::Boolean)),
+                })
+                .collect(),
+            operations: Vec::new(),
+            security_schemes: Vec::new(),
+        };
+        let names = Names::new(&api);
+        assert_eq!(names.type_name("None"), "NoneModel");
+        assert_eq!(names.type_name("field"), "FieldModel");
+        assert_eq!(names.type_name("Options"), "OptionsModel");
     }
 
     #[test]

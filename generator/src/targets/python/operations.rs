@@ -97,12 +97,26 @@ pub struct OperationView {
     /// `TypeAdapter(models.X)` of the body, for the server.
     pub body_adapter: Option<String>,
     pub body_required: bool,
+    pub has_body: bool,
+    /// The request's attribute of each parameter.
+    pub parameter_keys: Vec<String>,
+    /// Whether each parameter is required (the server never lets one be missing).
+    pub parameter_required: Vec<bool>,
 }
 
 pub struct RequestView {
     pub doc: Vec<String>,
-    pub annotation: String,
-    pub default: String,
+    /// The body (`body`) and the parameters, required ones first.
+    pub attrs: Vec<Attr>,
+}
+
+/// The request's attribute name of each parameter, in the operation's order.
+pub fn parameter_keys(op: &Operation) -> Vec<String> {
+    let mut taken: std::collections::BTreeSet<String> = ["body".to_string()].into();
+    op.parameters
+        .iter()
+        .map(|p| super::names::unique(super::names::field_name(&p.name), &mut taken))
+        .collect()
 }
 
 fn schema_literal(t: &Ty) -> String {
@@ -343,30 +357,110 @@ pub fn operation(names: &Names, api: &Api, op: &Operation) -> OperationView {
         .map(|r| r.class_name.clone())
         .collect::<Vec<_>>()
         .join(" | ");
-    let request = op.request_body.as_ref().map(|b| {
-        let mut annotation = py(names, &b.ty);
-        let mut default = String::new();
-        if !b.required {
-            if !admits_none(&annotation) {
-                annotation.push_str(" | None");
+    let keys = parameter_keys(op);
+    let request = (op.request_body.is_some() || !op.parameters.is_empty()).then(|| {
+        let mut required = Vec::new();
+        let mut optional = Vec::new();
+        let mut body_doc = String::new();
+        if let Some(b) = &op.request_body {
+            let mut annotation = py(names, &b.ty);
+            let attr = if b.required {
+                Attr {
+                    name: "body".into(),
+                    annotation,
+                    default: String::new(),
+                    doc: Vec::new(),
+                }
+            } else {
+                if !admits_none(&annotation) {
+                    annotation.push_str(" | None");
+                }
+                Attr {
+                    name: "body".into(),
+                    annotation,
+                    default: " = None".into(),
+                    doc: Vec::new(),
+                }
+            };
+            if b.required {
+                required.push(attr);
+            } else {
+                optional.push(attr);
             }
-            default = " = None".into();
+            if let Some(d) = &b.description {
+                body_doc = format!("\n\nThe body: {}", d.trim());
+            }
         }
+        for (p, key) in op.parameters.iter().zip(&keys) {
+            let mut annotation = py(names, &p.ty);
+            let location = match p.location {
+                crate::ir::ParameterLocation::Path => "path",
+                crate::ir::ParameterLocation::Query => "query",
+                crate::ir::ParameterLocation::Header => "header",
+                crate::ir::ParameterLocation::Cookie => "cookie",
+            };
+            let doc = doc_lines(&format!(
+                "The {location} parameter `{}`.{}",
+                p.name,
+                p.description
+                    .as_deref()
+                    .map(|d| format!(" {}", d.trim()))
+                    .unwrap_or_default()
+            ));
+            if p.required {
+                required.push(Attr {
+                    name: key.clone(),
+                    annotation,
+                    default: String::new(),
+                    doc,
+                });
+            } else {
+                if !admits_none(&annotation) {
+                    annotation.push_str(" | None");
+                }
+                optional.push(Attr {
+                    name: key.clone(),
+                    annotation,
+                    default: " = None".into(),
+                    doc,
+                });
+            }
+        }
+        required.extend(optional);
         RequestView {
             doc: doc_lines(&format!(
-                "The request of `{}`: `{} {}`.{}",
+                "The request of `{}`: `{} {}`.{body_doc}",
                 op.id,
                 op.method.as_str(),
                 op.path,
-                b.description
-                    .as_deref()
-                    .map(|d| format!("\n\nThe body: {}", d.trim()))
-                    .unwrap_or_default()
             )),
-            annotation,
-            default,
+            attrs: required,
         }
     });
+    let parameter_specs: Vec<String> = op
+        .parameters
+        .iter()
+        .zip(&keys)
+        .map(|(p, key)| {
+            let location = match p.location {
+                crate::ir::ParameterLocation::Path => "path",
+                crate::ir::ParameterLocation::Query => "query",
+                _ => "header",
+            };
+            let separator = match (&p.ty.kind, p.style.separator()) {
+                (TyKind::Array(_), Some(c)) => string(&c.to_string()),
+                _ => "None".to_string(),
+            };
+            format!(
+                "ParameterSpec({}, {}, {}, {}, {}, {separator})",
+                string(&p.name),
+                string(location),
+                string(key),
+                if p.required { "True" } else { "False" },
+                literal(&schema_table::of_ty(&p.ty)),
+            )
+        })
+        .collect();
     let mut spec_args = vec![
         format!("id={}", string(&op.id)),
         format!("method={}", string(op.method.as_str())),
@@ -388,6 +482,9 @@ pub fn operation(names: &Names, api: &Api, op: &Operation) -> OperationView {
                 .join(", ")
         ),
     ];
+    if !parameter_specs.is_empty() {
+        spec_args.push(format!("parameters=({},)", parameter_specs.join(", ")));
+    }
     if let Some(b) = &op.request_body {
         spec_args.push(format!(
             "body=BodySpec({}, {}, {})",
@@ -409,6 +506,9 @@ pub fn operation(names: &Names, api: &Api, op: &Operation) -> OperationView {
             .filter(|b| !matches!(b.ty.kind, TyKind::Any))
             .map(|b| format!("TypeAdapter({})", py(names, &b.ty))),
         body_required: op.request_body.as_ref().is_some_and(|b| b.required),
+        has_body: op.request_body.is_some(),
+        parameter_required: op.parameters.iter().map(|p| p.required).collect(),
+        parameter_keys: keys,
         request,
         responses,
         response_union,
