@@ -161,3 +161,23 @@ def test_the_client_and_the_asgi_app_agree(pkg: ModuleType) -> None:
     assert asyncio.run(run()).status == 204
     [received] = recorder.requests
     assert received == sent
+
+
+def test_the_fastapi_router_serves_any_parameter_name(pkg: ModuleType) -> None:
+    from fastapi import FastAPI
+
+    fastapi_module = importlib.import_module("feature_form_arrays.fastapi")
+    recorder = Recorder()
+    app = FastAPI()
+    app.include_router(fastapi_module.router(pkg.create_core(recorder)), prefix="/v1")
+
+    async def run() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t"
+        ) as client:
+            return await client.get("/v1/boards/7,8/cards", params={"ids": "1"})
+
+    assert asyncio.run(run()).status_code == 204
+    [request] = recorder.requests
+    assert request.board_ids == [7, 8] and request.ids == [1]

@@ -6,6 +6,8 @@ exactly as the core does. Needs the `fastapi` extra."""
 
 from __future__ import annotations
 
+import itertools
+import re
 from typing import Any, TypeVar
 
 from fastapi import APIRouter
@@ -26,13 +28,20 @@ def router(core: Core[H], **kwargs: Any) -> APIRouter:
     OpenAPI document: the spec is the document."""
     api = APIRouter(**kwargs)
     for path in dict.fromkeys(route.spec.path for route in core.routes):
+        # Parameters renamed `p0`, `p1`, ...: a spec's name (`user-name`) need not
+        # be one Starlette accepts, and the core reads the values itself.
         api.add_api_route(
-            path,
+            _numbered(path),
             _endpoint(core, path),
             methods=_METHODS,
             include_in_schema=False,
         )
     return api
+
+
+def _numbered(path: str) -> str:
+    count = itertools.count()
+    return re.sub(r"\{[^}]+\}", lambda _: f"{{p{next(count)}}}", path)
 
 
 def _endpoint(core: Core[H], template: str) -> Any:
