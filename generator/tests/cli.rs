@@ -36,12 +36,19 @@ fn prettier() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/prettier/bin/prettier.cjs")
 }
 
+/// The pinned ruff the Python target lays its output out with, installed in the
+/// repository's `.venv` by `cargo xtask test --only "python: install"`.
+fn ruff() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/ruff")
+}
+
 /// Runs the generator in `dir` (paths in `args` are relative to it).
 fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_powersync-write-gen"))
         .args(args)
         .current_dir(dir)
         .env("POWERSYNC_WRITE_GEN_PRETTIER", prettier())
+        .env("POWERSYNC_WRITE_GEN_RUFF", ruff())
         .output()
         .expect("the generator binary runs")
 }
@@ -187,7 +194,11 @@ fn targets_lists_every_target() {
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(names, ["rust", "typescript", "docs", "go"], "{out}");
+    assert_eq!(
+        names,
+        ["rust", "typescript", "python", "docs", "go"],
+        "{out}"
+    );
 }
 
 #[test]
@@ -384,4 +395,46 @@ fn the_targets_that_run_prettier_say_how_to_get_it_or_do_without() {
         assert_eq!(off.status.code(), Some(0), "{}", stderr(&off));
         assert!(dir.path().join(file).is_file(), "{target}");
     }
+}
+
+#[test]
+fn the_python_target_says_how_to_get_ruff_or_do_without() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("spec.yaml"), SPEC).unwrap();
+    let args = [
+        "gen",
+        "--spec",
+        "spec.yaml",
+        "--out",
+        "out",
+        "--target",
+        "python",
+    ];
+    let bin = env!("CARGO_BIN_EXE_powersync-write-gen");
+
+    // No .venv/bin/ruff in or above the temp dir, none named.
+    let missing = Command::new(bin)
+        .args(args)
+        .current_dir(dir.path())
+        .env_remove("POWERSYNC_WRITE_GEN_RUFF")
+        .env("POWERSYNC_WRITE_GEN_PRETTIER", prettier())
+        .output()
+        .unwrap();
+    assert_ne!(missing.status.code(), Some(0));
+    let message = stderr(&missing);
+    assert!(message.contains("target `python`"), "{message}");
+    assert!(message.contains("no .venv/bin/ruff was found"), "{message}");
+    assert!(message.contains("POWERSYNC_WRITE_GEN_RUFF"), "{message}");
+    assert!(!dir.path().join("out").exists(), "nothing is written");
+
+    // `off`: written as the templates lay it out.
+    let off = Command::new(bin)
+        .args(args)
+        .current_dir(dir.path())
+        .env("POWERSYNC_WRITE_GEN_RUFF", "off")
+        .env("POWERSYNC_WRITE_GEN_PRETTIER", prettier())
+        .output()
+        .unwrap();
+    assert_eq!(off.status.code(), Some(0), "{}", stderr(&off));
+    assert!(dir.path().join("out/python/pyproject.toml").is_file());
 }

@@ -6,7 +6,7 @@
 //!
 //! The targets are timed rendering only; the last step of the TypeScript and docs
 //! targets, the real prettier in a Node.js process (one per target), is timed on its
-//! own row, and the last row is the whole generation as `cargo xtask gen` does it.
+//! own row, as is the Python target's (the pinned ruff), and the last row is the whole generation as `cargo xtask gen` does it.
 
 use std::path::Path;
 use std::process::Command;
@@ -14,12 +14,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
 use powersync_write_gen::targets::format as prettier;
+use powersync_write_gen::targets::python::ruff;
 use powersync_write_gen::targets::{self, Context};
 use powersync_write_gen::{lower, spec};
 
 pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyhow::Result<u8> {
     // The targets are timed unformatted (the run sets the formatter off).
-    if cfg!(debug_assertions) || std::env::var_os(prettier::ENV).is_none_or(|v| v != "off") {
+    let off = |env: &str| std::env::var_os(env).is_some_and(|v| v == "off");
+    if cfg!(debug_assertions) || !off(prettier::ENV) || !off(ruff::ENV) {
         return rerun_in_release(root, runs);
     }
     let runs = runs.max(1);
@@ -35,8 +37,10 @@ pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyho
         .collect();
     let mut total = Samples::new("total: load + lower + targets");
     let mut formatting = Samples::new("typescript + docs: prettier (node)");
+    let mut ruff_formatting = Samples::new("python: ruff");
     let mut whole = Samples::new("whole generation, formatted");
     let prettier_script = prettier::installed().map_err(anyhow::Error::msg)?;
+    let ruff_binary = ruff::installed().map_err(anyhow::Error::msg)?;
 
     // The first round warms caches and is not counted.
     for round in 0..=runs {
@@ -66,6 +70,7 @@ pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyho
         };
         // The output of each target that runs prettier as its last step.
         let mut formatted_targets = Vec::new();
+        let mut python = Vec::new();
         for (target, samples) in all_targets.iter().zip(&mut per_target) {
             let started = Instant::now();
             let files = target.generate(&api, &ctx)?;
@@ -73,6 +78,8 @@ pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyho
             samples.record(counted, started.elapsed());
             if ["typescript", "docs"].contains(&target.name()) {
                 formatted_targets.push(files);
+            } else if target.name() == "python" {
+                python = files;
             }
         }
         let rendered = pipeline_started.elapsed();
@@ -85,7 +92,12 @@ pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyho
         std::hint::black_box(&formatted_targets);
         let formatted = started.elapsed();
         formatting.record(counted, formatted);
-        whole.record(counted, rendered + formatted);
+        let started = Instant::now();
+        ruff::format_with(&mut python, &ruff_binary).map_err(anyhow::Error::msg)?;
+        std::hint::black_box(&python);
+        let ruff_formatted = started.elapsed();
+        ruff_formatting.record(counted, ruff_formatted);
+        whole.record(counted, rendered + formatted + ruff_formatted);
     }
 
     println!("generation benchmark: {spec_path}, {runs} runs, release build\n");
@@ -98,6 +110,7 @@ pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyho
     rows.extend(per_target.iter());
     rows.push(&total);
     rows.push(&formatting);
+    rows.push(&ruff_formatting);
     rows.push(&whole);
     for samples in rows {
         println!(
@@ -130,6 +143,7 @@ fn rerun_in_release(root: &Path, runs: u32) -> anyhow::Result<u8> {
         .arg(runs.to_string())
         .current_dir(root)
         .env(prettier::ENV, "off")
+        .env(ruff::ENV, "off")
         .status()
         .context("could not run the release build")?;
     match status.code() {

@@ -352,6 +352,7 @@ mod tests {
             "cargo fmt --all --check",
             "cargo clippy --workspace --all-targets --all-features -- -D warnings",
             "npm ci",
+            "python3 -m venv .venv && .venv/bin/pip install -r tests/python/requirements.txt",
             "GOBIN=.gotools/bin go install honnef.co/go/tools/cmd/staticcheck@v0.8.2",
             "cargo xtask check",
             "prettier --check generated/**/*.md generated/typescript/*.json \
@@ -359,6 +360,15 @@ mod tests {
              generator/tests/fixtures/features/*/typescript/**/*.{md,json,ts} \
              tests/typescript/test/**/*.ts tests/typescript/features/**/*.ts tests/typescript/*.{json,mjs} templates/typescript/support/**/*.{ts,json} tests/conformance/**/*.{ts,json}",
             "npm run build -w powersync-write-api && tsc -p tests/typescript/tsconfig.fixtures.json",
+            "ruff format --check generated/python templates/python/support \
+             templates/python/examples tests/python tests/conformance/servers/python \
+             tests/conformance/clients/python generator/tests/fixtures/features/*/python",
+            "ruff check generated/python templates/python/support templates/python/examples \
+             tests/python tests/conformance/servers/python tests/conformance/clients/python \
+             generator/tests/fixtures/features/*/python && mypy --config-file tests/python/mypy.ini \
+             generated/python/src/* generated/python/examples templates/python/support tests/python \
+             tests/conformance/servers/python tests/conformance/clients/python \
+             generator/tests/fixtures/features/*/python/src/*",
             "gofmt -l generated/go templates/go/support templates/go/examples tests/go \
              tests/conformance generator/tests/fixtures/features",
             "go vet && staticcheck (generated/go, tests/go, tests/conformance, \
@@ -366,6 +376,7 @@ mod tests {
             "cargo xtask gen-samples --samples 8 --seed 1",
             "cargo test --workspace --exclude conformance",
             "npm test -w tests/typescript",
+            "pytest tests/python templates/python/support/tests",
             "go test -race (generated/go, tests/go)",
             "cargo test -p conformance",
             "cargo +nightly fuzz run <convert_sqlite|convert_postgres> -- -max_total_time=15",

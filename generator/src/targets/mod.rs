@@ -13,6 +13,7 @@ pub mod docs;
 pub mod format;
 pub mod go;
 pub mod package_name;
+pub mod python;
 pub mod rust;
 pub mod typescript;
 
@@ -80,6 +81,7 @@ pub fn all() -> Vec<Box<dyn Target>> {
     vec![
         Box::new(rust::RustTarget),
         Box::new(typescript::TypeScriptTarget),
+        Box::new(python::PythonTarget),
         Box::new(docs::DocsTarget),
         Box::new(go::GoTarget),
     ]

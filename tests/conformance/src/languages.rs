@@ -48,6 +48,13 @@ pub fn all(rust: RustPrograms<'_>) -> Vec<Language> {
             ],
         },
         Language {
+            name: "python",
+            server: CommandLine::new(PYTHON, &["tests/conformance/servers/python/server.py"]),
+            client: CommandLine::new(PYTHON, &["tests/conformance/clients/python/client.py"]),
+            // Nothing to build: the test command's Python install made the virtualenv.
+            build: Vec::new(),
+        },
+        Language {
             name: "go",
             server: CommandLine::new(GO_SERVER, &[]),
             client: CommandLine::new(GO_CLIENT, &[]),
@@ -58,6 +65,9 @@ pub fn all(rust: RustPrograms<'_>) -> Vec<Language> {
         },
     ]
 }
+
+/// The project's virtualenv's interpreter (`cargo xtask test`'s Python install).
+const PYTHON: &str = ".venv/bin/python";
 
 /// Where the Go programs are built (the root's ignored `target/` folder).
 const GO_SERVER: &str = "target/conformance/go-server";

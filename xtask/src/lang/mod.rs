@@ -8,6 +8,7 @@
 //! and type check, then every language's tests.
 
 pub mod go;
+pub mod python;
 pub mod rust;
 pub mod typescript;
 
@@ -81,6 +82,7 @@ pub fn all() -> Vec<Box<dyn Language>> {
     vec![
         Box::new(rust::Rust),
         Box::new(typescript::TypeScript),
+        Box::new(python::Python),
         Box::new(go::Go),
     ]
 }
