@@ -41,6 +41,10 @@ from typing import Any
 import jwt
 import psycopg
 from fastapi import FastAPI
+from psycopg import sql
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
 from powersync_write_api import (
     AuthenticatedContext,
     Credentials,
@@ -65,9 +69,6 @@ from powersync_write_api.models import (
     WriteBatchResponse,
 )
 from powersync_write_api.validator import Checked, Valid
-from psycopg import sql
-from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 RETRY_AFTER_MS = 1000
 """How long a client waits before retrying a `retryable_error`."""

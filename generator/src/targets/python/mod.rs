@@ -87,9 +87,11 @@ impl Target for PythonTarget {
             .render(),
         )?;
         let profile = crate::profile::write_path(api);
+        let examples = has_examples(api, &module);
         add(
             "README.md",
             Readme {
+                example_backend: examples.then_some(EXAMPLE_BACKEND),
                 header: header.clone(),
                 title: api.title.clone(),
                 package: ctx.package_name.clone(),
@@ -405,6 +407,20 @@ impl Target for PythonTarget {
         }
         // The last step: the pinned ruff lays the Python out.
         ruff::format(&mut files, NAME)?;
+        // The example is copied after it: it is laid out and its imports sorted with
+        // the repository's ruff settings where it lives (this package's module is
+        // first-party there), which the isolated run would undo.
+        if examples {
+            for (path, contents) in [
+                (EXAMPLE_BACKEND_PATH, format!("# {header}\n{EXAMPLE_BACKEND}")),
+                (EXAMPLE_REQUIREMENTS_PATH, EXAMPLE_REQUIREMENTS.to_string()),
+            ] {
+                files.push(GeneratedFile {
+                    path: format!("{NAME}/{path}").into(),
+                    contents,
+                });
+            }
+        }
         // Then prettier lays out the Markdown, as for every target's README (the
         // schema table stays as `schema_table::json_file` prints it).
         let mut markdown: Vec<GeneratedFile> = Vec::new();
@@ -553,6 +569,8 @@ struct ReadmeExample {
 #[template(path = "python/README.md", escape = "none")]
 struct Readme {
     header: String,
+    /// The example backend's source, shown in full.
+    example_backend: Option<&'static str>,
     title: String,
     package: String,
     folder: String,
@@ -704,6 +722,25 @@ struct Client<'a> {
 /// The support modules: Python that is the same for every spec, kept as ordinary
 /// source in `templates/python/support/` (tested there) and copied verbatim after
 /// the header. They reach the spec only through the generated modules' tables.
+/// The example backend (FastAPI, psycopg 3): ordinary source in
+/// `templates/python/examples/`, linted and type-checked there and as copied, copied
+/// verbatim after the header, and shown in full in the README. Only for the packages
+/// it compiles against: the write path of the main spec's names, under the module it
+/// imports.
+const EXAMPLE_BACKEND: &str = include_str!("../../../../templates/python/examples/fastapi_psycopg.py");
+const EXAMPLE_BACKEND_PATH: &str = "examples/fastapi_psycopg.py";
+/// The example's pinned requirements beside this package.
+const EXAMPLE_REQUIREMENTS: &str =
+    include_str!("../../../../templates/python/examples/requirements.txt");
+const EXAMPLE_REQUIREMENTS_PATH: &str = "examples/requirements.txt";
+/// The module the example imports.
+const EXAMPLE_MODULE: &str = "powersync_write_api";
+
+/// Whether the package gets the example backend.
+fn has_examples(api: &Api, module: &str) -> bool {
+    module == EXAMPLE_MODULE && crate::profile::fits_the_examples(api)
+}
+
 const SUPPORT: &[(&str, &str)] = &[
     (
         "asgi.py",
@@ -734,3 +771,76 @@ const SUPPORT: &[(&str, &str)] = &[
         include_str!("../../../../templates/python/support/wire.py"),
     ),
 ];
+
+#[cfg(test)]
+mod example_tests {
+    use super::{EXAMPLE_BACKEND, EXAMPLE_BACKEND_PATH, EXAMPLE_REQUIREMENTS, PythonTarget};
+    use crate::targets::{Context, Target};
+
+    fn generate(spec: &str, package_name: &str) -> Vec<crate::targets::GeneratedFile> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let api = crate::load_and_lower(&root.join(spec)).expect("the spec lowers");
+        let context = Context {
+            spec_display_path: spec.into(),
+            regenerate_command: "gen".into(),
+            package_name: package_name.into(),
+        };
+        PythonTarget.generate(&api, &context).expect("the target generates")
+    }
+
+    fn file<'a>(files: &'a [crate::targets::GeneratedFile], path: &str) -> Option<&'a str> {
+        files
+            .iter()
+            .find(|f| f.path == std::path::Path::new("python").join(path))
+            .map(|f| f.contents.as_str())
+    }
+
+    #[test]
+    fn the_readme_shows_the_example_backend_exactly_as_copied() {
+        let files = generate("spec/powersync-write.yaml", "powersync-write-api");
+        let copy = file(&files, EXAMPLE_BACKEND_PATH).expect("the example is copied");
+        let (header, body) = copy.split_once('\n').expect("a header line");
+        assert!(header.starts_with("# Generated from"), "{header}");
+        assert_eq!(body, EXAMPLE_BACKEND, "the copy is the template");
+        let readme = file(&files, "README.md").expect("a README");
+        assert!(
+            readme.contains(&format!("```python\n{body}```")),
+            "the README shows the example in full"
+        );
+    }
+
+    #[test]
+    fn no_example_where_it_would_not_compile() {
+        let renamed = generate(
+            "generator/tests/fixtures/features/renamed_write_path.yaml",
+            "powersync-write-api",
+        );
+        assert!(file(&renamed, EXAMPLE_BACKEND_PATH).is_none());
+        let other_name = generate("spec/powersync-write.yaml", "other-api");
+        assert!(file(&other_name, EXAMPLE_BACKEND_PATH).is_none());
+        assert!(!file(&other_name, "README.md").unwrap().contains("fastapi_psycopg"));
+    }
+
+    /// The example's requirements pin what the test command installs and tests it with.
+    #[test]
+    fn the_example_pins_the_versions_the_repository_tests() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let tested = std::fs::read_to_string(root.join("tests/python/requirements.txt"))
+            .expect("tests/python/requirements.txt");
+        let normal = |line: &str| -> Option<(String, String)> {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                return None;
+            }
+            let (name, version) = line.split_once("==")?;
+            let name = name.split('[').next().unwrap_or(name);
+            Some((name.to_lowercase().replace('_', "-"), version.trim().to_string()))
+        };
+        let tested: Vec<_> = tested.lines().filter_map(normal).collect();
+        let pinned: Vec<_> = EXAMPLE_REQUIREMENTS.lines().filter_map(normal).collect();
+        assert!(!pinned.is_empty());
+        for pin in &pinned {
+            assert!(tested.contains(pin), "{pin:?} is not pinned in tests/python/requirements.txt");
+        }
+    }
+}
