@@ -412,7 +412,10 @@ impl Target for PythonTarget {
         // first-party there), which the isolated run would undo.
         if examples {
             for (path, contents) in [
-                (EXAMPLE_BACKEND_PATH, format!("# {header}\n{EXAMPLE_BACKEND}")),
+                (
+                    EXAMPLE_BACKEND_PATH,
+                    format!("# {header}\n{EXAMPLE_BACKEND}"),
+                ),
                 (EXAMPLE_REQUIREMENTS_PATH, EXAMPLE_REQUIREMENTS.to_string()),
             ] {
                 files.push(GeneratedFile {
@@ -727,7 +730,8 @@ struct Client<'a> {
 /// verbatim after the header, and shown in full in the README. Only for the packages
 /// it compiles against: the write path of the main spec's names, under the module it
 /// imports.
-const EXAMPLE_BACKEND: &str = include_str!("../../../../templates/python/examples/fastapi_psycopg.py");
+const EXAMPLE_BACKEND: &str =
+    include_str!("../../../../templates/python/examples/fastapi_psycopg.py");
 const EXAMPLE_BACKEND_PATH: &str = "examples/fastapi_psycopg.py";
 /// The example's pinned requirements beside this package.
 const EXAMPLE_REQUIREMENTS: &str =
@@ -785,7 +789,9 @@ mod example_tests {
             regenerate_command: "gen".into(),
             package_name: package_name.into(),
         };
-        PythonTarget.generate(&api, &context).expect("the target generates")
+        PythonTarget
+            .generate(&api, &context)
+            .expect("the target generates")
     }
 
     fn file<'a>(files: &'a [crate::targets::GeneratedFile], path: &str) -> Option<&'a str> {
@@ -818,7 +824,11 @@ mod example_tests {
         assert!(file(&renamed, EXAMPLE_BACKEND_PATH).is_none());
         let other_name = generate("spec/powersync-write.yaml", "other-api");
         assert!(file(&other_name, EXAMPLE_BACKEND_PATH).is_none());
-        assert!(!file(&other_name, "README.md").unwrap().contains("fastapi_psycopg"));
+        assert!(
+            !file(&other_name, "README.md")
+                .unwrap()
+                .contains("fastapi_psycopg")
+        );
     }
 
     /// The example's requirements pin what the test command installs and tests it with.
@@ -834,13 +844,19 @@ mod example_tests {
             }
             let (name, version) = line.split_once("==")?;
             let name = name.split('[').next().unwrap_or(name);
-            Some((name.to_lowercase().replace('_', "-"), version.trim().to_string()))
+            Some((
+                name.to_lowercase().replace('_', "-"),
+                version.trim().to_string(),
+            ))
         };
         let tested: Vec<_> = tested.lines().filter_map(normal).collect();
         let pinned: Vec<_> = EXAMPLE_REQUIREMENTS.lines().filter_map(normal).collect();
         assert!(!pinned.is_empty());
         for pin in &pinned {
-            assert!(tested.contains(pin), "{pin:?} is not pinned in tests/python/requirements.txt");
+            assert!(
+                tested.contains(pin),
+                "{pin:?} is not pinned in tests/python/requirements.txt"
+            );
         }
     }
 }
