@@ -6,7 +6,8 @@
 //!
 //! The targets are timed rendering only; the last step of the TypeScript and docs
 //! targets, the real prettier in a Node.js process (one per target), is timed on its
-//! own row, as is the Python target's (the pinned ruff), and the last row is the whole generation as `cargo xtask gen` does it.
+//! own row, as are the Python target's (the pinned ruff) and the Go target's (gofmt),
+//! and the last row is the whole generation as `cargo xtask gen` does it.
 
 use std::path::Path;
 use std::process::Command;
@@ -14,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
 use powersync_write_gen::targets::format as prettier;
+use powersync_write_gen::targets::go::gofmt;
 use powersync_write_gen::targets::python::ruff;
 use powersync_write_gen::targets::{self, Context};
 use powersync_write_gen::{lower, spec};
@@ -21,7 +23,7 @@ use powersync_write_gen::{lower, spec};
 pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyhow::Result<u8> {
     // The targets are timed unformatted (the run sets the formatter off).
     let off = |env: &str| std::env::var_os(env).is_some_and(|v| v == "off");
-    if cfg!(debug_assertions) || !off(prettier::ENV) || !off(ruff::ENV) {
+    if cfg!(debug_assertions) || !off(prettier::ENV) || !off(ruff::ENV) || !off(gofmt::ENV) {
         return rerun_in_release(root, runs);
     }
     let runs = runs.max(1);
@@ -38,6 +40,7 @@ pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyho
     let mut total = Samples::new("total: load + lower + targets");
     let mut formatting = Samples::new("typescript + docs: prettier (node)");
     let mut ruff_formatting = Samples::new("python: ruff");
+    let mut gofmt_formatting = Samples::new("go: gofmt");
     let mut whole = Samples::new("whole generation, formatted");
     let prettier_script = prettier::installed().map_err(anyhow::Error::msg)?;
     let ruff_binary = ruff::installed().map_err(anyhow::Error::msg)?;
@@ -71,6 +74,7 @@ pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyho
         // The output of each target that runs prettier as its last step.
         let mut formatted_targets = Vec::new();
         let mut python = Vec::new();
+        let mut go = Vec::new();
         for (target, samples) in all_targets.iter().zip(&mut per_target) {
             let started = Instant::now();
             let files = target.generate(&api, &ctx)?;
@@ -80,6 +84,8 @@ pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyho
                 formatted_targets.push(files);
             } else if target.name() == "python" {
                 python = files;
+            } else if target.name() == "go" {
+                go = files;
             }
         }
         let rendered = pipeline_started.elapsed();
@@ -97,7 +103,15 @@ pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyho
         std::hint::black_box(&python);
         let ruff_formatted = started.elapsed();
         ruff_formatting.record(counted, ruff_formatted);
-        whole.record(counted, rendered + formatted + ruff_formatted);
+        let started = Instant::now();
+        gofmt::format_with(&mut go, "gofmt").map_err(anyhow::Error::msg)?;
+        std::hint::black_box(&go);
+        let gofmt_formatted = started.elapsed();
+        gofmt_formatting.record(counted, gofmt_formatted);
+        whole.record(
+            counted,
+            rendered + formatted + ruff_formatted + gofmt_formatted,
+        );
     }
 
     println!("generation benchmark: {spec_path}, {runs} runs, release build\n");
@@ -111,6 +125,7 @@ pub fn run(root: &Path, spec_path: &str, package_name: &str, runs: u32) -> anyho
     rows.push(&total);
     rows.push(&formatting);
     rows.push(&ruff_formatting);
+    rows.push(&gofmt_formatting);
     rows.push(&whole);
     for samples in rows {
         println!(
@@ -144,6 +159,7 @@ fn rerun_in_release(root: &Path, runs: u32) -> anyhow::Result<u8> {
         .current_dir(root)
         .env(prettier::ENV, "off")
         .env(ruff::ENV, "off")
+        .env(gofmt::ENV, "off")
         .status()
         .context("could not run the release build")?;
     match status.code() {

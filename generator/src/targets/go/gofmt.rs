@@ -7,60 +7,69 @@
 //! `POWERSYNC_WRITE_GEN_GOFMT=off` writes the files as the templates lay them out
 //! (valid Go, not gofmt's layout).
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::targets::{GeneratedFile, TargetError};
 
 /// The environment variable that names gofmt, or `off`.
 pub const ENV: &str = "POWERSYNC_WRITE_GEN_GOFMT";
 
-/// Formats every `.go` file of `files` in place.
+/// Formats every `.go` file of `files` in place, with the gofmt `ENV` names.
 pub fn format(files: &mut [GeneratedFile]) -> Result<(), TargetError> {
     let program = match std::env::var(ENV) {
         Ok(value) if value == "off" => return Ok(()),
         Ok(value) if !value.is_empty() => value,
         _ => "gofmt".to_string(),
     };
-    for file in files.iter_mut() {
-        if file.path.extension().is_none_or(|e| e != "go") {
-            continue;
-        }
-        file.contents = run(&program, &file.contents).map_err(|message| TargetError {
-            target: "go",
-            message: format!("gofmt of {}: {message}", file.path.display()),
-        })?;
-    }
-    Ok(())
+    format_with(files, &program).map_err(|message| TargetError {
+        target: "go",
+        message,
+    })
 }
 
-fn run(program: &str, source: &str) -> Result<String, String> {
-    let mut child = Command::new(program)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+/// Formats every `.go` file of `files` in place with `program`, in one gofmt run
+/// over a temporary copy (one process, not one per file); the error is a message.
+pub fn format_with(files: &mut [GeneratedFile], program: &str) -> Result<(), String> {
+    let go: Vec<usize> = (0..files.len())
+        .filter(|&i| files[i].path.extension().is_some_and(|e| e == "go"))
+        .collect();
+    if go.is_empty() {
+        return Ok(());
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("powersync-write-gen-gofmt")
+        .tempdir()
+        .map_err(|e| format!("could not create a temporary folder to format in: {e}"))?;
+    for &i in &go {
+        let path = dir.path().join(&files[i].path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("could not write {}: {e}", path.display()))?;
+        }
+        std::fs::write(&path, &files[i].contents)
+            .map_err(|e| format!("could not write {}: {e}", path.display()))?;
+    }
+    let output = Command::new(program)
+        .arg("-w")
+        .args(go.iter().map(|&i| &files[i].path))
+        .current_dir(dir.path())
+        .output()
         .map_err(|e| {
             format!(
                 "could not run `{program}`: {e}; install Go (gofmt comes with it), name gofmt in \
                  {ENV}, or set {ENV}=off to write the files unformatted"
             )
         })?;
-    let mut stdin = child.stdin.take().ok_or("gofmt has no standard input")?;
-    let input = source.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child
-        .wait_with_output()
-        .map_err(|e| format!("gofmt did not finish: {e}"))?;
-    writer
-        .join()
-        .map_err(|_| "writing to gofmt failed".to_string())?
-        .map_err(|e| format!("writing to gofmt failed: {e}"))?;
     if !output.status.success() {
         return Err(format!(
-            "the generated code does not parse (a bug of the Go target):\n{}",
+            "gofmt: the generated code does not parse (a bug of the Go target):\n{}",
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    String::from_utf8(output.stdout).map_err(|e| format!("gofmt printed invalid UTF-8: {e}"))
+    for &i in &go {
+        let path = dir.path().join(&files[i].path);
+        files[i].contents = std::fs::read_to_string(&path)
+            .map_err(|e| format!("could not read back {}: {e}", path.display()))?;
+    }
+    Ok(())
 }

@@ -14,7 +14,7 @@
 //! copied too, so every generated package tests its own support code. The last
 //! step runs `gofmt` over the Go files (`gofmt`).
 
-mod gofmt;
+pub mod gofmt;
 mod names;
 
 use std::collections::BTreeMap;
