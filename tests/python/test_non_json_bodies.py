@@ -123,7 +123,9 @@ def sync_client(recorder: Recorder, limit: int = 64 * 1024) -> NonJsonBodiesClie
                 )
             )
         )
-        return httpx.Response(answer.status, headers=answer.headers, content=answer.body)
+        return httpx.Response(
+            answer.status, headers=answer.headers, content=answer.body
+        )
 
     return NonJsonBodiesClient(
         "http://api.test", http=httpx.Client(transport=httpx.MockTransport(reply))
@@ -408,7 +410,9 @@ def test_json_is_used_where_it_is_listed_beside_xml_and_a_form() -> None:
 def test_the_body_limit_holds_for_every_encoding() -> None:
     limit = 1024
     big = "a" * (limit + 1)
-    content_type, upload = multipart([("count", None, None, "1"), ("file", "f", None, big)])
+    content_type, upload = multipart(
+        [("count", None, None, "1"), ("file", "f", None, big)]
+    )
     cases: list[tuple[str, str, str, bytes | str]] = [
         ("/uploads", "POST", content_type, upload),
         ("/blobs/x", "PUT", "application/octet-stream", big),
@@ -457,7 +461,10 @@ def test_the_multipart_reader_is_strict() -> None:
     assert parse(ok, body)[0].filename == "größe.txt"
     for bad, why in [
         (b"--b c\r\n\r\nx\r\n--b c--", "no `Content-Disposition`"),
-        (b"--b c\r\nContent-Disposition: attachment\r\n\r\nx\r\n--b c--", "not form-data"),
+        (
+            b"--b c\r\nContent-Disposition: attachment\r\n\r\nx\r\n--b c--",
+            "not form-data",
+        ),
         (b"--b c\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b c--", "no `name`"),
         (b"--b cX", "not followed by a line break"),
         (b"--b c\r\nbroken\r\n\r\nx\r\n--b c--", "is not `Name: value`"),

@@ -75,7 +75,9 @@ def parse(content_type: str, body: bytes) -> list[Part]:
         # A preamble before the first boundary is allowed, and ignored.
         found = body.find(next_delimiter)
         if found < 0:
-            raise MultipartError(f"the boundary `{boundary}` does not occur in the body")
+            raise MultipartError(
+                f"the boundary `{boundary}` does not occur in the body"
+            )
         position = found + len(next_delimiter)
     parts: list[Part] = []
     while True:
@@ -110,21 +112,25 @@ def _part(raw: bytes) -> Part:
         if line[:1] in (" ", "\t") and last is not None:
             headers[last] += " " + line.strip()  # a folded line continues the last
             continue
-        name, colon, value = line.partition(":")
-        if not colon or not name.strip():
-            raise MultipartError(f"a part's header line `{line[:60]}` is not `Name: value`")
-        last = name.strip().lower()
+        key, colon, value = line.partition(":")
+        if not colon or not key.strip():
+            raise MultipartError(
+                f"a part's header line `{line[:60]}` is not `Name: value`"
+            )
+        last = key.strip().lower()
         headers[last] = value.strip()
     disposition = headers.get("content-disposition")
     if disposition is None:
         raise MultipartError("a part has no `Content-Disposition` header")
     if disposition.split(";")[0].strip().lower() != "form-data":
-        raise MultipartError(f"a part's `Content-Disposition` is not form-data: `{disposition}`")
-    name = _param("content-disposition", disposition, "name")
-    if name is None:
+        raise MultipartError(
+            f"a part's `Content-Disposition` is not form-data: `{disposition}`"
+        )
+    field = _param("content-disposition", disposition, "name")
+    if field is None:
         raise MultipartError("a part's `Content-Disposition` has no `name`")
     filename = _param("content-disposition", disposition, "filename")
-    return Part(name, filename, headers.get("content-type"), content)
+    return Part(field, filename, headers.get("content-type"), content)
 
 
 def _quoted(text: str) -> str:
@@ -146,7 +152,9 @@ def encode(fields: list[tuple[str, str | File]]) -> tuple[str, bytes]:
         head = f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"'
         if isinstance(value, File):
             filename = value.filename if value.filename is not None else name
-            head += f'; filename="{_quoted(filename)}"\r\nContent-Type: {value.media_type}'
+            head += (
+                f'; filename="{_quoted(filename)}"\r\nContent-Type: {value.media_type}'
+            )
             content = value.content
         else:
             content = value.encode("utf-8")

@@ -209,8 +209,8 @@ def _body(spec: OperationSpec, request: Any) -> tuple[dict[str, str], bytes | No
             (name, value if isinstance(value, File) else _text(value))
             for name, value in _fields(body)
         ]
-        multipart_type, content = multipart.encode(parts)
-        return {"content-type": multipart_type}, content
+        multipart_type, encoded = multipart.encode(parts)
+        return {"content-type": multipart_type}, encoded
     content = json.dumps(to_json_value(body), ensure_ascii=False, separators=(",", ":"))
     return {"content-type": spec.body.content_type}, content.encode("utf-8")
 

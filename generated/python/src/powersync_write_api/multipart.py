@@ -113,12 +113,12 @@ def _part(raw: bytes) -> Part:
         if line[:1] in (" ", "\t") and last is not None:
             headers[last] += " " + line.strip()  # a folded line continues the last
             continue
-        name, colon, value = line.partition(":")
-        if not colon or not name.strip():
+        key, colon, value = line.partition(":")
+        if not colon or not key.strip():
             raise MultipartError(
                 f"a part's header line `{line[:60]}` is not `Name: value`"
             )
-        last = name.strip().lower()
+        last = key.strip().lower()
         headers[last] = value.strip()
     disposition = headers.get("content-disposition")
     if disposition is None:
@@ -127,11 +127,11 @@ def _part(raw: bytes) -> Part:
         raise MultipartError(
             f"a part's `Content-Disposition` is not form-data: `{disposition}`"
         )
-    name = _param("content-disposition", disposition, "name")
-    if name is None:
+    field = _param("content-disposition", disposition, "name")
+    if field is None:
         raise MultipartError("a part's `Content-Disposition` has no `name`")
     filename = _param("content-disposition", disposition, "filename")
-    return Part(name, filename, headers.get("content-type"), content)
+    return Part(field, filename, headers.get("content-type"), content)
 
 
 def _quoted(text: str) -> str:
