@@ -525,10 +525,7 @@ pub fn operation(names: &Names, api: &Api, op: &Operation) -> OperationView {
         ];
         args.extend(encoding_arg(b.encoding));
         if b.encoding == BodyEncoding::Multipart {
-            let files: Vec<String> = file_fields(api, &b.ty)
-                .into_iter()
-                .map(string)
-                .collect();
+            let files: Vec<String> = file_fields(api, &b.ty).into_iter().map(string).collect();
             if !files.is_empty() {
                 args.push(format!("files=({},)", files.join(", ")));
             }
