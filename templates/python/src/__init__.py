@@ -25,6 +25,7 @@ from .serve import (
 )
 from .server import {{ handler_name }}, create_asgi_app, create_core
 from .validator import MAX_VIOLATIONS, Checked, Invalid, Valid, validate
+from .wire import File
 
 __all__ = [
 {%- for name in all %}

@@ -10,17 +10,27 @@ spec's routes and the handler interface.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
-from urllib.parse import parse_qs, unquote_to_bytes
+from urllib.parse import parse_qs, parse_qsl, unquote_to_bytes
 
 from pydantic_core import to_jsonable_python
 
-from .specs import OperationSpec, ParameterSpec, SecuritySchemeSpec, SecurityUse
+from . import multipart
+from .multipart import MultipartError, Part
+from .specs import (
+    BodySpec,
+    OperationSpec,
+    ParameterSpec,
+    SecuritySchemeSpec,
+    SecurityUse,
+)
 from .validator import (
     Checked,
+    Schema,
     Valid,
     Violation,
     Violations,
@@ -31,6 +41,7 @@ from .validator import (
     validate_envelope,
     validate_value,
 )
+from .wire import File
 
 DEFAULT_BODY_LIMIT = 4 * 1024 * 1024
 """The default body limit: 4 MiB."""
@@ -321,6 +332,8 @@ class Core(Generic[H]):
                 413, "PAYLOAD_TOO_LARGE", f"the body exceeds {limit} bytes"
             )
         content_type = request.headers.get("content-type")
+        if body_spec.encoding != "json":
+            return _decode_other(body_spec, content_type, request.body, problems)
         if content_type is None:
             if not request.body and not body_spec.required:
                 return DecodedRequest()
@@ -354,6 +367,125 @@ class Core(Generic[H]):
                     item_schema, value[name], property_path("$", name)
                 )
         return DecodedRequest(body=value, items=items)
+
+
+def _decode_other(
+    spec: BodySpec, content_type: str | None, body: bytes, problems: Violations
+) -> DecodedRequest:
+    """A body that is not JSON: 415 unless its media type is the operation's
+    (parameters such as `charset` aside), then read by its encoding; a form's or
+    multipart body's fields are validated as the JSON object they stand for, text
+    against its schema."""
+    if content_type is None:
+        if not body and not spec.required:
+            return DecodedRequest()
+        raise _wrong_media_type(spec.content_type, None)
+    if _essence(content_type) != _essence(spec.content_type):
+        raise _wrong_media_type(spec.content_type, content_type)
+    if spec.encoding == "binary":
+        return DecodedRequest(body=body)
+    if spec.encoding == "text":
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise HttpRejection(
+                400, "INVALID_REQUEST", f"the body is not UTF-8 text: {error}"
+            ) from None
+        validate_value(spec.schema, text, "$", problems)
+        return DecodedRequest(body=text)
+    fields: list[tuple[str, str | Part]]
+    if spec.encoding == "form":
+        text = body.decode("utf-8", "replace")
+        fields = list(parse_qsl(text, keep_blank_values=True))
+    else:
+        try:
+            fields = [(part.name, part) for part in multipart.parse(content_type, body)]
+        except MultipartError as error:
+            raise HttpRejection(
+                400, "INVALID_REQUEST", f"the multipart body is malformed: {error}"
+            ) from None
+    return DecodedRequest(body=_form_value(spec, fields, problems))
+
+
+def _form_value(
+    spec: BodySpec, fields: list[tuple[str, str | Part]], problems: Violations
+) -> dict[str, Any]:
+    """The value a form or multipart body stands for: each property of the schema
+    once (an array with every value of its name), its text read as the property's
+    scalar type, validated into `problems` like a JSON body (a file as an empty
+    string). Then a file property gets its `File` (an array of files, every part
+    of its name). Names the schema does not declare are ignored."""
+    schema = resolve(spec.schema)
+    value: dict[str, Any] = {}
+    if schema.get("type") != "object":
+        return value
+    files: dict[str, list[File]] = {}
+    for name, prop in schema["properties"].items():
+        values = [v for key, v in fields if key == name]
+        if not values:
+            continue
+        kind = resolve(prop["schema"])
+        is_array = kind.get("type") == "array"
+        if name in spec.files:
+            # A file part sent without a file name is a file all the same.
+            files[name] = [
+                v.file() if isinstance(v, Part) else File(v.encode("utf-8"))
+                for v in values
+            ]
+            value[name] = [""] * len(values) if is_array else ""
+        elif is_array:
+            items = resolve(kind["items"])
+            value[name] = [_field_value(items, _field_text(v)) for v in values]
+        else:
+            value[name] = _field_value(kind, _field_text(values[0]))
+    validate_value(spec.schema, value, "$", problems)
+    for name, found in files.items():
+        value[name] = found if isinstance(value[name], list) else found[0]
+    return value
+
+
+def _field_text(value: str | Part) -> str:
+    """A field's text: a part sent with a file name to a property that is not a
+    file is read as text."""
+    return value.text() if isinstance(value, Part) else value
+
+
+_FIELD_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
+
+
+def _field_value(schema: Schema, text: str) -> Any:
+    """The JSON value a field's text stands for: a number or boolean when it reads
+    as one (spaces around it aside), else the text, which the validator then
+    refuses where it expects a number or boolean."""
+    trimmed = text.strip()
+    kind = schema.get("type")
+    if kind in ("integer", "number") and _FIELD_NUMBER.fullmatch(trimmed):
+        if re.fullmatch(r"-?(0|[1-9]\d*)", trimmed):
+            return int(trimmed)
+        number = float(trimmed)
+        return number if math.isfinite(number) else text
+    if kind == "boolean" and trimmed in ("true", "false"):
+        return trimmed == "true"
+    return text
+
+
+def _essence(content_type: str) -> str:
+    """A media type without its parameters, in lower case."""
+    return content_type.split(";")[0].strip().lower()
+
+
+def _wrong_media_type(expected: str, found: str | None) -> HttpRejection:
+    return HttpRejection(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        f"expected the content type `{expected}`, found "
+        + ("none" if found is None else f"`{found}`"),
+    )
+
+
+def text_content_type(content_type: str) -> str:
+    """A text media type as sent: with `charset=utf-8` unless it has parameters."""
+    return content_type if ";" in content_type else f"{content_type}; charset=utf-8"
 
 
 def _parameters(
@@ -501,6 +633,15 @@ def _encode(spec: OperationSpec, response: Any) -> Response:
     body = getattr(response, "body", None)
     if declared is None or declared.body is None or body is None:
         return Response(status, headers, b"")
+    if declared.encoding == "binary":
+        headers.append(
+            ("content-type", declared.content_type or "application/octet-stream")
+        )
+        return Response(status, headers, bytes(body))
+    if declared.encoding == "text":
+        content_type = text_content_type(declared.content_type or "text/plain")
+        headers.append(("content-type", content_type))
+        return Response(status, headers, str(body).encode("utf-8"))
     headers.append(("content-type", declared.content_type or "application/json"))
     return Response(status, headers, _json_bytes(to_json_value(body)))
 

@@ -11,14 +11,16 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from .serve import to_json_value
+from . import multipart
+from .serve import text_content_type, to_json_value
 from .specs import OperationSpec, ParameterSpec, ResponseSpec
 from .validator import Violation, resolve, validate_value
+from .wire import File
 
 CredentialSource = str | Callable[[], str | None]
 """A credential, or a function returning the current one (called per request)."""
@@ -165,10 +167,50 @@ def _parameters(
     return path
 
 
+def _fields(body: Any) -> list[tuple[str, Any]]:
+    """Every field value of a form or multipart body by its property name: an
+    array's items, `None`s left out."""
+    if isinstance(body, BaseModel):
+        fields = type(body).model_fields
+        pairs = [
+            (fields[name].serialization_alias or name, getattr(body, name))
+            for name in fields
+        ]
+    else:
+        pairs = list(dict(body).items())
+    return [
+        (name, item)
+        for name, value in pairs
+        for item in (value if isinstance(value, list) else [value])
+        if item is not None
+    ]
+
+
 def _body(spec: OperationSpec, request: Any) -> tuple[dict[str, str], bytes | None]:
+    """The request's body as sent and its `Content-Type`: JSON; raw bytes; UTF-8
+    text; a form with a `name=value` pair per field (an array one per item); or
+    multipart with a part per value, a `File` as a file part."""
     body = getattr(request, "body", None)
     if spec.body is None or body is None:
         return {}, None
+    encoding = spec.body.encoding
+    content_type = spec.body.content_type
+    if encoding == "binary":
+        return {"content-type": content_type}, bytes(body)
+    if encoding == "text":
+        return {"content-type": text_content_type(content_type)}, str(body).encode(
+            "utf-8"
+        )
+    if encoding == "form":
+        pairs = [(name, _text(value)) for name, value in _fields(body)]
+        return {"content-type": content_type}, urlencode(pairs).encode("ascii")
+    if encoding == "multipart":
+        parts: list[tuple[str, str | File]] = [
+            (name, value if isinstance(value, File) else _text(value))
+            for name, value in _fields(body)
+        ]
+        multipart_type, encoded = multipart.encode(parts)
+        return {"content-type": multipart_type}, encoded
     content = json.dumps(to_json_value(body), ensure_ascii=False, separators=(",", ":"))
     return {"content-type": spec.body.content_type}, content.encode("utf-8")
 
@@ -197,17 +239,29 @@ def read_reply(
     spec: OperationSpec, status: int, headers: httpx.Headers, content: bytes
 ) -> Any:
     """The typed response for a reply: `UnexpectedResponse` for a status the spec
-    does not list, `InvalidResponse` for a body that is not the listed JSON."""
+    does not list, `InvalidResponse` for a body that is not the listed JSON (or
+    UTF-8 text, for a text body), or does not match its schema. Raw bytes are
+    taken as they are."""
     declared: ResponseSpec | None = spec.responses.get(status) or spec.responses.get(
         "default"
     )
     if declared is None:
         raise UnexpectedResponse(spec.id, status, headers, content)
     values: dict[str, Any] = {"status": status}
-    if declared.body is not None:
+    if declared.body is not None and declared.encoding == "binary":
+        values["body"] = content
+    elif declared.body is not None:
         try:
-            body = json.loads(content)
+            body: Any = (
+                content.decode("utf-8")
+                if declared.encoding == "text"
+                else json.loads(content)
+            )
         except ValueError:
+            if declared.encoding == "text":
+                raise InvalidResponse(
+                    spec.id, status, headers, [], "the body is not UTF-8 text"
+                ) from None
             text = content[:200].decode("utf-8", "replace")
             raise InvalidResponse(
                 spec.id, status, headers, [], f"the body is not JSON: {text}"

@@ -1,10 +1,12 @@
 """The base class of the generated models: pydantic v2 models that read the spec's
 JSON (its property names, unknown properties ignored) and write it back keeping
 optional and nullable apart: an optional property that was never set is not sent,
-and `None` is sent as `null` only where the schema is nullable."""
+and `None` is sent as `null` only where the schema is nullable. Also `File`, the
+type of a multipart body's file properties."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pydantic import (
@@ -14,6 +16,17 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     model_serializer,
 )
+
+
+@dataclass(frozen=True)
+class File:
+    """A file of a `multipart/form-data` body: its bytes, the file name it was sent
+    with (if any) and its media type. The client sends one without a name under
+    its property's name."""
+
+    content: bytes
+    filename: str | None = None
+    media_type: str = "application/octet-stream"
 
 
 class WireModel(BaseModel):

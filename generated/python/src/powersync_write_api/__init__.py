@@ -55,6 +55,7 @@ from .serve import (
 )
 from .server import PowerSyncWriteApiHandler, create_asgi_app, create_core
 from .validator import MAX_VIOLATIONS, Checked, Invalid, Valid, validate
+from .wire import File
 
 __all__ = [
     "AuthenticatedContext",
@@ -65,6 +66,7 @@ __all__ = [
     "DEFAULT_BODY_LIMIT",
     "ErrorResponse",
     "FailedOperation",
+    "File",
     "Health200",
     "HealthResponse",
     "HealthStatus",

@@ -55,19 +55,29 @@ class ParameterSpec:
     separator: str | None = None
 
 
+BodyEncoding = Literal["json", "form", "multipart", "binary", "text"]
+"""How a body travels: JSON; a form (`application/x-www-form-urlencoded`, requests
+only); `multipart/form-data` (requests only); raw bytes (`application/octet-stream`,
+`image/png`, ...); UTF-8 text (`text/*`)."""
+
+
 @dataclass(frozen=True)
 class BodySpec:
-    """An operation's JSON request body."""
+    """An operation's request body: its schema, whether it is required, its media
+    type and encoding, and for multipart the properties that are files."""
 
     schema: Schema
     required: bool
     content_type: str
+    encoding: BodyEncoding = "json"
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class ResponseSpec:
     """One status (or `default`) of an operation.
 
+    A body is JSON, text (`str`) or raw bytes (`bytes`), as `encoding` says.
     `make` builds the typed response from `status`, `body` (when the response has
     one, already decoded by `decode`) and the headers by key."""
 
@@ -76,6 +86,7 @@ class ResponseSpec:
     body: Schema | None = None
     content_type: str | None = None
     decode: Callable[[Any], Any] | None = None
+    encoding: BodyEncoding = "json"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ use askama::Template;
 
 use self::names::{Names, doc_lines, string};
 use super::{Context, GeneratedFile, Target, TargetError};
-use crate::ir::{Api, BodyEncoding, SecuritySchemeKind};
+use crate::ir::{Api, SecuritySchemeKind};
 
 pub struct PythonTarget;
 
@@ -165,6 +165,16 @@ impl Target for PythonTarget {
         if body.contains("Field(") {
             pydantic.push("Field");
         }
+        let wire = if view
+            .classes
+            .iter()
+            .flat_map(|c| &c.fields)
+            .any(|f| contains_word(&f.annotation, "File"))
+        {
+            "File, WireModel"
+        } else {
+            "WireModel"
+        };
         let mut imports = String::new();
         if !typing.is_empty() {
             imports.push_str(&format!("from typing import {}\n", typing.join(", ")));
@@ -181,7 +191,7 @@ impl Target for PythonTarget {
                  sent, and `None` is sent as `null` only where the schema is nullable. Values are\n\
                  not checked against the schema's constraints here: the server validates requests\n\
                  and the client validates replies with `validator.py`, which reports every\n\
-                 violation.\n\"\"\"\n\nfrom __future__ import annotations\n\n{imports}\nfrom .wire import WireModel\n{body}",
+                 violation.\n\"\"\"\n\nfrom __future__ import annotations\n\n{imports}\nfrom .wire import {wire}\n{body}",
                 doc_safe(&api.title)
             )),
         )?;
@@ -365,6 +375,7 @@ impl Target for PythonTarget {
             "AuthenticatedContext",
             "Checked",
             "Credentials",
+            "File",
             "HttpRejection",
             "Invalid",
             "Options",
@@ -514,24 +525,6 @@ fn check(api: &Api) -> Result<(), TargetError> {
                  parameters; send it as a header or query parameter",
                 p.name
             )));
-        }
-        if let Some(b) = &op.request_body
-            && b.encoding != BodyEncoding::Json
-        {
-            return Err(refuse(format!(
-                "{at}: the request body `{}` is not JSON, which the Python target does not support yet",
-                b.content_type
-            )));
-        }
-        for r in &op.responses {
-            if let Some(b) = &r.body
-                && b.encoding != BodyEncoding::Json
-            {
-                return Err(refuse(format!(
-                    "{at}: a response body `{}` is not JSON, which the Python target does not support yet",
-                    b.content_type
-                )));
-            }
         }
     }
     for s in &api.security_schemes {
@@ -753,6 +746,10 @@ const SUPPORT: &[(&str, &str)] = &[
     (
         "fastapi.py",
         include_str!("../../../../templates/python/support/fastapi.py"),
+    ),
+    (
+        "multipart.py",
+        include_str!("../../../../templates/python/support/multipart.py"),
     ),
     (
         "serve.py",

@@ -37,6 +37,29 @@ pub fn ty(names: &Names, t: &Ty, prefix: &str, quoted: &dyn Fn(&str) -> bool) ->
     }
 }
 
+/// The Python type of a property of the struct `owner` when it is a file of a
+/// multipart body: `File`, or `list[File]` for an array of files.
+pub fn file_type(api: &Api, owner: &str, t: &Ty) -> Option<&'static str> {
+    if !api.is_multipart_body(owner) {
+        return None;
+    }
+    if api.is_binary(t) {
+        return Some(if t.nullable { "File | None" } else { "File" });
+    }
+    let mut t = t;
+    for _ in 0..=api.types.len() {
+        match &t.kind {
+            TyKind::Array(item) if api.is_binary(item) => return Some("list[File]"),
+            TyKind::Named(alias) => match api.type_def(alias).map(|d| &d.kind) {
+                Some(TypeDefKind::Alias(inner)) => t = inner,
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// Whether `None` is a value of the type `text` (so `| None` is not added again).
 pub fn admits_none(text: &str) -> bool {
     text == "Any" || text.ends_with("| None") || text.starts_with("Optional[")
@@ -122,7 +145,10 @@ fn class(api: &Api, names: &Names, t: &TypeDef, s: &crate::ir::StructDef) -> Cla
     }
     for f in &s.fields {
         let python = names.field(&t.name, &f.name).to_string();
-        let mut annotation = ty(names, &f.ty, "", &never);
+        let mut annotation = match file_type(api, &t.name, &f.ty) {
+            Some(file) => file.to_string(),
+            None => ty(names, &f.ty, "", &never),
+        };
         if f.ty.nullable || matches!(f.ty.kind, TyKind::Any) {
             nullable.push(python.clone());
         }
@@ -150,7 +176,6 @@ fn class(api: &Api, names: &Names, t: &TypeDef, s: &crate::ir::StructDef) -> Cla
             doc: doc_lines(&doc),
         });
     }
-    let _ = api;
     ClassView {
         name,
         doc: doc_lines(&doc_text(t.description.as_deref())),

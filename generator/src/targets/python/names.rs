@@ -75,6 +75,7 @@ const RESERVED_TYPES: &[&str] = &[
     "DEFAULT_BODY_LIMIT",
     "False",
     "Field",
+    "File",
     "HttpRejection",
     "Invalid",
     "Literal",

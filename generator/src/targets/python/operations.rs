@@ -4,12 +4,43 @@
 
 use super::models::{admits_none, doc_text, ty};
 use super::names::{Names, doc_lines, header_key, literal, string};
-use crate::ir::{Api, Operation, SecuritySchemeKind, StatusCode, Ty, TyKind, TypeDefKind};
+use crate::ir::{
+    Api, BodyEncoding, Operation, SecuritySchemeKind, StatusCode, Ty, TyKind, TypeDefKind,
+};
 use crate::schema_table;
 
 /// The Python type of a body or header in `operations.py`.
 fn py(names: &Names, t: &Ty) -> String {
     ty(names, t, "models.", &|_| false)
+}
+
+/// The Python type of a body: raw bytes are `bytes`, anything else its schema's type.
+fn body_py(names: &Names, encoding: BodyEncoding, t: &Ty) -> String {
+    match encoding {
+        BodyEncoding::Binary => "bytes".to_string(),
+        _ => py(names, t),
+    }
+}
+
+/// The `encoding=` argument of a body's spec entry: none for JSON, the default.
+fn encoding_arg(encoding: BodyEncoding) -> Option<String> {
+    (encoding != BodyEncoding::Json).then(|| format!("encoding={}", string(encoding.as_str())))
+}
+
+/// The file properties of a multipart body of type `t` (a named struct), by wire
+/// name: `format: binary` strings and arrays of them.
+fn file_fields<'a>(api: &'a Api, t: &Ty) -> Vec<&'a str> {
+    let TyKind::Named(name) = &t.kind else {
+        return Vec::new();
+    };
+    let Some(TypeDefKind::Struct(st)) = api.type_def(name).map(|d| &d.kind) else {
+        return Vec::new();
+    };
+    st.fields
+        .iter()
+        .filter(|f| super::models::file_type(api, name, &f.ty).is_some())
+        .map(|f| f.name.as_str())
+        .collect()
 }
 
 pub fn operation_doc(op: &Operation) -> Vec<String> {
@@ -276,13 +307,14 @@ pub fn operation(names: &Names, api: &Api, op: &Operation) -> OperationView {
         if let Some(body) = &r.body {
             attrs.push(Attr {
                 name: "body".into(),
-                annotation: py(names, &body.ty),
+                annotation: body_py(names, body.encoding, &body.ty),
                 default: String::new(),
                 doc: Vec::new(),
             });
             entry_args.push(format!("body={}", schema_literal(&body.ty)));
             entry_args.push(format!("content_type={}", string(&body.content_type)));
-            if !matches!(body.ty.kind, TyKind::Any) {
+            entry_args.extend(encoding_arg(body.encoding));
+            if !matches!(body.ty.kind, TyKind::Any) && body.encoding != BodyEncoding::Binary {
                 entry_args.push(format!(
                     "decode=TypeAdapter({}).validate_python",
                     py(names, &body.ty)
@@ -363,7 +395,7 @@ pub fn operation(names: &Names, api: &Api, op: &Operation) -> OperationView {
         let mut optional = Vec::new();
         let mut body_doc = String::new();
         if let Some(b) = &op.request_body {
-            let mut annotation = py(names, &b.ty);
+            let mut annotation = body_py(names, b.encoding, &b.ty);
             let attr = if b.required {
                 Attr {
                     name: "body".into(),
@@ -486,12 +518,19 @@ pub fn operation(names: &Names, api: &Api, op: &Operation) -> OperationView {
         spec_args.push(format!("parameters=({},)", parameter_specs.join(", ")));
     }
     if let Some(b) = &op.request_body {
-        spec_args.push(format!(
-            "body=BodySpec({}, {}, {})",
+        let mut args = vec![
             schema_literal(&b.ty),
-            if b.required { "True" } else { "False" },
-            string(&b.content_type)
-        ));
+            if b.required { "True" } else { "False" }.to_string(),
+            string(&b.content_type),
+        ];
+        args.extend(encoding_arg(b.encoding));
+        if b.encoding == BodyEncoding::Multipart {
+            let files: Vec<String> = file_fields(api, &b.ty).into_iter().map(string).collect();
+            if !files.is_empty() {
+                args.push(format!("files=({},)", files.join(", ")));
+            }
+        }
+        spec_args.push(format!("body=BodySpec({})", args.join(", ")));
     }
     OperationView {
         id_lit: string(&op.id),
@@ -503,7 +542,7 @@ pub fn operation(names: &Names, api: &Api, op: &Operation) -> OperationView {
         body_adapter: op
             .request_body
             .as_ref()
-            .filter(|b| !matches!(b.ty.kind, TyKind::Any))
+            .filter(|b| !matches!(b.ty.kind, TyKind::Any) && b.encoding != BodyEncoding::Binary)
             .map(|b| format!("TypeAdapter({})", py(names, &b.ty))),
         body_required: op.request_body.as_ref().is_some_and(|b| b.required),
         has_body: op.request_body.is_some(),
