@@ -16,7 +16,7 @@ import (
 {% endif %}
 {%- for m in models %}
 {% match m %}
-{%- when ModelView::Struct with { name, doc, fields, tag, extra, markers } %}
+{%- when ModelView::Struct with { name, doc, fields, tag, extra, markers, files } %}
 {%- for line in doc %}
 //{% if !line.is_empty() %} {{ line }}{% endif %}
 {%- endfor %}
@@ -36,6 +36,10 @@ type {{ name }} struct {
 
 func ({{ name }}) {{ marker }}() {}
 {%- endfor %}
+{%- if let Some(methods) = files %}
+
+{{ methods }}
+{%- endif %}
 {%- if tag.is_some() || extra.is_some() %}
 
 // MarshalJSON writes the object

@@ -226,19 +226,6 @@ fn check(api: &Api) -> Result<(), TargetError> {
                 )));
             }
         }
-        let encodings = op.request_body.iter().map(|b| b.encoding).chain(
-            op.responses
-                .iter()
-                .filter_map(|r| Some(r.body.as_ref()?.encoding)),
-        );
-        for encoding in encodings {
-            if encoding != BodyEncoding::Json {
-                return Err(error(format!(
-                    "{at}: {} bodies are not supported by the Go target yet; only JSON bodies are",
-                    encoding.as_str()
-                )));
-            }
-        }
         for segment in op.path.split('/') {
             if segment.contains('{')
                 && !(segment.starts_with('{')
@@ -332,6 +319,16 @@ fn go_type(names: &Names, t: &Ty) -> String {
     }
 }
 
+/// A body's Go type: raw bytes are a `File` (bytes and media type), anything
+/// else the type of its schema.
+fn body_type(names: &Names, encoding: BodyEncoding, t: &Ty) -> String {
+    if encoding == BodyEncoding::Binary {
+        "File".into()
+    } else {
+        go_type(names, t)
+    }
+}
+
 /// An array item's or map value's type: a pointer when it may be null.
 fn element(names: &Names, t: &Ty) -> String {
     if t.nullable && !matches!(t.kind, TyKind::Any | TyKind::Array(_) | TyKind::Map(_)) {
@@ -395,6 +392,93 @@ fn struct_fields(names: &Names, s: &StructDef) -> Vec<FieldView> {
         .collect()
 }
 
+/// A multipart body's file property: one `File`, or several of one name.
+enum FileField {
+    One { required: bool },
+    Many,
+}
+
+/// The file properties of a struct that is a multipart body (`format: binary`
+/// strings and arrays of them), by index; empty for any other struct, whose
+/// binary strings are strings as JSON has them.
+fn file_fields(api: &Api, name: &str, s: &StructDef) -> Vec<(usize, FileField)> {
+    if !api.is_multipart_body(name) {
+        return Vec::new();
+    }
+    s.fields
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| match &f.ty.kind {
+            TyKind::Array(item) if api.is_binary(item) => Some((i, FileField::Many)),
+            _ if api.is_binary(&f.ty) => Some((
+                i,
+                FileField::One {
+                    required: f.required,
+                },
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The methods moving a multipart body's files between its fields and the
+/// parts (`multipartFiles`, `setMultipartFiles`); the fields become `File`,
+/// `*File` (optional) or `[]File`, left out of the JSON encoding.
+fn file_methods(
+    type_name: &str,
+    s: &StructDef,
+    fields: &mut [FieldView],
+    files: &[(usize, FileField)],
+) -> Option<String> {
+    if files.is_empty() {
+        return None;
+    }
+    let mut get = String::new();
+    let mut set = String::new();
+    for (i, kind) in files {
+        let field = &mut fields[*i];
+        let wire = names::string(&s.fields[*i].name);
+        let f = field.name.clone();
+        field.tag = "`json:\"-\"`".into();
+        if !field.doc.is_empty() {
+            field.doc.push(String::new());
+        }
+        match kind {
+            FileField::One { required: true } => {
+                field.ty = "File".into();
+                field.doc.push("A file: the part's bytes, file name and media type.".into());
+                get.push_str(&format!("\tfiles[{wire}] = []File{{b.{f}}}\n"));
+                set.push_str(&format!(
+                    "\tif found := files[{wire}]; len(found) > 0 {{\n\t\tb.{f} = found[0]\n\t}}\n"
+                ));
+            }
+            FileField::One { required: false } => {
+                field.ty = "*File".into();
+                field.doc.push("A file: the part's bytes, file name and media type; nil when absent.".into());
+                get.push_str(&format!(
+                    "\tif b.{f} != nil {{\n\t\tfiles[{wire}] = []File{{*b.{f}}}\n\t}}\n"
+                ));
+                set.push_str(&format!(
+                    "\tif found := files[{wire}]; len(found) > 0 {{\n\t\tb.{f} = &found[0]\n\t}}\n"
+                ));
+            }
+            FileField::Many => {
+                field.ty = "[]File".into();
+                field.doc.push("Files, one part each: their bytes, file names and media types; nil when there are none.".into());
+                get.push_str(&format!("\tfiles[{wire}] = b.{f}\n"));
+                set.push_str(&format!("\tb.{f} = files[{wire}]\n"));
+            }
+        }
+    }
+    Some(format!(
+        "// multipartFiles are the file parts of {type_name}, by field name.\n\
+         func (b {type_name}) multipartFiles() map[string][]File {{\n\
+         \tfiles := map[string][]File{{}}\n{get}\treturn files\n}}\n\n\
+         // setMultipartFiles sets the files of {type_name} from its parts.\n\
+         func (b *{type_name}) setMultipartFiles(files map[string][]File) {{\n{set}}}"
+    ))
+}
+
 fn field_doc(f: &Field) -> Vec<String> {
     let mut doc = names::doc_lines(f.description.as_deref().unwrap_or(""));
     if f.deprecated {
@@ -418,6 +502,8 @@ enum ModelView {
         extra: Option<(String, Vec<String>)>,
         /// The marker methods of the unions this struct is a variant of.
         markers: Vec<String>,
+        /// A multipart body's methods moving its files (Go code).
+        files: Option<String>,
     },
     Enum {
         name: String,
@@ -487,8 +573,11 @@ fn models(api: &Api, names: &Names) -> Result<Vec<ModelView>, TargetError> {
                 if let Some(tag) = &s.tag {
                     declared.push(names::string(&tag.property));
                 }
+                let mut fields = struct_fields(names, s);
+                let files = file_methods(&name, s, &mut fields, &file_fields(api, &t.name, s));
                 ModelView::Struct {
-                    fields: struct_fields(names, s),
+                    fields,
+                    files,
                     tag: s
                         .tag
                         .as_ref()
@@ -723,7 +812,7 @@ fn operation(api: &Api, names: &Names, op: &Operation) -> Result<OperationView, 
     let mut received_fields = Vec::new();
     if let Some(body) = &op.request_body {
         let field = field_names.last().cloned().unwrap_or_else(|| "Body".into());
-        let base = go_type(names, &body.ty);
+        let base = body_type(names, body.encoding, &body.ty);
         let ty = if body.required && !body.ty.nullable {
             base
         } else {
@@ -813,13 +902,19 @@ fn operation(api: &Api, names: &Names, op: &Operation) -> Result<OperationView, 
             case,
             is_default,
             description: names::doc_lines(&r.description),
-            body: r.body.as_ref().map(|b| element(names, &b.ty)),
+            body: r.body.as_ref().map(|b| {
+                if b.encoding == BodyEncoding::Binary {
+                    "File".to_string()
+                } else {
+                    element(names, &b.ty)
+                }
+            }),
             headers,
         });
     }
     Ok(OperationView {
         spec_var: format!("operation{method}"),
-        spec: operation_spec(op),
+        spec: operation_spec(api, op),
         has_request: !op.parameters.is_empty() || op.request_body.is_some(),
         request_fields,
         param_fields,
@@ -833,7 +928,7 @@ fn operation(api: &Api, names: &Names, op: &Operation) -> Result<OperationView, 
 }
 
 /// The Go literal of an operation's `operationSpec`.
-fn operation_spec(op: &Operation) -> String {
+fn operation_spec(api: &Api, op: &Operation) -> String {
     let s = names::string;
     let mut out = String::from("&operationSpec{\n");
     out.push_str(&format!("id: {},\n", s(&op.id)));
@@ -879,20 +974,37 @@ fn operation_spec(op: &Operation) -> String {
         out.push_str("},\n");
     }
     if let Some(body) = &op.request_body {
+        let files = match &body.ty.kind {
+            TyKind::Named(name) => match api.type_def(name).map(|t| &t.kind) {
+                Some(TypeDefKind::Struct(st)) => file_fields(api, name, st)
+                    .into_iter()
+                    .map(|(i, _)| s(&st.fields[i].name))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let files = if files.is_empty() {
+            String::new()
+        } else {
+            format!(", files: []string{{{}}}", files.join(", "))
+        };
         out.push_str(&format!(
-            "body: &bodySpec{{schema: {}, required: {}, contentType: {}}},\n",
+            "body: &bodySpec{{schema: {}, required: {}, contentType: {}, encoding: {}{files}}},\n",
             schema_literal(&body.ty),
             body.required,
-            s(&body.content_type)
+            s(&body.content_type),
+            s(body.encoding.as_str()),
         ));
     }
     let response = |r: &crate::ir::Response| {
         let mut text = String::from("&responseSpec{");
         if let Some(b) = &r.body {
             text.push_str(&format!(
-                "body: {}, contentType: {}",
+                "body: {}, contentType: {}, encoding: {}",
                 schema_literal(&b.ty),
-                s(&b.content_type)
+                s(&b.content_type),
+                s(b.encoding.as_str())
             ));
         }
         if !r.headers.is_empty() {
@@ -1068,6 +1180,10 @@ const SUPPORT: &[(&str, &str)] = &[
     (
         "serve.go",
         include_str!("../../../../templates/go/support/serve.go"),
+    ),
+    (
+        "bodies.go",
+        include_str!("../../../../templates/go/support/bodies.go"),
     ),
     (
         "transport.go",
