@@ -125,20 +125,7 @@ pub fn run_samples(root: &Path, plan: &Run) -> anyhow::Result<u8> {
             .map(|t| t.name().to_string())
             .filter(|name| name != PYTHON)
             .collect();
-        let mut result = generate(&options(others.clone()));
-        // The Go target carries JSON bodies only: a sample with another body is
-        // generated without it (said here), every other target's output checked.
-        if let Err(GenerateError::Target(e)) = &result
-            && e.target == "go"
-            && e.message.contains("not supported by the Go target")
-        {
-            println!(
-                "sample {i} ({origin}): without the go target: {}",
-                e.message
-            );
-            let without_go = others.into_iter().filter(|name| name != "go").collect();
-            result = generate(&options(without_go));
-        }
+        let result = generate(&options(others.clone()));
         match result {
             Ok(generation) => {
                 emit::write(&sample.join("out"), &generation.files, &generation.targets)?;
