@@ -421,62 +421,57 @@ fn file_fields(api: &Api, name: &str, s: &StructDef) -> Vec<(usize, FileField)> 
         .collect()
 }
 
-/// The methods moving a multipart body's files between its fields and the
-/// parts (`multipartFiles`, `setMultipartFiles`); the fields become `File`,
-/// `*File` (optional) or `[]File`, left out of the JSON encoding.
-fn file_methods(
-    type_name: &str,
+/// A multipart body's file property as the models template writes it.
+struct FileView {
+    /// The Go field.
+    field: String,
+    /// The property name, as a Go literal.
+    wire: String,
+    /// `one` (`File`), `optional` (`*File`) or `many` (`[]File`).
+    kind: &'static str,
+}
+
+/// Makes a multipart body's file properties `File`, `*File` (optional) or
+/// `[]File`, left out of the JSON encoding: the models template writes the
+/// methods moving them between the fields and the parts.
+fn file_views(
     s: &StructDef,
     fields: &mut [FieldView],
     files: &[(usize, FileField)],
-) -> Option<String> {
-    if files.is_empty() {
-        return None;
-    }
-    let mut get = String::new();
-    let mut set = String::new();
+) -> Vec<FileView> {
+    let mut out = Vec::new();
     for (i, kind) in files {
         let field = &mut fields[*i];
-        let wire = names::string(&s.fields[*i].name);
-        let f = field.name.clone();
         field.tag = "`json:\"-\"`".into();
         if !field.doc.is_empty() {
             field.doc.push(String::new());
         }
-        match kind {
-            FileField::One { required: true } => {
-                field.ty = "File".into();
-                field.doc.push("A file: the part's bytes, file name and media type.".into());
-                get.push_str(&format!("\tfiles[{wire}] = []File{{b.{f}}}\n"));
-                set.push_str(&format!(
-                    "\tif found := files[{wire}]; len(found) > 0 {{\n\t\tb.{f} = found[0]\n\t}}\n"
-                ));
-            }
-            FileField::One { required: false } => {
-                field.ty = "*File".into();
-                field.doc.push("A file: the part's bytes, file name and media type; nil when absent.".into());
-                get.push_str(&format!(
-                    "\tif b.{f} != nil {{\n\t\tfiles[{wire}] = []File{{*b.{f}}}\n\t}}\n"
-                ));
-                set.push_str(&format!(
-                    "\tif found := files[{wire}]; len(found) > 0 {{\n\t\tb.{f} = &found[0]\n\t}}\n"
-                ));
-            }
-            FileField::Many => {
-                field.ty = "[]File".into();
-                field.doc.push("Files, one part each: their bytes, file names and media types; nil when there are none.".into());
-                get.push_str(&format!("\tfiles[{wire}] = b.{f}\n"));
-                set.push_str(&format!("\tb.{f} = files[{wire}]\n"));
-            }
-        }
+        let (ty, kind, doc) = match kind {
+            FileField::One { required: true } => (
+                "File",
+                "one",
+                "A file: the part's bytes, file name and media type.",
+            ),
+            FileField::One { required: false } => (
+                "*File",
+                "optional",
+                "A file: the part's bytes, file name and media type; nil when absent.",
+            ),
+            FileField::Many => (
+                "[]File",
+                "many",
+                "Files, one part each: their bytes, file names and media types; nil when there are none.",
+            ),
+        };
+        field.ty = ty.into();
+        field.doc.push(doc.into());
+        out.push(FileView {
+            field: field.name.clone(),
+            wire: names::string(&s.fields[*i].name),
+            kind,
+        });
     }
-    Some(format!(
-        "// multipartFiles are the file parts of {type_name}, by field name.\n\
-         func (b {type_name}) multipartFiles() map[string][]File {{\n\
-         \tfiles := map[string][]File{{}}\n{get}\treturn files\n}}\n\n\
-         // setMultipartFiles sets the files of {type_name} from its parts.\n\
-         func (b *{type_name}) setMultipartFiles(files map[string][]File) {{\n{set}}}"
-    ))
+    out
 }
 
 fn field_doc(f: &Field) -> Vec<String> {
@@ -502,8 +497,8 @@ enum ModelView {
         extra: Option<(String, Vec<String>)>,
         /// The marker methods of the unions this struct is a variant of.
         markers: Vec<String>,
-        /// A multipart body's methods moving its files (Go code).
-        files: Option<String>,
+        /// A multipart body's file properties.
+        files: Vec<FileView>,
     },
     Enum {
         name: String,
@@ -574,7 +569,7 @@ fn models(api: &Api, names: &Names) -> Result<Vec<ModelView>, TargetError> {
                     declared.push(names::string(&tag.property));
                 }
                 let mut fields = struct_fields(names, s);
-                let files = file_methods(&name, s, &mut fields, &file_fields(api, &t.name, s));
+                let files = file_views(s, &mut fields, &file_fields(api, &t.name, s));
                 ModelView::Struct {
                     fields,
                     files,
