@@ -5,7 +5,10 @@
 //! (`schemas.json`, embedded), a strict-server interface (one method per
 //! operation, a typed request in, one typed response per status out) served by
 //! `Handler` on `net/http`'s route patterns, and a typed client taking a
-//! `context.Context`.
+//! `context.Context`. Bodies are JSON, a form, multipart (a file property is a
+//! `File`, left out of the JSON encoding and moved by generated methods), text
+//! or raw bytes (a `File`); the support code reads form and multipart fields as
+//! the JSON value they stand for, so one validator checks every encoding.
 //!
 //! The lowering here turns the IR into view structs (names from `names`); the
 //! askama templates in `templates/go/src/` hold the spec-dependent files. What is
@@ -103,6 +106,17 @@ impl Target for GoTarget {
                 module: ctx.package_name.clone(),
                 package: package.clone(),
                 write_path: write_path.is_some(),
+                non_json: api.operations.iter().any(|op| {
+                    op.request_body
+                        .iter()
+                        .map(|b| b.encoding)
+                        .chain(
+                            op.responses
+                                .iter()
+                                .filter_map(|r| Some(r.body.as_ref()?.encoding)),
+                        )
+                        .any(|e| e != BodyEncoding::Json)
+                }),
                 example: readme_example(api, &names),
             }
             .render(),
@@ -1107,6 +1121,8 @@ struct Readme {
     module: String,
     package: String,
     write_path: bool,
+    /// Whether an operation has a body that is not JSON.
+    non_json: bool,
     example: Option<ReadmeExample>,
 }
 
