@@ -36,8 +36,9 @@ type recorder struct {
 func (r *recorder) SaveProfile(_ context.Context, request nj.SaveProfileRequest) (nj.SaveProfileResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.profiles = append(r.profiles, request.Body)
-	return nj.SaveProfile200Response{Body: request.Body}, nil
+	profile := request.Body
+	r.profiles = append(r.profiles, profile)
+	return nj.SaveProfile200Response{Body: profile}, nil
 }
 
 func (r *recorder) Upload(_ context.Context, request nj.UploadRequest) (nj.UploadResponse, error) {
@@ -89,7 +90,8 @@ func (r *recorder) AddNote(_ context.Context, request nj.AddNoteRequest) (nj.Add
 }
 
 func (r *recorder) AddPet(_ context.Context, request nj.AddPetRequest) (nj.AddPetResponse, error) {
-	return nj.AddPet200Response{Body: request.Body}, nil
+	pet := request.Body
+	return nj.AddPet200Response{Body: pet}, nil
 }
 
 func nonJSONServer(t *testing.T, limit int64) (*recorder, *nj.Client, *httptest.Server) {
