@@ -234,17 +234,17 @@ var operationUploadData = &operationSpec{
 	security: [][]securityUse{
 		{{scheme: "bearerAuth", scopes: []string{}}},
 	},
-	body: &bodySpec{schema: mustSchema("{\"type\":\"ref\",\"name\":\"WriteBatch\"}"), required: true, contentType: "application/json"},
+	body: &bodySpec{schema: mustSchema("{\"type\":\"ref\",\"name\":\"WriteBatch\"}"), required: true, contentType: "application/json", encoding: "json"},
 	responses: map[int]*responseSpec{
-		200: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"WriteBatchResponse\"}"), contentType: "application/json"},
-		400: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json"},
-		401: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json"},
-		403: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json"},
-		413: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json"},
-		415: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json"},
-		429: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", headers: []headerSpec{{name: "Retry-After", schema: mustSchema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":{\"value\":0,\"exclusive\":false}}")}}},
-		500: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json"},
-		503: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", headers: []headerSpec{{name: "Retry-After", schema: mustSchema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":{\"value\":0,\"exclusive\":false}}")}}},
+		200: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"WriteBatchResponse\"}"), contentType: "application/json", encoding: "json"},
+		400: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", encoding: "json"},
+		401: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", encoding: "json"},
+		403: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", encoding: "json"},
+		413: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", encoding: "json"},
+		415: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", encoding: "json"},
+		429: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", encoding: "json", headers: []headerSpec{{name: "Retry-After", schema: mustSchema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":{\"value\":0,\"exclusive\":false}}")}}},
+		500: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", encoding: "json"},
+		503: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", encoding: "json", headers: []headerSpec{{name: "Retry-After", schema: mustSchema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":{\"value\":0,\"exclusive\":false}}")}}},
 	},
 }
 
@@ -273,7 +273,7 @@ var operationHealth = &operationSpec{
 	method: "GET",
 	path:   "/health",
 	responses: map[int]*responseSpec{
-		200: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"HealthStatus\"}"), contentType: "application/json"},
+		200: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"HealthStatus\"}"), contentType: "application/json", encoding: "json"},
 	},
 }
 
@@ -327,7 +327,7 @@ var operationReady = &operationSpec{
 	method: "GET",
 	path:   "/ready",
 	responses: map[int]*responseSpec{
-		200: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"HealthStatus\"}"), contentType: "application/json"},
-		503: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", headers: []headerSpec{{name: "Retry-After", schema: mustSchema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":{\"value\":0,\"exclusive\":false}}")}}},
+		200: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"HealthStatus\"}"), contentType: "application/json", encoding: "json"},
+		503: &responseSpec{body: mustSchema("{\"type\":\"ref\",\"name\":\"ErrorResponse\"}"), contentType: "application/json", encoding: "json", headers: []headerSpec{{name: "Retry-After", schema: mustSchema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":{\"value\":0,\"exclusive\":false}}")}}},
 	},
 }

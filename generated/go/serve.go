@@ -11,6 +11,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -136,6 +137,10 @@ type decoded struct {
 	params [][]byte
 	// body is the body's JSON text (nil: absent).
 	body []byte
+	// file is a body of raw bytes (nil: absent).
+	file *File
+	// files are a multipart body's file parts, by property.
+	files map[string][]File
 }
 
 // param decodes parameter i into into, left as it is when the parameter is absent.
@@ -146,12 +151,37 @@ func (d *decoded) param(i int, into any) error {
 	return json.Unmarshal(d.params[i], into)
 }
 
-// decodeBody decodes the body into into, left as it is when absent.
+// decodeBody decodes the body into into, left as it is when absent: raw bytes
+// into a File (or *File), anything else from its JSON text, then a multipart
+// body's files into their fields.
 func (d *decoded) decodeBody(into any) error {
+	if d.file != nil {
+		switch target := into.(type) {
+		case *File:
+			*target = *d.file
+		case **File:
+			*target = d.file
+		}
+		return nil
+	}
 	if d.body == nil {
 		return nil
 	}
-	return json.Unmarshal(d.body, into)
+	if err := json.Unmarshal(d.body, into); err != nil {
+		return err
+	}
+	if d.files != nil {
+		// into is *T, or **T for an optional body.
+		v := reflect.ValueOf(into)
+		for v.Kind() == reflect.Pointer && !v.IsNil() {
+			if target, ok := v.Interface().(multipartTarget); ok {
+				target.setMultipartFiles(d.files)
+				break
+			}
+			v = v.Elem()
+		}
+	}
+	return nil
 }
 
 var wildcard = regexp.MustCompile(`\{[^}]*\}`)
@@ -446,11 +476,9 @@ func decodeRequest(spec *operationSpec, r *http.Request, limit int64) (*decoded,
 		in.params[i] = jsonText(project(p.schema, value))
 	}
 	if spec.body != nil {
-		body, err := readBody(spec.body, r, limit, &problems)
-		if err != nil {
+		if err := readBody(spec.body, r, limit, &problems, in); err != nil {
 			return nil, err
 		}
-		in.body = body
 	}
 	if len(problems.Listed) > 0 {
 		return nil, invalid(&problems)
@@ -476,9 +504,19 @@ func unsupported(message string) *HTTPError {
 	return &HTTPError{Status: http.StatusUnsupportedMediaType, Code: "UNSUPPORTED_MEDIA_TYPE", Message: message}
 }
 
-// readBody reads, parses and validates (into problems) a JSON body; the result
-// is the JSON text typed decoding reads (nil for an absent optional body).
-func readBody(spec *bodySpec, r *http.Request, limit int64, problems *Violations) ([]byte, error) {
+// readBody reads, parses and validates (into problems) a body into in.
+func readBody(spec *bodySpec, r *http.Request, limit int64, problems *Violations, in *decoded) error {
+	if spec.encoding != "" && spec.encoding != "json" {
+		return readOtherBody(spec, r, limit, problems, in)
+	}
+	body, err := readJSONBody(spec, r, limit, problems)
+	in.body = body
+	return err
+}
+
+// readJSONBody reads, parses and validates (into problems) a JSON body; the
+// result is the JSON text typed decoding reads (nil for an absent optional body).
+func readJSONBody(spec *bodySpec, r *http.Request, limit int64, problems *Violations) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
@@ -486,12 +524,9 @@ func readBody(spec *bodySpec, r *http.Request, limit int64, problems *Violations
 	if contentType != "" && !isJSON(contentType) {
 		return nil, unsupported(fmt.Sprintf("expected a JSON content type, found `%s`", contentType))
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	data, err := readLimited(r, limit)
 	if err != nil {
-		return nil, &HTTPError{Status: http.StatusBadRequest, Code: "INVALID_REQUEST", Message: "the body could not be read: " + err.Error()}
-	}
-	if int64(len(data)) > limit {
-		return nil, tooLarge(limit)
+		return nil, err
 	}
 	if contentType == "" {
 		if len(data) == 0 && !spec.required {
@@ -585,7 +620,7 @@ func plainText(value any) (string, bool) {
 }
 
 // writeResponse writes a typed response: its declared headers, then its body
-// as JSON.
+// as JSON, UTF-8 text or raw bytes.
 func writeResponse(w http.ResponseWriter, spec *operationSpec, out reply) error {
 	if out.status < 100 || out.status > 999 {
 		return fmt.Errorf("%s: %d is not an HTTP status", spec.id, out.status)
@@ -594,10 +629,37 @@ func writeResponse(w http.ResponseWriter, spec *operationSpec, out reply) error 
 	var body []byte
 	if declared != nil && declared.body != nil && out.hasBody {
 		var err error
-		if body, err = json.Marshal(out.body); err != nil {
-			return fmt.Errorf("%s: encoding the %d response: %w", spec.id, out.status, err)
+		switch declared.encoding {
+		case "binary":
+			switch file := out.body.(type) {
+			case File:
+				body = file.Bytes
+			case *File:
+				if file != nil {
+					body = file.Bytes
+				}
+			}
+			if body == nil {
+				body = []byte{}
+			}
+			w.Header().Set("Content-Type", declared.contentType)
+		case "text":
+			var data []byte
+			var text string
+			if data, err = json.Marshal(out.body); err == nil {
+				err = json.Unmarshal(data, &text)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: the %d response's text: %w", spec.id, out.status, err)
+			}
+			body = []byte(text)
+			w.Header().Set("Content-Type", textContentType(declared.contentType))
+		default:
+			if body, err = json.Marshal(out.body); err != nil {
+				return fmt.Errorf("%s: encoding the %d response: %w", spec.id, out.status, err)
+			}
+			w.Header().Set("Content-Type", declared.contentType)
 		}
-		w.Header().Set("Content-Type", declared.contentType)
 	}
 	if declared != nil {
 		for i, header := range declared.headers {

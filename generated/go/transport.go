@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // CredentialSource gives the credential (bearer token, API key) for a request;
@@ -108,11 +109,19 @@ type received struct {
 	header    http.Header
 	// body is the body's JSON text as typed decoding reads it (nil: none).
 	body []byte
+	// file is a body of raw bytes (nil: none).
+	file *File
 	// headers are the declared response headers' values as JSON text (nil: absent).
 	headers [][]byte
 }
 
 func (r *received) decode(into any) error {
+	if r.file != nil {
+		if target, ok := into.(*File); ok {
+			*target = *r.file
+		}
+		return nil
+	}
 	if r.body == nil {
 		return nil
 	}
@@ -265,12 +274,14 @@ func (t *transport) call(ctx context.Context, spec *operationSpec, params []any,
 	}
 	var content io.Reader
 	if spec.body != nil && hasBody {
-		data, err := json.Marshal(body)
+		data, contentType, err := encodeBody(spec.body, body)
 		if err != nil {
-			return nil, &InvalidRequestError{Operation: spec.id, Detail: "the body does not encode as JSON: " + err.Error()}
+			return nil, &InvalidRequestError{Operation: spec.id, Detail: err.Error()}
 		}
-		content = bytes.NewReader(data)
-		header.Set("Content-Type", spec.body.contentType)
+		if data != nil {
+			content = bytes.NewReader(data)
+			header.Set("Content-Type", contentType)
+		}
 	}
 	request, err := http.NewRequestWithContext(ctx, spec.method, target, content)
 	if err != nil {
@@ -294,7 +305,25 @@ func (t *transport) call(ctx context.Context, spec *operationSpec, params []any,
 	invalidReply := func(detail string, violations []SchemaViolation) error {
 		return &InvalidResponseError{Operation: spec.id, Status: reply.StatusCode, Header: reply.Header, Violations: violations, Detail: detail}
 	}
-	if declared.body != nil {
+	if declared.body != nil && declared.encoding == "binary" {
+		if len(data) > maxReplyBody {
+			return nil, invalidReply(fmt.Sprintf("the body exceeds %d bytes", maxReplyBody), nil)
+		}
+		out.file = &File{Bytes: data, MediaType: reply.Header.Get("Content-Type")}
+	} else if declared.body != nil && declared.encoding == "text" {
+		if len(data) > maxReplyBody {
+			return nil, invalidReply(fmt.Sprintf("the body exceeds %d bytes", maxReplyBody), nil)
+		}
+		if !utf8.Valid(data) {
+			return nil, invalidReply(fmt.Sprintf("the body is not UTF-8 text: the byte at offset %d is not valid UTF-8", invalidUTF8(data)), nil)
+		}
+		var found Violations
+		validateValue(declared.body, string(data), "$", &found)
+		if !found.Valid() {
+			return nil, invalidReply("", found.Listed)
+		}
+		out.body = jsonText(string(data))
+	} else if declared.body != nil {
 		if len(data) > maxReplyBody {
 			return nil, invalidReply(fmt.Sprintf("the body exceeds %d bytes", maxReplyBody), nil)
 		}

@@ -16,7 +16,7 @@ import (
 {% endif %}
 {%- for m in models %}
 {% match m %}
-{%- when ModelView::Struct with { name, doc, fields, tag, extra, markers } %}
+{%- when ModelView::Struct with { name, doc, fields, tag, extra, markers, files } %}
 {%- for line in doc %}
 //{% if !line.is_empty() %} {{ line }}{% endif %}
 {%- endfor %}
@@ -36,6 +36,42 @@ type {{ name }} struct {
 
 func ({{ name }}) {{ marker }}() {}
 {%- endfor %}
+{%- if !files.is_empty() %}
+
+// multipartFiles are the file parts of {{ name }}, by property.
+func (b {{ name }}) multipartFiles() map[string][]File {
+	files := map[string][]File{}
+{%- for f in files %}
+{%- if f.kind == "one" %}
+	files[{{ f.wire }}] = []File{b.{{ f.field }}}
+{%- else if f.kind == "optional" %}
+	if b.{{ f.field }} != nil {
+		files[{{ f.wire }}] = []File{*b.{{ f.field }}}
+	}
+{%- else %}
+	files[{{ f.wire }}] = b.{{ f.field }}
+{%- endif %}
+{%- endfor %}
+	return files
+}
+
+// setMultipartFiles sets the file properties of {{ name }} from its parts.
+func (b *{{ name }}) setMultipartFiles(files map[string][]File) {
+{%- for f in files %}
+{%- if f.kind == "one" %}
+	if found := files[{{ f.wire }}]; len(found) > 0 {
+		b.{{ f.field }} = found[0]
+	}
+{%- else if f.kind == "optional" %}
+	if found := files[{{ f.wire }}]; len(found) > 0 {
+		b.{{ f.field }} = &found[0]
+	}
+{%- else %}
+	b.{{ f.field }} = files[{{ f.wire }}]
+{%- endif %}
+{%- endfor %}
+}
+{%- endif %}
 {%- if tag.is_some() || extra.is_some() %}
 
 // MarshalJSON writes the object

@@ -21,11 +21,17 @@ type headerSpec struct {
 	schema *schema
 }
 
-// bodySpec is an operation's JSON request body.
+// bodySpec is an operation's request body.
 type bodySpec struct {
 	schema      *schema
 	required    bool
 	contentType string
+	// encoding is how the body travels: "json", "form" (the form fields a
+	// struct's properties), "multipart" (one part per value, files included),
+	// "text" (a string as UTF-8) or "binary" (raw bytes, a File).
+	encoding string
+	// files are a multipart body's file properties.
+	files []string
 }
 
 // responseSpec is one status (or the default) of an operation.
@@ -33,7 +39,33 @@ type responseSpec struct {
 	// body is nil for a response without content.
 	body        *schema
 	contentType string
-	headers     []headerSpec
+	// encoding is "json", "text" or "binary", as for a request body.
+	encoding string
+	headers  []headerSpec
+}
+
+// File is a file part of a multipart body, or the raw bytes of a body
+// (`application/octet-stream`, `image/png`, ...).
+type File struct {
+	// Bytes are the file's content.
+	Bytes []byte
+	// Filename is the file name the part gave (empty for raw bytes). The client
+	// sends a file without one named after its property.
+	Filename string
+	// MediaType is the part's (or body's) Content-Type; the client sends
+	// application/octet-stream for a file without one.
+	MediaType string
+}
+
+// multipartBody is a multipart body's struct: its file properties travel as
+// parts beside the JSON encoding of the others.
+type multipartBody interface {
+	multipartFiles() map[string][]File
+}
+
+// multipartTarget is a multipart body's struct being filled in by the server.
+type multipartTarget interface {
+	setMultipartFiles(files map[string][]File)
 }
 
 // securityUse is a security scheme an operation accepts, with the scopes it needs.

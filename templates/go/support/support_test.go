@@ -637,3 +637,79 @@ func TestTheClientNeedsAnHTTPBaseURL(t *testing.T) {
 		t.Error("a credential source's error is the call's")
 	}
 }
+
+func TestFormFieldsAreReadAsBrowsersWriteThem(t *testing.T) {
+	parts := formParts("a=x+y%26z&&b&c=%zz%4&d=%C3%A9%FF&=e")
+	got := make([][2]string, len(parts))
+	for i, p := range parts {
+		got[i] = [2]string{p.name, p.text}
+	}
+	want := [][2]string{{"a", "x y&z"}, {"b", ""}, {"c", "%zz%4"}, {"d", "é\uFFFD"}, {"", "e"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestAFieldsTextIsTheValueItsSchemaNames(t *testing.T) {
+	integer := &schema{kind: "integer"}
+	boolean := &schema{kind: "boolean"}
+	text := &schema{kind: "string"}
+	cases := []struct {
+		s    *schema
+		text string
+		want any
+	}{
+		{integer, " 7 ", json.Number("7")},
+		{integer, "1e999", "1e999"},
+		{integer, "07", "07"},
+		{integer, "x", "x"},
+		{boolean, "true", true},
+		{boolean, " false", false},
+		{boolean, "yes", "yes"},
+		{text, " 7 ", " 7 "},
+	}
+	for _, c := range cases {
+		if got := fieldValue(c.s, c.text); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s %q: got %#v, want %#v", c.s.kind, c.text, got, c.want)
+		}
+	}
+}
+
+func TestAMultipartBodyRoundTripsThroughTheClientsEncoding(t *testing.T) {
+	spec := &bodySpec{
+		schema:      &schema{kind: "object", properties: []property{{name: "n", schema: &schema{kind: "integer"}}, {name: "f", schema: &schema{kind: "string", format: "binary"}}}},
+		contentType: "multipart/form-data",
+		encoding:    "multipart",
+		files:       []string{"f"},
+	}
+	body := testUpload{N: 3, F: File{Bytes: []byte("\x00\xff"), Filename: `a "b".bin`}}
+	data, contentType, err := encodeBody(spec, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := multipartParts(contentType, data, spec.files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var problems Violations
+	value, files := formValue(spec, parts, &problems)
+	if !problems.Valid() {
+		t.Fatalf("violations %v", problems.Listed)
+	}
+	if got := string(jsonText(value)); got != `{"n":3,"f":""}` {
+		t.Errorf("value %s", got)
+	}
+	want := map[string][]File{"f": {{Bytes: []byte("\x00\xff"), Filename: `a "b".bin`, MediaType: "application/octet-stream"}}}
+	if !reflect.DeepEqual(files, want) {
+		t.Errorf("files %+v, want %+v", files, want)
+	}
+}
+
+type testUpload struct {
+	N int  `json:"n"`
+	F File `json:"-"`
+}
+
+func (b testUpload) multipartFiles() map[string][]File {
+	return map[string][]File{"f": {b.F}}
+}

@@ -5,7 +5,10 @@
 //! (`schemas.json`, embedded), a strict-server interface (one method per
 //! operation, a typed request in, one typed response per status out) served by
 //! `Handler` on `net/http`'s route patterns, and a typed client taking a
-//! `context.Context`.
+//! `context.Context`. Bodies are JSON, a form, multipart (a file property is a
+//! `File`, left out of the JSON encoding and moved by generated methods), text
+//! or raw bytes (a `File`); the support code reads form and multipart fields as
+//! the JSON value they stand for, so one validator checks every encoding.
 //!
 //! The lowering here turns the IR into view structs (names from `names`); the
 //! askama templates in `templates/go/src/` hold the spec-dependent files. What is
@@ -105,6 +108,17 @@ impl Target for GoTarget {
                 module: ctx.package_name.clone(),
                 package: package.clone(),
                 write_path: write_path.is_some(),
+                non_json: api.operations.iter().any(|op| {
+                    op.request_body
+                        .iter()
+                        .map(|b| b.encoding)
+                        .chain(
+                            op.responses
+                                .iter()
+                                .filter_map(|r| Some(r.body.as_ref()?.encoding)),
+                        )
+                        .any(|e| e != BodyEncoding::Json)
+                }),
                 example: readme_example(api, &names),
             }
             .render(),
@@ -239,19 +253,6 @@ fn check(api: &Api) -> Result<(), TargetError> {
                 )));
             }
         }
-        let encodings = op.request_body.iter().map(|b| b.encoding).chain(
-            op.responses
-                .iter()
-                .filter_map(|r| Some(r.body.as_ref()?.encoding)),
-        );
-        for encoding in encodings {
-            if encoding != BodyEncoding::Json {
-                return Err(error(format!(
-                    "{at}: {} bodies are not supported by the Go target yet; only JSON bodies are",
-                    encoding.as_str()
-                )));
-            }
-        }
         for segment in op.path.split('/') {
             if segment.contains('{')
                 && !(segment.starts_with('{')
@@ -345,6 +346,16 @@ fn go_type(names: &Names, t: &Ty) -> String {
     }
 }
 
+/// A body's Go type: raw bytes are a `File` (bytes and media type), anything
+/// else the type of its schema.
+fn body_type(names: &Names, encoding: BodyEncoding, t: &Ty) -> String {
+    if encoding == BodyEncoding::Binary {
+        "File".into()
+    } else {
+        go_type(names, t)
+    }
+}
+
 /// An array item's or map value's type: a pointer when it may be null.
 fn element(names: &Names, t: &Ty) -> String {
     if t.nullable && !matches!(t.kind, TyKind::Any | TyKind::Array(_) | TyKind::Map(_)) {
@@ -408,6 +419,88 @@ fn struct_fields(names: &Names, s: &StructDef) -> Vec<FieldView> {
         .collect()
 }
 
+/// A multipart body's file property: one `File`, or several of one name.
+enum FileField {
+    One { required: bool },
+    Many,
+}
+
+/// The file properties of a struct that is a multipart body (`format: binary`
+/// strings and arrays of them), by index; empty for any other struct, whose
+/// binary strings are strings as JSON has them.
+fn file_fields(api: &Api, name: &str, s: &StructDef) -> Vec<(usize, FileField)> {
+    if !api.is_multipart_body(name) {
+        return Vec::new();
+    }
+    s.fields
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| match &f.ty.kind {
+            TyKind::Array(item) if api.is_binary(item) => Some((i, FileField::Many)),
+            _ if api.is_binary(&f.ty) => Some((
+                i,
+                FileField::One {
+                    required: f.required,
+                },
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A multipart body's file property as the models template writes it.
+struct FileView {
+    /// The Go field.
+    field: String,
+    /// The property name, as a Go literal.
+    wire: String,
+    /// `one` (`File`), `optional` (`*File`) or `many` (`[]File`).
+    kind: &'static str,
+}
+
+/// Makes a multipart body's file properties `File`, `*File` (optional) or
+/// `[]File`, left out of the JSON encoding: the models template writes the
+/// methods moving them between the fields and the parts.
+fn file_views(
+    s: &StructDef,
+    fields: &mut [FieldView],
+    files: &[(usize, FileField)],
+) -> Vec<FileView> {
+    let mut out = Vec::new();
+    for (i, kind) in files {
+        let field = &mut fields[*i];
+        field.tag = "`json:\"-\"`".into();
+        if !field.doc.is_empty() {
+            field.doc.push(String::new());
+        }
+        let (ty, kind, doc) = match kind {
+            FileField::One { required: true } => (
+                "File",
+                "one",
+                "A file: the part's bytes, file name and media type.",
+            ),
+            FileField::One { required: false } => (
+                "*File",
+                "optional",
+                "A file: the part's bytes, file name and media type; nil when absent.",
+            ),
+            FileField::Many => (
+                "[]File",
+                "many",
+                "Files, one part each: their bytes, file names and media types; nil when there are none.",
+            ),
+        };
+        field.ty = ty.into();
+        field.doc.push(doc.into());
+        out.push(FileView {
+            field: field.name.clone(),
+            wire: names::string(&s.fields[*i].name),
+            kind,
+        });
+    }
+    out
+}
+
 fn field_doc(f: &Field) -> Vec<String> {
     let mut doc = names::doc_lines(f.description.as_deref().unwrap_or(""));
     if f.deprecated {
@@ -431,6 +524,8 @@ enum ModelView {
         extra: Option<(String, Vec<String>)>,
         /// The marker methods of the unions this struct is a variant of.
         markers: Vec<String>,
+        /// A multipart body's file properties.
+        files: Vec<FileView>,
     },
     Enum {
         name: String,
@@ -500,8 +595,11 @@ fn models(api: &Api, names: &Names) -> Result<Vec<ModelView>, TargetError> {
                 if let Some(tag) = &s.tag {
                     declared.push(names::string(&tag.property));
                 }
+                let mut fields = struct_fields(names, s);
+                let files = file_views(s, &mut fields, &file_fields(api, &t.name, s));
                 ModelView::Struct {
-                    fields: struct_fields(names, s),
+                    fields,
+                    files,
                     tag: s
                         .tag
                         .as_ref()
@@ -736,7 +834,7 @@ fn operation(api: &Api, names: &Names, op: &Operation) -> Result<OperationView, 
     let mut received_fields = Vec::new();
     if let Some(body) = &op.request_body {
         let field = field_names.last().cloned().unwrap_or_else(|| "Body".into());
-        let base = go_type(names, &body.ty);
+        let base = body_type(names, body.encoding, &body.ty);
         let ty = if body.required && !body.ty.nullable {
             base
         } else {
@@ -826,13 +924,19 @@ fn operation(api: &Api, names: &Names, op: &Operation) -> Result<OperationView, 
             case,
             is_default,
             description: names::doc_lines(&r.description),
-            body: r.body.as_ref().map(|b| element(names, &b.ty)),
+            body: r.body.as_ref().map(|b| {
+                if b.encoding == BodyEncoding::Binary {
+                    "File".to_string()
+                } else {
+                    element(names, &b.ty)
+                }
+            }),
             headers,
         });
     }
     Ok(OperationView {
         spec_var: format!("operation{method}"),
-        spec: operation_spec(op),
+        spec: operation_spec(api, op),
         has_request: !op.parameters.is_empty() || op.request_body.is_some(),
         request_fields,
         param_fields,
@@ -846,7 +950,7 @@ fn operation(api: &Api, names: &Names, op: &Operation) -> Result<OperationView, 
 }
 
 /// The Go literal of an operation's `operationSpec`.
-fn operation_spec(op: &Operation) -> String {
+fn operation_spec(api: &Api, op: &Operation) -> String {
     let s = names::string;
     let mut out = String::from("&operationSpec{\n");
     out.push_str(&format!("id: {},\n", s(&op.id)));
@@ -892,20 +996,37 @@ fn operation_spec(op: &Operation) -> String {
         out.push_str("},\n");
     }
     if let Some(body) = &op.request_body {
+        let files = match &body.ty.kind {
+            TyKind::Named(name) => match api.type_def(name).map(|t| &t.kind) {
+                Some(TypeDefKind::Struct(st)) => file_fields(api, name, st)
+                    .into_iter()
+                    .map(|(i, _)| s(&st.fields[i].name))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let files = if files.is_empty() {
+            String::new()
+        } else {
+            format!(", files: []string{{{}}}", files.join(", "))
+        };
         out.push_str(&format!(
-            "body: &bodySpec{{schema: {}, required: {}, contentType: {}}},\n",
+            "body: &bodySpec{{schema: {}, required: {}, contentType: {}, encoding: {}{files}}},\n",
             schema_literal(&body.ty),
             body.required,
-            s(&body.content_type)
+            s(&body.content_type),
+            s(body.encoding.as_str()),
         ));
     }
     let response = |r: &crate::ir::Response| {
         let mut text = String::from("&responseSpec{");
         if let Some(b) = &r.body {
             text.push_str(&format!(
-                "body: {}, contentType: {}",
+                "body: {}, contentType: {}, encoding: {}",
                 schema_literal(&b.ty),
-                s(&b.content_type)
+                s(&b.content_type),
+                s(b.encoding.as_str())
             ));
         }
         if !r.headers.is_empty() {
@@ -1015,6 +1136,8 @@ struct Readme {
     module: String,
     package: String,
     write_path: bool,
+    /// Whether an operation has a body that is not JSON.
+    non_json: bool,
     example: Option<ReadmeExample>,
 }
 
@@ -1121,6 +1244,10 @@ const SUPPORT: &[(&str, &str)] = &[
     (
         "serve.go",
         include_str!("../../../../templates/go/support/serve.go"),
+    ),
+    (
+        "bodies.go",
+        include_str!("../../../../templates/go/support/bodies.go"),
     ),
     (
         "transport.go",
