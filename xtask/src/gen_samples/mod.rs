@@ -205,8 +205,8 @@ pub fn run_samples(root: &Path, plan: &Run) -> anyhow::Result<u8> {
 type Check = fn(&Path, &Path, u64) -> anyhow::Result<u8>;
 
 /// ruff (lints and layout) and mypy --strict over every sample's Python package, at
-/// once, then each imported (pydantic builds its models); nothing to do when the
-/// Python target refused every sample.
+/// once, then each imported (pydantic builds its models); nothing to do when no
+/// sample could be generated.
 fn check_python(root: &Path, dir: &Path, samples: u64) -> anyhow::Result<u8> {
     let mut packages = Vec::new();
     for i in 0..samples {
