@@ -1,5 +1,7 @@
 package api
 
+//lint:file-ignore U1000 the support code is the same for every spec, and a spec may not use all of it.
+
 import (
 	"bytes"
 	"encoding/json"

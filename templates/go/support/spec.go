@@ -1,5 +1,7 @@
 package api
 
+//lint:file-ignore U1000 the support code is the same for every spec, and a spec may not use all of it.
+
 // The description of the spec's operations that the server and the client run
 // on. operations.go fills it in for each operation.
 

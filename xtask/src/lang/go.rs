@@ -17,9 +17,17 @@ const TOOLS_BIN: &str = ".gotools/bin";
 
 /// The Go modules besides the fixtures' snapshots, relative to the root.
 const MODULES: &[&str] = &["generated/go", "tests/go", "tests/conformance"];
-/// The modules whose tests the test step runs (the fixtures' snapshots carry the
-/// same support tests as `generated/go`; the type check covers them).
+/// The modules whose tests the test step runs (the fixtures' snapshots are covered
+/// by the type check).
 const TESTED: &[&str] = &["generated/go", "tests/go"];
+/// The support code's own tests: they live beside the support sources, which are
+/// copied verbatim into every generated package, and run inside `generated/go`
+/// (the support reaches the spec only through that package) by an overlay, so no
+/// generated package carries them.
+const SUPPORT_TESTS: (&str, &str) = (
+    "templates/go/support/support_test.go",
+    "generated/go/support_test.go",
+);
 /// The feature fixtures, each of which may have a `go/` module.
 const FIXTURES: &str = "generator/tests/fixtures/features";
 /// Modules checked on their own, outside the shared workspace: the example backend
@@ -149,10 +157,45 @@ fn workspace(dirs: &[PathBuf]) -> anyhow::Result<(tempfile::TempDir, PathBuf, Ve
     Ok((folder, file, patterns))
 }
 
+/// An overlay file (`go ... -overlay`) in `folder` that places the support tests
+/// in `generated/go` ([`SUPPORT_TESTS`]), under that package's name (the support
+/// sources say `package api`; the generator gives each copy its package's name, as
+/// this does).
+fn support_tests_overlay(root: &Path, folder: &Path) -> anyhow::Result<PathBuf> {
+    let (source, placed) = SUPPORT_TESTS;
+    let package_dir = root.join(placed);
+    let package_dir = package_dir.parent().unwrap_or(root);
+    let generated = std::fs::read_to_string(package_dir.join("serve.go"))?;
+    let package = generated
+        .lines()
+        .find_map(|l| l.strip_prefix("package "))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} has no package clause",
+                package_dir.join("serve.go").display()
+            )
+        })?;
+    let tests = std::fs::read_to_string(root.join(source))?.replacen(
+        "package api\n",
+        &format!("package {package}\n"),
+        1,
+    );
+    let copy = folder.join("support_test.go");
+    std::fs::write(&copy, tests)?;
+    let overlay = serde_json::json!({
+        "Replace": { root.join(placed).display().to_string(): copy.display().to_string() }
+    });
+    let file = folder.join("overlay.json");
+    std::fs::write(&file, serde_json::to_vec(&overlay)?)?;
+    Ok(file)
+}
+
 fn type_check(root: &Path) -> anyhow::Result<u8> {
-    let (_folder, work, patterns) = workspace(&modules(root)?)?;
+    let (folder, work, patterns) = workspace(&modules(root)?)?;
+    let overlay = support_tests_overlay(root, folder.path())?;
     let code = run(Command::new("go")
         .arg("vet")
+        .arg(format!("-overlay={}", overlay.display()))
         .args(&patterns)
         .env("GOWORK", &work)
         .current_dir(root))?;
@@ -192,10 +235,12 @@ fn type_check(root: &Path) -> anyhow::Result<u8> {
 
 fn go_test(root: &Path, totals: &mut Counts) -> anyhow::Result<u8> {
     let dirs: Vec<PathBuf> = TESTED.iter().map(|m| root.join(m)).collect();
-    let (_folder, work, patterns) = workspace(&dirs)?;
+    let (folder, work, patterns) = workspace(&dirs)?;
+    let overlay = support_tests_overlay(root, folder.path())?;
     let (code, counts) = run_counted(
         Command::new("go")
             .args(["test", "-race", "-count=1", "-v"])
+            .arg(format!("-overlay={}", overlay.display()))
             .args(&patterns)
             .env("GOWORK", &work)
             .current_dir(root),

@@ -1253,10 +1253,6 @@ const SUPPORT: &[(&str, &str)] = &[
         "transport.go",
         include_str!("../../../../templates/go/support/transport.go"),
     ),
-    (
-        "support_test.go",
-        include_str!("../../../../templates/go/support/support_test.go"),
-    ),
 ];
 
 #[cfg(test)]
