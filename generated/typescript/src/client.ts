@@ -2,14 +2,14 @@
 
 /** A typed client for every operation of the spec, on the Fetch API. */
 
-import * as ops from "./operations.js";
-import type { OperationSpec } from "./operations.js";
+import * as ops from "./operations.ts";
+import type { OperationSpec } from "./operations.ts";
 import {
   send,
   type AnyRequest,
   type CredentialSource,
   type RequestOptions,
-} from "./transport.js";
+} from "./transport.ts";
 
 export {
   InvalidRequestError,
@@ -17,7 +17,7 @@ export {
   UnexpectedResponseError,
   type CredentialSource,
   type RequestOptions,
-} from "./transport.js";
+} from "./transport.ts";
 
 /** Settings of PowerSyncWriteApiClient. */
 export interface ClientOptions {

@@ -16,7 +16,7 @@
  * version satisfies, so this package does not pin an SDK version.
  */
 
-import { InvalidResponseError, UnexpectedResponseError } from "./transport.js";
+import { InvalidResponseError, UnexpectedResponseError } from "./transport.ts";
 import {
   BEARER_SCHEME,
   WritePathClient,
@@ -30,7 +30,7 @@ import {
   type Violation,
   type WriteBatch,
   type WriteBatchResponse,
-} from "./spec.js";
+} from "./spec.ts";
 
 // ---------------------------------------------------------------------------
 // The SDK's upload queue, structurally

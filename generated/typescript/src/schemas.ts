@@ -5,7 +5,7 @@
  * the package through `validation.ts`.
  */
 
-import type { Schema } from "./validator.js";
+import type { Schema } from "./validator.ts";
 
 /** The name of a schema of the spec (`components/schemas`). */
 export type SchemaName =

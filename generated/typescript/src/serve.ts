@@ -6,14 +6,14 @@
  * gives it the spec's routes and handler interface, and exports its public part.
  */
 
-import * as ops from "./operations.js";
+import * as ops from "./operations.ts";
 import type {
   BodySpec,
   OperationSpec,
   ParameterSpec,
   ResponseSpec,
   SecurityUse,
-} from "./operations.js";
+} from "./operations.ts";
 import {
   addViolation,
   checkItems,
@@ -25,7 +25,7 @@ import {
   type Schema,
   type SchemaViolation,
   type Violations,
-} from "./validator.js";
+} from "./validator.ts";
 
 /** A credential taken from a request: the security scheme's name and its secret. */
 export interface Credentials {

@@ -3,8 +3,8 @@
 // The names by which the support modules (the files that are the same for every
 // spec) reach this one. Not exported from the package's index.
 
-export type { PowerSyncWriteApiHandler as Handler } from "./server.js";
-export { PowerSyncWriteApiClient as WritePathClient } from "./client.js";
+export type { PowerSyncWriteApiHandler as Handler } from "./server.ts";
+export { PowerSyncWriteApiClient as WritePathClient } from "./client.ts";
 export type {
   CrudEntry,
   CrudTransaction,
@@ -15,8 +15,8 @@ export type {
   Violation,
   WriteBatch,
   WriteBatchResponse,
-} from "./models.js";
-export type { UploadDataResponse as UploadResponse } from "./operations.js";
+} from "./models.ts";
+export type { UploadDataResponse as UploadResponse } from "./operations.ts";
 
 /** The security scheme the connector sends the PowerSync token with. */
 export const BEARER_SCHEME = "bearerAuth";

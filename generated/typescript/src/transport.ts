@@ -6,9 +6,9 @@
  * against the spec. The generated `client.ts` has one typed method per operation.
  */
 
-import * as ops from "./operations.js";
-import type { BodySpec, OperationSpec, ParameterSpec } from "./operations.js";
-import { resolve, validateValue, type SchemaViolation } from "./validator.js";
+import * as ops from "./operations.ts";
+import type { BodySpec, OperationSpec, ParameterSpec } from "./operations.ts";
+import { resolve, validateValue, type SchemaViolation } from "./validator.ts";
 
 /** A credential, or a function returning the current one (called per request). */
 export type CredentialSource =

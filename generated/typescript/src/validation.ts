@@ -10,10 +10,10 @@
  * bounded report.
  */
 
-import { validate, type Violations } from "./validator.js";
+import { validate, type Violations } from "./validator.ts";
 
-export * from "./validator.js";
-export { schemas, type SchemaName } from "./schemas.js";
+export * from "./validator.ts";
+export { schemas, type SchemaName } from "./schemas.ts";
 
 /** The violations of `value` against `WriteBatch`; none listed when valid. */
 export function validateWriteBatch(value: unknown): Violations {

@@ -1,10 +1,10 @@
 // {{ header }}
 
-export * from "./models.js";
-export * from "./validation.js";
-export * from "./operations.js";
-export * from "./server.js";
-export * from "./client.js";
+export * from "./models.ts";
+export * from "./validation.ts";
+export * from "./operations.ts";
+export * from "./server.ts";
+export * from "./client.ts";
 {%- if connector %}
-export * from "./connector.js";
+export * from "./connector.ts";
 {%- endif %}

@@ -5,8 +5,8 @@
  * by the server handler and the client, and the description both adapters run on.
  */
 
-import type * as models from "./models.js";
-import type { {% if received %}Received, {% endif %}Schema } from "./validation.js";
+import type * as models from "./models.ts";
+import type { {% if received %}Received, {% endif %}Schema } from "./validation.ts";
 
 /** Where a parameter is sent. */
 export type ParameterLocation = "path" | "query" | "header";

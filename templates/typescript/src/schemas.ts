@@ -5,7 +5,7 @@
  * the package through `validation.ts`.
  */
 
-import type { {{ validator_imports }} } from "./validator.js";
+import type { {{ validator_imports }} } from "./validator.ts";
 
 {{ schema_names }}
 

@@ -4,10 +4,10 @@
 /**
  * The server side: implement {{ handler_name }}, then serve it with
  * `createFetchHandler` (Node 20+, Deno, Supabase edge functions, Bun, Hono,
- * Cloudflare Workers) or the Express adapter in `./express.js`.
+ * Cloudflare Workers) or the Express adapter in `./express.ts`.
  */
 
-import * as ops from "./operations.js";
+import * as ops from "./operations.ts";
 import {
   route,
   serveFetch,
@@ -19,8 +19,8 @@ import {
   type HandlerOptions,
   type RequestContext,
   type Route,
-} from "./serve.js";
-import type { Handler } from "./spec.js";
+} from "./serve.ts";
+import type { Handler } from "./spec.ts";
 
 export {
   DEFAULT_BODY_LIMIT,
@@ -31,7 +31,7 @@ export {
   type FetchHandler,
   type HandlerOptions,
   type RequestContext,
-} from "./serve.js";
+} from "./serve.ts";
 
 /**
 {%- for line in handler_doc %}

@@ -3,7 +3,7 @@
 // The names by which the support modules (the files that are the same for every
 // spec) reach this one. Not exported from the package's index.
 
-export type { {{ handler_name }} as Handler } from "./server.js";
+export type { {{ handler_name }} as Handler } from "./server.ts";
 {%- if let Some(write_path) = write_path %}
 {%- for list in write_path.exports %}
 {{ list.keyword }} { {{ list.items|join(", ") }} } from "{{ list.from }}";

@@ -10,10 +10,10 @@
  * bounded report.
  */
 {% if !validators.is_empty() %}
-import { validate, type Violations } from "./validator.js";
+import { validate, type Violations } from "./validator.ts";
 {% endif %}
-export * from "./validator.js";
-export { schemas, type SchemaName } from "./schemas.js";
+export * from "./validator.ts";
+export { schemas, type SchemaName } from "./schemas.ts";
 {% for f in validators %}
 /** The violations of `value` against `{{ f.schema }}`; none listed when valid. */
 {{ f.signature }} {

@@ -20,8 +20,8 @@ import {
   servesPath,
   type FetchHandler,
   type HandlerOptions,
-} from "./server.js";
-import type { Handler } from "./spec.js";
+} from "./server.ts";
+import type { Handler } from "./spec.ts";
 
 /** Serves `handler` as Express middleware; other paths go on to `next()`. */
 export function createExpressHandler<Principal>(

@@ -8,7 +8,7 @@
  * bounded report.
  */
 
-import { schemas, type SchemaName } from "./schemas.js";
+import { schemas, type SchemaName } from "./schemas.ts";
 
 /** One problem found in a value. */
 export interface SchemaViolation {

@@ -284,23 +284,23 @@ fn write_path_exports(
             SpecifierList::new(
                 "export",
                 vec![format!("{client_name} as WritePathClient")],
-                "./client.js",
+                "./client.ts",
             ),
-            SpecifierList::new("export type", models, "./models.js"),
+            SpecifierList::new("export type", models, "./models.ts"),
             SpecifierList::new(
                 "export type",
                 vec![format!(
                     "{}Response as UploadResponse",
                     names.stem(profile.operation)
                 )],
-                "./operations.js",
+                "./operations.ts",
             ),
         ],
         bearer_scheme: json_string(profile.bearer_scheme),
     }
 }
 
-/// `export { a, b } from "./x.js";`.
+/// `export { a, b } from "./x.ts";`.
 struct SpecifierList {
     keyword: &'static str,
     items: Vec<String>,

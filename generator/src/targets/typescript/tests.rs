@@ -249,7 +249,7 @@ fn support_modules_are_copied_verbatim_after_the_header() {
     // They reach the spec's names through `spec.ts` only.
     let spec = file(&files, "typescript/src/spec.ts").unwrap();
     assert!(
-        spec.contains("export type { TestApiHandler as Handler } from \"./server.js\";"),
+        spec.contains("export type { TestApiHandler as Handler } from \"./server.ts\";"),
         "{spec}"
     );
     assert!(!spec.contains("WritePathClient"), "{spec}");

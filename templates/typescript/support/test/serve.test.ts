@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import * as ops from "../operations.js";
+import * as ops from "../operations.ts";
 import {
   HttpRejection,
   route,
@@ -16,7 +16,7 @@ import {
   type HandlerOptions,
   type Invoke,
   type Route,
-} from "../serve.js";
+} from "../serve.ts";
 
 /** Every call the table's operations and `authenticate` saw. */
 interface Log {

@@ -4,13 +4,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import * as ops from "../operations.js";
+import * as ops from "../operations.ts";
 import {
   InvalidResponseError,
   send,
   UnexpectedResponseError,
   type ClientSettings,
-} from "../transport.js";
+} from "../transport.ts";
 
 /** A fetch that records each request and answers with `reply`. */
 function recording(reply: () => Response): {

@@ -14,7 +14,7 @@ import {
   validateValue,
   type Schema,
   type Violations,
-} from "../validator.js";
+} from "../validator.ts";
 
 /** `[path, keyword]` of every violation listed. */
 function found(schema: Schema, value: unknown): [string, string][] {
