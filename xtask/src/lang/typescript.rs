@@ -25,6 +25,7 @@ const PRETTIER_CHECKED: &[&str] = &[
     "tests/typescript/features/**/*.ts",
     "tests/typescript/*.{json,mjs}",
     "templates/typescript/support/**/*.{ts,json}",
+    "templates/typescript/examples/**/*.{ts,json}",
     "tests/conformance/**/*.{ts,json}",
 ];
 

@@ -58,6 +58,7 @@ impl Target for TypeScriptTarget {
         let client_name = format!("{stem}Client");
         let profile = crate::profile::write_path(api);
         let write_path = profile.is_some();
+        let examples = has_examples(api, &ctx.package_name);
 
         let mut files = Vec::new();
         let mut add = |path: &str, contents: Result<String, askama::Error>| {
@@ -86,6 +87,7 @@ impl Target for TypeScriptTarget {
                     api.title
                 )),
                 connector: write_path,
+                examples,
             }
             .render(),
         )?;
@@ -99,7 +101,13 @@ impl Target for TypeScriptTarget {
                 handler_name: handler_name.clone(),
                 client_name: client_name.clone(),
                 connector: write_path,
-                example: readme_example(api, &names, profile.as_ref()),
+                example: readme_example(api),
+                supabase: examples.then_some(SupabaseExample {
+                    function: SUPABASE_FUNCTION,
+                    deno_json: SUPABASE_DENO_JSON,
+                    migration: SUPABASE_MIGRATION,
+                    migration_path: SUPABASE_MIGRATION_PATH,
+                }),
                 per_item: api
                     .operations
                     .iter()
@@ -245,6 +253,21 @@ impl Target for TypeScriptTarget {
             }
             add(path, Ok(format!("// {header}\n\n{contents}")))?;
         }
+        if examples {
+            add(
+                &format!("{SUPABASE_DIR}/{SUPABASE_FUNCTION_PATH}"),
+                Ok(format!("// {header}\n\n{SUPABASE_FUNCTION}")),
+            )?;
+            // JSON has no comments: the import map is copied as it is.
+            add(
+                &format!("{SUPABASE_DIR}/{SUPABASE_DENO_JSON_PATH}"),
+                Ok(SUPABASE_DENO_JSON.to_string()),
+            )?;
+            add(
+                &format!("{SUPABASE_DIR}/{SUPABASE_MIGRATION_PATH}"),
+                Ok(format!("-- {header}\n\n{SUPABASE_MIGRATION}")),
+            )?;
+        }
         // The last step: the real prettier lays everything out.
         super::format::format(&mut files, NAME)?;
         Ok(files)
@@ -329,6 +352,8 @@ struct PackageJson {
     version: String,
     description: String,
     connector: bool,
+    /// Whether the package has the example folder (`files` lists it).
+    examples: bool,
 }
 
 #[derive(Template)]
@@ -346,6 +371,8 @@ struct Readme {
     connector: bool,
     /// The spec's names the examples use.
     example: ReadmeExample,
+    /// The Supabase edge function example, when the package has it.
+    supabase: Option<SupabaseExample>,
     /// Whether a request body has `x-per-item-validation` arrays.
     per_item: bool,
     /// Whether an array parameter is written as one value, its items separated.
@@ -360,21 +387,9 @@ struct ReadmeExample {
     /// The client's credentials, by scheme name: `bearerAuth: () => getToken()`.
     /// Empty when the spec has no security scheme.
     credentials: Vec<String>,
-    /// The write path's transaction and result type names (write-path specs only).
-    transaction_type: String,
-    result_type: String,
-    /// Whether the write-path spec has `health` and `ready` operations (the edge
-    /// function example implements them).
-    health: bool,
-    ready: bool,
 }
 
-fn readme_example(
-    api: &Api,
-    names: &Names,
-    profile: Option<&crate::profile::WritePath<'_>>,
-) -> ReadmeExample {
-    let has = |id: &str| api.operations.iter().any(|op| op.id == id);
+fn readme_example(api: &Api) -> ReadmeExample {
     ReadmeExample {
         credentials: api
             .security_schemes
@@ -382,15 +397,44 @@ fn readme_example(
             .map(|s| format!("{}: () => getToken()", names::key(&s.name)))
             .take(1)
             .collect(),
-        transaction_type: profile
-            .map(|p| names.type_name(p.transaction).to_owned())
-            .unwrap_or_default(),
-        result_type: profile
-            .map(|p| names.type_name(p.result).to_owned())
-            .unwrap_or_default(),
-        health: has("health"),
-        ready: has("ready"),
     }
+}
+
+/// The Supabase edge function example's files, shown in the README as they are
+/// copied.
+struct SupabaseExample {
+    function: &'static str,
+    deno_json: &'static str,
+    migration: &'static str,
+    /// The migration's path in the example's folder.
+    migration_path: &'static str,
+}
+
+/// The Supabase edge function example: ordinary files in
+/// `templates/typescript/examples/supabase/`, laid out like a Supabase project's
+/// `supabase/` folder, copied into the package (and shown in its README) when the
+/// spec fits the example ([`crate::profile::fits_the_examples`]) and the package has
+/// the name its import map uses. `tests/typescript/test/supabase.test.ts` runs the
+/// copy under Deno against PostgreSQL.
+const SUPABASE_DIR: &str = "examples/supabase";
+const SUPABASE_FUNCTION_PATH: &str = "functions/powersync-write/index.ts";
+const SUPABASE_FUNCTION: &str = include_str!(
+    "../../../../templates/typescript/examples/supabase/functions/powersync-write/index.ts"
+);
+const SUPABASE_DENO_JSON_PATH: &str = "functions/powersync-write/deno.json";
+const SUPABASE_DENO_JSON: &str = include_str!(
+    "../../../../templates/typescript/examples/supabase/functions/powersync-write/deno.json"
+);
+const SUPABASE_MIGRATION_PATH: &str = "migrations/20261201000000_powersync_write.sql";
+const SUPABASE_MIGRATION: &str = include_str!(
+    "../../../../templates/typescript/examples/supabase/migrations/20261201000000_powersync_write.sql"
+);
+/// The package name the example's import map uses.
+const EXAMPLE_PACKAGE: &str = "powersync-write-api";
+
+/// Whether the package gets the example.
+fn has_examples(api: &Api, package: &str) -> bool {
+    package == EXAMPLE_PACKAGE && crate::profile::fits_the_examples(api)
 }
 
 #[derive(Template)]

@@ -273,3 +273,118 @@ fn every_support_module_is_shipped() {
         "templates/typescript/support/*.ts and SUPPORT differ"
     );
 }
+
+/// The canonical spec's package, generated under `package_name`.
+fn canonical(spec: &str, package_name: &str) -> Vec<crate::targets::GeneratedFile> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let api = crate::load_and_lower(&root.join(spec)).expect("the spec lowers");
+    let context = Context {
+        spec_display_path: spec.into(),
+        regenerate_command: "gen".into(),
+        package_name: package_name.into(),
+    };
+    TypeScriptTarget
+        .generate(&api, &context)
+        .expect("the target generates")
+}
+
+/// The Supabase example's files: path in the package, template text, README fence.
+fn supabase_files() -> [(String, &'static str, &'static str); 3] {
+    let path = |p: &str| format!("typescript/{}/{p}", super::SUPABASE_DIR);
+    [
+        (
+            path(super::SUPABASE_FUNCTION_PATH),
+            super::SUPABASE_FUNCTION,
+            "ts",
+        ),
+        (
+            path(super::SUPABASE_DENO_JSON_PATH),
+            super::SUPABASE_DENO_JSON,
+            "json",
+        ),
+        (
+            path(super::SUPABASE_MIGRATION_PATH),
+            super::SUPABASE_MIGRATION,
+            "sql",
+        ),
+    ]
+}
+
+#[test]
+fn the_readme_shows_the_supabase_example_exactly_as_copied() {
+    let files = canonical("spec/powersync-write.yaml", "powersync-write-api");
+    let readme = file(&files, "typescript/README.md").unwrap();
+    for (path, template, fence) in supabase_files() {
+        let copy = file(&files, &path).unwrap_or_else(|| panic!("{path} is copied"));
+        let body = match fence {
+            "ts" => copy.split_once("\n\n").expect("a header").1,
+            "sql" => {
+                let (header, body) = copy.split_once("\n\n").expect("a header");
+                assert!(header.starts_with("-- Generated from"), "{header}");
+                body
+            }
+            _ => copy,
+        };
+        assert_eq!(body, template, "{path}: the copy is the template");
+        assert!(
+            readme.contains(&format!("```{fence}\n{template}```")),
+            "the README shows {path} in full"
+        );
+    }
+    let package = file(&files, "typescript/package.json").unwrap();
+    assert!(package.contains("\"examples\""), "{package}");
+}
+
+#[test]
+fn no_supabase_example_where_it_would_not_compile() {
+    let renamed = canonical(
+        "generator/tests/fixtures/features/renamed_write_path.yaml",
+        "powersync-write-api",
+    );
+    let other_name = canonical("spec/powersync-write.yaml", "other-api");
+    for files in [&renamed, &other_name] {
+        for (path, _, _) in supabase_files() {
+            assert!(file(files, &path).is_none(), "{path}");
+        }
+        let readme = file(files, "typescript/README.md").unwrap();
+        assert!(!readme.contains("examples/supabase"), "{readme}");
+        let package = file(files, "typescript/package.json").unwrap();
+        assert!(!package.contains("\"examples\""), "{package}");
+    }
+}
+
+/// The import map names the package's own modules by the paths the vendored copy
+/// has, and pins the versions the repository tests with.
+#[test]
+fn the_supabase_import_map_matches_the_package_and_the_tested_versions() {
+    let files = canonical("spec/powersync-write.yaml", "powersync-write-api");
+    let map: serde_json::Value =
+        serde_json::from_str(super::SUPABASE_DENO_JSON).expect("deno.json is JSON");
+    let imports = map["imports"].as_object().expect("an import map");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let tests: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("tests/typescript/package.json")).unwrap(),
+    )
+    .unwrap();
+    let vendored = format!("../_shared/{}/", super::EXAMPLE_PACKAGE);
+    assert!(imports.contains_key(super::EXAMPLE_PACKAGE), "{imports:?}");
+    for (name, target) in imports {
+        let target = target.as_str().unwrap();
+        if let Some(module) = target.strip_prefix(&vendored) {
+            assert!(name.starts_with(super::EXAMPLE_PACKAGE), "{name}");
+            assert!(
+                file(&files, &format!("typescript/src/{module}")).is_some(),
+                "{name} maps to {target}, which the package's src/ lacks"
+            );
+        } else {
+            let pin = target
+                .strip_prefix(&format!("npm:{name}@"))
+                .unwrap_or_else(|| panic!("{name}: {target} is not npm:{name}@<version>"));
+            assert_eq!(
+                tests["dependencies"][name].as_str(),
+                Some(pin),
+                "{name} is pinned to another version than tests/typescript tests with"
+            );
+        }
+    }
+}
