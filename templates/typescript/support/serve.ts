@@ -145,6 +145,12 @@ export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
  */
 export const DRAIN_LIMIT = 8 * 1024 * 1024;
 
+/**
+ * The drain also stops when no byte came for this long (ms): a client that
+ * waits for the reply before it sends more then gets the reply.
+ */
+export const DRAIN_IDLE_MS = 1000;
+
 /** A handler in the shape of the Fetch API: Node 20+, Deno, Bun, edge runtimes. */
 export type FetchHandler = (request: Request) => Promise<Response>;
 
@@ -385,7 +391,9 @@ function corsPolicy<Handler, Principal>(
       `${maxAge} is not a whole number of seconds from 0 to ${MAX_AGE_LIMIT_SECONDS} (a day, the most browsers keep a preflight's answer)`,
     );
   }
-  const methods = [...new Set(table.map((r) => r.spec.method))].join(", ");
+  const methods = [...new Set(table.map((r) => r.spec.method))]
+    .sort()
+    .join(", ");
   return {
     origins,
     methods,
@@ -1059,18 +1067,29 @@ class BodyReader {
       return false;
     }
     let drained = 0;
+    let idle: ReturnType<typeof setTimeout> | undefined;
     try {
-      this.#reader ??= (this.#request.body as ReadableStream).getReader();
+      const reader = (this.#reader ??= (
+        this.#request.body as ReadableStream
+      ).getReader());
       for (;;) {
-        const { done, value } = await this.#reader.read();
-        if (done) {
+        // A client that waits for the reply before sending more would wait
+        // for ever: after DRAIN_IDLE_MS without a byte, the reply goes.
+        const stalled = new Promise<"stalled">((resolve) => {
+          idle = setTimeout(() => resolve("stalled"), DRAIN_IDLE_MS);
+        });
+        const next = await Promise.race([reader.read(), stalled]);
+        clearTimeout(idle);
+        if (next === "stalled") break;
+        if (next.done) {
           this.#ended = true;
           return true;
         }
-        drained += (value as Uint8Array).byteLength;
+        drained += (next.value as Uint8Array).byteLength;
         if (drained > limit) break;
       }
     } catch {
+      clearTimeout(idle);
       return false;
     }
     await this.#cancel();
