@@ -90,18 +90,66 @@ export class HttpRejection extends Error {
   }
 }
 
-/** Settings of the fetch handler and the Express adapter. */
+/** Settings of the fetch handler and of every adapter (Node, Express). */
 export interface HandlerOptions {
-  /** The largest accepted request body in bytes; larger ones get 413 (default 4 MiB). */
+  /**
+   * The largest accepted request body in bytes; larger ones get 413 (default 4
+   * MiB). The body is read as it arrives and refused as soon as it passes the
+   * limit, whatever its `Content-Length` said.
+   */
   bodyLimit?: number;
   /** A prefix to strip from request paths (`/functions/v1/upload`), if any. */
   basePath?: string;
   /** Called with an error thrown by the implementation (answered with 500). */
   onError?: (error: unknown, request: Request) => void;
+  /** Which web pages may call the API from a browser (none unless set). */
+  cors?: CorsOptions;
+}
+
+/**
+ * Cross-origin access for browsers (CORS), as the reference backend's
+ * `[http.cors]`: preflights (`OPTIONS` with `Access-Control-Request-Method`) are
+ * answered 200 on every path, and every reply, errors included, carries
+ * `Access-Control-Allow-Origin` for an allowed origin and exposes `Retry-After`.
+ * Credentials (cookies) stay off: the API authenticates with bearer tokens.
+ * `createFetchHandler` throws a `TypeError` naming the option when these are
+ * not usable.
+ */
+export interface CorsOptions {
+  /**
+   * `"*"` (every origin), or the origins allowed, each as browsers send it in
+   * `Origin` (`scheme://host[:port]`: `https://app.example.com`); `[]` allows
+   * none. With a list, every reply says `Vary: Origin`.
+   */
+  allowedOrigins: "*" | readonly string[];
+  /**
+   * Request headers a page may send (default `authorization` and
+   * `content-type`, which must be listed: every upload sends them).
+   */
+  allowedHeaders?: readonly string[];
+  /** How long a browser may reuse a preflight's answer (default 3600; at most 86400). */
+  maxAgeSeconds?: number;
 }
 
 /** The default `bodyLimit`: 4 MiB. */
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * Before a reply to a request whose body was not read to its end (a 413, or a
+ * 401 that never needed the body), the handler reads and discards what is left
+ * of the body, at most this many bytes (or `bodyLimit`, if larger): a client
+ * still sending then gets the reply rather than a reset connection (Bun, for
+ * one, closes a connection with unread bytes at once). A body with more left is
+ * cancelled, and the reply says `Connection: close`, as every 413 does. 8 MiB
+ * covers the PowerSync connector's largest batches (2 MiB by default).
+ */
+export const DRAIN_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * The drain also stops when no byte came for this long (ms): a client that
+ * waits for the reply before it sends more then gets the reply.
+ */
+export const DRAIN_IDLE_MS = 1000;
 
 /** A handler in the shape of the Fetch API: Node 20+, Deno, Bun, edge runtimes. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -165,59 +213,294 @@ export function serveFetch<Handler, Principal>(
   options: HandlerOptions,
 ): FetchHandler {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const drainLimit = Math.max(bodyLimit, DRAIN_LIMIT);
+  const cors = corsPolicy(options.cors, table);
   return async (request) => {
+    const body = new BodyReader(request);
+    let response: Response;
     try {
-      const url = new URL(request.url);
-      const path = stripBase(url.pathname, options.basePath);
-      const matches = table.filter((r) => r.pattern.test(path));
-      if (matches.length === 0) {
-        throw new HttpRejection(404, "NOT_FOUND", `no operation at ${path}`);
-      }
-      // HEAD is answered as GET without the body, as HTTP asks of every server.
-      const head = request.method === "HEAD";
-      const method = head ? "GET" : request.method;
-      const found = matches.find((r) => r.spec.method === method);
-      if (found === undefined) {
-        const allow = matches
-          .flatMap((r) =>
-            r.spec.method === "GET" ? ["GET", "HEAD"] : [r.spec.method],
-          )
-          .join(", ");
-        throw new HttpRejection(
-          405,
-          "METHOD_NOT_ALLOWED",
-          `${request.method} is not allowed on ${path}; use ${allow}`,
-          [],
-          { allow },
+      response =
+        cors !== undefined && isPreflight(request)
+          ? preflightResponse(cors, request)
+          : await answer(handler, table, authenticateWith, options, request, {
+              body,
+              limit: bodyLimit,
+            });
+    } catch (error) {
+      if (error instanceof HttpRejection) {
+        response = rejectionResponse(error);
+      } else {
+        options.onError?.(error, request);
+        response = rejectionResponse(
+          new HttpRejection(500, "INTERNAL_ERROR", "internal error"),
         );
       }
-      const principal = await authenticate(
-        handler,
-        authenticateWith,
-        found.spec,
-        request,
-        url,
-      );
-      const decoded = await decode(found, path, url, request, bodyLimit);
-      const response = await found.invoke(handler, decoded, {
-        request,
-        principal,
-      });
-      const encoded = encode(found.spec, response);
-      return head
-        ? new Response(null, {
-            status: encoded.status,
-            headers: encoded.headers,
-          })
-        : encoded;
-    } catch (error) {
-      if (error instanceof HttpRejection) return rejectionResponse(error);
-      options.onError?.(error, request);
-      return rejectionResponse(
-        new HttpRejection(500, "INTERNAL_ERROR", "internal error"),
+    }
+    // A client still sending gets the reply only if its body is read to the
+    // end: a socket closed with unread bytes is reset, and the reply lost
+    // (Bun closes at once after a reply that says `Connection: close`).
+    const ended = await body.drain(drainLimit);
+    if (!ended || response.status === 413) {
+      // Deliberately: the connection cannot serve another request (its
+      // unread rest would be taken for one), and a client must not reuse it.
+      response.headers.set("connection", "close");
+    }
+    if (cors !== undefined) addCorsHeaders(cors, request, response.headers);
+    return response;
+  };
+}
+
+/** The reply to one request (the response of an operation, or a rejection thrown). */
+async function answer<Handler, Principal>(
+  handler: Handler,
+  table: Route<Handler, Principal>[],
+  authenticateWith: AuthenticateWith<Handler, Principal>,
+  options: HandlerOptions,
+  request: Request,
+  body: BodySource,
+): Promise<Response> {
+  const url = new URL(request.url);
+  const path = stripBase(url.pathname, options.basePath);
+  const matches = table.filter((r) => r.pattern.test(path));
+  if (matches.length === 0) {
+    throw new HttpRejection(404, "NOT_FOUND", `no operation at ${path}`);
+  }
+  // HEAD is answered as GET without the body, as HTTP asks of every server.
+  const head = request.method === "HEAD";
+  const method = head ? "GET" : request.method;
+  const found = matches.find((r) => r.spec.method === method);
+  if (found === undefined) {
+    const allow = allowedMethods(matches);
+    throw new HttpRejection(
+      405,
+      "METHOD_NOT_ALLOWED",
+      `${request.method} is not allowed on ${path}; use ${allow}`,
+      [],
+      { allow },
+    );
+  }
+  const principal = await authenticate(
+    handler,
+    authenticateWith,
+    found.spec,
+    request,
+    url,
+  );
+  const decoded = await decode(found, path, url, request, body);
+  const response = await found.invoke(handler, decoded, {
+    request,
+    principal,
+  });
+  const encoded = encode(found.spec, response);
+  return head
+    ? new Response(null, {
+        status: encoded.status,
+        headers: encoded.headers,
+      })
+    : encoded;
+}
+
+/** The methods of `routes`, HEAD after each GET, as `Allow` lists them. */
+function allowedMethods<Handler, Principal>(
+  routes: Route<Handler, Principal>[],
+): string {
+  return routes
+    .flatMap((r) =>
+      r.spec.method === "GET" ? ["GET", "HEAD"] : [r.spec.method],
+    )
+    .join(", ");
+}
+
+/** `HandlerOptions.cors`, checked, with its reply headers prepared. */
+interface CorsPolicy {
+  /** Every origin (`"*"`), or these. */
+  origins: "*" | ReadonlySet<string>;
+  methods: string;
+  headers: string;
+  maxAge: string;
+}
+
+/** Browsers keep a preflight's answer at most this long (Firefox: 24 h; Chromium: 2 h). */
+const MAX_AGE_LIMIT_SECONDS = 86_400;
+
+/** Request headers every upload sends, so `allowedHeaders` must list them. */
+const REQUIRED_HEADERS = ["authorization", "content-type"];
+
+/** An HTTP token: what a header name is made of. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function corsError(key: string, message: string): TypeError {
+  return new TypeError(`HandlerOptions.cors.${key}: ${message}`);
+}
+
+/** The policy `options` describe, or a `TypeError` saying what is wrong with them. */
+function corsPolicy<Handler, Principal>(
+  options: CorsOptions | undefined,
+  table: Route<Handler, Principal>[],
+): CorsPolicy | undefined {
+  if (options === undefined) return undefined;
+  const listed = options.allowedOrigins;
+  let origins: CorsPolicy["origins"];
+  if (listed === "*") {
+    origins = "*";
+  } else if (Array.isArray(listed)) {
+    if (listed.includes("*")) {
+      throw corsError(
+        "allowedOrigins",
+        `"*" allows every origin, so it cannot be combined with others (${listed.join(", ")}): write either allowedOrigins: "*" or a list without it`,
       );
     }
+    origins = new Set(listed.map(checkOrigin));
+  } else {
+    throw corsError(
+      "allowedOrigins",
+      `expected "*" or a list of origins, found ${JSON.stringify(listed)}`,
+    );
+  }
+  const headers = (options.allowedHeaders ?? REQUIRED_HEADERS).map((name) => {
+    const trimmed = name.trim().toLowerCase();
+    if (trimmed === "*") {
+      throw corsError(
+        "allowedHeaders",
+        '"*" is not supported (browsers never let it cover `authorization`): list the header names',
+      );
+    }
+    if (!TOKEN.test(trimmed)) {
+      throw corsError(
+        "allowedHeaders",
+        `\`${name}\` is not a valid HTTP header name`,
+      );
+    }
+    return trimmed;
+  });
+  const missing = REQUIRED_HEADERS.filter((h) => !headers.includes(h));
+  if (missing.length > 0) {
+    throw corsError(
+      "allowedHeaders",
+      `it must list ${missing.join(" and ")} (every upload sends them, so browsers would block every upload); add them to the list`,
+    );
+  }
+  const maxAge = options.maxAgeSeconds ?? 3600;
+  if (
+    !Number.isInteger(maxAge) ||
+    maxAge < 0 ||
+    maxAge > MAX_AGE_LIMIT_SECONDS
+  ) {
+    throw corsError(
+      "maxAgeSeconds",
+      `${maxAge} is not a whole number of seconds from 0 to ${MAX_AGE_LIMIT_SECONDS} (a day, the most browsers keep a preflight's answer)`,
+    );
+  }
+  const methods = [...new Set(table.map((r) => r.spec.method))]
+    .sort()
+    .join(", ");
+  return {
+    origins,
+    methods,
+    headers: [...new Set(headers)].join(", "),
+    maxAge: String(maxAge),
   };
+}
+
+/** `origin` if it is written as browsers send `Origin`, else a `TypeError` saying how to write it. */
+function checkOrigin(origin: string): string {
+  const form = "scheme://host[:port], e.g. https://app.example.com";
+  if (origin === "null") {
+    throw corsError(
+      "allowedOrigins",
+      '`null` (the origin of sandboxed frames and file: pages, which any page can make) cannot be allowed; use "*" to allow every origin',
+    );
+  }
+  if (origin.includes("*")) {
+    throw corsError(
+      "allowedOrigins",
+      `\`${origin}\`: patterns are not supported; list each origin (${form}), or use "*" alone to allow every origin`,
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    throw corsError(
+      "allowedOrigins",
+      `\`${origin}\` is not an origin (${form})`,
+    );
+  }
+  if (url.host === "") {
+    throw corsError(
+      "allowedOrigins",
+      `\`${origin}\` has no host; an origin is ${form}`,
+    );
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw corsError(
+      "allowedOrigins",
+      `\`${origin}\` has a user name or password; an origin is ${form}`,
+    );
+  }
+  if (
+    !["", "/"].includes(url.pathname) ||
+    url.search !== "" ||
+    url.hash !== ""
+  ) {
+    throw corsError(
+      "allowedOrigins",
+      `\`${origin}\` has a path, query or fragment; an origin is only ${form}`,
+    );
+  }
+  const normalized = `${url.protocol}//${url.host}`;
+  if (normalized !== origin) {
+    throw corsError(
+      "allowedOrigins",
+      `\`${origin}\` is not written the way browsers send it, so it would never match; write \`${normalized}\``,
+    );
+  }
+  return origin;
+}
+
+/** A browser's preflight: `OPTIONS` asking whether a method may be used. */
+function isPreflight(request: Request): boolean {
+  return (
+    request.method === "OPTIONS" &&
+    request.headers.has("access-control-request-method")
+  );
+}
+
+/** The origin a reply may name in `Access-Control-Allow-Origin`, if any. */
+function allowedOrigin(cors: CorsPolicy, request: Request): string | undefined {
+  if (cors.origins === "*") return "*";
+  const origin = request.headers.get("origin");
+  return origin !== null && cors.origins.has(origin) ? origin : undefined;
+}
+
+/** The answer to a preflight: which methods and headers the origin may use. */
+function preflightResponse(cors: CorsPolicy, request: Request): Response {
+  const headers = new Headers();
+  if (allowedOrigin(cors, request) !== undefined) {
+    headers.set("access-control-allow-methods", cors.methods);
+    headers.set("access-control-allow-headers", cors.headers);
+    headers.set("access-control-max-age", cors.maxAge);
+  }
+  return new Response(null, { status: 200, headers });
+}
+
+/**
+ * The CORS headers of every reply: the allowed origin and the reply headers a
+ * page may read (`Retry-After`, so a browser connector can honour a 429 or
+ * 503); and `Vary: Origin` when the answer depends on the origin.
+ */
+function addCorsHeaders(
+  cors: CorsPolicy,
+  request: Request,
+  headers: Headers,
+): void {
+  if (cors.origins !== "*") headers.append("vary", "Origin");
+  const origin = allowedOrigin(cors, request);
+  if (origin === undefined) return;
+  headers.set("access-control-allow-origin", origin);
+  if (!isPreflight(request)) {
+    headers.set("access-control-expose-headers", "Retry-After");
+  }
 }
 
 /** Whether `path` (below `options.basePath`) is the path of one of `table`'s operations. */
@@ -375,7 +658,7 @@ async function decode<Handler, Principal>(
   path: string,
   url: URL,
   request: Request,
-  bodyLimit: number,
+  source: BodySource,
 ): Promise<DecodedRequest> {
   const spec = found.spec;
   const decoded: DecodedRequest = {};
@@ -426,7 +709,7 @@ async function decode<Handler, Principal>(
     });
   }
   if (spec.body !== undefined) {
-    const body = await readBody(spec.body, request, bodyLimit, problems);
+    const body = await readBody(spec.body, request, source, problems);
     if (body !== undefined) decoded.body = body.value;
   }
   if (problems.listed.length > 0) throw invalid(problems);
@@ -463,15 +746,15 @@ function checkBody(
 async function readBody(
   spec: BodySpec,
   request: Request,
-  limit: number,
+  source: BodySource,
   problems: Violations,
 ): Promise<{ value: unknown } | undefined> {
   if (spec.encoding === undefined) {
-    const body = await readJson(request, limit, spec.required);
+    const body = await readJson(request, source, spec.required);
     if (body === undefined) return undefined;
     return { value: checkBody(spec.schema, body.value, problems) };
   }
-  const raw = await readRaw(request, limit, spec.required, spec.contentType);
+  const raw = await readRaw(request, source, spec.required, spec.contentType);
   if (raw === undefined) return undefined;
   switch (spec.encoding) {
     case "binary":
@@ -483,11 +766,13 @@ async function readBody(
           fatal: true,
           ignoreBOM: true,
         }).decode(raw.bytes);
-      } catch (error) {
+      } catch {
+        // The same words on every runtime: engines word decoding errors
+        // their own way.
         throw new HttpRejection(
           400,
           "INVALID_REQUEST",
-          `the body is not UTF-8 text: ${detailOf(error)}`,
+          "the body is not UTF-8 text",
         );
       }
       validateValue(spec.schema, text, "$", problems);
@@ -503,11 +788,11 @@ async function readBody(
         form = await new Response(raw.bytes, {
           headers: { "content-type": raw.contentType },
         }).formData();
-      } catch (error) {
+      } catch {
         throw new HttpRejection(
           400,
           "INVALID_REQUEST",
-          `the multipart body is malformed: ${detailOf(error)}`,
+          "the multipart body is malformed: it does not parse as multipart/form-data with the boundary its Content-Type names",
         );
       }
       const entries: [string, string | Blob][] = [];
@@ -524,10 +809,6 @@ async function readBody(
       return { value: formValue(spec, parts, problems) };
     }
   }
-}
-
-function detailOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -619,19 +900,19 @@ function wrongMediaType(expected: string, found: string | null): HttpRejection {
  */
 async function readRaw(
   request: Request,
-  limit: number,
+  source: BodySource,
   required: boolean,
   expected: string,
 ): Promise<
   { contentType: string; bytes: Uint8Array<ArrayBuffer> } | undefined
 > {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) throw tooLarge(limit);
+  if (declared > source.limit) throw tooLarge(source.limit);
   const contentType = request.headers.get("content-type");
   if (contentType !== null && essence(contentType) !== essence(expected)) {
     throw wrongMediaType(expected, contentType);
   }
-  const bytes = await readLimited(request, limit);
+  const bytes = await readLimited(source);
   if (contentType === null) {
     if (bytes.length === 0 && !required) return undefined;
     throw wrongMediaType(expected, null);
@@ -656,11 +937,11 @@ function isJson(contentType: string): boolean {
 
 async function readJson(
   request: Request,
-  limit: number,
+  source: BodySource,
   required: boolean,
 ): Promise<{ value: unknown } | undefined> {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) throw tooLarge(limit);
+  if (declared > source.limit) throw tooLarge(source.limit);
   const contentType = request.headers.get("content-type");
   if (contentType !== null && !isJson(contentType)) {
     throw new HttpRejection(
@@ -669,7 +950,7 @@ async function readJson(
       `expected a JSON content type, found \`${contentType}\``,
     );
   }
-  const bytes = await readLimited(request, limit);
+  const bytes = await readLimited(source);
   if (contentType === null) {
     if (bytes.length === 0 && !required) return undefined;
     throw new HttpRejection(
@@ -681,12 +962,13 @@ async function readJson(
   if (bytes.length === 0 && !required) return undefined;
   try {
     return { value: JSON.parse(new TextDecoder().decode(bytes)) };
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+  } catch {
+    // One message on every runtime: each engine words its parse errors its
+    // own way, and the client needs only to know that the JSON is broken.
     throw new HttpRejection(
       400,
       "INVALID_REQUEST",
-      `the body is not valid JSON: ${detail}`,
+      "the body is not valid JSON",
     );
   }
 }
@@ -699,24 +981,20 @@ function tooLarge(limit: number): HttpRejection {
   );
 }
 
-/** The body's bytes, refusing more than `limit` without reading it all. */
-async function readLimited(
-  request: Request,
-  limit: number,
-): Promise<Uint8Array<ArrayBuffer>> {
-  if (request.body === null) return new Uint8Array();
+/** The body's bytes, refusing more than `limit` as soon as they arrive. */
+async function readLimited({
+  body,
+  limit,
+}: BodySource): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = request.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
+    const chunk = await body.next();
+    if (chunk === undefined) break;
+    size += chunk.byteLength;
+    // The rest is left to `drain`, once the reply is ready.
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
   }
   const bytes = new Uint8Array(size);
   let offset = 0;
@@ -725,6 +1003,106 @@ async function readLimited(
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+/** A request's body as the handler reads it, with its limit. */
+interface BodySource {
+  body: BodyReader;
+  limit: number;
+}
+
+/**
+ * Reads a request's body chunk by chunk, keeping track of whether it was read
+ * to its end: the reply to a request whose body was not must close the
+ * connection.
+ */
+class BodyReader {
+  readonly #request: Request;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #ended: boolean;
+  #failed = false;
+  /** Bytes read so far. */
+  #read = 0;
+
+  constructor(request: Request) {
+    this.#request = request;
+    this.#ended = request.body === null;
+  }
+
+  /** The next chunk, or `undefined` at the end; 400 when the body cannot be read. */
+  async next(): Promise<Uint8Array | undefined> {
+    if (this.#ended) return undefined;
+    try {
+      this.#reader ??= (this.#request.body as ReadableStream).getReader();
+      const { done, value } = await this.#reader.read();
+      if (done) {
+        this.#ended = true;
+        return undefined;
+      }
+      this.#read += (value as Uint8Array).byteLength;
+      return value as Uint8Array;
+    } catch {
+      this.#failed = true;
+      throw new HttpRejection(
+        400,
+        "INVALID_REQUEST",
+        "the body could not be read to its end (the connection failed or the client stopped sending it); send the request again",
+      );
+    }
+  }
+
+  /**
+   * Reads and discards the rest of the body, at most `limit` bytes of it:
+   * whether it was read to its end. A body the implementation took over (read
+   * through `context.request`) is its own. Never throws.
+   */
+  async drain(limit: number): Promise<boolean> {
+    if (this.#ended) return true;
+    if (this.#failed) return false;
+    if (this.#reader === undefined && this.#request.bodyUsed) return true;
+    const declared = Number(this.#request.headers.get("content-length"));
+    if (declared - this.#read > limit) {
+      // Sure to be cut short: spare the reading.
+      await this.#cancel();
+      return false;
+    }
+    let drained = 0;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const reader = (this.#reader ??= (
+        this.#request.body as ReadableStream
+      ).getReader());
+      for (;;) {
+        // A client that waits for the reply before sending more would wait
+        // for ever: after DRAIN_IDLE_MS without a byte, the reply goes.
+        const stalled = new Promise<"stalled">((resolve) => {
+          idle = setTimeout(() => resolve("stalled"), DRAIN_IDLE_MS);
+        });
+        const next = await Promise.race([reader.read(), stalled]);
+        clearTimeout(idle);
+        if (next === "stalled") break;
+        if (next.done) {
+          this.#ended = true;
+          return true;
+        }
+        drained += (next.value as Uint8Array).byteLength;
+        if (drained > limit) break;
+      }
+    } catch {
+      clearTimeout(idle);
+      return false;
+    }
+    await this.#cancel();
+    return false;
+  }
+
+  async #cancel(): Promise<void> {
+    try {
+      await (this.#reader ?? this.#request.body)?.cancel();
+    } catch {
+      // Already closed or failed: nothing is left to refuse.
+    }
+  }
 }
 
 function encode(

@@ -1,7 +1,9 @@
-// The fetch handler and the Express adapter, each serving the in-memory
-// implementation, answer the shared vectors and the HTTP edge cases alike.
+// The fetch handler and the Node and Express adapters, each serving the
+// in-memory implementation, answer the shared vectors and the HTTP edge cases
+// alike.
 
 import assert from "node:assert/strict";
+import { Agent, createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 
@@ -13,6 +15,7 @@ import {
   type HandlerOptions,
 } from "powersync-write-api";
 import { createExpressHandler } from "powersync-write-api/express";
+import { createNodeListener } from "powersync-write-api/node";
 
 import { GOOD_TOKEN, Memory } from "./support/memory.js";
 import { loadVectors, multiset, perTransaction } from "./support/vectors.js";
@@ -48,19 +51,20 @@ function fetchAdapter(): Adapter {
   };
 }
 
-function expressAdapter(): Adapter {
+/** An adapter on a `node:http` server, the listener `listener` makes. */
+function httpAdapter(
+  name: string,
+  listener: (
+    memory: Memory,
+    options: HandlerOptions | undefined,
+  ) => import("node:http").RequestListener,
+): Adapter {
   const servers: import("node:http").Server[] = [];
   return {
-    name: "Express adapter",
+    name,
     async start(memory, options) {
-      const app = express();
-      app.use(createExpressHandler(memory, options));
-      app.use((_req, res) => {
-        res.status(404).json({ code: "FELL_THROUGH" });
-      });
-      const server = await new Promise<import("node:http").Server>((ok) => {
-        const s = app.listen(0, "127.0.0.1", () => ok(s));
-      });
+      const server = createServer(listener(memory, options));
+      await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
       servers.push(server);
       const port = (server.address() as AddressInfo).port;
       return async (request) => {
@@ -85,6 +89,23 @@ function expressAdapter(): Adapter {
       }
     },
   };
+}
+
+function expressAdapter(): Adapter {
+  return httpAdapter("Express adapter", (memory, options) => {
+    const app = express();
+    app.use(createExpressHandler(memory, options));
+    app.use((_req, res) => {
+      res.status(404).json({ code: "FELL_THROUGH" });
+    });
+    return app;
+  });
+}
+
+function nodeAdapter(): Adapter {
+  return httpAdapter("Node adapter", (memory, options) =>
+    createNodeListener(memory, options),
+  );
 }
 
 function upload(
@@ -120,7 +141,7 @@ const batch = {
   ],
 };
 
-for (const adapter of [fetchAdapter(), expressAdapter()]) {
+for (const adapter of [fetchAdapter(), nodeAdapter(), expressAdapter()]) {
   describe(adapter.name, () => {
     let memory: Memory;
     let send: Send;
@@ -201,7 +222,7 @@ for (const adapter of [fetchAdapter(), expressAdapter()]) {
       const { status, body } = await send(upload("{not json"));
       assert.equal(status, 400);
       assert.equal(body.code, "INVALID_REQUEST");
-      assert.match(body.message, /not valid JSON/);
+      assert.equal(body.message, "the body is not valid JSON");
     });
 
     test("a body over the limit is 413", async () => {
@@ -397,6 +418,66 @@ test("Express after express.json() reuses the parsed body", async () => {
     assert.equal(reply.status, 200);
     assert.deepEqual(memory.received[0]?.batch, batch);
   } finally {
+    server.closeAllConnections();
+    await new Promise((ok) => server.close(ok));
+  }
+});
+
+// Express reads the body through the Node adapter: a 413 on a chunked body
+// closes the connection, deliberately, and a pooled client goes on.
+test("Express: a keep-alive pool survives a 413 on a chunked body", async () => {
+  const app = express();
+  app.use(createExpressHandler(new Memory(), { bodyLimit: 64 * 1024 }));
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((ok) => server.once("listening", ok));
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const port = (server.address() as AddressInfo).port;
+  const send = (method: string, path: string, size: number) =>
+    new Promise<{ status: number; connection?: string; port?: number }>(
+      (resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: "127.0.0.1",
+            port,
+            path,
+            method,
+            agent,
+            headers: {
+              "content-type": "application/json",
+              authorization: `Bearer ${GOOD_TOKEN}`,
+            },
+          },
+          (res) => {
+            const local = res.socket.localPort;
+            res.resume();
+            res.on("end", () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                ...(res.headers.connection === undefined
+                  ? {}
+                  : { connection: res.headers.connection }),
+                ...(local === undefined ? {} : { port: local }),
+              }),
+            );
+          },
+        );
+        req.on("error", reject);
+        // Chunked: no Content-Length, 8 KiB at a time.
+        for (let sent = 0; sent < size; sent += 8192) {
+          req.write(Buffer.alloc(Math.min(8192, size - sent), 0x20));
+        }
+        req.end();
+      },
+    );
+  try {
+    const refused = await send("POST", "/api/data", 200 * 1024);
+    assert.equal(refused.status, 413);
+    assert.equal(refused.connection, "close");
+    const next = await send("GET", "/health", 0);
+    assert.equal(next.status, 200);
+    assert.notEqual(next.port, refused.port);
+  } finally {
+    agent.destroy();
     server.closeAllConnections();
     await new Promise((ok) => server.close(ok));
   }

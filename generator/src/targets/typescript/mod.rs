@@ -1,7 +1,7 @@
 //! The TypeScript target: one ESM npm package with the models, a validator that
 //! reports violations with their paths (the first 100, and a count of the rest),
 //! the per-operation request and response types, a handler interface served by a
-//! Fetch API handler (Node, Deno, Bun, edge runtimes) and an Express adapter, a
+//! Fetch API handler (Node, Deno, Bun, edge runtimes) with Node and Express adapters, a
 //! typed fetch client, and, when the spec is the PowerSync write path, the
 //! `uploadData` connector for the PowerSync JS SDKs.
 //!
@@ -41,7 +41,7 @@ impl Target for TypeScriptTarget {
     }
 
     fn description(&self) -> &'static str {
-        "TypeScript package: models, validation, fetch and Express server adapters, fetch client, PowerSync connector"
+        "TypeScript package: models, validation, fetch, Node and Express server adapters, fetch client, PowerSync connector"
     }
 
     fn check_package_name(&self, name: &str) -> Result<(), String> {
@@ -509,6 +509,10 @@ const SUPPORT: &[(&str, &str)] = &[
     (
         "src/validator.ts",
         include_str!("../../../../templates/typescript/support/validator.ts"),
+    ),
+    (
+        "src/node.ts",
+        include_str!("../../../../templates/typescript/support/node.ts"),
     ),
     (
         "src/express.ts",
