@@ -1568,7 +1568,8 @@ function migration(schema: string): string {
   const table = (name: string): string => `${quote(schema)}.${quote(name)}`;
   return `-- The PostgreSQL write module's own tables (powersync-write-api/postgres).
 -- Idempotent: safe to run on every deploy. Row-level security is enabled without
--- policies: only the tables' owner (the role running this) and superusers use them.
+-- policies: only the tables' owner (the role running this, which the writer must
+-- connect as) and superusers use them.
 CREATE TABLE IF NOT EXISTS ${table(LEDGER)} (
     subject text NOT NULL,
     client_id text NOT NULL,

@@ -687,6 +687,60 @@ describe("failures the database raises", () => {
     );
   });
 
+  test("a missing privilege (42501) is UNAUTHORIZED; a writer that owns its tables keeps dead letters under row-level security", async () => {
+    const name = `writer_${++databases}`;
+    const url = await cluster.createDatabase(name);
+    const admin = postgres(url, { max: 1, onnotice: () => undefined });
+    pools.push(admin);
+    await admin.unsafe(`
+      CREATE TABLE notes (id text PRIMARY KEY, body text);
+      CREATE TABLE tags (id text PRIMARY KEY);
+      DO $$ BEGIN CREATE ROLE limited_writer LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+      GRANT CREATE, USAGE ON SCHEMA public TO limited_writer;
+      GRANT SELECT ON notes TO limited_writer;
+      GRANT SELECT, INSERT, UPDATE, DELETE ON tags TO limited_writer;
+    `);
+    const sql = postgres(
+      `postgres://limited_writer@127.0.0.1:${cluster.port}/${name}`,
+      {
+        max: 2,
+        onnotice: () => undefined,
+      },
+    );
+    pools.push(sql);
+    const writer = createPostgresWriter(sql, {
+      default: "allow",
+      log: (entry) => logged.push(entry),
+    });
+    await sql.unsafe(writer.migration);
+    await writer.ready();
+    success(
+      (await writer.upload(ALICE, [tx(entry("PUT", "tags", "t", {}))]))[0],
+    );
+    const [result] = await writer.upload(
+      ALICE,
+      [tx(entry("PUT", "notes", "n", { body: "b" }))],
+      "device-1",
+    );
+    const failure = fatal(result);
+    assert.equal(failure.failed_operation.error_code, "UNAUTHORIZED");
+    assert.deepEqual(failure.failed_operation.details, {
+      database_code: "42501",
+      table: "notes",
+    });
+    assert.equal(
+      failure.failed_operation.message,
+      "the database refused this write for this user",
+    );
+    const [letter] = await admin.unsafe(
+      "SELECT error_message FROM powersync_write_dead_letters",
+    );
+    assert.match(
+      String(letter?.["error_message"]),
+      /permission denied for table notes/,
+    );
+  });
+
   test("a deferred constraint failing at COMMIT is located at its entry", async () => {
     const db = await database();
     await refusedBy(
