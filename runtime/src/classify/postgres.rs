@@ -11,6 +11,9 @@
 //! load, which passes. Classing it fatal would dead-letter valid writes during a load
 //! spike; a handler whose query is slow by itself can still be wrapped by a custom
 //! classifier.
+//!
+//! The table is shared with the TypeScript PostgreSQL module as data:
+//! `tests/postgres-vectors/sqlstates.json`, which both are tested against.
 
 use super::Class;
 use crate::failure::codes;
@@ -39,44 +42,34 @@ pub fn classify(sqlstate: &str) -> Option<Class> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
 
+    /// The shared table (tests/postgres-vectors/README.md): what the TypeScript module
+    /// must answer too.
+    const VECTORS: &str = include_str!("../../../tests/postgres-vectors/sqlstates.json");
+
     #[test]
-    fn table() {
-        let fatal = |code| Some(Class::Fatal(code));
-        let rows = [
-            ("23502", fatal(codes::NOT_NULL_VIOLATION)),
-            ("23503", fatal(codes::FOREIGN_KEY_VIOLATION)),
-            ("23505", fatal(codes::UNIQUE_VIOLATION)),
-            ("23514", fatal(codes::CHECK_VIOLATION)),
-            ("23P01", fatal(codes::CONSTRAINT_VIOLATION)),
-            ("23001", fatal(codes::CONSTRAINT_VIOLATION)),
-            ("22001", fatal(codes::INVALID_DATA)),
-            ("22P02", fatal(codes::INVALID_DATA)),
-            ("42501", fatal(codes::UNAUTHORIZED)),
-            ("42703", fatal(codes::SCHEMA_MISMATCH)),
-            ("42P01", fatal(codes::SCHEMA_MISMATCH)),
-            ("08006", Some(Class::Retryable)),
-            ("08000", Some(Class::Retryable)),
-            ("40001", Some(Class::Retryable)),
-            ("40P01", Some(Class::Retryable)),
-            ("53300", Some(Class::Retryable)),
-            ("53100", Some(Class::Retryable)),
-            ("57P01", Some(Class::Retryable)),
-            ("57014", Some(Class::Retryable)),
-            ("58030", Some(Class::Retryable)),
-            ("55P03", Some(Class::Retryable)),
-            ("25006", Some(Class::Retryable)),
-            ("55000", None),
-            ("25P02", None),
-            ("XX000", None),
-            ("P0001", None),
-            ("", None),
-            ("2", None),
-            ("235", None),
-        ];
-        for (code, expected) in rows {
-            assert_eq!(classify(code), expected, "{code}");
+    fn every_shared_vector() {
+        let vectors: Value = serde_json::from_str(VECTORS).expect("sqlstates.json is JSON");
+        let cases = vectors["cases"]
+            .as_array()
+            .expect("sqlstates.json has cases");
+        let mut failures = Vec::new();
+        for case in cases {
+            let sqlstate = case["sqlstate"].as_str().expect("a sqlstate string");
+            let expected = &case["class"];
+            let actual = match classify(sqlstate) {
+                None => Value::Null,
+                Some(Class::Retryable) => Value::from("retryable"),
+                Some(Class::Fatal(code)) => Value::from(code),
+            };
+            if &actual != expected {
+                failures.push(format!("{sqlstate}: expected {expected:?}, got {actual:?}"));
+            }
         }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert!(cases.len() >= 40, "only {} cases", cases.len());
     }
 }

@@ -248,7 +248,7 @@ impl Target for TypeScriptTarget {
             .render(),
         )?;
         for (path, contents) in SUPPORT {
-            if *path == "src/connector.ts" && !write_path {
+            if WRITE_PATH_SUPPORT.contains(path) && !write_path {
                 continue;
             }
             add(path, Ok(format!("// {header}\n\n{contents}")))?;
@@ -496,7 +496,8 @@ struct Client {
 /// The support modules: TypeScript that is the same for every spec, kept as
 /// ordinary source in `templates/typescript/support/` (type-checked there) and
 /// copied verbatim after the header. They reach the spec's names through the
-/// generated `src/spec.ts`. The connector is copied for the write path only.
+/// generated `src/spec.ts`. The connector and the PostgreSQL module are copied for
+/// the write path only ([`WRITE_PATH_SUPPORT`]).
 const SUPPORT: &[(&str, &str)] = &[
     (
         "src/transport.ts",
@@ -522,7 +523,19 @@ const SUPPORT: &[(&str, &str)] = &[
         "src/connector.ts",
         include_str!("../../../../templates/typescript/support/connector.ts"),
     ),
+    (
+        "src/postgres-values.ts",
+        include_str!("../../../../templates/typescript/support/postgres-values.ts"),
+    ),
+    (
+        "src/postgres.ts",
+        include_str!("../../../../templates/typescript/support/postgres.ts"),
+    ),
 ];
+
+/// The support modules of the write path only: the connector and the PostgreSQL
+/// write module.
+const WRITE_PATH_SUPPORT: &[&str] = &["src/connector.ts", "src/postgres-values.ts", "src/postgres.ts"];
 
 #[derive(Template)]
 #[template(path = "typescript/src/spec.ts", escape = "none")]

@@ -97,18 +97,21 @@ fn names_that_would_clash_with_built_ins_or_package_exports_get_a_suffix() {
 }
 
 #[test]
-fn the_connector_is_emitted_only_for_the_write_path() {
+fn the_connector_and_the_postgres_module_are_emitted_only_for_the_write_path() {
     let files = TypeScriptTarget
         .generate(
             &api(Vec::new(), vec![operation("uploadData", Vec::new())]),
             &context(),
         )
         .unwrap();
-    assert!(file(&files, "typescript/src/connector.ts").is_none());
+    for path in super::WRITE_PATH_SUPPORT {
+        assert!(file(&files, &format!("typescript/{path}")).is_none(), "{path}");
+    }
     let index = file(&files, "typescript/src/index.ts").unwrap();
     assert!(!index.contains("connector"), "{index}");
     let package = file(&files, "typescript/package.json").unwrap();
     assert!(!package.contains("@powersync/common"), "{package}");
+    assert!(!package.contains("postgres"), "{package}");
 }
 
 #[test]
@@ -239,7 +242,7 @@ fn support_modules_are_copied_verbatim_after_the_header() {
             "{path} is ordinary TypeScript, not a template"
         );
         let generated = file(&files, &format!("typescript/{path}"));
-        if *path == "src/connector.ts" {
+        if super::WRITE_PATH_SUPPORT.contains(path) {
             // Not the write path.
             assert!(generated.is_none());
             continue;
