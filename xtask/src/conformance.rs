@@ -1,6 +1,8 @@
 //! The test command's conformance step: `cargo test -p conformance`, which starts
-//! every language's server stub and client (`tests/conformance/README.md`). It runs
-//! after every language's own tests, when each toolchain is installed.
+//! every language's server stub and client, and the TypeScript server on Node, Deno
+//! and Bun (`tests/conformance/README.md`). It runs after every language's own tests,
+//! when each toolchain is installed: Deno's and Bun's binaries come from the npm
+//! install step (`npm ci`: optional dependencies of the root `package.json`).
 
 use std::process::Command;
 

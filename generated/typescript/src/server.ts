@@ -2,8 +2,9 @@
 
 /**
  * The server side: implement PowerSyncWriteApiHandler, then serve it with
- * `createFetchHandler` (Node 20+, Deno, Supabase edge functions, Bun, Hono,
- * Cloudflare Workers) or the Express adapter in `./express.ts`.
+ * `createFetchHandler` (Deno, Bun, Supabase edge functions, Hono, any host of
+ * Fetch API handlers), on Node with the adapter in `./node.ts`, or with the
+ * Express adapter in `./express.ts`.
  */
 
 import * as ops from "./operations.ts";

@@ -151,7 +151,7 @@ export const DRAIN_LIMIT = 8 * 1024 * 1024;
  */
 export const DRAIN_IDLE_MS = 1000;
 
-/** A handler in the shape of the Fetch API: Node 20+, Deno, Bun, edge runtimes. */
+/** A handler in the shape of the Fetch API: Deno, Bun, edge runtimes, Node through `./node.ts`. */
 export type FetchHandler = (request: Request) => Promise<Response>;
 
 /** Calls the handler's method for one operation (generated per operation). */

@@ -184,6 +184,49 @@ fn hand_case(case: &Value) -> anyhow::Result<ServerCase> {
     })
 }
 
+/// A case of `cases/runtimes.json`, sent only to the TypeScript server on each
+/// JavaScript runtime: a server case (same format, plus `request.chunked` to
+/// send the body chunked), and what the normal form leaves out that its reply
+/// must have: `expect_headers` (a value, or `null` for absent) and `expect_body`
+/// (the exact text).
+#[derive(Debug, Clone)]
+pub struct RuntimeCase {
+    pub case: ServerCase,
+    pub chunked: bool,
+    pub headers: Vec<(String, Option<String>)>,
+    pub body: Option<String>,
+}
+
+/// Every case of `cases/runtimes.json`.
+pub fn runtime_cases(root: &Path) -> anyhow::Result<Vec<RuntimeCase>> {
+    let file = root.join("tests/conformance/cases/runtimes.json");
+    let text =
+        std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let listed: Vec<Value> =
+        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    listed
+        .iter()
+        .enumerate()
+        .map(|(i, case)| {
+            let at = |e: anyhow::Error| anyhow::anyhow!("{} case {i}: {e}", file.display());
+            let headers = case["expect_headers"]
+                .as_object()
+                .map(|h| {
+                    h.iter()
+                        .map(|(k, v)| (k.to_ascii_lowercase(), v.as_str().map(str::to_owned)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(RuntimeCase {
+                case: hand_case(case).map_err(at)?,
+                chunked: case["request"]["chunked"].as_bool() == Some(true),
+                headers,
+                body: case["expect_body"].as_str().map(str::to_owned),
+            })
+        })
+        .collect()
+}
+
 /// The normal form of a server's reply: `{status, allow?, body}`, where `body` is
 /// a 200's JSON (with each result's `details.violations` as sorted `[path,
 /// keyword]` pairs), an error body's `code`, sorted `keys`, `violations` (sorted

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod fake_server;
 pub mod languages;
 pub mod process;
+pub mod raw;
 pub mod report;
 
 use std::path::PathBuf;

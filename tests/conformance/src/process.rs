@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 use tokio::process::{Child, Command};
 
-/// A command line: the program and its arguments.
+/// A command line: the program, its arguments and its environment variables.
 #[derive(Debug, Clone)]
 pub struct CommandLine {
     pub program: String,
     pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
 }
 
 impl CommandLine {
@@ -21,13 +22,22 @@ impl CommandLine {
         CommandLine {
             program: program.into(),
             args: args.iter().map(|a| (*a).to_owned()).collect(),
+            env: Vec::new(),
         }
+    }
+
+    /// The same command with `name` set to `value` in its environment.
+    #[must_use]
+    pub fn with_env(mut self, name: &str, value: impl Into<String>) -> CommandLine {
+        self.env.push((name.to_owned(), value.into()));
+        self
     }
 
     fn command(&self, root: &Path) -> Command {
         let mut command = Command::new(&self.program);
         command
             .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .current_dir(root)
             .kill_on_drop(true);
         command
