@@ -535,7 +535,11 @@ const SUPPORT: &[(&str, &str)] = &[
 
 /// The support modules of the write path only: the connector and the PostgreSQL
 /// write module.
-const WRITE_PATH_SUPPORT: &[&str] = &["src/connector.ts", "src/postgres-values.ts", "src/postgres.ts"];
+const WRITE_PATH_SUPPORT: &[&str] = &[
+    "src/connector.ts",
+    "src/postgres-values.ts",
+    "src/postgres.ts",
+];
 
 #[derive(Template)]
 #[template(path = "typescript/src/spec.ts", escape = "none")]

@@ -105,7 +105,10 @@ fn the_connector_and_the_postgres_module_are_emitted_only_for_the_write_path() {
         )
         .unwrap();
     for path in super::WRITE_PATH_SUPPORT {
-        assert!(file(&files, &format!("typescript/{path}")).is_none(), "{path}");
+        assert!(
+            file(&files, &format!("typescript/{path}")).is_none(),
+            "{path}"
+        );
     }
     let index = file(&files, "typescript/src/index.ts").unwrap();
     assert!(!index.contains("connector"), "{index}");

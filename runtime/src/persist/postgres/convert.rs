@@ -71,8 +71,8 @@ fn boolean(value: &Value) -> Result<String, String> {
         Value::Bool(b) => Some(*b),
         // By value: SQLite may hand a REAL 1.0, and JavaScript cannot tell 1.0 from 1.
         Value::Number(n) => match n.as_f64() {
-            Some(f) if f == 0.0 => Some(false),
-            Some(f) if f == 1.0 => Some(true),
+            Some(0.0) => Some(false),
+            Some(1.0) => Some(true),
             _ => None,
         },
         Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
@@ -790,7 +790,10 @@ mod tests {
             "array",
         ] {
             let (taken, refused) = kinds.get(ty).copied().unwrap_or_default();
-            assert!(taken > 0 && refused > 0, "{ty}: {taken} taken, {refused} refused");
+            assert!(
+                taken > 0 && refused > 0,
+                "{ty}: {taken} taken, {refused} refused"
+            );
         }
         for ty in ["interval", "other"] {
             assert!(kinds.contains_key(ty), "{ty} has no case");
@@ -806,7 +809,10 @@ mod tests {
             (json!(1e21), "1e+21"),
             (json!(1e-7), "1e-7"),
             (json!(0.000001), "0.000001"),
-            (json!(123_456_789_012_345_680_000.0), "123456789012345680000"),
+            (
+                json!(123_456_789_012_345_680_000.0),
+                "123456789012345680000",
+            ),
             (json!(u64::MAX), "18446744073709551615"),
             (json!(i64::MIN), "-9223372036854775808"),
         ] {
