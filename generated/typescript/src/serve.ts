@@ -206,7 +206,11 @@ export function route<Handler, Principal>(
  * answers 401 without calling the implementation when they are missing or
  * `authenticate` refuses them; then 415, 413 and 400 (with the paths of the
  * first `MAX_VIOLATIONS` violations and the count of the others) before the
- * implementation sees the request.
+ * implementation sees the request. A reply sent before the body was read to
+ * its end drains it first (`DRAIN_LIMIT`); a 413, or a reply whose body could
+ * not be drained, says `Connection: close`. With `options.cors`, preflights are
+ * answered and every reply carries the CORS headers. Throws a `TypeError` when
+ * `options.cors` is not usable.
  */
 export function serveFetch<Handler, Principal>(
   handler: Handler,

@@ -99,7 +99,9 @@ export interface PowerSyncWriteApiHandler<Principal = unknown> {
  * answers 401 without calling the implementation when they are missing or
  * `authenticate` refuses them; then 415, 413 and 400 (with the paths of the
  * first `MAX_VIOLATIONS` violations and the count of the others) before the
- * implementation sees the request.
+ * implementation sees the request. A 413, or a reply sent before the body could
+ * be read to its end, says `Connection: close`. See `HandlerOptions` for the
+ * body limit, a base path and CORS (a `TypeError` when `cors` is not usable).
  */
 export function createFetchHandler<Principal>(
   handler: PowerSyncWriteApiHandler<Principal>,
