@@ -24,8 +24,21 @@ let cluster: PostgresCluster;
 /** Connections to end after the tests. */
 const pools: postgres.Sql[] = [];
 
+/** The cluster's `postgres` database, to create the tests' databases from. */
+let server: postgres.Sql;
+
 before(async () => {
   cluster = await startPostgres();
+  server = postgres(cluster.url(), { max: 1, onnotice: () => undefined });
+  pools.push(server);
+  // Every test's database is a copy of this one: the schema and the module's tables.
+  const template = postgres(await cluster.createDatabase("writer_template"), {
+    max: 1,
+    onnotice: () => undefined,
+  });
+  await template.unsafe(SCHEMA);
+  await template.unsafe(createPostgresWriter(template).migration);
+  await template.end();
 });
 
 after(async () => {
@@ -94,10 +107,11 @@ async function database(
   options: Partial<PostgresWriterOptions> = {},
   connection: Record<string, string> = {},
 ): Promise<Db> {
-  const url = await cluster.createDatabase(`writer_${++databases}`);
+  const name = `writer_${++databases}`;
+  await server.unsafe(`CREATE DATABASE ${name} TEMPLATE writer_template`);
+  const url = cluster.url(name);
   const admin = postgres(url, { max: 1, onnotice: () => undefined });
   pools.push(admin);
-  await admin.unsafe(SCHEMA);
   const sql = postgres(url, {
     max: 4,
     onnotice: () => undefined,
@@ -110,7 +124,6 @@ async function database(
     log: (entry) => logged.push(entry),
     ...options,
   });
-  await admin.unsafe(writer.migration);
   return {
     sql,
     writer,
@@ -801,15 +814,22 @@ describe("failures the database raises", () => {
       );
       const holder = postgres(cluster.url(`writer_${databases}`), { max: 1 });
       pools.push(holder);
+      // The row stays locked until the writer has answered.
+      let held!: () => void;
+      let release!: () => void;
+      const lockHeld = new Promise<void>((resolve) => (held = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
       const locked = holder.begin(async (h) => {
         await h.unsafe("SELECT 1 FROM notes WHERE id = 'n1' FOR UPDATE");
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        held();
+        await released;
       });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await lockHeld;
       const before = logged.length;
       const [blocked] = await db.writer.upload(ALICE, [
         tx(entry("PATCH", "notes", "n1", { body: "x" })),
       ]);
+      release();
       await locked;
       assert.equal(blocked?.status, "retryable_error", state);
       assert.equal((blocked as { retry_after_ms: number }).retry_after_ms, 250);
