@@ -27,6 +27,7 @@ export {
   HttpRejection,
   rejectionResponse,
   type AuthenticatedContext,
+  type CorsOptions,
   type Credentials,
   type FetchHandler,
   type HandlerOptions,

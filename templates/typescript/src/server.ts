@@ -28,6 +28,7 @@ export {
   HttpRejection,
   rejectionResponse,
   type AuthenticatedContext,
+  type CorsOptions,
   type Credentials,
   type FetchHandler,
   type HandlerOptions,
