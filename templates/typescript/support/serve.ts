@@ -98,7 +98,11 @@ export interface HandlerOptions {
    * limit, whatever its `Content-Length` said.
    */
   bodyLimit?: number;
-  /** A prefix to strip from request paths (`/functions/v1/upload`), if any. */
+  /**
+   * The path the API is mounted at (`/powersync-write` for a Supabase edge
+   * function of that name), stripped from request paths before routing; a path
+   * outside it is 404.
+   */
   basePath?: string;
   /** Called with an error thrown by the implementation (answered with 500). */
   onError?: (error: unknown, request: Request) => void;
@@ -265,6 +269,13 @@ async function answer<Handler, Principal>(
 ): Promise<Response> {
   const url = new URL(request.url);
   const path = stripBase(url.pathname, options.basePath);
+  if (path === undefined) {
+    throw new HttpRejection(
+      404,
+      "NOT_FOUND",
+      `no operation at ${url.pathname}: the API is served below ${options.basePath ?? ""}`,
+    );
+  }
   const matches = table.filter((r) => r.pattern.test(path));
   if (matches.length === 0) {
     throw new HttpRejection(404, "NOT_FOUND", `no operation at ${path}`);
@@ -514,13 +525,18 @@ export function servesRoute<Handler, Principal>(
   options: HandlerOptions,
 ): boolean {
   const relative = stripBase(path, options.basePath);
-  return table.some((r) => r.pattern.test(relative));
+  return relative !== undefined && table.some((r) => r.pattern.test(relative));
 }
 
-function stripBase(path: string, basePath = ""): string {
+/**
+ * `path` relative to `basePath`, or undefined when it lies outside it: the base
+ * matches whole segments only (`/api` is not a prefix of `/apiary`).
+ */
+function stripBase(path: string, basePath = ""): string | undefined {
   const base = basePath.replace(/\/+$/, "");
-  if (base === "" || !path.startsWith(base)) return path;
-  return path.slice(base.length) || "/";
+  if (base === "") return path;
+  if (path === base) return "/";
+  return path.startsWith(`${base}/`) ? path.slice(base.length) : undefined;
 }
 
 /** The JSON response for a rejection. */

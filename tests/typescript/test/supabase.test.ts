@@ -349,7 +349,10 @@ describe("the Supabase edge function example, under Deno", () => {
     for (const path of [
       `/functions/v1/${FUNCTION}/health`,
       `/${FUNCTION}-other/health`,
+      `/${FUNCTION}health`,
       `/${FUNCTION}/api/other`,
+      "/health",
+      "/api/data",
     ]) {
       const response = await fetch(`${base}${path}`);
       assert.equal(response.status, 404, `${path}: ${await response.text()}`);

@@ -136,6 +136,22 @@ describe("serve", () => {
       servesRoute([health], "/functions/v1/upload/other", options),
       false,
     );
+    // Outside the base (and a longer segment that merely starts like it): 404.
+    for (const path of ["/health", "/functions/v1/uploadhealth"]) {
+      const outside = await call(
+        [health],
+        new Request(`http://x${path}`),
+        options,
+      );
+      assert.equal(outside.status, 404, path);
+      assert.equal(servesRoute([health], path, options), false, path);
+    }
+    const root = await call(
+      [health],
+      new Request("http://x/functions/v1/upload"),
+      options,
+    );
+    assert.equal(root.status, 404);
   });
 
   test("credentials: each alternative is tried in order, with its scopes", async () => {
