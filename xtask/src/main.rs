@@ -315,9 +315,13 @@ fn test_task(list: bool, only: Option<&str>) -> anyhow::Result<u8> {
         return Ok(0);
     }
     let mut totals = Counts::default();
+    // Each step's wall time, printed at the end: what each part costs CI.
+    let mut times: Vec<(String, std::time::Duration)> = Vec::new();
     for (_, step) in &steps {
         println!("\n$ {}", step.command);
+        let started = std::time::Instant::now();
         let code = (step.action)(&project, &mut totals)?;
+        times.push((step.label.clone(), started.elapsed()));
         if code != 0 {
             eprintln!("\nfailed: {}", step.command);
             println!(
@@ -327,6 +331,10 @@ fn test_task(list: bool, only: Option<&str>) -> anyhow::Result<u8> {
             );
             return Ok(code);
         }
+    }
+    println!("\nwall time per step:");
+    for (label, time) in &times {
+        println!("  {:>7.1} s  {label}", time.as_secs_f64());
     }
     println!("\nall checks passed");
     println!("\n{} passed, {} failed", totals.passed, totals.failed);
