@@ -25,6 +25,8 @@
  *   the device's queue moves on; when it cannot be kept, the answer is
  *   `retryable_error`. Nothing is ever acknowledged that was neither applied nor
  *   kept.
+ * - With `writeCheckpoints`, each applied transaction of a client raises its write
+ *   checkpoint in the same database transaction (`write_checkpoint`).
  * - Database errors are classified by the reference backend's SQLSTATE table;
  *   connection errors (including during `COMMIT`) are retryable. The database's own
  *   messages reach the dead letters and the log, not the client, unless
@@ -107,6 +109,14 @@ export interface PostgresWriterOptions {
    */
   exposeDatabaseMessages?: boolean;
   /**
+   * Keep write checkpoints (default false, as in the reference backend): each
+   * transaction applied for a batch with a `client_id` raises the counter of
+   * (`sub`, `client_id`) in the same database transaction, and its `success`
+   * carries the new value as `write_checkpoint`. Duplicates and failures raise
+   * nothing. Needs the checkpoints table of {@link PostgresWriter.migration}.
+   */
+  writeCheckpoints?: boolean;
+  /**
    * Least time between two schema reloads caused by an unknown table or column
    * (default 5000 ms); a mismatch inside it is answered retryable until a reload
    * may run.
@@ -158,7 +168,8 @@ export interface PostgresWriter {
    */
   ready(): Promise<void>;
   /**
-   * The SQL that creates the module's own tables (ledger and dead letters) in
+   * The SQL that creates the module's own tables (ledger, dead letters, write
+   * checkpoints) in
    * `schema`: idempotent, safe to run on every deploy.
    */
   readonly migration: string;

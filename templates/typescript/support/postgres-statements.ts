@@ -11,12 +11,13 @@
 import type { Column, Table } from "./postgres-schema.ts";
 
 /**
- * The prefix of the module's tables, the reference backend's: the two may share a
- * database's ledger and dead letters. Introspection leaves these tables out.
+ * The prefix of the module's tables (the reference backend's, with the same
+ * layouts). Introspection leaves these tables out: they are not user tables.
  */
 export const PREFIX = "powersync_write_";
 export const LEDGER = `${PREFIX}ledger`;
 export const DEAD_LETTERS = `${PREFIX}dead_letters`;
+export const CHECKPOINTS = `${PREFIX}checkpoints`;
 
 /** `name` as a quoted identifier: wrapped in double quotes, embedded ones doubled. */
 export function quote(name: string): string {
@@ -103,6 +104,11 @@ export interface ModuleStatements {
   ledgerClaim: string;
   /** Raises the ledger to at least `$3` (a dead letter). */
   ledgerAdvance: string;
+  /**
+   * Raises the write checkpoint of (`$1` subject, `$2` client id) by one, from 1
+   * the first time; returns it as text.
+   */
+  checkpoint: string;
   /** The dead letter kept for (`$1` subject, `$2` client id, `$3` op id), if any. */
   deadLetterOfLedger: string;
   /** Keeps a dead letter; returns its id. */
@@ -110,7 +116,7 @@ export interface ModuleStatements {
   /** The answer kept for (`$1` subject, `$2` client id, `$3` op id), if any. */
   deadLetterAnswer: string;
   /**
-   * Which of the tables named `$2`, `$3` exist in schema `$1`, and whether each
+   * Which of the tables named `$2`, `$3`, `$4` exist in schema `$1`, and whether each
    * has a `subject` column (the ledger's current layout).
    */
   moduleTables: string;
@@ -120,6 +126,7 @@ export function moduleStatements(schema: string): ModuleStatements {
   const table = (name: string): string => `${quote(schema)}.${quote(name)}`;
   const ledger = table(LEDGER);
   const deadLetters = table(DEAD_LETTERS);
+  const checkpoints = table(CHECKPOINTS);
   return {
     migration: migration(schema),
     // A ledger row of the reference backend's first layout (empty subject) at or
@@ -135,6 +142,10 @@ export function moduleStatements(schema: string): ModuleStatements {
       `INSERT INTO ${ledger} AS l (subject, client_id, last_op_id) ` +
       "VALUES ($1::text, $2::text, $3::text::bigint) ON CONFLICT (subject, client_id) " +
       "DO UPDATE SET last_op_id = GREATEST(l.last_op_id, EXCLUDED.last_op_id), updated_at = now()",
+    checkpoint:
+      `INSERT INTO ${checkpoints} AS c (user_id, client_id, checkpoint) VALUES ($1::text, $2::text, 1) ` +
+      "ON CONFLICT (user_id, client_id) DO UPDATE SET checkpoint = c.checkpoint + 1 " +
+      "RETURNING checkpoint::text AS checkpoint",
     deadLetterOfLedger:
       `SELECT id::text AS id FROM ${deadLetters} ` +
       "WHERE subject = $1::text AND ledger_client_id = $2::text AND ledger_op_id = $3::text::bigint LIMIT 1",
@@ -151,12 +162,16 @@ export function moduleStatements(schema: string): ModuleStatements {
       "SELECT c.relname::text AS name, EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a " +
       "WHERE a.attrelid = c.oid AND a.attname = 'subject' AND NOT a.attisdropped) AS subject " +
       "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " +
-      "WHERE n.nspname::text = $1::text AND c.relname::text IN ($2::text, $3::text) " +
+      "WHERE n.nspname::text = $1::text AND c.relname::text IN ($2::text, $3::text, $4::text) " +
       "AND c.relkind IN ('r', 'p')",
   };
 }
 
-/** The module's tables, as the reference backend lays them out (`jsonb` here). */
+/**
+ * The module's tables, as the reference backend lays them out (`jsonb` here); the
+ * checkpoints table is created even while write checkpoints are off, so that
+ * turning them on needs no other migration.
+ */
 function migration(schema: string): string {
   const table = (name: string): string => `${quote(schema)}.${quote(name)}`;
   return `-- The PostgreSQL write module's own tables (powersync-write-api/postgres).
@@ -186,7 +201,14 @@ CREATE TABLE IF NOT EXISTS ${table(DEAD_LETTERS)} (
 );
 CREATE INDEX IF NOT EXISTS ${quote(`${DEAD_LETTERS}_ledger`)}
     ON ${table(DEAD_LETTERS)} (ledger_client_id, ledger_op_id);
+CREATE TABLE IF NOT EXISTS ${table(CHECKPOINTS)} (
+    user_id text NOT NULL,
+    client_id text NOT NULL,
+    checkpoint bigint NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+);
 ALTER TABLE ${table(LEDGER)} ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ${table(DEAD_LETTERS)} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ${table(CHECKPOINTS)} ENABLE ROW LEVEL SECURITY;
 `;
 }

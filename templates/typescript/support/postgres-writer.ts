@@ -1,7 +1,8 @@
 /**
  * The PostgreSQL writer's core (`./postgres.ts` is its public face): each
  * transaction resolved against the schema, authorized by the tables' policies,
- * converted, and applied in one database transaction with its ledger claim; a
+ * converted, and applied in one database transaction with its ledger claim (and
+ * write checkpoint, when kept); a
  * transaction that can never succeed kept as a dead letter.
  */
 
@@ -39,6 +40,7 @@ import {
   type Table,
 } from "./postgres-schema.ts";
 import {
+  CHECKPOINTS,
   compareNames,
   DEAD_LETTERS,
   entryStatement,
@@ -65,6 +67,12 @@ interface Prepared {
 /** The ledger says the transaction was applied before. */
 const DUPLICATE = Symbol("duplicate");
 
+/** A transaction committed, with the write checkpoint it raised (when kept). */
+interface Written {
+  kind: "written";
+  checkpoint?: string;
+}
+
 export class Writer implements PostgresWriter {
   readonly migration: string;
   private readonly schema: string;
@@ -72,6 +80,7 @@ export class Writer implements PostgresWriter {
   private readonly defaultPolicy: "allow" | "deny";
   private readonly retryAfterMs: number;
   private readonly expose: boolean;
+  private readonly writeCheckpoints: boolean;
   private readonly budget: Budget;
   private readonly log: (entry: LogEntry) => void;
   private readonly statements: ModuleStatements;
@@ -86,6 +95,7 @@ export class Writer implements PostgresWriter {
     this.defaultPolicy = options.default ?? "deny";
     this.retryAfterMs = options.retryAfterMs ?? 1000;
     this.expose = options.exposeDatabaseMessages ?? false;
+    this.writeCheckpoints = options.writeCheckpoints ?? false;
     this.budget = new Budget(
       options.deadLettersPerUser ?? 100,
       (options.deadLetterWindowSeconds ?? 60) * 1000,
@@ -154,7 +164,6 @@ export class Writer implements PostgresWriter {
     transaction: CrudTransaction,
   ): Promise<[TransactionResult, boolean]> {
     const outcome = await this.attempt(subject, clientId, transaction);
-    if (outcome === "written") return [{ status: "success" }, false];
     if (outcome === "duplicate") {
       const earlier = await this.keptBefore(
         subject,
@@ -162,6 +171,13 @@ export class Writer implements PostgresWriter {
         lastOpId(transaction),
       );
       return earlier ?? [{ status: "success", duplicate: true }, false];
+    }
+    if (outcome.kind === "written") {
+      const result: TransactionResult =
+        outcome.checkpoint === undefined
+          ? { status: "success" }
+          : { status: "success", write_checkpoint: outcome.checkpoint };
+      return [result, false];
     }
     if (outcome.kind === "retryable") {
       return [retryable(outcome.message, outcome.retryAfterMs), true];
@@ -222,7 +238,7 @@ export class Writer implements PostgresWriter {
     subject: string,
     clientId: string | undefined,
     transaction: CrudTransaction,
-  ): Promise<"written" | "duplicate" | Failure> {
+  ): Promise<Written | "duplicate" | Failure> {
     const started = Date.now();
     let snapshot: Snapshot;
     try {
@@ -266,7 +282,7 @@ export class Writer implements PostgresWriter {
     subject: string,
     clientId: string | undefined,
     transaction: CrudTransaction,
-  ): Promise<"written" | "duplicate" | Failure> {
+  ): Promise<Written | "duplicate" | Failure> {
     let prepared: Prepared[];
     try {
       prepared = this.prepare(snapshot, subject, transaction);
@@ -279,8 +295,10 @@ export class Writer implements PostgresWriter {
       clientId !== undefined && last !== undefined
         ? { clientId, lastOpId: last }
         : undefined;
+    // Like the reference backend: a checkpoint per client, op ids or not.
+    const checkpoint = this.writeCheckpoints ? clientId : undefined;
     try {
-      return await this.run(subject, ledger, prepared, false);
+      return await this.run(subject, ledger, checkpoint, prepared, false);
     } catch (error) {
       const failure = this.failureOf(error);
       // An error of COMMIT itself (a deferred constraint): run again entry by
@@ -292,7 +310,7 @@ export class Writer implements PostgresWriter {
         sqlState(error) !== undefined
       ) {
         try {
-          return await this.run(subject, ledger, prepared, true);
+          return await this.run(subject, ledger, checkpoint, prepared, true);
         } catch (again) {
           return this.failureOf(again);
         }
@@ -301,13 +319,19 @@ export class Writer implements PostgresWriter {
     }
   }
 
-  /** One database transaction: the ledger claim, then each entry. */
+  /**
+   * One database transaction: the ledger claim, each entry, then the write
+   * checkpoint of the client `checkpoint` (so a checkpoint is raised exactly when
+   * the transaction commits).
+   */
   private async run(
     subject: string,
     ledger: { clientId: string; lastOpId: number } | undefined,
+    checkpoint: string | undefined,
     prepared: readonly Prepared[],
     careful: boolean,
-  ): Promise<"written" | "duplicate"> {
+  ): Promise<Written | "duplicate"> {
+    let raised: string | undefined;
     try {
       await this.sql.begin(async (tx) => {
         if (careful) await tx.unsafe("SET CONSTRAINTS ALL IMMEDIATE");
@@ -322,8 +346,16 @@ export class Writer implements PostgresWriter {
           if (claimed.count === 0) throw DUPLICATE;
         }
         for (const entry of prepared) await this.write(tx, entry);
+        if (checkpoint !== undefined) {
+          const [row] = await own(
+            tx.unsafe(this.statements.checkpoint, [subject, checkpoint]),
+          );
+          raised = String(row?.["checkpoint"]);
+        }
       });
-      return "written";
+      return raised === undefined
+        ? { kind: "written" }
+        : { kind: "written", checkpoint: raised };
     } catch (error) {
       if (error === DUPLICATE) return "duplicate";
       throw error;
@@ -769,6 +801,7 @@ export class Writer implements PostgresWriter {
         this.schema,
         LEDGER,
         DEAD_LETTERS,
+        CHECKPOINTS,
       ]);
     } catch (error) {
       this.log({
@@ -783,9 +816,14 @@ export class Writer implements PostgresWriter {
     }
     const names = new Set(found.map((row) => String(row["name"])));
     const ledger = found.find((row) => row["name"] === LEDGER);
-    const missing = [LEDGER, DEAD_LETTERS].filter((name) => !names.has(name));
+    // The checkpoints table only when checkpoints are kept: a deployment without
+    // them is not made unready by the table added for them.
+    const needed = this.writeCheckpoints
+      ? [LEDGER, DEAD_LETTERS, CHECKPOINTS]
+      : [LEDGER, DEAD_LETTERS];
+    const missing = needed.filter((name) => !names.has(name));
     if (missing.length > 0 || ledger?.["subject"] !== true) {
-      const message = `the PostgreSQL module's tables ${[LEDGER, DEAD_LETTERS].join(", ")} are missing or outdated in schema \`${this.schema}\`: run \`writer.migration\` (it is safe to run on every deploy)`;
+      const message = `the PostgreSQL module's tables ${needed.join(", ")} are missing or outdated in schema \`${this.schema}\`: run \`writer.migration\` (it is safe to run on every deploy)`;
       this.log({ level: "error", message: `not ready: ${message}` });
       throw new NotReady(message);
     }
