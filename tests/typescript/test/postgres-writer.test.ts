@@ -941,6 +941,135 @@ describe("replays", () => {
   });
 });
 
+describe("write checkpoints", () => {
+  /** The stored checkpoints, by user and client. */
+  async function checkpoints(db: Db) {
+    return db.rows(
+      "SELECT user_id, client_id, checkpoint FROM powersync_write_checkpoints ORDER BY user_id, client_id",
+    );
+  }
+
+  test("on: each applied transaction of a client raises its checkpoint; duplicates and failures do not", async () => {
+    const db = await database({ writeCheckpoints: true });
+    const first = tx(entry("PUT", "notes", "c1", { body: "one" }));
+    const second = tx(entry("PUT", "notes", "c2", { body: "two" }));
+    assert.deepEqual(await db.writer.upload(ALICE, [first, second], "dev"), [
+      { status: "success", write_checkpoint: "1" },
+      { status: "success", write_checkpoint: "2" },
+    ]);
+    // A replay is a duplicate: no checkpoint, the counter stays.
+    assert.deepEqual(await db.writer.upload(ALICE, [first], "dev"), [
+      { status: "success", duplicate: true },
+    ]);
+    // A refusal and a database failure are kept as dead letters: no checkpoint.
+    // A deferred constraint fails at COMMIT, after the raise: it is rolled back
+    // with the entries.
+    const refused = fatal(
+      (
+        await db.writer.upload(
+          ALICE,
+          [tx(entry("PUT", "secrets", "s", { body: "no" }))],
+          "dev",
+        )
+      )[0],
+    );
+    assert.equal(refused.failed_operation.error_code, "UNAUTHORIZED");
+    const broken = fatal(
+      (
+        await db.writer.upload(
+          ALICE,
+          [
+            tx(
+              entry("PUT", "notes", "c3", { later: "same" }),
+              entry("PUT", "notes", "c3b", { later: "same" }),
+            ),
+          ],
+          "dev",
+        )
+      )[0],
+    );
+    assert.equal(broken.failed_operation.error_code, "UNIQUE_VIOLATION");
+    assert.equal("write_checkpoint" in broken, false);
+    assert.deepEqual(await checkpoints(db), [
+      { user_id: ALICE, client_id: "dev", checkpoint: "2" },
+    ]);
+    assert.deepEqual(await db.rows("SELECT id FROM notes ORDER BY id"), [
+      { id: "c1" },
+      { id: "c2" },
+    ]);
+    // The next applied transaction goes on from there; without op ids too.
+    const { op_id, ...noOpId } = entry("PATCH", "notes", "c1", {
+      body: "three",
+    });
+    assert.ok(op_id > 0);
+    assert.deepEqual(
+      await db.writer.upload(ALICE, [{ crud: [noOpId] }], "dev"),
+      [{ status: "success", write_checkpoint: "3" }],
+    );
+    // Each user and client has a counter of its own; no client id, no checkpoint.
+    assert.deepEqual(
+      await db.writer.upload(
+        ALICE,
+        [tx(entry("PUT", "notes", "c4", {}))],
+        "tablet",
+      ),
+      [{ status: "success", write_checkpoint: "1" }],
+    );
+    assert.deepEqual(
+      await db.writer.upload(BOB, [tx(entry("PUT", "notes", "c5", {}))], "dev"),
+      [{ status: "success", write_checkpoint: "1" }],
+    );
+    success(
+      (await db.writer.upload(ALICE, [tx(entry("PUT", "notes", "c6", {}))]))[0],
+    );
+    assert.deepEqual(await checkpoints(db), [
+      { user_id: ALICE, client_id: "dev", checkpoint: "3" },
+      { user_id: ALICE, client_id: "tablet", checkpoint: "1" },
+      { user_id: BOB, client_id: "dev", checkpoint: "1" },
+    ]);
+  });
+
+  test("off (the default): no write_checkpoint, nothing counted", async () => {
+    const db = await database();
+    assert.deepEqual(
+      await db.writer.upload(
+        ALICE,
+        [tx(entry("PUT", "notes", "o1", { body: "plain" }))],
+        "dev",
+      ),
+      [{ status: "success" }],
+    );
+    assert.deepEqual(await checkpoints(db), []);
+  });
+
+  test("on without the checkpoints table: not ready, and nothing is acknowledged", async () => {
+    const db = await database({ writeCheckpoints: true });
+    await db.sql.unsafe("DROP TABLE powersync_write_checkpoints");
+    await assert.rejects(db.writer.ready(), (error: Error) => {
+      assert.match(error.message, /powersync_write_checkpoints/);
+      return true;
+    });
+    const [result] = await db.writer.upload(
+      ALICE,
+      [tx(entry("PUT", "notes", "m1", { body: "not yet" }))],
+      "dev",
+    );
+    assert.equal(result?.status, "retryable_error", JSON.stringify(result));
+    assert.deepEqual(await db.rows("SELECT count(*) FROM notes"), [
+      { count: "0" },
+    ]);
+    // Off, the table is not needed.
+    await createPostgresWriter(db.sql, {
+      tables: POLICIES,
+      log: (entry) => logged.push(entry),
+    }).ready();
+    // The migration is idempotent and brings it back.
+    await db.sql.unsafe(db.writer.migration);
+    await db.sql.unsafe(db.writer.migration);
+    await db.writer.ready();
+  });
+});
+
 describe("over HTTP", () => {
   test("postgresHandler: invalid transactions are INVALID_REQUEST dead letters, others are applied", async () => {
     const db = await database();

@@ -528,6 +528,22 @@ const SUPPORT: &[(&str, &str)] = &[
         include_str!("../../../../templates/typescript/support/postgres-values.ts"),
     ),
     (
+        "src/postgres-errors.ts",
+        include_str!("../../../../templates/typescript/support/postgres-errors.ts"),
+    ),
+    (
+        "src/postgres-schema.ts",
+        include_str!("../../../../templates/typescript/support/postgres-schema.ts"),
+    ),
+    (
+        "src/postgres-statements.ts",
+        include_str!("../../../../templates/typescript/support/postgres-statements.ts"),
+    ),
+    (
+        "src/postgres-writer.ts",
+        include_str!("../../../../templates/typescript/support/postgres-writer.ts"),
+    ),
+    (
         "src/postgres.ts",
         include_str!("../../../../templates/typescript/support/postgres.ts"),
     ),
@@ -537,7 +553,11 @@ const SUPPORT: &[(&str, &str)] = &[
 /// write module.
 const WRITE_PATH_SUPPORT: &[&str] = &[
     "src/connector.ts",
+    "src/postgres-errors.ts",
+    "src/postgres-schema.ts",
+    "src/postgres-statements.ts",
     "src/postgres-values.ts",
+    "src/postgres-writer.ts",
     "src/postgres.ts",
 ];
 

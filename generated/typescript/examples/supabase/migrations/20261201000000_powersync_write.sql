@@ -29,8 +29,15 @@ CREATE TABLE IF NOT EXISTS "public"."powersync_write_dead_letters" (
 );
 CREATE INDEX IF NOT EXISTS "powersync_write_dead_letters_ledger"
     ON "public"."powersync_write_dead_letters" (ledger_client_id, ledger_op_id);
+CREATE TABLE IF NOT EXISTS "public"."powersync_write_checkpoints" (
+    user_id text NOT NULL,
+    client_id text NOT NULL,
+    checkpoint bigint NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+);
 ALTER TABLE "public"."powersync_write_ledger" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "public"."powersync_write_dead_letters" ENABLE ROW LEVEL SECURITY;
+ALTER TABLE "public"."powersync_write_checkpoints" ENABLE ROW LEVEL SECURITY;
 
 -- The example app's tables: replace them with yours, and the function's `tables`
 -- policies with theirs. Row-level security without policies keeps them out of
