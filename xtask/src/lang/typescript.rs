@@ -27,6 +27,7 @@ const PRETTIER_CHECKED: &[&str] = &[
     "templates/typescript/support/**/*.{ts,json}",
     "templates/typescript/examples/**/*.{ts,json}",
     "tests/conformance/**/*.{ts,json}",
+    "tests/connector-scenarios/*.{json,md}",
 ];
 
 /// The TypeScript tests' package, and the tsconfig that type-checks every feature

@@ -20,6 +20,10 @@ export interface ScriptedReply {
   headers?: Record<string, string>;
   /** Never answer (the connection stays open until the server closes). */
   hang?: boolean;
+  /** Close the connection without answering (a network failure). */
+  close?: boolean;
+  /** The content type of a string body (default `text/plain`). */
+  contentType?: string;
 }
 
 /** A reply, or a function computing it from the request it answers. */
@@ -41,6 +45,8 @@ export interface RecordedRequest {
 
 export class FakeServer {
   readonly requests: RecordedRequest[] = [];
+  /** `performance.now()` when the last reply was sent, if any. */
+  lastReplyAt: number | undefined;
   private readonly script: Reply[];
   private readonly hanging: ServerResponse[] = [];
 
@@ -132,16 +138,23 @@ export class FakeServer {
       this.hanging.push(res);
       return;
     }
+    if (reply.close === true) {
+      res.socket?.destroy();
+      return;
+    }
     const body =
       typeof reply.body === "string"
         ? reply.body
         : JSON.stringify(reply.body ?? {});
     res.writeHead(reply.status ?? 200, {
       "content-type":
-        typeof reply.body === "string" ? "text/plain" : "application/json",
+        typeof reply.body === "string"
+          ? (reply.contentType ?? "text/plain")
+          : "application/json",
       ...reply.headers,
     });
     res.end(body);
+    this.lastReplyAt = performance.now();
   }
 }
 
