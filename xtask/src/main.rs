@@ -367,7 +367,8 @@ mod tests {
              generated/typescript/src/**/*.ts generator/tests/fixtures/features/*/docs/**/*.md \
              generator/tests/fixtures/features/*/typescript/**/*.{md,json,ts} \
              tests/typescript/test/**/*.ts tests/typescript/features/**/*.ts tests/typescript/*.{json,mjs} templates/typescript/support/**/*.{ts,json} \
-             templates/typescript/examples/**/*.{ts,json} tests/conformance/**/*.{ts,json}",
+             templates/typescript/examples/**/*.{ts,json} tests/conformance/**/*.{ts,json} \
+             tests/connector-scenarios/*.{json,md}",
             "npm run build -w powersync-write-api && tsc -p tests/typescript/tsconfig.fixtures.json",
             "ruff format --check generated/python templates/python/support \
              templates/python/examples tests/python tests/conformance/servers/python \
