@@ -196,7 +196,7 @@ fn targets_lists_every_target() {
         .collect();
     assert_eq!(
         names,
-        ["rust", "typescript", "python", "docs", "go"],
+        ["rust", "typescript", "python", "docs", "go", "kotlin"],
         "{out}"
     );
 }

@@ -12,6 +12,7 @@ use crate::ir::Api;
 pub mod docs;
 pub mod format;
 pub mod go;
+pub mod kotlin;
 pub mod package_name;
 pub mod python;
 pub mod rust;
@@ -84,5 +85,6 @@ pub fn all() -> Vec<Box<dyn Target>> {
         Box::new(python::PythonTarget),
         Box::new(docs::DocsTarget),
         Box::new(go::GoTarget),
+        Box::new(kotlin::KotlinTarget),
     ]
 }

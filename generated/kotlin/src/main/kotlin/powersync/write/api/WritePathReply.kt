@@ -1,0 +1,23 @@
+// Generated from spec/powersync-write.yaml by `cargo xtask gen`. Do not edit: change the spec or the generator and regenerate.
+
+package powersync.write.api
+
+/** One reply to an upload request, as the connector acts on it. */
+internal sealed interface WritePathReply {
+    /** 200: one result per transaction of the request. */
+    data class Results(
+        val body: SpecWriteBatchResponse,
+    ) : WritePathReply
+
+    /**
+     * Any other status the spec lists for the upload (400, 401, 403, 413, 415, 429,
+     * 500, 503), with the protocol's error body; [body] is `null` for a status whose
+     * reply the spec gives another body.
+     */
+    data class Failure(
+        val status: Int,
+        val body: SpecErrorResponse?,
+        /** `Retry-After` in seconds, when the reply carried one. */
+        val retryAfterSeconds: Long?,
+    ) : WritePathReply
+}
