@@ -1,0 +1,9 @@
+package powersync.write.api
+
+// Stand-in: the real declaration is in templates/kotlin/support/Validator.kt (another branch).
+
+data class SchemaViolation(
+    val path: String,
+    val keyword: String,
+    val message: String,
+)
