@@ -11,6 +11,12 @@ const val MAX_TRANSACTIONS_PER_REQUEST: Int = 50
  */
 const val DEFAULT_RETRY_AFTER_MS: Long = 5000
 
+/** How long to wait for a reply to one request by default, in milliseconds. See [UploaderOptions.timeoutMs]. */
+const val DEFAULT_TIMEOUT_MS: Long = 30_000
+
+/** The longest pause an `uploadData` call waits out by default. See [UploaderOptions.maxRetryWaitMs]. */
+const val DEFAULT_MAX_RETRY_WAIT_MS: Long = 30_000
+
 /**
  * Limits on one request. A batch stops before the transaction that would exceed a limit, except
  * that a transaction larger than a limit on its own is sent alone, since a transaction is never split.
@@ -105,14 +111,14 @@ class UploaderOptions(
      * retryable failure (nothing is completed; the same transactions are sent again later, which
      * is safe because the backend recognises replays by `client_id` and `op_id`).
      */
-    val timeoutMs: Long = 30_000,
+    val timeoutMs: Long = DEFAULT_TIMEOUT_MS,
     /**
      * When the backend asked for a pause (`retry_after_ms`, or `Retry-After` on a 429 or 503), the
      * next `uploadData` call waits for the rest of it before sending, but only if that rest is at
      * most this many milliseconds; a longer rest makes the call throw an
      * [UploadRetryableException] at once, without sending, so the SDK's retry loop stays responsive.
      */
-    val maxRetryWaitMs: Long = 30_000,
+    val maxRetryWaitMs: Long = DEFAULT_MAX_RETRY_WAIT_MS,
     /** The pause after a `retryable_error` result without `retry_after_ms`; subject to [maxRetryWaitMs]. */
     val defaultRetryAfterMs: Long = DEFAULT_RETRY_AFTER_MS,
     /**
