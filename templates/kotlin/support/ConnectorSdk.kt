@@ -27,7 +27,7 @@ private class SdkUploadQueue(
 
     override fun transactions(): Flow<QueuedTransaction> =
         database.getCrudTransactions().map { transaction ->
-            val queued = transaction.toQueued()
+            val queued = transaction.toQueuedTransaction()
             synchronized(completers) { completers[queued.lastOpId] = transaction.complete }
             queued
         }
@@ -48,13 +48,19 @@ private class SdkUploadQueue(
     }
 }
 
-internal fun CrudTransaction.toQueued(): QueuedTransaction =
+/** The SDK's transaction as the uploader reads it (see [toQueuedEntry]). */
+fun CrudTransaction.toQueuedTransaction(): QueuedTransaction =
     QueuedTransaction(
         transactionId = transactionId?.toLong(),
-        crud = crud.map { it.toQueued() },
+        crud = crud.map { it.toQueuedEntry() },
     )
 
-internal fun CrudEntry.toQueued(): QueuedEntry =
+/**
+ * The SDK's entry as the uploader sends it: `op_data` and `previous_values` from `jsonValues`, so
+ * every value keeps its JSON type (the string view would quote numbers; the typed view fails on
+ * integers beyond 32 bits).
+ */
+fun CrudEntry.toQueuedEntry(): QueuedEntry =
     QueuedEntry(
         opId = clientId.toLong(),
         id = id,

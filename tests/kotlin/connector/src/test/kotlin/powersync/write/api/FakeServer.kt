@@ -110,8 +110,10 @@ class FakeServer : AutoCloseable {
                 exchange.responseHeaders.add("content-type", reply.contentType)
                 for ((name, value) in reply.headers) exchange.responseHeaders.add(name, value)
                 exchange.sendResponseHeaders(reply.status, if (bytes.isEmpty()) -1 else bytes.size.toLong())
-                exchange.responseBody.use { it.write(bytes) }
+                // Recorded before the body goes out, so the client cannot have the whole reply
+                // (and the test read this) before it is set.
                 lastReplyAtNanos = System.nanoTime()
+                exchange.responseBody.use { it.write(bytes) }
             }
             Reply.Hang -> {
                 released.await()
