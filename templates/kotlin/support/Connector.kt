@@ -1,3 +1,6 @@
+// The file name is the one the generated package uses for it (see the Kotlin contract).
+@file:Suppress("ktlint:standard:filename")
+
 package powersync.write.api
 
 import kotlinx.coroutines.CancellationException
@@ -38,8 +41,9 @@ class PowerSyncWriteUploader(
             "$where: baseUrl must be the backend's base URL, e.g. \"https://api.example.com\"."
         }
         val limits = options.limits
-        maxTransactions = positive("$where: limits.maxTransactions", limits.maxTransactions.toLong(), MAX_TRANSACTIONS_PER_REQUEST.toLong())
-            .toInt()
+        maxTransactions =
+            positive("$where: limits.maxTransactions", limits.maxTransactions.toLong(), MAX_TRANSACTIONS_PER_REQUEST.toLong())
+                .toInt()
         maxOperations = positive("$where: limits.maxOperations", limits.maxOperations.toLong()).toInt()
         maxBytes = positive("$where: limits.maxBytes", limits.maxBytes.toLong()).toInt()
         timeoutMs = positive("$where: timeoutMs", options.timeoutMs)
@@ -66,7 +70,10 @@ class PowerSyncWriteUploader(
         while (true) {
             val batch = readBatch(queue, clientId)
             val first = batch.firstOrNull() ?: return
-            val firstOpId = first.queued.crud.first().opId
+            val firstOpId =
+                first.queued.crud
+                    .first()
+                    .opId
             if (lastCompletedOpId != null && firstOpId <= lastCompletedOpId) {
                 options.logger?.warn(
                     "PowerSync upload: the queue still starts at op_id $firstOpId after transactions up to op_id " +
@@ -118,6 +125,7 @@ class PowerSyncWriteUploader(
                             "sending at most $maxBytes bytes per request from now on.",
                     )
                 }
+
                 is Sent.Results -> {
                     val progress = applyResults(queue, batch, outcome.body)
                     if (progress.completed != null) lastCompletedOpId = progress.completed.queued.lastOpId
@@ -221,9 +229,13 @@ class PowerSyncWriteUploader(
             )
         }
         return when (reply) {
-            is WritePathReply.Results -> Sent.Results(reply.body)
-            is WritePathReply.Failure ->
+            is WritePathReply.Results -> {
+                Sent.Results(reply.body)
+            }
+
+            is WritePathReply.Failure -> {
                 byStatus(reply.status, reply.body, reply.retryAfterSeconds, where, batch, bodyBytes, null)
+            }
         }
     }
 
@@ -249,7 +261,10 @@ class PowerSyncWriteUploader(
                 else -> ""
             }
         when (status) {
-            401 -> throw NeedsFreshToken(body)
+            401 -> {
+                throw NeedsFreshToken(body)
+            }
+
             413 -> {
                 if (batch.size > 1) return Sent.TooLarge(bodyBytes)
                 throw UploadRejectedException(
@@ -261,26 +276,36 @@ class PowerSyncWriteUploader(
                     cause,
                 )
             }
-            400 -> throw UploadRejectedException(
-                "$where: the backend refused the request as invalid (400$said). $kept; sending it unchanged fails " +
-                    "again, so this is a bug in the app, this uploader or the backend: report it.",
-                400,
-                body,
-                cause,
-            )
-            403 -> throw UploadRejectedException(
-                "$where: the user may not upload (403$said). $kept until the user's permissions change.",
-                403,
-                body,
-                cause,
-            )
-            415 -> throw UploadRejectedException(
-                "$where: the backend refused the content type (415$said). $kept; check that nothing between the app " +
-                    "and the backend rewrites the request.",
-                415,
-                body,
-                cause,
-            )
+
+            400 -> {
+                throw UploadRejectedException(
+                    "$where: the backend refused the request as invalid (400$said). $kept; sending it unchanged fails " +
+                        "again, so this is a bug in the app, this uploader or the backend: report it.",
+                    400,
+                    body,
+                    cause,
+                )
+            }
+
+            403 -> {
+                throw UploadRejectedException(
+                    "$where: the user may not upload (403$said). $kept until the user's permissions change.",
+                    403,
+                    body,
+                    cause,
+                )
+            }
+
+            415 -> {
+                throw UploadRejectedException(
+                    "$where: the backend refused the content type (415$said). $kept; check that nothing between the app " +
+                        "and the backend rewrites the request.",
+                    415,
+                    body,
+                    cause,
+                )
+            }
+
             429, 503 -> {
                 val retryAfterMs = retryAfterSeconds?.takeIf { it >= 0 }?.let { it * 1000 }
                 if (retryAfterMs != null) pauseFor(retryAfterMs)
@@ -296,16 +321,26 @@ class PowerSyncWriteUploader(
                     } else {
                         "after the SDK's retry delay"
                     }
-                throw UploadRetryableException("$where: the backend is $why ($status$said). $kept and sent again $next.", retryAfterMs, cause)
+                throw UploadRetryableException(
+                    "$where: the backend is $why ($status$said). $kept and sent again $next.",
+                    retryAfterMs,
+                    cause,
+                )
             }
-            500 -> throw UploadRetryableException(
-                "$where: the backend failed unexpectedly (500$said). Some transactions may have been applied; the " +
-                    "upload queue is kept and the same transactions are sent again later (the backend recognises any " +
-                    "it already applied).",
-                null,
-                cause,
-            )
-            else -> throw UploadProtocolException("PowerSync upload: unhandled reply status $status.", status, cause)
+
+            500 -> {
+                throw UploadRetryableException(
+                    "$where: the backend failed unexpectedly (500$said). Some transactions may have been applied; the " +
+                        "upload queue is kept and the same transactions are sent again later (the backend recognises any " +
+                        "it already applied).",
+                    null,
+                    cause,
+                )
+            }
+
+            else -> {
+                throw UploadProtocolException("PowerSync upload: unhandled reply status $status.", status, cause)
+            }
         }
     }
 
@@ -373,7 +408,8 @@ class PowerSyncWriteUploader(
                     lastDone = index
                     if (result.writeCheckpoint != null) checkpoint = result.writeCheckpoint
                 }
-                is SpecTransactionFatalError ->
+
+                is SpecTransactionFatalError -> {
                     if (!result.requiresClientHandling) {
                         reportDeadLetter(packed, result)
                         lastDone = index
@@ -399,6 +435,8 @@ class PowerSyncWriteUploader(
                                 )
                         }
                     }
+                }
+
                 is SpecTransactionRetryableError -> {
                     val waitMs = result.retryAfterMs ?: defaultRetryAfterMs
                     pauseFor(waitMs)
@@ -417,6 +455,7 @@ class PowerSyncWriteUploader(
                             waitMs,
                         )
                 }
+
                 is SpecTransactionNotAttempted -> {
                     val reason = if (result.message != null) " (${result.message})" else ""
                     stop =
@@ -571,13 +610,22 @@ private fun utf8Length(text: String): Int {
     while (i < text.length) {
         val code = text[i].code
         when {
-            code < 0x80 -> length += 1
-            code < 0x800 -> length += 2
+            code < 0x80 -> {
+                length += 1
+            }
+
+            code < 0x800 -> {
+                length += 2
+            }
+
             Character.isHighSurrogate(text[i]) && i + 1 < text.length && Character.isLowSurrogate(text[i + 1]) -> {
                 length += 4
                 i++
             }
-            else -> length += 3
+
+            else -> {
+                length += 3
+            }
         }
         i++
     }
@@ -593,7 +641,12 @@ private fun describeTransaction(queued: QueuedTransaction): String {
 
 private fun describeBatch(batch: List<Packed>): String {
     if (batch.isEmpty()) return "empty batch"
-    val from = batch.first().queued.crud.first().opId
+    val from =
+        batch
+            .first()
+            .queued.crud
+            .first()
+            .opId
     val to = batch.last().queued.lastOpId
     val count = if (batch.size == 1) "1 transaction" else "${batch.size} transactions"
     return "$count, op_id $from..$to"

@@ -44,6 +44,7 @@ class OptionalSerializer<T>(
     ) {
         when (value) {
             is Optional.Present -> encoder.encodeSerializableValue(valueSerializer, value.value)
+
             Optional.Absent -> throw IllegalStateException(
                 "Optional.Absent cannot be encoded on its own: it is only valid as a property's default (left out).",
             )

@@ -1,3 +1,6 @@
+// The file name is the one the generated package uses for it (see the Kotlin contract).
+@file:Suppress("ktlint:standard:filename")
+
 package powersync.write.api
 
 /** One reply to an upload request, as the connector acts on it. */

@@ -1,3 +1,6 @@
+// The file name is the one the generated package uses for it (see the Kotlin contract).
+@file:Suppress("ktlint:standard:filename")
+
 package powersync.write.api
 
 import io.ktor.client.HttpClient
@@ -35,22 +38,47 @@ class PowerSyncWriteApiClient(
             }
         val reply = Reply.read(operation, response)
         return when (reply.status) {
-            200 -> UploadDataResponse.Status200(reply.decode(WriteBatchResponse.serializer()))
-            400 -> UploadDataResponse.Status400(reply.decode(ErrorResponse.serializer()))
-            401 -> UploadDataResponse.Status401(reply.decode(ErrorResponse.serializer()))
-            403 -> UploadDataResponse.Status403(reply.decode(ErrorResponse.serializer()))
-            413 -> UploadDataResponse.Status413(reply.decode(ErrorResponse.serializer()))
-            415 -> UploadDataResponse.Status415(reply.decode(ErrorResponse.serializer()))
+            200 -> {
+                UploadDataResponse.Status200(reply.decode(WriteBatchResponse.serializer()))
+            }
+
+            400 -> {
+                UploadDataResponse.Status400(reply.decode(ErrorResponse.serializer()))
+            }
+
+            401 -> {
+                UploadDataResponse.Status401(reply.decode(ErrorResponse.serializer()))
+            }
+
+            403 -> {
+                UploadDataResponse.Status403(reply.decode(ErrorResponse.serializer()))
+            }
+
+            413 -> {
+                UploadDataResponse.Status413(reply.decode(ErrorResponse.serializer()))
+            }
+
+            415 -> {
+                UploadDataResponse.Status415(reply.decode(ErrorResponse.serializer()))
+            }
+
             429 -> {
                 val headers = UploadData429Headers(reply.retryAfter())
                 UploadDataResponse.Status429(reply.decode(ErrorResponse.serializer()), headers)
             }
-            500 -> UploadDataResponse.Status500(reply.decode(ErrorResponse.serializer()))
+
+            500 -> {
+                UploadDataResponse.Status500(reply.decode(ErrorResponse.serializer()))
+            }
+
             503 -> {
                 val headers = UploadData503Headers(reply.retryAfter())
                 UploadDataResponse.Status503(reply.decode(ErrorResponse.serializer()), headers)
             }
-            else -> throw reply.unexpected()
+
+            else -> {
+                throw reply.unexpected()
+            }
         }
     }
 
@@ -65,12 +93,18 @@ class PowerSyncWriteApiClient(
     suspend fun ready(): ReadyResponse {
         val reply = Reply.read("ready", httpClient.get("$base/ready"))
         return when (reply.status) {
-            200 -> ReadyResponse.Status200(reply.decode(HealthStatus.serializer()))
+            200 -> {
+                ReadyResponse.Status200(reply.decode(HealthStatus.serializer()))
+            }
+
             503 -> {
                 val headers = Ready503Headers(reply.retryAfter())
                 ReadyResponse.Status503(reply.decode(ErrorResponse.serializer()), headers)
             }
-            else -> throw reply.unexpected()
+
+            else -> {
+                throw reply.unexpected()
+            }
         }
     }
 

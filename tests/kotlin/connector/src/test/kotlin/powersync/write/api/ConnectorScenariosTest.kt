@@ -153,7 +153,10 @@ private fun reply(
     if (given["hang"] == JsonPrimitive(true)) return Reply.Hang
     if (given["close"] == JsonPrimitive(true)) return Reply.Close
     val status = given["status"]?.let { num(it, "$where.status").toInt() } ?: 200
-    val headers = obj(given["headers"] ?: JsonObject(emptyMap()), "$where.headers").mapValues { (name, text) -> str(text, "$where.headers.$name") }
+    val headers =
+        obj(given["headers"] ?: JsonObject(emptyMap()), "$where.headers").mapValues { (name, text) ->
+            str(text, "$where.headers.$name")
+        }
     val allSuccess = given["all_success"]
     if (allSuccess != null) {
         val options = obj(allSuccess, "$where.all_success")
@@ -260,7 +263,12 @@ private fun checkError(
             "protocol" -> outcome is UploadProtocolException
             else -> fail("$where.error.kind: unknown $kind")
         }
-    if (!matches) throw AssertionError("$where: expected a $kind error, got ${outcome?.let { "${it::class.simpleName}: ${it.message}" }}", outcome)
+    if (!matches) {
+        throw AssertionError(
+            "$where: expected a $kind error, got ${outcome?.let { "${it::class.simpleName}: ${it.message}" }}",
+            outcome,
+        )
+    }
     val error = outcome!!
     val message = error.message.orEmpty()
 
@@ -321,7 +329,11 @@ private fun checkRequests(
     previousCallLastReplyNanos: Long?,
     where: String,
 ) {
-    assertEquals(expected.size, requests.size, "$where: ${requests.size} requests, expected ${expected.size}: ${requests.map { opIdsOf(it) }}")
+    assertEquals(
+        expected.size,
+        requests.size,
+        "$where: ${requests.size} requests, expected ${expected.size}: ${requests.map { opIdsOf(it) }}",
+    )
     expected.forEachIndexed { index, value ->
         val at = "$where.expect.requests[$index]"
         val want = obj(value, at)
@@ -434,7 +446,14 @@ private fun runScenario(file: Path) {
                 val where = "calls[$index]"
                 val call = obj(callValue, where)
                 keys(call, where, listOf("replies", "expect"))
-                server.push(arr(call["replies"] ?: JsonArray(emptyList()), "$where.replies").mapIndexed { i, r -> reply(r, "$where.replies[$i]") })
+                server.push(
+                    arr(call["replies"] ?: JsonArray(emptyList()), "$where.replies").mapIndexed {
+                        i,
+                        r,
+                        ->
+                        reply(r, "$where.replies[$i]")
+                    },
+                )
                 val expect = obj(call["expect"], "$where.expect")
                 keys(
                     expect,
@@ -461,9 +480,20 @@ private fun runScenario(file: Path) {
                 for (request in requests) {
                     assertEquals("POST", request.method, "$where: method")
                     assertEquals("/api/data", request.path, "$where: path")
-                    assertTrue(request.headers["content-type"].orEmpty().startsWith("application/json"), "$where: content-type ${request.headers}")
+                    assertTrue(
+                        request.headers["content-type"].orEmpty().startsWith("application/json"),
+                        "$where: content-type ${request.headers}",
+                    )
                 }
-                expect["requests"]?.let { checkRequests(arr(it, "$where.expect.requests"), requests, previous, previousCallLastReplyNanos, where) }
+                expect["requests"]?.let {
+                    checkRequests(
+                        arr(it, "$where.expect.requests"),
+                        requests,
+                        previous,
+                        previousCallLastReplyNanos,
+                        where,
+                    )
+                }
                 expect["token_requests"]?.let { wanted ->
                     assertEquals(wanted, jsonOf(tokenCalls.drop(tokensBefore)), "$where: token requests (forceRefresh)")
                 }
@@ -472,7 +502,12 @@ private fun runScenario(file: Path) {
                         arr(completions, "$where.expect.completions").mapIndexed { i, c ->
                             val completion = obj(c, "$where.expect.completions[$i]")
                             keys(completion, "$where.expect.completions[$i]", listOf("up_to_op_id", "checkpoint"))
-                            JsonObject(mapOf("up_to_op_id" to (completion["up_to_op_id"] ?: JsonNull), "checkpoint" to (completion["checkpoint"] ?: JsonNull)))
+                            JsonObject(
+                                mapOf(
+                                    "up_to_op_id" to (completion["up_to_op_id"] ?: JsonNull),
+                                    "checkpoint" to (completion["checkpoint"] ?: JsonNull),
+                                ),
+                            )
                         }
                     val actual =
                         queue.completions.drop(completionsBefore).map {

@@ -51,8 +51,16 @@ class ConnectorTest {
     /** The op_data of the only entry of the only transaction of the only request. */
     private fun sentOpData(server: FakeServer): JsonObject {
         assertEquals(1, server.requests.size)
-        val transactions = server.requests[0].json!!.jsonObject["transactions"]!!.jsonArray
-        return transactions[0].jsonObject["crud"]!!.jsonArray[0].jsonObject["op_data"]!!.jsonObject
+        val transactions =
+            server.requests[0]
+                .json!!
+                .jsonObject["transactions"]!!
+                .jsonArray
+        return transactions[0]
+            .jsonObject["crud"]!!
+            .jsonArray[0]
+            .jsonObject["op_data"]!!
+            .jsonObject
     }
 
     @Test
@@ -175,7 +183,14 @@ class ConnectorTest {
                         assertFalse(firstId == row3["transaction_id"], "row-3 was written in a transaction of its own")
                         assertEquals(JsonPrimitive("PUT"), row3["op"])
                         // Every op_id, increasing.
-                        val opIds = transactions.flatMap { tx -> tx.jsonObject["crud"]!!.jsonArray.map { it.jsonObject["op_id"]!!.jsonPrimitive.content.toLong() } }
+                        val opIds =
+                            transactions.flatMap { tx ->
+                                tx.jsonObject["crud"]!!.jsonArray.map {
+                                    it.jsonObject["op_id"]!!
+                                        .jsonPrimitive.content
+                                        .toLong()
+                                }
+                            }
                         assertEquals(opIds.sorted(), opIds)
                         assertEquals(3, opIds.toSet().size)
 

@@ -115,13 +115,20 @@ class FakeServer : AutoCloseable {
                 lastReplyAtNanos = System.nanoTime()
                 exchange.responseBody.use { it.write(bytes) }
             }
+
             Reply.Hang -> {
                 released.await()
                 exchange.close()
             }
+
             // Without a response sent, closing the exchange closes the connection.
-            Reply.Close -> exchange.close()
-            is Reply.Computed -> error("a computed reply computed another computed reply")
+            Reply.Close -> {
+                exchange.close()
+            }
+
+            is Reply.Computed -> {
+                error("a computed reply computed another computed reply")
+            }
         }
     }
 }
