@@ -234,7 +234,7 @@ class PowerSyncWriteUploader(
             }
 
             is WritePathReply.Failure -> {
-                byStatus(reply.status, reply.body, reply.retryAfterSeconds, where, batch, bodyBytes, null)
+                byStatus(reply.status, reply.body, reply.retryAfterSeconds?.let { it * 1000 }, where, batch, bodyBytes, null)
             }
         }
     }
@@ -247,7 +247,7 @@ class PowerSyncWriteUploader(
     private fun byStatus(
         status: Int,
         body: SpecErrorResponse?,
-        retryAfterSeconds: Long?,
+        retryAfterMs: Long?,
         where: String,
         batch: List<Packed>,
         bodyBytes: Long,
@@ -307,8 +307,9 @@ class PowerSyncWriteUploader(
             }
 
             429, 503 -> {
-                val retryAfterMs = retryAfterSeconds?.takeIf { it >= 0 }?.let { it * 1000 }
-                if (retryAfterMs != null) pauseFor(retryAfterMs)
+                // A negative Retry-After is no pause at all.
+                val pause = retryAfterMs?.takeIf { it >= 0 }
+                if (pause != null) pauseFor(pause)
                 val why =
                     if (status == 429) {
                         "rate limited"
@@ -316,14 +317,14 @@ class PowerSyncWriteUploader(
                         "not ready (starting, stopping, or its database is unreachable)"
                     }
                 val next =
-                    if (retryAfterMs != null) {
-                        "in $retryAfterMs ms at the earliest (Retry-After)"
+                    if (pause != null) {
+                        "in $pause ms at the earliest (Retry-After)"
                     } else {
                         "after the SDK's retry delay"
                     }
                 throw UploadRetryableException(
                     "$where: the backend is $why ($status$said). $kept and sent again $next.",
-                    retryAfterMs,
+                    pause,
                     cause,
                 )
             }
@@ -357,7 +358,7 @@ class PowerSyncWriteUploader(
         // or a backend's error of another shape): act on the status as for the backend's own
         // reply. Only the 200 reply must match.
         if (invalidHeaders != null && status in ERROR_STATUSES) {
-            return byStatus(status, null, retryAfterSeconds(invalidHeaders), where, batch, bodyBytes, error)
+            return byStatus(status, null, retryAfterMs(invalidHeaders), where, batch, bodyBytes, error)
         }
         if (status == 408 || status == 429 || status >= 500) {
             throw UploadRetryableException(
@@ -563,11 +564,15 @@ private class NeedsFreshToken(
 /** The statuses of the protocol's non-200 replies. */
 private val ERROR_STATUSES = setOf(400, 401, 403, 413, 415, 429, 500, 503)
 
-/** `Retry-After` as seconds, read as the generated client reads it; null when absent or not a number. */
-private fun retryAfterSeconds(headers: Map<String, List<String>>): Long? {
+/**
+ * `Retry-After` in milliseconds, read from a reply the client could not map (a proxy's page):
+ * a number of seconds, fractions included; null when absent or not a number (an HTTP date).
+ */
+private fun retryAfterMs(headers: Map<String, List<String>>): Long? {
     val text = headers["retry-after"]?.firstOrNull()?.trim()
     if (text.isNullOrEmpty()) return null
-    return text.toLongOrNull() ?: text.toDoubleOrNull()?.takeIf { it.isFinite() }?.toLong()
+    val seconds = text.toDoubleOrNull()?.takeIf { it.isFinite() } ?: return null
+    return (seconds * 1000).toLong()
 }
 
 /** The wire form of a queued transaction: only keys with values are sent. */

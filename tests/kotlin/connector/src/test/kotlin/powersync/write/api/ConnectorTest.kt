@@ -204,6 +204,49 @@ class ConnectorTest {
     }
 
     @Test
+    fun `a proxy's Retry-After in fractional seconds is honoured to the millisecond, a negative one not at all`() {
+        FakeServer().use { server ->
+            HttpClient(CIO).use { httpClient ->
+                val queue = FakeQueue()
+                queue.entries += QueuedEntry(opId = 1, id = "row-1", op = UpdateType.DELETE, table = "todos")
+                val uploader = PowerSyncWriteUploader(options(server, httpClient).copyWith(maxRetryWaitMs = 0))
+                server.push(listOf(Reply.Send(503, mapOf("retry-after" to "0.25"), "<html>503</html>", "text/html")))
+                val first = assertThrows<UploadRetryableException> { runBlocking { uploader.uploadData(queue) } }
+                assertEquals(250L, first.retryAfterMs)
+                // The pause is longer than maxRetryWaitMs (0): the next call sends nothing.
+                val second = assertThrows<UploadRetryableException> { runBlocking { uploader.uploadData(queue) } }
+                assertTrue(second.message!!.contains("Nothing was sent"), second.message)
+                assertEquals(1, server.requests.size)
+            }
+        }
+        FakeServer().use { server ->
+            HttpClient(CIO).use { httpClient ->
+                val queue = FakeQueue()
+                queue.entries += QueuedEntry(opId = 1, id = "row-1", op = UpdateType.DELETE, table = "todos")
+                val uploader = PowerSyncWriteUploader(options(server, httpClient).copyWith(maxRetryWaitMs = 0))
+                server.push(listOf(Reply.Send(429, mapOf("retry-after" to "-5"), """{"message":"slow down"}""", "application/json")))
+                val error = assertThrows<UploadRetryableException> { runBlocking { uploader.uploadData(queue) } }
+                assertNull(error.retryAfterMs)
+                server.push(listOf(successFor(1)))
+                runBlocking { uploader.uploadData(queue) }
+                assertEquals(2, server.requests.size)
+                assertTrue(queue.entries.isEmpty())
+            }
+        }
+    }
+
+    private fun UploaderOptions.copyWith(maxRetryWaitMs: Long) =
+        UploaderOptions(
+            baseUrl = baseUrl,
+            fetchToken = fetchToken,
+            httpClient = httpClient,
+            limits = limits,
+            timeoutMs = timeoutMs,
+            maxRetryWaitMs = maxRetryWaitMs,
+            defaultRetryAfterMs = defaultRetryAfterMs,
+        )
+
+    @Test
     fun `options out of range are refused with the option's name`() {
         HttpClient(CIO).use { httpClient ->
             fun options(
