@@ -132,7 +132,7 @@ class ConnectorTest {
             Schema(
                 Table(
                     "todos",
-                    listOf(Column.text("description"), Column.integer("n"), Column.real("r")),
+                    listOf(Column.text("description"), Column.integer("n"), Column.real("r"), Column.integer("done")),
                 ),
             )
         FakeServer().use { server ->
@@ -142,8 +142,8 @@ class ConnectorTest {
                     try {
                         database.writeTransaction { tx ->
                             tx.execute(
-                                "INSERT INTO todos (id, description, n, r) VALUES (?, ?, ?, ?)",
-                                listOf("row-1", "first", 5000000000L, 0.5),
+                                "INSERT INTO todos (id, description, n, r, done) VALUES (?, ?, ?, ?, ?)",
+                                listOf("row-1", "first", 5000000000L, 0.5, true),
                             )
                             tx.execute(
                                 "INSERT INTO todos (id, description, n, r) VALUES (?, ?, ?, ?)",
@@ -173,6 +173,8 @@ class ConnectorTest {
                         assertEquals(JsonPrimitive(5000000000L), row1["n"])
                         assertEquals(JsonPrimitive(0.5), row1["r"])
                         assertEquals(JsonPrimitive("first"), row1["description"])
+                        // SQLite has no booleans: the SDK stores (and the uploader sends) 1.
+                        assertEquals(JsonPrimitive(1), row1["done"])
                         val row2 = first[1].jsonObject["op_data"]!!.jsonObject
                         assertEquals(JsonPrimitive(Long.MIN_VALUE), row2["n"])
                         val row3 = transactions[1].jsonObject["crud"]!!.jsonArray[0].jsonObject
