@@ -70,10 +70,7 @@ class PowerSyncWriteUploader(
         while (true) {
             val batch = readBatch(queue, clientId)
             val first = batch.firstOrNull() ?: return
-            val firstOpId =
-                first.queued.crud
-                    .first()
-                    .opId
+            val firstOpId = first.queued.firstOpId
             if (lastCompletedOpId != null && firstOpId <= lastCompletedOpId) {
                 options.logger?.warn(
                     "PowerSync upload: the queue still starts at op_id $firstOpId after transactions up to op_id " +
@@ -638,7 +635,7 @@ private fun utf8Length(text: String): Int {
 }
 
 private fun describeTransaction(queued: QueuedTransaction): String {
-    val first = queued.crud.first().opId
+    val first = queued.firstOpId
     val last = queued.lastOpId
     val ops = if (first == last) "op_id $first" else "op_id $first..$last"
     return if (queued.transactionId != null) "transaction ${queued.transactionId} ($ops)" else "the transaction with $ops"
@@ -646,12 +643,7 @@ private fun describeTransaction(queued: QueuedTransaction): String {
 
 private fun describeBatch(batch: List<Packed>): String {
     if (batch.isEmpty()) return "empty batch"
-    val from =
-        batch
-            .first()
-            .queued.crud
-            .first()
-            .opId
+    val from = batch.first().queued.firstOpId
     val to = batch.last().queued.lastOpId
     val count = if (batch.size == 1) "1 transaction" else "${batch.size} transactions"
     return "$count, op_id $from..$to"

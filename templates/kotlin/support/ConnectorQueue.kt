@@ -29,6 +29,9 @@ data class QueuedTransaction(
     /** At least one entry, in queue order. */
     val crud: List<QueuedEntry>,
 ) {
+    /** The op_id of the first entry. */
+    val firstOpId: Long get() = crud.first().opId
+
     /** The op_id of the last entry: completing it completes this transaction and every earlier one. */
     val lastOpId: Long get() = crud.last().opId
 }
