@@ -362,6 +362,8 @@ mod tests {
             "npm ci",
             "python3 -m venv .venv && .venv/bin/pip install -r tests/python/requirements.txt",
             "GOBIN=.gotools/bin go install honnef.co/go/tools/cmd/staticcheck@v0.8.2",
+            "mvn org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+             -Dartifact=com.pinterest.ktlint:ktlint-cli:1.8.0:jar:all -DoutputDirectory=.kotlintools",
             "cargo xtask check",
             "prettier --check generated/**/*.md generated/typescript/*.json \
              generated/typescript/src/**/*.ts generator/tests/fixtures/features/*/docs/**/*.md \
@@ -383,11 +385,16 @@ mod tests {
              tests/conformance generator/tests/fixtures/features",
             "go vet && staticcheck (generated/go, tests/go, tests/conformance, \
              generator/tests/fixtures/features/*/go; generated/go/examples/pgx on its own)",
+            "ktlint generated/kotlin/**/*.kt templates/kotlin/support/*.kt tests/kotlin/**/*.kt \
+             generator/tests/fixtures/features/*/kotlin/**/*.kt",
+            "mvn -f tests/kotlin/pom.xml test-compile && mvn compile \
+             (generator/tests/fixtures/features/*/kotlin); -Werror",
             "cargo xtask gen-samples --samples 8 --seed 1",
             "cargo test --workspace --exclude conformance",
             "npm test -w tests/typescript",
             "pytest tests/python templates/python/support/tests",
             "go test -race (generated/go, tests/go)",
+            "mvn -f tests/kotlin/pom.xml test",
             "cargo test -p conformance",
             "cargo +nightly fuzz run <convert_sqlite|convert_postgres> -- -max_total_time=15",
         ];

@@ -8,6 +8,7 @@
 //! and type check, then every language's tests.
 
 pub mod go;
+pub mod kotlin;
 pub mod python;
 pub mod rust;
 pub mod typescript;
@@ -84,6 +85,7 @@ pub fn all() -> Vec<Box<dyn Language>> {
         Box::new(typescript::TypeScript),
         Box::new(python::Python),
         Box::new(go::Go),
+        Box::new(kotlin::Kotlin),
     ]
 }
 

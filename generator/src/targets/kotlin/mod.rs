@@ -1201,8 +1201,31 @@ const SUPPORT: &[(&str, &str)] = &[
     ),
 ];
 
-/// The support files of write-path specs: the PowerSync connector.
-const WRITE_PATH_SUPPORT: &[(&str, &str)] = &[(
-    "WritePathReply.kt",
-    include_str!("../../../../templates/kotlin/support/WritePathReply.kt"),
-)];
+/// The support files of write-path specs: the upload connector for the PowerSync
+/// Kotlin SDK.
+const WRITE_PATH_SUPPORT: &[(&str, &str)] = &[
+    (
+        "ConnectorErrors.kt",
+        include_str!("../../../../templates/kotlin/support/ConnectorErrors.kt"),
+    ),
+    (
+        "ConnectorOptions.kt",
+        include_str!("../../../../templates/kotlin/support/ConnectorOptions.kt"),
+    ),
+    (
+        "ConnectorQueue.kt",
+        include_str!("../../../../templates/kotlin/support/ConnectorQueue.kt"),
+    ),
+    (
+        "ConnectorSdk.kt",
+        include_str!("../../../../templates/kotlin/support/ConnectorSdk.kt"),
+    ),
+    (
+        "PowerSyncWriteUploader.kt",
+        include_str!("../../../../templates/kotlin/support/PowerSyncWriteUploader.kt"),
+    ),
+    (
+        "WritePathReply.kt",
+        include_str!("../../../../templates/kotlin/support/WritePathReply.kt"),
+    ),
+];
