@@ -14,7 +14,8 @@ import kotlinx.coroutines.withTimeoutOrNull
  * (never splitting a transaction), sends each with the generated client, and completes exactly
  * the prefix of the batch the backend accepted, passing the newest write checkpoint. Whatever is
  * not accepted stays queued and makes [uploadData] throw an [UploadException], which the SDK shows
- * as the sync status's upload error before calling `uploadData` again after its retry delay.
+ * as the sync status's upload error; the SDK calls `uploadData` again in its next upload round
+ * (in 1.14.1, on the next local write or reconnect).
  *
  * One instance per backend: it remembers the pause the backend asked for and a lowered byte limit.
  */
