@@ -22,6 +22,8 @@
 //! with the package line renamed.
 
 mod names;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
