@@ -9,9 +9,15 @@ import {{ import }}
 {%- endif %}
 {%- for model in models %}
 {% match model %}
-{%- when ModelView::Struct with { name, doc, properties, tag, supertypes } %}
+{%- when ModelView::Struct with { name, doc, properties, tag, supertypes, files, extras } %}
 {%- call m::kdoc(&doc, "") %}{% endcall %}
+{%- if extras.is_some() %}
+@OptIn(ExperimentalSerializationApi::class)
+@KeepGeneratedSerializer
+@Serializable(with = {{ name }}.Serializer::class)
+{%- else %}
 @Serializable
+{%- endif %}
 {%- if let Some(tag) = tag %}
 @SerialName({{ tag }})
 {%- endif %}
@@ -27,6 +33,24 @@ data class {{ name }}(
 {%- call m::property(p) %}{% endcall %}
 {%- endfor %}
 ){% if !supertypes.is_empty() %} : {{ supertypes.join(",\n    ") }}{% endif %}
+{%- if !files.is_empty() || extras.is_some() %} {
+{%- if !files.is_empty() %}
+    /** The file properties' files, by wire name: the client sends each as a file part. */
+    internal fun multipartFiles(): Map<String, List<FileData>> =
+        mapOf(
+{%- for (wire, expr) in files %}
+            {{ wire }} to {{ expr }},
+{%- endfor %}
+        )
+{%- endif %}
+{%- if let Some(extras) = extras %}
+{%- if !files.is_empty() %}
+{% endif %}
+    /** Reads and writes the undeclared properties beside the declared ones. */
+    object Serializer : AdditionalPropertiesSerializer<{{ name }}>(generatedSerializer(), {{ extras }})
+{%- endif %}
+}
+{%- endif %}
 {%- endif %}
 {%- when ModelView::StringEnum with { name, doc, constants } %}
 {%- call m::kdoc(&doc, "") %}{% endcall %}
