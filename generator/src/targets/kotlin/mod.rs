@@ -1340,3 +1340,89 @@ const WRITE_PATH_SUPPORT: &[(&str, &str)] = &[(
     "WritePathReply.kt",
     include_str!("../../../../templates/kotlin/support/WritePathReply.kt"),
 )];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lower(fixture: &str) -> Api {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        crate::load_and_lower(&root.join("tests/fixtures/features").join(fixture))
+            .expect("the fixture lowers")
+    }
+
+    #[test]
+    fn multipart_files_are_file_data_sent_as_parts() {
+        let api = lower("non_json_bodies.yaml");
+        let names = Names::new(&api);
+        let models = models(&api, &names);
+        let upload = models
+            .iter()
+            .find_map(|m| match m {
+                ModelView::Struct {
+                    name,
+                    properties,
+                    files,
+                    ..
+                } if name == "UploadRequestModel" => Some((properties, files)),
+                _ => None,
+            })
+            .expect("the multipart body's model");
+        let types: Vec<(&str, &str)> = upload
+            .0
+            .iter()
+            .map(|p| (p.name.as_str(), p.ty.as_str()))
+            .collect();
+        assert!(types.contains(&("file", "FileData")), "{types:?}");
+        assert!(types.contains(&("attachments", "List<FileData>?")), "{types:?}");
+        assert_eq!(
+            upload.1,
+            &[
+                ("\"file\"".to_string(), "listOf(file)".to_string()),
+                (
+                    "\"attachments\"".to_string(),
+                    "attachments.orEmpty()".to_string()
+                ),
+            ]
+        );
+        // The transport learns each body's encoding and a multipart body's files.
+        let table: Value = serde_json::from_str(&operations_file(&api)).expect("JSON");
+        let ops = &table["operations"];
+        assert_eq!(ops["upload"]["body"]["encoding"], "multipart");
+        assert_eq!(ops["upload"]["body"]["files"], json!(["file", "attachments"]));
+        assert_eq!(ops["saveProfile"]["body"]["encoding"], "form");
+        assert_eq!(ops["putBlob"]["body"]["encoding"], "binary");
+        assert_eq!(ops["putBlob"]["responses"]["200"]["encoding"], "binary");
+        assert_eq!(ops["addNote"]["body"]["encoding"], "text");
+        // Raw bytes go beside the JSON arguments, and come back through `reply.file()`.
+        let op = api.operations.iter().find(|o| o.id == "putBlob").expect("putBlob");
+        let view = operation(&api, &names, op);
+        assert_eq!(view.raw_arg.as_deref(), Some("request.body"));
+        assert_eq!(view.body_arg, None);
+        assert_eq!(view.responses[0].read, "reply.file()");
+    }
+
+    #[test]
+    fn declared_and_additional_properties_are_both_kept() {
+        let api = lower("maps.yaml");
+        let names = Names::new(&api);
+        let labels = models(&api, &names)
+            .into_iter()
+            .find_map(|m| match m {
+                ModelView::Struct {
+                    name,
+                    properties,
+                    extras,
+                    ..
+                } if name == "Labels" => Some((properties, extras)),
+                _ => None,
+            })
+            .expect("Labels");
+        let last = labels.0.last().expect("properties");
+        assert_eq!(last.name, "additionalProperties");
+        assert_eq!(last.ty, "Map<String, String>");
+        assert_eq!(last.default, Some("emptyMap()"));
+        assert_eq!(labels.1.as_deref(), Some("\"additionalProperties\""));
+        assert!(labels.0.len() > 1, "the declared properties stay");
+    }
+}
