@@ -464,7 +464,11 @@ fn models(api: &Api, names: &Names) -> Vec<ModelView> {
                         .iter()
                         .zip(property_names)
                         .map(|(f, name)| {
-                            let file = if multipart { file_kind(api, &f.ty) } else { None };
+                            let file = if multipart {
+                                file_kind(api, &f.ty)
+                            } else {
+                                None
+                            };
                             let (ty, default) = match file {
                                 Some(list) => {
                                     let optional = !f.required || f.ty.nullable;
@@ -822,15 +826,7 @@ fn operation(api: &Api, names: &Names, op: &Operation) -> OperationView {
         } else {
             body_arg = Some(encode(&name, optional));
         }
-        let has_files = match &body.ty.kind {
-            TyKind::Named(t) if body.encoding == BodyEncoding::Multipart => {
-                api.type_def(t).is_some_and(|d| match &d.kind {
-                    TypeDefKind::Struct(s) => s.fields.iter().any(|f| file_kind(api, &f.ty).is_some()),
-                    _ => false,
-                })
-            }
-            _ => false,
-        };
+        let has_files = !multipart_files(api, body).is_empty();
         if has_files {
             files_arg = Some(if optional {
                 format!("request.{name}?.multipartFiles().orEmpty()")
@@ -893,7 +889,11 @@ fn operation(api: &Api, names: &Names, op: &Operation) -> OperationView {
                         kotlin_type(names, &b.ty)
                     }
                 }),
-                read: if r.body.as_ref().is_some_and(|b| b.encoding == BodyEncoding::Binary) {
+                read: if r
+                    .body
+                    .as_ref()
+                    .is_some_and(|b| b.encoding == BodyEncoding::Binary)
+                {
                     "reply.file()"
                 } else {
                     "reply.body()"
@@ -968,15 +968,17 @@ fn operation_imports(operations: &[OperationView]) -> Vec<&'static str> {
 /// A multipart body's file properties, by wire name.
 fn multipart_files(api: &Api, body: &crate::ir::RequestBody) -> Vec<String> {
     match &body.ty.kind {
-        TyKind::Named(name) if body.encoding == BodyEncoding::Multipart => match api.type_def(name).map(|t| &t.kind) {
-            Some(TypeDefKind::Struct(s)) => s
-                .fields
-                .iter()
-                .filter(|f| file_kind(api, &f.ty).is_some())
-                .map(|f| f.name.clone())
-                .collect(),
-            _ => Vec::new(),
-        },
+        TyKind::Named(name) if body.encoding == BodyEncoding::Multipart => {
+            match api.type_def(name).map(|t| &t.kind) {
+                Some(TypeDefKind::Struct(s)) => s
+                    .fields
+                    .iter()
+                    .filter(|f| file_kind(api, &f.ty).is_some())
+                    .map(|f| f.name.clone())
+                    .collect(),
+                _ => Vec::new(),
+            }
+        }
         _ => Vec::new(),
     }
 }
@@ -1374,7 +1376,10 @@ mod tests {
             .map(|p| (p.name.as_str(), p.ty.as_str()))
             .collect();
         assert!(types.contains(&("file", "FileData")), "{types:?}");
-        assert!(types.contains(&("attachments", "List<FileData>?")), "{types:?}");
+        assert!(
+            types.contains(&("attachments", "List<FileData>?")),
+            "{types:?}"
+        );
         assert_eq!(
             upload.1,
             &[
@@ -1389,13 +1394,20 @@ mod tests {
         let table: Value = serde_json::from_str(&operations_file(&api)).expect("JSON");
         let ops = &table["operations"];
         assert_eq!(ops["upload"]["body"]["encoding"], "multipart");
-        assert_eq!(ops["upload"]["body"]["files"], json!(["file", "attachments"]));
+        assert_eq!(
+            ops["upload"]["body"]["files"],
+            json!(["file", "attachments"])
+        );
         assert_eq!(ops["saveProfile"]["body"]["encoding"], "form");
         assert_eq!(ops["putBlob"]["body"]["encoding"], "binary");
         assert_eq!(ops["putBlob"]["responses"]["200"]["encoding"], "binary");
         assert_eq!(ops["addNote"]["body"]["encoding"], "text");
         // Raw bytes go beside the JSON arguments, and come back through `reply.file()`.
-        let op = api.operations.iter().find(|o| o.id == "putBlob").expect("putBlob");
+        let op = api
+            .operations
+            .iter()
+            .find(|o| o.id == "putBlob")
+            .expect("putBlob");
         let view = operation(&api, &names, op);
         assert_eq!(view.raw_arg.as_deref(), Some("request.body"));
         assert_eq!(view.body_arg, None);
