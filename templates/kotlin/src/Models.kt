@@ -9,7 +9,7 @@ import {{ import }}
 {%- endif %}
 {%- for model in models %}
 {% match model %}
-{%- when ModelView::Struct with { name, doc, properties, tag, supertypes, files, extras } %}
+{%- when ModelView::Struct with { name, doc, properties, tag, supertypes, files, extras, wrap_serializer } %}
 {%- call m::kdoc(&doc, "") %}{% endcall %}
 {%- if extras.is_some() %}
 @OptIn(ExperimentalSerializationApi::class)
@@ -47,7 +47,15 @@ data class {{ name }}(
 {%- if !files.is_empty() %}
 {% endif %}
     /** Reads and writes the undeclared properties beside the declared ones. */
+{%- if wrap_serializer %}
+    object Serializer :
+        AdditionalPropertiesSerializer<{{ name }}>(
+            generatedSerializer(),
+            {{ extras }},
+        )
+{%- else %}
     object Serializer : AdditionalPropertiesSerializer<{{ name }}>(generatedSerializer(), {{ extras }})
+{%- endif %}
 {%- endif %}
 }
 {%- endif %}
@@ -63,7 +71,7 @@ enum class {{ name }} {
     {{ constant }},
 {%- endfor %}
 }
-{%- when ModelView::NumberEnum with { name, doc, value_type, constants } %}
+{%- when ModelView::NumberEnum with { name, doc, value_type, constants, wrap_serializer } %}
 {%- call m::kdoc(&doc, "") %}{% endcall %}
 @Serializable(with = {{ name }}.Serializer::class)
 enum class {{ name }}(
@@ -76,7 +84,16 @@ enum class {{ name }}(
     ;
 
     /** Reads and writes the constants as the JSON numbers they stand for. */
+{%- if wrap_serializer %}
+    object Serializer :
+        NumberEnumSerializer<{{ name }}>(
+            "{{ name }}",
+            entries,
+            { it.value },
+        )
+{%- else %}
     object Serializer : NumberEnumSerializer<{{ name }}>("{{ name }}", entries, { it.value })
+{%- endif %}
 }
 {%- when ModelView::Union with { name, doc, discriminator } %}
 {%- call m::kdoc(&doc, "") %}{% endcall %}

@@ -373,6 +373,8 @@ enum ModelView {
         /// With both properties and `additionalProperties`: the extra properties'
         /// map's wire name in the generated serializer, as a literal.
         extras: Option<String>,
+        /// Whether its `object Serializer` declaration is too long for one line.
+        wrap_serializer: bool,
     },
     StringEnum {
         name: String,
@@ -387,6 +389,8 @@ enum ModelView {
         value_type: &'static str,
         /// (constant, value as a Kotlin literal).
         constants: Vec<(String, String)>,
+        /// Whether its `object Serializer` declaration is too long for one line.
+        wrap_serializer: bool,
     },
     Union {
         name: String,
@@ -411,6 +415,16 @@ impl ModelView {
             ModelView::Alias { .. } => None,
         }
     }
+}
+
+/// Whether a number enum's `object Serializer` line is too long for one line.
+fn number_enum_wraps(name: &str) -> bool {
+    !fits(
+        4,
+        &format!(
+            "object Serializer : NumberEnumSerializer<{name}>(\"{name}\", entries, {{ it.value }})"
+        ),
+    )
 }
 
 fn type_doc(description: Option<&str>, pointer: &str) -> Vec<String> {
@@ -544,6 +558,14 @@ fn models(api: &Api, names: &Names) -> Vec<ModelView> {
                         properties
                     };
                     let supertypes = unions.get(t.name.as_str()).cloned().unwrap_or_default();
+                    let wrap_serializer = extras.as_ref().is_some_and(|extras| {
+                        !fits(
+                            4,
+                            &format!(
+                                "object Serializer : AdditionalPropertiesSerializer<{name}>(generatedSerializer(), {extras})"
+                            ),
+                        )
+                    });
                     ModelView::Struct {
                         name,
                         doc,
@@ -552,6 +574,7 @@ fn models(api: &Api, names: &Names) -> Vec<ModelView> {
                         supertypes,
                         files,
                         extras,
+                        wrap_serializer,
                     }
                 }
                 TypeDefKind::Enum(e) => {
@@ -585,6 +608,7 @@ fn models(api: &Api, names: &Names) -> Vec<ModelView> {
                                     (constant(j), literal)
                                 })
                                 .collect(),
+                            wrap_serializer: number_enum_wraps(&name),
                             name,
                             doc,
                         },
@@ -606,6 +630,7 @@ fn models(api: &Api, names: &Names) -> Vec<ModelView> {
                                         (constant(j), literal)
                                     })
                                     .collect(),
+                                wrap_serializer: number_enum_wraps(&name),
                                 name,
                                 doc,
                             }

@@ -144,6 +144,17 @@ impl Names {
             if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
                 name = format!("T{name}");
             }
+            // Long enough to say what it is, short enough that a line naming it
+            // twice (`@Serializable(with = Name.Serializer::class)`) fits ktlint's limit.
+            if name.chars().count() > MAX_TYPE_NAME {
+                // Cut before a word (an upper-case letter), so no word is halved.
+                let chars: Vec<char> = name.chars().collect();
+                let end = (1..=MAX_TYPE_NAME)
+                    .rev()
+                    .find(|&i| chars[i].is_uppercase())
+                    .unwrap_or(MAX_TYPE_NAME);
+                name = chars[..end].iter().collect();
+            }
             if RESERVED_TYPES.contains(&name.as_str()) || exported.contains(&name) {
                 name.push_str("Model");
             }
@@ -241,6 +252,9 @@ fn enum_words(values: &EnumValues) -> Vec<(String, String)> {
         EnumValues::Number { values, .. } => values.iter().map(|v| number(v.to_string())).collect(),
     }
 }
+
+/// The longest type name before a suffix that makes it unique.
+const MAX_TYPE_NAME: usize = 80;
 
 /// The property names of a class (or parameters of a constructor), one per wire
 /// name, in order: lowerCamelCase, made unique, data class members avoided, hard
