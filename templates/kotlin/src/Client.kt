@@ -48,6 +48,10 @@ class {{ client }}(
                 ),
 {%- endif %}
                 {% if let Some(body) = o.body_arg %}{{ body }}{% else %}null{% endif %},
+{%- if o.files_arg.is_some() || o.raw_arg.is_some() %}
+                {% if let Some(files) = o.files_arg %}{{ files }}{% else %}emptyMap(){% endif %},
+                {% if let Some(raw) = o.raw_arg %}{{ raw }}{% else %}null{% endif %},
+{%- endif %}
             )
         return when (reply.status) {
 {%- for r in o.responses %}
@@ -66,7 +70,7 @@ class {{ client }}(
                     reply.status,
 {%- endif %}
 {%- if r.body.is_some() %}
-                    reply.body(),
+                    {{ r.read }},
 {%- endif %}
 {%- if let Some((headers, _)) = r.headers %}
                     {{ headers }}(

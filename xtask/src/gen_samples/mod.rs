@@ -11,7 +11,9 @@
 //!   generated package's strict tsconfig;
 //! - Python: the pinned `ruff check` and `mypy --strict` over every sample's
 //!   package, each then imported;
-//! - Go: `gofmt -l` and `go vet` over every sample's module.
+//! - Go: `gofmt -l` and `go vet` over every sample's module;
+//! - Kotlin: the pinned ktlint over every sample's sources, and one Maven reactor
+//!   over every sample's project compiling them (`-Werror`).
 //!
 //! Sample `i` of a run with seed `S` is the spec of seed `S + i`: a failure names
 //! the sample, its spec and the command that regenerates it alone. The files are
@@ -156,12 +158,13 @@ pub fn run_samples(root: &Path, plan: &Run) -> anyhow::Result<u8> {
         return Ok(1);
     }
 
-    let checks: [(&str, Check); 5] = [
+    let checks: [(&str, Check); 6] = [
         ("prettier --check", prettier_check),
         ("tsc --noEmit", type_check_typescript),
         ("cargo clippy -D warnings", check_rust),
         ("ruff check && mypy --strict && import", check_python),
         ("gofmt -l && go vet", check_go),
+        ("ktlint && mvn compile", check_kotlin),
     ];
     let mut failed = Vec::new();
     for (name, check) in checks {
@@ -181,7 +184,9 @@ pub fn run_samples(root: &Path, plan: &Run) -> anyhow::Result<u8> {
         started.elapsed().as_secs_f64()
     );
     if failed.is_empty() {
-        println!("every sample passed prettier, tsc, clippy, ruff, mypy, gofmt and go vet");
+        println!(
+            "every sample passed prettier, tsc, clippy, ruff, mypy, gofmt, go vet, ktlint and mvn compile"
+        );
         return Ok(0);
     }
     let origin = if plan.specs.is_empty() {
@@ -377,6 +382,48 @@ fn check_go(_root: &Path, dir: &Path, samples: u64) -> anyhow::Result<u8> {
         .arg("vet")
         .args(&patterns)
         .env("GOWORK", dir.join("go.work"))
+        .current_dir(dir))
+}
+
+/// The pinned ktlint, as `cargo xtask test` installs it.
+const KTLINT_JAR: &str = ".kotlintools/ktlint-cli-1.8.0-all.jar";
+
+/// ktlint over every sample's Kotlin sources, then a Maven compile of every
+/// sample's project through one reactor `pom.xml` in the samples folder.
+fn check_kotlin(root: &Path, dir: &Path, samples: u64) -> anyhow::Result<u8> {
+    let modules: Vec<u64> = (0..samples)
+        .filter(|i| dir.join(format!("{i}/out/kotlin/pom.xml")).is_file())
+        .collect();
+    if modules.is_empty() {
+        return Ok(0);
+    }
+    let code = run(Command::new("java")
+        .arg("-jar")
+        .arg(root.join(KTLINT_JAR))
+        .arg("--relative")
+        .arg(format!("{}/*/out/kotlin/**/*.kt", dir.display()))
+        .current_dir(dir))?;
+    if code != 0 {
+        return Ok(code);
+    }
+    let mut pom = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <!-- Written by `cargo xtask gen-samples`: every sample's generated Maven project. -->\n\
+         <project xmlns=\"http://maven.apache.org/POM/4.0.0\">\n  \
+         <modelVersion>4.0.0</modelVersion>\n  \
+         <groupId>gen.samples</groupId>\n  \
+         <artifactId>gen-samples-reactor</artifactId>\n  \
+         <version>1</version>\n  \
+         <packaging>pom</packaging>\n  \
+         <modules>\n",
+    );
+    for i in &modules {
+        writeln!(pom, "    <module>{i}/out/kotlin</module>")?;
+    }
+    pom.push_str("  </modules>\n</project>\n");
+    std::fs::write(dir.join("pom.xml"), pom)?;
+    run(Command::new("mvn")
+        .args(["-B", "-q", "-Dkotlin.compiler.daemon=false", "compile"])
         .current_dir(dir))
 }
 

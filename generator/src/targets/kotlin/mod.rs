@@ -157,7 +157,7 @@ impl Target for KotlinTarget {
         let operations: Vec<OperationView> = api
             .operations
             .iter()
-            .map(|op| operation(&names, op))
+            .map(|op| operation(api, &names, op))
             .collect();
         let classes = operations.iter().flat_map(|o| {
             o.request
@@ -190,7 +190,9 @@ impl Target for KotlinTarget {
                 package: package.clone(),
                 title: api.title.clone(),
                 client: names.client().to_string(),
-                encodes: operations.iter().any(|o| !o.request_fields.is_empty()),
+                encodes: operations
+                    .iter()
+                    .any(|o| !o.params.is_empty() || o.body_arg.is_some()),
                 operations,
             }
             .render(),
@@ -260,19 +262,6 @@ fn check(api: &Api) -> Result<(), TargetError> {
                 )));
             }
         }
-        let encodings = op.request_body.iter().map(|b| b.encoding).chain(
-            op.responses
-                .iter()
-                .filter_map(|r| Some(r.body.as_ref()?.encoding)),
-        );
-        for encoding in encodings {
-            if encoding != BodyEncoding::Json {
-                return Err(error(format!(
-                    "{at}: a {} body is not supported by the Kotlin target yet (JSON bodies only); generate the other targets for this spec, or describe the body as JSON",
-                    encoding.as_str()
-                )));
-            }
-        }
     }
     for s in &api.security_schemes {
         if let SecuritySchemeKind::ApiKey { location, .. } = &s.kind
@@ -287,21 +276,20 @@ fn check(api: &Api) -> Result<(), TargetError> {
             )));
         }
     }
-    for t in &api.types {
-        if let TypeDefKind::Struct(s) = &t.kind
-            && s.additional_properties.is_some()
-            && !s.fields.is_empty()
-        {
-            return Err(error(format!(
-                "{}: an object with both properties and additionalProperties is not supported by the Kotlin target yet; use a map property for the free-form part",
-                t.pointer
-            )));
-        }
-    }
     Ok(())
 }
 
 // ---- Types
+
+/// Whether a multipart property of type `t` is a file (`Some(false)`) or a list
+/// of files (`Some(true)`).
+fn file_kind(api: &Api, t: &Ty) -> Option<bool> {
+    match &t.kind {
+        TyKind::Array(item) if api.is_binary(item) => Some(true),
+        _ if api.is_binary(t) => Some(false),
+        _ => None,
+    }
+}
 
 /// The Kotlin type of a type use, `?` when it may be null (free-form JSON has its
 /// own `JsonNull`).
@@ -381,6 +369,14 @@ enum ModelView {
         tag: Option<String>,
         /// The unions it is a variant of.
         supertypes: Vec<String>,
+        /// A multipart body's file properties: (wire name as a literal, the
+        /// property's files as a `List<FileData>` expression).
+        files: Vec<(String, String)>,
+        /// With both properties and `additionalProperties`: the extra properties'
+        /// map's wire name in the generated serializer, as a literal.
+        extras: Option<String>,
+        /// Whether its `object Serializer` declaration is too long for one line.
+        wrap_serializer: bool,
     },
     StringEnum {
         name: String,
@@ -395,6 +391,8 @@ enum ModelView {
         value_type: &'static str,
         /// (constant, value as a Kotlin literal).
         constants: Vec<(String, String)>,
+        /// Whether its `object Serializer` declaration is too long for one line.
+        wrap_serializer: bool,
     },
     Union {
         name: String,
@@ -419,6 +417,16 @@ impl ModelView {
             ModelView::Alias { .. } => None,
         }
     }
+}
+
+/// Whether a number enum's `object Serializer` line is too long for one line.
+fn number_enum_wraps(name: &str) -> bool {
+    !fits(
+        4,
+        &format!(
+            "object Serializer : NumberEnumSerializer<{name}>(\"{name}\", entries, {{ it.value }})"
+        ),
+    )
 }
 
 fn type_doc(description: Option<&str>, pointer: &str) -> Vec<String> {
@@ -450,14 +458,54 @@ fn models(api: &Api, names: &Names) -> Vec<ModelView> {
             let doc = type_doc(t.description.as_deref(), &t.pointer);
             match &t.kind {
                 TypeDefKind::Struct(s) => {
-                    let property_names =
-                        names::property_names(s.fields.iter().map(|f| f.name.as_str()));
-                    let properties = s
+                    // The extra properties' map comes last, named apart from the others.
+                    let extras_ty = s
+                        .additional_properties
+                        .as_ref()
+                        .filter(|_| !s.fields.is_empty());
+                    let mut wire: Vec<&str> = s.fields.iter().map(|f| f.name.as_str()).collect();
+                    if extras_ty.is_some() {
+                        wire.push("additionalProperties");
+                    }
+                    let mut property_names = names::property_names(wire.into_iter());
+                    let extras_name = if extras_ty.is_some() {
+                        property_names.pop()
+                    } else {
+                        None
+                    };
+                    let multipart = api.is_multipart_body(&t.name);
+                    let mut files = Vec::new();
+                    let mut properties = s
                         .fields
                         .iter()
                         .zip(property_names)
                         .map(|(f, name)| {
-                            let (ty, default) = property_type(names, &f.ty, f.required);
+                            let file = if multipart {
+                                file_kind(api, &f.ty)
+                            } else {
+                                None
+                            };
+                            let (ty, default) = match file {
+                                Some(list) => {
+                                    let optional = !f.required || f.ty.nullable;
+                                    let ty = if list { "List<FileData>" } else { "FileData" };
+                                    files.push((
+                                        names::string(&f.name),
+                                        match (list, optional) {
+                                            (false, false) => format!("listOf({name})"),
+                                            (false, true) => format!("listOfNotNull({name})"),
+                                            (true, false) => name.clone(),
+                                            (true, true) => format!("{name}.orEmpty()"),
+                                        },
+                                    ));
+                                    if optional {
+                                        (format!("{ty}?"), (!f.required).then_some("null"))
+                                    } else {
+                                        (ty.to_string(), None)
+                                    }
+                                }
+                                None => property_type(names, &f.ty, f.required),
+                            };
                             PropertyView {
                                 serial_name: serial_name(name.trim_matches('`'), &f.name),
                                 name,
@@ -469,6 +517,29 @@ fn models(api: &Api, names: &Names) -> Vec<ModelView> {
                             .at(4)
                         })
                         .collect::<Vec<_>>();
+                    let mut extras = None;
+                    if let (Some(values), Some(name)) = (extras_ty, extras_name) {
+                        // Its wire name is only the generated serializer's: unlike any declared one.
+                        let mut wire = name.trim_matches('`').to_string();
+                        while s.fields.iter().any(|f| f.name == wire) {
+                            wire.push('_');
+                        }
+                        let literal = names::string(&wire);
+                        properties.push(
+                            PropertyView {
+                                serial_name: serial_name(name.trim_matches('`'), &wire),
+                                name,
+                                ty: format!("Map<String, {}>", kotlin_type(names, values)),
+                                default: Some("emptyMap()"),
+                                doc: vec![
+                                    "The properties the schema does not declare, by name.".into(),
+                                ],
+                                wrap: false,
+                            }
+                            .at(4),
+                        );
+                        extras = Some(literal);
+                    }
                     let properties = if properties.is_empty() {
                         // A free-form object: its properties are a map.
                         match &s.additional_properties {
@@ -489,12 +560,23 @@ fn models(api: &Api, names: &Names) -> Vec<ModelView> {
                         properties
                     };
                     let supertypes = unions.get(t.name.as_str()).cloned().unwrap_or_default();
+                    let wrap_serializer = extras.as_ref().is_some_and(|extras| {
+                        !fits(
+                            4,
+                            &format!(
+                                "object Serializer : AdditionalPropertiesSerializer<{name}>(generatedSerializer(), {extras})"
+                            ),
+                        )
+                    });
                     ModelView::Struct {
                         name,
                         doc,
                         properties,
                         tag: s.tag.as_ref().map(|tag| names::string(&tag.value)),
                         supertypes,
+                        files,
+                        extras,
+                        wrap_serializer,
                     }
                 }
                 TypeDefKind::Enum(e) => {
@@ -528,6 +610,7 @@ fn models(api: &Api, names: &Names) -> Vec<ModelView> {
                                     (constant(j), literal)
                                 })
                                 .collect(),
+                            wrap_serializer: number_enum_wraps(&name),
                             name,
                             doc,
                         },
@@ -549,6 +632,7 @@ fn models(api: &Api, names: &Names) -> Vec<ModelView> {
                                         (constant(j), literal)
                                     })
                                     .collect(),
+                                wrap_serializer: number_enum_wraps(&name),
                                 name,
                                 doc,
                             }
@@ -580,9 +664,16 @@ fn model_imports(models: &[ModelView]) -> Vec<&'static str> {
     for m in models {
         match m {
             ModelView::Struct {
-                properties, tag, ..
+                properties,
+                tag,
+                extras,
+                ..
             } => {
                 imports.insert("kotlinx.serialization.Serializable");
+                if extras.is_some() {
+                    imports.insert("kotlinx.serialization.ExperimentalSerializationApi");
+                    imports.insert("kotlinx.serialization.KeepGeneratedSerializer");
+                }
                 if tag.is_some() || properties.iter().any(|p| p.serial_name.is_some()) {
                     imports.insert("kotlinx.serialization.SerialName");
                 }
@@ -618,6 +709,8 @@ struct ResponseView {
     status: Option<u16>,
     doc: Vec<String>,
     body: Option<String>,
+    /// How the client reads the body: `reply.body()`, or `reply.file()` for bytes.
+    read: &'static str,
     /// The headers' class name and properties.
     headers: Option<(String, Vec<PropertyView>)>,
     /// The wire names of the headers and whether each is required, in order.
@@ -637,6 +730,10 @@ struct OperationView {
     params: Vec<String>,
     /// How the client turns the body into JSON, if the operation has one.
     body_arg: Option<String>,
+    /// The raw bytes' body (a `FileData`), when the body is not JSON text.
+    raw_arg: Option<String>,
+    /// A multipart body's files, as a `Map<String, List<FileData>>` expression.
+    files_arg: Option<String>,
     /// `UploadDataResponse`.
     response: String,
     responses: Vec<ResponseView>,
@@ -645,7 +742,7 @@ struct OperationView {
     wrap_signature: bool,
 }
 
-fn operation(names: &Names, op: &Operation) -> OperationView {
+fn operation(api: &Api, names: &Names, op: &Operation) -> OperationView {
     let method = names.method(&op.id).to_string();
     let stem = names.stem(&op.id).to_string();
     let mut text = String::new();
@@ -680,6 +777,8 @@ fn operation(names: &Names, op: &Operation) -> OperationView {
     let mut request_fields = Vec::new();
     let mut params = Vec::new();
     let mut body_arg = None;
+    let mut raw_arg = None;
+    let mut files_arg = None;
     for (p, name) in op.parameters.iter().zip(&field_names) {
         let ty = kotlin_type(names, &p.ty);
         let optional = !p.required || p.ty.nullable;
@@ -716,7 +815,11 @@ fn operation(names: &Names, op: &Operation) -> OperationView {
     }
     if let Some(body) = &op.request_body {
         let name = field_names.last().cloned().unwrap_or_else(|| "body".into());
-        let ty = kotlin_type(names, &body.ty);
+        let ty = if body.encoding == BodyEncoding::Binary {
+            "FileData".to_string()
+        } else {
+            kotlin_type(names, &body.ty)
+        };
         let optional = !body.required || body.ty.nullable;
         let mut bdoc = names::doc_lines(body.description.as_deref().unwrap_or(""));
         if !bdoc.is_empty() {
@@ -745,7 +848,19 @@ fn operation(names: &Names, op: &Operation) -> OperationView {
             }
             .at(4),
         );
-        body_arg = Some(encode(&name, optional));
+        if body.encoding == BodyEncoding::Binary {
+            raw_arg = Some(format!("request.{name}"));
+        } else {
+            body_arg = Some(encode(&name, optional));
+        }
+        let has_files = !multipart_files(api, body).is_empty();
+        if has_files {
+            files_arg = Some(if optional {
+                format!("request.{name}?.multipartFiles().orEmpty()")
+            } else {
+                format!("request.{name}.multipartFiles()")
+            });
+        }
     }
     let responses = op
         .responses
@@ -794,7 +909,22 @@ fn operation(names: &Names, op: &Operation) -> OperationView {
                     StatusCode::Default => None,
                 },
                 doc: names::doc_lines(&r.description),
-                body: r.body.as_ref().map(|b| kotlin_type(names, &b.ty)),
+                body: r.body.as_ref().map(|b| {
+                    if b.encoding == BodyEncoding::Binary {
+                        "FileData".to_string()
+                    } else {
+                        kotlin_type(names, &b.ty)
+                    }
+                }),
+                read: if r
+                    .body
+                    .as_ref()
+                    .is_some_and(|b| b.encoding == BodyEncoding::Binary)
+                {
+                    "reply.file()"
+                } else {
+                    "reply.body()"
+                },
                 headers,
                 header_reads: r
                     .headers
@@ -820,6 +950,8 @@ fn operation(names: &Names, op: &Operation) -> OperationView {
         request_fields,
         params,
         body_arg,
+        raw_arg,
+        files_arg,
         response: format!("{stem}Response"),
         has_default: responses.iter().any(|r| r.status.is_none()),
         responses,
@@ -860,6 +992,24 @@ fn operation_imports(operations: &[OperationView]) -> Vec<&'static str> {
     imports.into_iter().collect()
 }
 
+/// A multipart body's file properties, by wire name.
+fn multipart_files(api: &Api, body: &crate::ir::RequestBody) -> Vec<String> {
+    match &body.ty.kind {
+        TyKind::Named(name) if body.encoding == BodyEncoding::Multipart => {
+            match api.type_def(name).map(|t| &t.kind) {
+                Some(TypeDefKind::Struct(s)) => s
+                    .fields
+                    .iter()
+                    .filter(|f| file_kind(api, &f.ty).is_some())
+                    .map(|f| f.name.clone())
+                    .collect(),
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// `operations.json`: what the support transport needs of each operation, by
 /// `operationId`, and the security schemes, by name.
 fn operations_file(api: &Api) -> String {
@@ -893,6 +1043,7 @@ fn operations_file(api: &Api) -> String {
         let response = |r: &crate::ir::Response| {
             json!({
                 "body": r.body.as_ref().map(|b| crate::schema_table::of_ty(&b.ty)),
+                "encoding": r.body.as_ref().map(|b| b.encoding.as_str()),
                 "headers": r.headers.iter().map(|h| json!({
                     "name": h.name,
                     "required": h.required,
@@ -917,6 +1068,8 @@ fn operations_file(api: &Api) -> String {
                     "schema": crate::schema_table::of_ty(&b.ty),
                     "required": b.required,
                     "contentType": b.content_type,
+                    "encoding": b.encoding.as_str(),
+                    "files": multipart_files(api, b),
                 })),
                 "responses": responses,
             }),
@@ -1004,7 +1157,7 @@ fn spec_file(
     ];
     let op = profile.operation;
     let stem = names.stem(&op.id);
-    let view = operation(names, op);
+    let view = operation(api, names, op);
     let body_field = view
         .request_fields
         .last()
@@ -1084,7 +1237,7 @@ struct ReadmeExample {
 
 fn readme_example(api: &Api, names: &Names) -> Option<ReadmeExample> {
     let op = api.operations.first()?;
-    let view = operation(names, op);
+    let view = operation(api, names, op);
     let first = view.responses.first()?;
     Some(ReadmeExample {
         method: view.method.clone(),
@@ -1182,6 +1335,14 @@ const README_CONNECTOR: &str = include_str!("../../../../templates/kotlin/README
 /// on copy).
 const SUPPORT: &[(&str, &str)] = &[
     (
+        "AdditionalPropertiesSerializer.kt",
+        include_str!("../../../../templates/kotlin/support/AdditionalPropertiesSerializer.kt"),
+    ),
+    (
+        "FileData.kt",
+        include_str!("../../../../templates/kotlin/support/FileData.kt"),
+    ),
+    (
         "NumberEnumSerializer.kt",
         include_str!("../../../../templates/kotlin/support/NumberEnumSerializer.kt"),
     ),
@@ -1231,3 +1392,99 @@ const WRITE_PATH_SUPPORT: &[(&str, &str)] = &[
         include_str!("../../../../templates/kotlin/support/WritePathReply.kt"),
     ),
 ];
+
+#[cfg(test)]
+mod lowering_tests {
+    use super::*;
+
+    fn lower(fixture: &str) -> Api {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        crate::load_and_lower(&root.join("tests/fixtures/features").join(fixture))
+            .expect("the fixture lowers")
+    }
+
+    #[test]
+    fn multipart_files_are_file_data_sent_as_parts() {
+        let api = lower("non_json_bodies.yaml");
+        let names = Names::new(&api);
+        let models = models(&api, &names);
+        let upload = models
+            .iter()
+            .find_map(|m| match m {
+                ModelView::Struct {
+                    name,
+                    properties,
+                    files,
+                    ..
+                } if name == "UploadRequestModel" => Some((properties, files)),
+                _ => None,
+            })
+            .expect("the multipart body's model");
+        let types: Vec<(&str, &str)> = upload
+            .0
+            .iter()
+            .map(|p| (p.name.as_str(), p.ty.as_str()))
+            .collect();
+        assert!(types.contains(&("file", "FileData")), "{types:?}");
+        assert!(
+            types.contains(&("attachments", "List<FileData>?")),
+            "{types:?}"
+        );
+        assert_eq!(
+            upload.1,
+            &[
+                ("\"file\"".to_string(), "listOf(file)".to_string()),
+                (
+                    "\"attachments\"".to_string(),
+                    "attachments.orEmpty()".to_string()
+                ),
+            ]
+        );
+        // The transport learns each body's encoding and a multipart body's files.
+        let table: Value = serde_json::from_str(&operations_file(&api)).expect("JSON");
+        let ops = &table["operations"];
+        assert_eq!(ops["upload"]["body"]["encoding"], "multipart");
+        assert_eq!(
+            ops["upload"]["body"]["files"],
+            json!(["file", "attachments"])
+        );
+        assert_eq!(ops["saveProfile"]["body"]["encoding"], "form");
+        assert_eq!(ops["putBlob"]["body"]["encoding"], "binary");
+        assert_eq!(ops["putBlob"]["responses"]["200"]["encoding"], "binary");
+        assert_eq!(ops["addNote"]["body"]["encoding"], "text");
+        // Raw bytes go beside the JSON arguments, and come back through `reply.file()`.
+        let op = api
+            .operations
+            .iter()
+            .find(|o| o.id == "putBlob")
+            .expect("putBlob");
+        let view = operation(&api, &names, op);
+        assert_eq!(view.raw_arg.as_deref(), Some("request.body"));
+        assert_eq!(view.body_arg, None);
+        assert_eq!(view.responses[0].read, "reply.file()");
+    }
+
+    #[test]
+    fn declared_and_additional_properties_are_both_kept() {
+        let api = lower("maps.yaml");
+        let names = Names::new(&api);
+        let labels = models(&api, &names)
+            .into_iter()
+            .find_map(|m| match m {
+                ModelView::Struct {
+                    name,
+                    properties,
+                    extras,
+                    ..
+                } if name == "Labels" => Some((properties, extras)),
+                _ => None,
+            })
+            .expect("Labels");
+        let last = labels.0.last().expect("properties");
+        assert_eq!(last.name, "additionalProperties");
+        assert_eq!(last.ty, "Map<String, String>");
+        assert_eq!(last.default, Some("emptyMap()"));
+        assert_eq!(labels.1.as_deref(), Some("\"additionalProperties\""));
+        assert!(labels.0.len() > 1, "the declared properties stay");
+    }
+}

@@ -45,50 +45,74 @@ const KEYWORDS: &[&str] = &[
 /// declare in the package: a spec type with one of these names gets a `Model`
 /// suffix.
 const RESERVED_TYPES: &[&str] = &[
+    "AdditionalPropertiesSerializer",
+    "Annotation",
     "Any",
     "Array",
-    "Boolean",
     "BodySpec",
+    "Boolean",
     "Byte",
+    "ByteArray",
     "Char",
+    "CharSequence",
     "ClientHandlingDecision",
     "ClientHandlingFailure",
     "ClientHandlingRequiredException",
+    "Collection",
+    "Comparable",
     "DeadLetteredFailure",
+    "Deprecated",
     "Double",
+    "Enum",
     "Error",
     "Exception",
+    "FileData",
     "Float",
+    "Function",
     "HeaderSpec",
     "HttpClient",
+    "IllegalArgumentException",
+    "IllegalStateException",
     "Int",
     "InvalidRequestException",
     "InvalidResponseException",
+    "Iterable",
     "JsonElement",
+    "Lazy",
     "List",
     "Long",
     "Map",
+    "MutableList",
+    "MutableMap",
     "Nothing",
+    "Number",
     "NumberEnumSerializer",
     "OperationSpec",
+    "OptIn",
     "Optional",
     "OptionalSerializer",
+    "Pair",
     "ParameterLocation",
     "ParameterSpec",
     "PowerSyncWriteConnector",
     "PowerSyncWriteUploader",
     "Reply",
     "ResponseSpec",
+    "Result",
     "SchemaViolation",
     "SecuritySchemeSpec",
+    "Sequence",
     "SerialName",
     "Serializable",
     "Set",
     "Short",
     "String",
+    "Suppress",
+    "Throwable",
     "Transport",
-    "Unit",
+    "Triple",
     "UnexpectedResponseException",
+    "Unit",
     "UploadAuthenticationException",
     "UploadException",
     "UploadLimits",
@@ -143,6 +167,17 @@ impl Names {
             let mut name = t.name.to_upper_camel_case();
             if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
                 name = format!("T{name}");
+            }
+            // Long enough to say what it is, short enough that a line naming it
+            // twice (`@Serializable(with = Name.Serializer::class)`) fits ktlint's limit.
+            if name.chars().count() > MAX_TYPE_NAME {
+                // Cut before a word (an upper-case letter), so no word is halved.
+                let chars: Vec<char> = name.chars().collect();
+                let end = (1..=MAX_TYPE_NAME)
+                    .rev()
+                    .find(|&i| chars[i].is_uppercase())
+                    .unwrap_or(MAX_TYPE_NAME);
+                name = chars[..end].iter().collect();
             }
             if RESERVED_TYPES.contains(&name.as_str()) || exported.contains(&name) {
                 name.push_str("Model");
@@ -241,6 +276,9 @@ fn enum_words(values: &EnumValues) -> Vec<(String, String)> {
         EnumValues::Number { values, .. } => values.iter().map(|v| number(v.to_string())).collect(),
     }
 }
+
+/// The longest type name before a suffix that makes it unique.
+const MAX_TYPE_NAME: usize = 80;
 
 /// The property names of a class (or parameters of a constructor), one per wire
 /// name, in order: lowerCamelCase, made unique, data class members avoided, hard

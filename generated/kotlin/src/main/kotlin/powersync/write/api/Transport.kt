@@ -3,13 +3,21 @@
 package powersync.write.api
 
 import io.ktor.client.HttpClient
+import io.ktor.client.request.forms.FormDataContent
+import io.ktor.client.request.forms.MultiPartFormDataContent
+import io.ktor.client.request.forms.formData
 import io.ktor.client.request.header
 import io.ktor.client.request.request
 import io.ktor.client.request.setBody
-import io.ktor.client.statement.bodyAsText
+import io.ktor.client.statement.bodyAsBytes
 import io.ktor.http.ContentType
+import io.ktor.http.Headers
+import io.ktor.http.HttpHeaders
 import io.ktor.http.HttpMethod
+import io.ktor.http.Parameters
 import io.ktor.http.URLBuilder
+import io.ktor.http.content.ByteArrayContent
+import io.ktor.http.content.OutgoingContent
 import io.ktor.http.content.TextContent
 import io.ktor.http.encodeURLParameter
 import io.ktor.http.takeFrom
@@ -82,16 +90,25 @@ internal class HeaderSpec(
     val schema: JsonObject,
 )
 
-/** An operation's JSON request body. */
+/**
+ * An operation's request body. [encoding] is how it travels: `json`, `form`,
+ * `multipart` (with the file properties [files]), `text` or `binary` (raw bytes).
+ */
 internal class BodySpec(
     val schema: JsonObject,
     val required: Boolean,
     val contentType: String,
+    val encoding: String,
+    val files: List<String>,
 )
 
-/** One status (or `default`) of an operation: its JSON body's schema, if it has a body, and its headers. */
+/**
+ * One status (or `default`) of an operation: its body's schema, if it has a body,
+ * how the body travels ([encoding]: `json`, `text` or `binary`), and its headers.
+ */
 internal class ResponseSpec(
     val body: JsonObject?,
+    val encoding: String?,
     val headers: List<HeaderSpec>,
 )
 
@@ -178,6 +195,8 @@ internal object OperationTable {
                         it.getValue("schema").jsonObject,
                         it.getValue("required").jsonPrimitive.boolean,
                         it.string("contentType").orEmpty(),
+                        it.string("encoding") ?: "json",
+                        (it["files"] as? JsonArray).orEmpty().map { file -> file.jsonPrimitive.content },
                     )
                 },
             responses = responses.filterKeys { it != "default" }.mapKeys { (status, _) -> status.toInt() },
@@ -188,6 +207,7 @@ internal object OperationTable {
     private fun response(json: JsonObject): ResponseSpec =
         ResponseSpec(
             body = json["body"] as? JsonObject,
+            encoding = json.string("encoding"),
             headers =
                 json.getValue("headers").jsonArray.map {
                     val header = it.jsonObject
@@ -214,7 +234,12 @@ class Reply(
     val text: String,
     val body: JsonElement?,
     val headerValues: Map<String, JsonElement>,
+    /** The body's bytes, as they arrived. */
+    private val bytes: ByteArray = text.encodeToByteArray(),
 ) {
+    /** A body of raw bytes, with the reply's media type. */
+    fun file(): FileData = FileData(bytes.copyOf(), null, headers["content-type"]?.firstOrNull())
+
     /** The body as [T] (through [strategy]). */
     fun <T> decodeBody(strategy: DeserializationStrategy<T>): T = decode(strategy, body ?: JsonNull, "body")
 
@@ -263,13 +288,17 @@ class Transport(
 ) {
     /**
      * Sends the operation [operationId] with [parameters] (one value per parameter
-     * of the spec, in its order; `null` leaves an optional one out) and [body], and
-     * returns the reply once it has passed the spec.
+     * of the spec, in its order; `null` leaves an optional one out) and [body] (the
+     * JSON value a JSON, form, multipart or text body stands for; a multipart body's
+     * [files] by property; a raw body's bytes [raw]), and returns the reply once it
+     * has passed the spec.
      */
     suspend fun send(
         operationId: String,
         parameters: List<JsonElement?>,
         body: JsonElement?,
+        files: Map<String, List<FileData>> = emptyMap(),
+        raw: FileData? = null,
     ): Reply {
         val spec = OperationTable.operation(operationId)
         val url = URLBuilder().takeFrom(baseUrl.trimEnd('/'))
@@ -302,12 +331,15 @@ class Transport(
         url.encodedPathSegments = url.encodedPathSegments.filter { it.isNotEmpty() } + path.trimStart('/').split('/')
         val content =
             spec.body?.let { bodySpec ->
-                if (body == null) {
+                if (bodySpec.encoding == "binary") {
+                    if (raw == null && bodySpec.required) throw InvalidRequestException(spec.id, "the required body is missing")
+                    raw?.let { ByteArrayContent(it.bytes, ContentType.parse(it.contentType ?: bodySpec.contentType)) }
+                } else if (body == null) {
                     if (bodySpec.required) throw InvalidRequestException(spec.id, "the required body is missing")
                     null
                 } else {
                     check(spec.id, "body", bodySpec.schema, body)
-                    TextContent(WireJson.encodeToString(JsonElement.serializer(), body), ContentType.parse(bodySpec.contentType))
+                    content(spec.id, bodySpec, body, files)
                 }
             }
         authorize(spec, url, headers)
@@ -323,9 +355,55 @@ class Transport(
             response.headers.entries().associate { (k, v) ->
                 k.lowercase() to v
             },
-            response.bodyAsText(),
+            response.bodyAsBytes(),
         )
     }
+
+    /** A checked body as it travels: JSON text, a form, multipart parts or text. */
+    private fun content(
+        operation: String,
+        spec: BodySpec,
+        body: JsonElement,
+        files: Map<String, List<FileData>>,
+    ): OutgoingContent =
+        when (spec.encoding) {
+            "form" -> {
+                FormDataContent(Parameters.build { fields(body).forEach { (name, value) -> append(name, value) } })
+            }
+
+            "multipart" -> {
+                MultiPartFormDataContent(
+                    formData {
+                        for ((name, value) in fields(body)) {
+                            if (name !in spec.files) append(name, value)
+                        }
+                        for (name in spec.files) {
+                            for (file in files[name].orEmpty()) {
+                                val filename = (file.filename ?: name).replace("\\", "\\\\").replace("\"", "\\\"")
+                                val partHeaders =
+                                    Headers.build {
+                                        append(HttpHeaders.ContentType, file.contentType ?: "application/octet-stream")
+                                        append(HttpHeaders.ContentDisposition, "filename=\"$filename\"")
+                                    }
+                                append(name, file.bytes, partHeaders)
+                            }
+                        }
+                    },
+                )
+            }
+
+            "text" -> {
+                val text =
+                    (body as? JsonPrimitive)?.takeIf { it.isString }?.content
+                        ?: throw InvalidRequestException(operation, "its body is not text")
+                val type = ContentType.parse(spec.contentType)
+                TextContent(text, if (type.parameter("charset") == null) type.withParameter("charset", "utf-8") else type)
+            }
+
+            else -> {
+                TextContent(WireJson.encodeToString(JsonElement.serializer(), body), ContentType.parse(spec.contentType))
+            }
+        }
 
     /** Adds the credentials of the first alternative of the spec's security whose every scheme has one. */
     private suspend fun authorize(
@@ -354,8 +432,9 @@ class Transport(
         spec: OperationSpec,
         status: Int,
         headers: Map<String, List<String>>,
-        text: String,
+        bytes: ByteArray,
     ): Reply {
+        val text = bytes.decodeToString()
         val response =
             spec.responses[status] ?: spec.fallback
                 ?: throw UnexpectedResponseException(spec.id, status, text, headers)
@@ -363,12 +442,16 @@ class Transport(
             InvalidResponseException(spec.id, status, violations, detail, headers, text)
         }
         val body =
-            response.body?.let { schema ->
+            response.body?.takeIf { response.encoding != "binary" }?.let { schema ->
                 val parsed =
-                    try {
-                        WireJson.parseToJsonElement(text)
-                    } catch (e: SerializationException) {
-                        throw invalid(emptyList(), "its body is not JSON (${e.message?.lineSequence()?.first()})")
+                    if (response.encoding == "text") {
+                        JsonPrimitive(text)
+                    } else {
+                        try {
+                            WireJson.parseToJsonElement(text)
+                        } catch (e: SerializationException) {
+                            throw invalid(emptyList(), "its body is not JSON (${e.message?.lineSequence()?.first()})")
+                        }
                     }
                 val result = Validator.validateSchema(schema, parsed)
                 if (result.violations.isNotEmpty()) throw invalid(result.violations, null)
@@ -388,7 +471,7 @@ class Transport(
             }
             headerValues[header.name] = value
         }
-        return Reply(spec.id, status, headers, text, body, headerValues)
+        return Reply(spec.id, status, headers, text, body, headerValues, bytes)
     }
 
     private fun check(
@@ -414,6 +497,13 @@ private fun text(
         is JsonArray -> value.joinToString(separator) { text(it, separator) }
         is JsonPrimitive -> value.content
         is JsonObject -> value.toString()
+    }
+
+/** A form's fields: a `name=value` pair per property, an array's one per item, `null`s left out. */
+private fun fields(body: JsonElement): List<Pair<String, String>> =
+    (body as? JsonObject).orEmpty().flatMap { (name, value) ->
+        val items = if (value is JsonArray) value else listOf(value)
+        items.filter { it !is JsonNull }.map { name to text(it, ",") }
     }
 
 /** A header's text as the JSON value its schema describes: a number, a boolean, an array of them or a string. */
