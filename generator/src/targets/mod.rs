@@ -13,6 +13,7 @@ pub mod docs;
 pub mod format;
 pub mod go;
 pub mod kotlin;
+pub mod naming;
 pub mod package_name;
 pub mod python;
 pub mod rust;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use heck::{ToLowerCamelCase, ToShoutySnakeCase, ToUpperCamelCase};
 
 use crate::ir::{Api, EnumValues, TypeDefKind};
+use crate::targets::naming::{api_stem, operation_stem, unique};
 
 /// Kotlin's hard keywords: a property or parameter with one of these names is
 /// written in backticks.
@@ -303,39 +304,6 @@ pub fn property_names<'a>(wire: impl Iterator<Item = &'a str>) -> Vec<String> {
         }
     })
     .collect()
-}
-
-/// The PascalCase stem of an operation's types, made an identifier: `2step` gives
-/// `Op2step`, never `2stepRequest`.
-fn operation_stem(id: &str) -> String {
-    let stem = id.to_upper_camel_case();
-    if stem.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        stem
-    } else {
-        format!("Op{stem}")
-    }
-}
-
-/// PascalCase of an API title, for the client's name.
-pub fn api_stem(title: &str) -> String {
-    let stem = title.to_upper_camel_case();
-    if stem.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        stem
-    } else {
-        format!("Api{stem}")
-    }
-}
-
-/// `name`, or `name2`, `name3`, ... if it is taken; records the result as taken.
-fn unique(name: String, taken: &mut BTreeSet<String>) -> String {
-    let mut candidate = name.clone();
-    let mut n = 2;
-    while taken.contains(&candidate) {
-        candidate = format!("{name}{n}");
-        n += 1;
-    }
-    taken.insert(candidate.clone());
-    candidate
 }
 
 /// The Kotlin package of a package name: its words, lower case, dot-separated

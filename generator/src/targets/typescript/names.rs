@@ -7,6 +7,8 @@ use heck::{ToLowerCamelCase, ToUpperCamelCase};
 
 use super::TargetError;
 use crate::ir::{Api, Operation};
+pub use crate::targets::naming::api_stem;
+use crate::targets::naming::{operation_stem, unique};
 
 /// Global types `models.ts` uses unqualified (and a few a reader would expect to
 /// mean the built-in): a spec type with one of these names gets a `Model` suffix.
@@ -154,29 +156,6 @@ impl Names {
     }
 }
 
-/// The PascalCase stem of an operation's types, made an identifier: `2step` gives
-/// `Op2step` (as its method is `op2step`), never `2stepRequest`.
-fn operation_stem(id: &str) -> String {
-    let stem = id.to_upper_camel_case();
-    if stem.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        stem
-    } else {
-        format!("Op{stem}")
-    }
-}
-
-/// `name`, or `name2`, `name3`, ... if it is taken; records the result as taken.
-fn unique(name: String, taken: &mut BTreeSet<String>) -> String {
-    let mut candidate = name.clone();
-    let mut n = 2;
-    while taken.contains(&candidate) {
-        candidate = format!("{name}{n}");
-        n += 1;
-    }
-    taken.insert(candidate.clone());
-    candidate
-}
-
 /// The camelCase property name of a header (`Retry-After` -> `retryAfter`).
 pub fn header_key(name: &str) -> String {
     let key = name.to_lower_camel_case();
@@ -184,16 +163,6 @@ pub fn header_key(name: &str) -> String {
         "header".to_string()
     } else {
         key
-    }
-}
-
-/// PascalCase of an API title, for the handler and client names.
-pub fn api_stem(title: &str) -> String {
-    let stem = title.to_upper_camel_case();
-    if stem.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        stem
-    } else {
-        format!("Api{stem}")
     }
 }
 
