@@ -20,13 +20,15 @@ use async_trait::async_trait;
 use powersync_write_api::models::{CrudEntry, CrudTransaction, UpdateType};
 use powersync_write_server::auth::{AuthConfig, Authenticator};
 use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
-use powersync_write_server::hooks::{Authorizer, Principal, Refusal, SqlExecutor, TableHandler};
+use powersync_write_server::hooks::{Authorizer, Refusal, SqlExecutor, TableHandler};
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::metrics::Metrics;
+use powersync_write_server::persist::Persister;
 use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
-use powersync_write_server::persist::{DbError, MappedEntry, Persister, WriteOp};
 use powersync_write_server::policy::Policies;
 use powersync_write_server::service::{self, WriteService};
+use powersync_write_server::vocab::Principal;
+use powersync_write_server::vocab::{DbError, MappedEntry, WriteOp};
 use serde_json::Value;
 
 /// Lists belong to the user who writes them.

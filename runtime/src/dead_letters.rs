@@ -11,9 +11,9 @@ use crate::config::Config;
 use crate::engine::{Engine, EngineConfig, Hooks};
 use crate::escape::escape_control;
 use crate::failure::Failure;
-use crate::hooks::Principal;
 use crate::persist::{Applied, DeadLetter, SharedPersister};
 use crate::policy::Policies;
+use crate::vocab::Principal;
 
 pub enum Action {
     List { limit: usize },

@@ -21,15 +21,16 @@ use crate::classify::DefaultClassifier;
 use crate::failure::{Failure, FatalFailure, codes};
 use crate::hooks::{
     AllowAll, Authorizer, DeadLetterSink, ErrorClassifier, FatalRouter, HandlerRegistry,
-    KeepAsDeadLetter, Principal,
+    KeepAsDeadLetter,
 };
 use crate::mapping::{MappingConfig, Mismatch};
 use crate::persist::{
-    Applied, CheckpointKey, DbError, Idempotency, MappedEntry, NewDeadLetter, SharedPersister,
-    TransactionWork,
+    Applied, CheckpointKey, Idempotency, NewDeadLetter, SharedPersister, TransactionWork,
 };
 use crate::policy::Policies;
 use crate::schema::DatabaseSchema;
+use crate::vocab::Principal;
+use crate::vocab::{DbError, MappedEntry};
 
 /// What the engine does after a transaction fails fatally.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]

@@ -9,16 +9,7 @@ use powersync_write_api::models::{CrudEntry, CrudTransaction};
 use serde_json::{Map, Value};
 
 use crate::failure::{Failure, FatalFailure};
-use crate::persist::{DbError, Dialect, MappedEntry};
-
-/// The verified identity of an uploader.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Principal {
-    /// The token's `sub`.
-    pub subject: String,
-    /// Every claim of the verified token.
-    pub claims: Map<String, Value>,
-}
+use crate::vocab::{DbError, Dialect, MappedEntry, Principal};
 
 /// Decides whether the principal may apply a transaction. Runs before anything is
 /// written; a refusal is a fatal `UNAUTHORIZED` failure at the refused entry.

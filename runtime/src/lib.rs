@@ -25,3 +25,4 @@ pub mod policy;
 pub mod redact;
 pub mod schema;
 pub mod service;
+pub mod vocab;

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::hooks::HandlerRegistry;
-use crate::persist::{MappedEntry, PutMode, WriteOp};
 use crate::schema::DatabaseSchema;
+use crate::vocab::{MappedEntry, PutMode, WriteOp};
 
 /// The `[mapping]` configuration.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -14,10 +14,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::failure::{FatalFailure, codes};
-use crate::hooks::{HandlerRegistry, Principal};
+use crate::hooks::HandlerRegistry;
 use crate::mapping::DEFAULT_PRIMARY_KEY;
-use crate::persist::{MappedEntry, RowGuard, WriteOp};
 use crate::schema::DatabaseSchema;
+use crate::vocab::Principal;
+use crate::vocab::{MappedEntry, RowGuard, WriteOp};
 
 /// The `[authorization]` table of the configuration.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -15,9 +15,9 @@ use powersync_write_api::validation::Checked;
 
 use crate::auth::Authenticator;
 use crate::engine::Engine;
-use crate::hooks::Principal;
 use crate::metrics::Metrics;
-use crate::persist::DbError;
+use crate::vocab::DbError;
+use crate::vocab::Principal;
 
 /// Seconds a load balancer waits before asking `/ready` again.
 const READY_RETRY_AFTER_SECONDS: i32 = 5;

@@ -11,15 +11,15 @@ use powersync_write_api::models::{
     CrudEntry, CrudTransaction, TransactionResult, UpdateType, WriteBatch,
 };
 use powersync_write_server::engine::{BatchPolicy, Engine, EngineConfig, Hooks, RETRYABLE_MESSAGE};
-use powersync_write_server::hooks::Principal;
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
 use powersync_write_server::persist::{
-    Applied, DbError, DeadLetter, Dialect, NewDeadLetter, Persister, RuntimeTables,
-    SharedPersister, TransactionWork,
+    Applied, DeadLetter, NewDeadLetter, Persister, RuntimeTables, SharedPersister, TransactionWork,
 };
 use powersync_write_server::policy::Policies;
 use powersync_write_server::schema::DatabaseSchema;
+use powersync_write_server::vocab::Principal;
+use powersync_write_server::vocab::{DbError, Dialect};
 use serde_json::{Map, json};
 use tempfile::TempDir;
 

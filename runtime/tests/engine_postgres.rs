@@ -10,10 +10,10 @@ use powersync_write_api::models::{
     CrudEntry, CrudTransaction, TransactionResult, UpdateType, WriteBatch,
 };
 use powersync_write_server::engine::{BatchPolicy, Engine, EngineConfig, Hooks};
-use powersync_write_server::hooks::Principal;
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::persist::Persister;
 use powersync_write_server::policy::Policies;
+use powersync_write_server::vocab::Principal;
 use serde_json::{Map, Value, json};
 use support::postgres::{TestDb, database, rows};
 

@@ -13,15 +13,16 @@ use powersync_write_api::models::{
 use powersync_write_api::validation::{Checked, check_items, validate_crud_transaction};
 use powersync_write_server::engine::{BatchPolicy, Engine, EngineConfig, Hooks};
 use powersync_write_server::failure::FatalFailure;
-use powersync_write_server::hooks::{Authorizer, FatalRouter, Principal, Refusal};
+use powersync_write_server::hooks::{Authorizer, FatalRouter, Refusal};
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
 use powersync_write_server::persist::{
-    Applied, DbError, DeadLetter, Dialect, NewDeadLetter, Persister, RuntimeTables,
-    SharedPersister, TransactionWork,
+    Applied, DeadLetter, NewDeadLetter, Persister, RuntimeTables, SharedPersister, TransactionWork,
 };
 use powersync_write_server::policy::Policies;
 use powersync_write_server::schema::DatabaseSchema;
+use powersync_write_server::vocab::Principal;
+use powersync_write_server::vocab::{DbError, Dialect};
 use rusqlite::types::Value as Sql;
 use serde_json::{Map, Value, json};
 use tempfile::TempDir;

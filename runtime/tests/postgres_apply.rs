@@ -7,14 +7,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use powersync_write_api::models::{CrudEntry, UpdateType};
-use powersync_write_server::hooks::{
-    HandlerRegistry, Principal, SqlExecutor, SqlParam, TableHandler,
-};
+use powersync_write_server::hooks::{HandlerRegistry, SqlExecutor, SqlParam, TableHandler};
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::persist::postgres::{PostgresConfig, PostgresPersister};
-use powersync_write_server::persist::{
-    Applied, DbError, MappedEntry, NewDeadLetter, Persister, PutMode, WriteOp,
-};
+use powersync_write_server::persist::{Applied, NewDeadLetter, Persister};
+use powersync_write_server::vocab::Principal;
+use powersync_write_server::vocab::{DbError, MappedEntry, PutMode, WriteOp};
 use serde_json::{Value, json};
 use support::postgres::{Apply, apply, apply_with, database, delete, entry, patch, put, rows};
 

@@ -10,12 +10,12 @@ use async_trait::async_trait;
 use powersync_write_api::models::CrudEntry;
 use powersync_write_server::classify::DefaultClassifier;
 use powersync_write_server::failure::{Failure, codes};
-use powersync_write_server::hooks::{
-    ErrorClassifier, HandlerRegistry, Principal, SqlExecutor, TableHandler,
-};
+use powersync_write_server::hooks::{ErrorClassifier, HandlerRegistry, SqlExecutor, TableHandler};
 use powersync_write_server::persist::postgres::{PostgresConfig, PostgresPersister};
-use powersync_write_server::persist::{Applied, DbError, MappedEntry, Persister};
+use powersync_write_server::persist::{Applied, Persister};
 use powersync_write_server::schema::DatabaseSchema;
+use powersync_write_server::vocab::Principal;
+use powersync_write_server::vocab::{DbError, MappedEntry};
 use serde_json::{Value, json};
 use support::postgres::{Apply, TestDb, apply, apply_with, database, patch, put, rows};
 use tokio::sync::{Notify, mpsc};

@@ -8,9 +8,11 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use powersync_write_api::models::CrudEntry;
-use powersync_write_server::hooks::{HandlerRegistry, Principal, SqlExecutor, TableHandler};
+use powersync_write_server::hooks::{HandlerRegistry, SqlExecutor, TableHandler};
+use powersync_write_server::persist::Persister;
 use powersync_write_server::persist::postgres::PostgresConfig;
-use powersync_write_server::persist::{DbError, MappedEntry, Persister};
+use powersync_write_server::vocab::Principal;
+use powersync_write_server::vocab::{DbError, MappedEntry};
 use serde_json::{Map, Value};
 use support::postgres::{Apply, apply_with, database, patch, put};
 

@@ -3,8 +3,9 @@
 
 mod support;
 
-use powersync_write_server::persist::{DbError, Persister};
+use powersync_write_server::persist::Persister;
 use powersync_write_server::schema::ColumnType;
+use powersync_write_server::vocab::DbError;
 use serde_json::{Value, json};
 use support::postgres::{Apply, TestDb, apply_with, database, put, rows};
 

@@ -17,14 +17,15 @@ use powersync_write_api::operations::ReadyResponse;
 use powersync_write_api::server::PowerSyncWriteApi;
 use powersync_write_server::auth::{AuthConfig, Authenticator};
 use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
-use powersync_write_server::hooks::Principal;
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::postgres::{PostgresConfig, PostgresPersister};
 use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
-use powersync_write_server::persist::{DbError, SCHEMA_VERSION, SchemaProblem, SharedPersister};
+use powersync_write_server::persist::{SCHEMA_VERSION, SchemaProblem, SharedPersister};
 use powersync_write_server::policy::Policies;
 use powersync_write_server::service::WriteService;
+use powersync_write_server::vocab::DbError;
+use powersync_write_server::vocab::Principal;
 use serde_json::{Map, Value, json};
 use tempfile::TempDir;
 

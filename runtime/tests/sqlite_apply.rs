@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use powersync_write_api::models::{CrudEntry, UpdateType};
-use powersync_write_server::hooks::{
-    HandlerRegistry, Principal, SqlExecutor, SqlParam, TableHandler,
-};
+use powersync_write_server::hooks::{HandlerRegistry, SqlExecutor, SqlParam, TableHandler};
 use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister, path_from_url};
-use powersync_write_server::persist::{Applied, DbError, MappedEntry, NewDeadLetter, Persister};
+use powersync_write_server::persist::{Applied, NewDeadLetter, Persister};
 use powersync_write_server::schema::ColumnType;
+use powersync_write_server::vocab::Principal;
+use powersync_write_server::vocab::{DbError, MappedEntry};
 use rusqlite::types::Value as SqlValue;
 use serde_json::json;
 use sqlite_support::*;

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use powersync_write_api::models::CrudEntry;
 use powersync_write_server::failure::Failure;
-use powersync_write_server::hooks::{
-    HandlerRegistry, Principal, SqlExecutor, SqlParam, TableHandler,
-};
+use powersync_write_server::hooks::{HandlerRegistry, SqlExecutor, SqlParam, TableHandler};
+use powersync_write_server::persist::Persister;
 use powersync_write_server::persist::sqlite::SqliteOptions;
-use powersync_write_server::persist::{DbError, Dialect, MappedEntry, Persister};
+use powersync_write_server::vocab::Principal;
+use powersync_write_server::vocab::{DbError, Dialect, MappedEntry};
 use serde_json::json;
 use sqlite_support::*;
 

@@ -3,7 +3,7 @@
 
 mod sqlite_support;
 
-use powersync_write_server::persist::DbError;
+use powersync_write_server::vocab::DbError;
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Value, json};
 use sqlite_support::*;

@@ -25,7 +25,7 @@ pub use jsonwebtoken::Algorithm;
 
 use self::config::{Checked, ClaimRules};
 use self::jwks::{KeyCache, Lookup, RefreshRefused};
-use crate::hooks::Principal;
+use crate::vocab::Principal;
 
 /// Why a token was refused. Every variant is answered with 401; the messages name the
 /// failed check and never contain key material.

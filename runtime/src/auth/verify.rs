@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::AuthError;
 use super::config::ClaimRules;
-use crate::hooks::Principal;
+use crate::vocab::Principal;
 
 /// Tokens longer than this are refused before any parsing.
 const MAX_TOKEN_BYTES: usize = 16 * 1024;

@@ -4,21 +4,13 @@
 
 use crate::failure::{Failure, FatalFailure, codes};
 use crate::hooks::ErrorClassifier;
-use crate::persist::{DbError, Dialect};
+use crate::vocab::{Class, DbError, Dialect};
 
 pub mod postgres;
 pub mod sqlite;
 
 /// How long a client waits before retrying after a retryable failure.
 pub const DEFAULT_RETRY_AFTER_MS: u64 = 1_000;
-
-/// What one database error code means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
-    Retryable,
-    /// Fatal, with this error code.
-    Fatal(&'static str),
-}
 
 /// The built-in classifier: the per-database tables, and everything unknown is fatal
 /// `UNCLASSIFIED_ERROR` (kept as a dead letter under the default router, never lost).

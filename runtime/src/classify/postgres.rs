@@ -15,8 +15,8 @@
 //! The table is shared with the TypeScript PostgreSQL module as data:
 //! `tests/postgres-vectors/sqlstates.json`, which both are tested against.
 
-use super::Class;
 use crate::failure::codes;
+use crate::vocab::Class;
 
 /// The class of a SQLSTATE, or `None` when unknown.
 pub fn classify(sqlstate: &str) -> Option<Class> {

@@ -15,8 +15,8 @@
 
 use rusqlite::ffi;
 
-use super::Class;
 use crate::failure::codes;
+use crate::vocab::Class;
 
 /// Messages of SQLITE_ERROR that mean the database does not have the table or
 /// column the runtime expected (it changed since introspection, or the mapping

@@ -11,7 +11,7 @@
 //! `serve` refuses to start, and `/ready` answers 503, unless [`RuntimeTables::check`]
 //! passes; `migrate` refuses a database of a newer version rather than downgrade it.
 
-use super::DbError;
+use crate::vocab::DbError;
 
 /// The version of the runtime's tables this release creates and expects.
 pub const SCHEMA_VERSION: i64 = 2;

@@ -6,13 +6,14 @@ use std::path::PathBuf;
 
 use powersync_write_server::classify::DefaultClassifier;
 use powersync_write_server::failure::Failure;
-use powersync_write_server::hooks::{ErrorClassifier, HandlerRegistry, Principal};
+use powersync_write_server::hooks::{ErrorClassifier, HandlerRegistry};
 use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
 use powersync_write_server::persist::{
-    Applied, CheckpointKey, DbError, Idempotency, MappedEntry, Persister, PutMode, TransactionWork,
-    WriteOp,
+    Applied, CheckpointKey, Idempotency, Persister, TransactionWork,
 };
 use powersync_write_server::schema::DatabaseSchema;
+use powersync_write_server::vocab::Principal;
+use powersync_write_server::vocab::{DbError, MappedEntry, PutMode, WriteOp};
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value, json};
 use tempfile::TempDir;

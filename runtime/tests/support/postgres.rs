@@ -14,13 +14,14 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use powersync_write_server::hooks::{HandlerRegistry, Principal};
+use powersync_write_server::hooks::HandlerRegistry;
 use powersync_write_server::persist::postgres::{PostgresConfig, PostgresPersister};
 use powersync_write_server::persist::{
-    Applied, CheckpointKey, DbError, Idempotency, MappedEntry, Persister, PutMode, TransactionWork,
-    WriteOp,
+    Applied, CheckpointKey, Idempotency, Persister, TransactionWork,
 };
 use powersync_write_server::schema::DatabaseSchema;
+use powersync_write_server::vocab::Principal;
+use powersync_write_server::vocab::{DbError, MappedEntry, PutMode, WriteOp};
 use serde_json::Value;
 
 pub struct Cluster {

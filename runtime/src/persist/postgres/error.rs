@@ -2,7 +2,7 @@
 
 use deadpool_postgres::PoolError;
 
-use crate::persist::{DbError, Dialect};
+use crate::vocab::{DbError, Dialect};
 
 /// A statement's error. Errors the server reported keep their SQLSTATE and fields;
 /// errors of the connection itself (I/O, closed, protocol, timeout) are

@@ -18,8 +18,8 @@ use tokio_postgres::types::{FromSql, IsNull, Kind, ToSql, Type, to_sql_checked};
 use super::PostgresPersister;
 use super::error::from_pg;
 use crate::hooks::{SqlExecutor, SqlParam};
-use crate::persist::{DbError, Dialect, MappedEntry};
 use crate::schema::DatabaseSchema;
+use crate::vocab::{DbError, Dialect, MappedEntry};
 
 type BoxError = Box<dyn Error + Sync + Send>;
 

@@ -40,11 +40,12 @@ pub use self::sql::quote_ident;
 use self::sql::{Guard, Shape, ShapeSql, SqlCache};
 use super::version::{self, SCHEMA_VERSION, TABLES, VERSION_TABLE};
 use super::{
-    Applied, DbError, DeadLetter, Dialect, MappedEntry, NewDeadLetter, Persister, RowGuard,
-    RuntimeTables, SchemaProblem, TransactionWork, WriteOp,
+    Applied, DeadLetter, NewDeadLetter, Persister, RuntimeTables, SchemaProblem, TransactionWork,
 };
-use crate::classify::{self, Class};
+use crate::classify;
 use crate::schema::{DatabaseSchema, TableSchema};
+use crate::vocab::Class;
+use crate::vocab::{DbError, Dialect, MappedEntry, RowGuard, WriteOp};
 
 /// How to reach the database.
 #[derive(Debug, Clone, PartialEq)]

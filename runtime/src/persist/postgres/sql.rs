@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use crate::persist::{PutMode, WriteOp, and_conditions};
+use crate::persist::and_conditions;
 use crate::schema::{ColumnSchema, TableSchema};
+use crate::vocab::{PutMode, WriteOp};
 
 /// `name` as a quoted identifier: wrapped in double quotes, embedded quotes doubled.
 pub fn quote_ident(name: &str) -> String {
@@ -34,7 +35,7 @@ pub struct Shape<'s> {
     pub guard: Option<Guard<'s>>,
 }
 
-/// A [`crate::persist::RowGuard`] resolved against the schema. The uploader's subject
+/// A [`crate::vocab::RowGuard`] resolved against the schema. The uploader's subject
 /// is the statement's last parameter (a `text`, in both forms).
 pub enum Guard<'s> {
     /// The row's `column` is the subject.

@@ -18,11 +18,11 @@ use serde_json::{Map, Number, Value};
 use super::convert::convert;
 use super::error::{db_error, missing};
 use super::store;
-use crate::hooks::{Principal, SqlExecutor, SqlParam, TableHandler};
-use crate::persist::{
-    Applied, DbError, Dialect, MappedEntry, PutMode, RowGuard, WriteOp, and_conditions,
-};
+use crate::hooks::{SqlExecutor, SqlParam, TableHandler};
+use crate::persist::{Applied, and_conditions};
 use crate::schema::{ColumnSchema, DatabaseSchema, TableSchema};
+use crate::vocab::Principal;
+use crate::vocab::{DbError, Dialect, MappedEntry, PutMode, RowGuard, WriteOp};
 
 /// Everything `apply` needs, owned, so it can move to a blocking thread.
 pub struct Job {

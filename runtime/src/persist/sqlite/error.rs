@@ -3,7 +3,7 @@
 
 use rusqlite::ffi;
 
-use crate::persist::{DbError, Dialect};
+use crate::vocab::{DbError, Dialect};
 
 /// The `code` of errors raised by rusqlite itself rather than by SQLite (a bad
 /// parameter count in a handler's statement, ...).

@@ -58,7 +58,7 @@ pub fn introspect(conn: &Connection) -> Result<DatabaseSchema, rusqlite::Error> 
 }
 
 /// Runs [`introspect`], mapping errors.
-pub fn run(conn: &Connection) -> Result<DatabaseSchema, crate::persist::DbError> {
+pub fn run(conn: &Connection) -> Result<DatabaseSchema, crate::vocab::DbError> {
     introspect(conn).map_err(|error| db_error(error, None))
 }
 

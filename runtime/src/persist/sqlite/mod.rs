@@ -15,10 +15,10 @@ use rusqlite::Connection;
 use serde::Deserialize;
 
 use crate::persist::{
-    Applied, DbError, DeadLetter, Dialect, NewDeadLetter, Persister, RuntimeTables, SchemaProblem,
-    TransactionWork,
+    Applied, DeadLetter, NewDeadLetter, Persister, RuntimeTables, SchemaProblem, TransactionWork,
 };
 use crate::schema::DatabaseSchema;
+use crate::vocab::{DbError, Dialect};
 
 mod apply;
 mod convert;

@@ -4,10 +4,12 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 
 use super::error::db_error;
-use crate::classify::{Class, sqlite::classify};
+use crate::classify::sqlite::classify;
 use crate::failure::codes;
 use crate::persist::version::{self, RuntimeTables, SCHEMA_VERSION, TABLES, VERSION_TABLE};
-use crate::persist::{DbError, DeadLetter, NewDeadLetter};
+use crate::persist::{DeadLetter, NewDeadLetter};
+use crate::vocab::Class;
+use crate::vocab::DbError;
 
 const LEDGER: &str = "powersync_write_ledger";
 const CHECKPOINTS: &str = "powersync_write_checkpoints";
