@@ -1,0 +1,1 @@
+//! A throwaway MariaDB server (filled in by the MySQL persister work).

@@ -1,0 +1,1 @@
+//! A throwaway PostgreSQL cluster (moved here from the three copies).
