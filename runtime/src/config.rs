@@ -131,6 +131,14 @@ impl Config {
         })
     }
 
+    /// What `persist::open` needs of the configuration.
+    pub fn open_options(&self) -> crate::persist::OpenOptions {
+        crate::persist::OpenOptions {
+            pool_size: self.pool_size,
+            sqlite: self.sqlite.clone(),
+        }
+    }
+
     /// The database URL in force.
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {

@@ -9,7 +9,7 @@ use powersync_write_api::models::{CrudEntry, CrudTransaction};
 use serde_json::{Map, Value};
 
 use crate::failure::{Failure, FatalFailure};
-use crate::vocab::{DbError, Dialect, MappedEntry, Principal};
+use crate::vocab::{DbError, Dialect, MappedEntry, NewDeadLetter, Principal};
 
 /// Decides whether the principal may apply a transaction. Runs before anything is
 /// written; a refusal is a fatal `UNAUTHORIZED` failure at the refused entry.
@@ -60,7 +60,7 @@ pub enum SqlParam {
 #[async_trait]
 pub trait SqlExecutor: Send {
     fn dialect(&self) -> Dialect;
-    /// Runs one statement (placeholders: `$1..` on PostgreSQL, `?` on SQLite/MySQL);
+    /// Runs one statement (placeholders: `$1..` on PostgreSQL, `?` on SQLite);
     /// returns the number of rows affected.
     async fn execute(&mut self, sql: &str, params: &[SqlParam]) -> Result<u64, DbError>;
     /// Runs a query; each row as a JSON object keyed by column name.
@@ -108,8 +108,8 @@ impl HandlerRegistry {
 }
 
 /// Turns a database error into a protocol failure. The default classifier
-/// ([`crate::classify::DefaultClassifier`]) knows PostgreSQL, MySQL and SQLite codes;
-/// wrap it to treat some errors differently.
+/// (`classify::DefaultClassifier`) knows PostgreSQL and SQLite codes; wrap it to
+/// treat some errors differently.
 pub trait ErrorClassifier: Send + Sync {
     /// `operation_index` is the failing entry when the persister did not say.
     fn classify(&self, error: &DbError, operation_index: usize) -> Failure;
@@ -131,24 +131,14 @@ impl FatalRouter for KeepAsDeadLetter {
     }
 }
 
-/// Where fatal failures the client need not handle are kept. The default is the
-/// persister's dead-letter table ([`crate::persist::Persister::store_dead_letter`]),
-/// written in its own database transaction together with the idempotency ledger, so a
-/// replay is answered with the same failure. A custom sink (a queue, another store)
+/// Where fatal failures the client need not handle are kept. The default (no sink
+/// set) is the persister's dead-letter table (`Persister::store_dead_letter`),
+/// written in its own database transaction together with the idempotency ledger, so
+/// a replay is answered with the same failure. A custom sink (a queue, another store)
 /// must be durable before it returns: the client drops the transaction on `Ok`. An
 /// `Err` turns the answer into a retryable error, so nothing is ever lost.
 #[async_trait]
 pub trait DeadLetterSink: Send + Sync {
     /// Keeps the letter; returns its id (sent to the client as `dead_letter_id`).
-    async fn keep(&self, letter: &crate::persist::NewDeadLetter) -> Result<String, DbError>;
-}
-
-/// The default sink: the persister's dead-letter table.
-pub struct PersisterSink(pub crate::persist::SharedPersister);
-
-#[async_trait]
-impl DeadLetterSink for PersisterSink {
-    async fn keep(&self, letter: &crate::persist::NewDeadLetter) -> Result<String, DbError> {
-        self.0.store_dead_letter(letter).await
-    }
+    async fn keep(&self, letter: &NewDeadLetter) -> Result<String, DbError>;
 }

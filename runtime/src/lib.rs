@@ -1,13 +1,22 @@
 //! The reference PowerSync write backend.
 //!
 //! A request flows: `service` (the generated `PowerSyncWriteApi` trait, served by the
-//! generated axum router) -> `auth` (bearer JWT -> [`hooks::Principal`]) -> `engine`
+//! generated axum router) -> `auth` (bearer JWT -> [`vocab::Principal`]) -> `engine`
 //! (per transaction: authorize, check the idempotency ledger, `mapping`, apply through
 //! a `persist::Persister`, `classify` failures, keep fatal ones as dead letters) ->
 //! one `TransactionResult` per transaction.
 //!
 //! Used as a binary (`powersync-write-server serve`) or as a library with custom
 //! hooks (see `examples/`).
+//!
+//! The modules depend on each other one way (`tests/layering.rs` fails on a cycle).
+//! From the bottom: `vocab` (the shared vocabulary, which uses nothing else of the
+//! runtime), `failure`, `schema` and the helpers `redact`, `escape`, `metrics`;
+//! `hooks` (the extension points); `persist` (one folder per database, each laid out
+//! alike: `mod`, `introspect`, `convert`, `statements`, `store`, `classify`);
+//! `classify` (the default classifier, dispatching to each database's table);
+//! `mapping` and `policy`; `engine`; `auth`, `http`, `service`; `config`;
+//! `dead_letters`; and the binary, `main.rs`.
 
 pub mod auth;
 pub mod classify;

@@ -17,7 +17,7 @@ use powersync_write_server::engine::{Engine, Hooks};
 use powersync_write_server::escape::{escape_control, escaping_fields};
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::{self, SharedPersister};
-use powersync_write_server::policy::Policies;
+use powersync_write_server::policy::{self, Policies};
 use powersync_write_server::service::{self, WriteService};
 
 #[derive(Parser)]
@@ -199,7 +199,7 @@ fn colour_stderr() -> bool {
 
 async fn open(config: &Config) -> anyhow::Result<SharedPersister> {
     let url = config.database_url();
-    persist::open(&url, config)
+    persist::open(&url, &config.open_options())
         .await
         .with_context(|| format!("cannot open the database {}", persist::redact_url(&url)))
 }
@@ -411,7 +411,7 @@ async fn serve(
     check_runtime_tables(&persister, &url).await?;
     let mut policies = Policies::from_config(&config.authorization)?;
     if example_schema {
-        policies = policies.with_defaults_for(persist::example::policies());
+        policies = policies.with_defaults_for(policy::example_policies());
     }
     let hooks = Hooks::defaults(config.engine.retry_after_ms);
     let engine = Engine::new(

@@ -385,6 +385,26 @@ fn is_subject(value: &Value, subject: &str) -> bool {
     }
 }
 
+/// Who may write the example `lists`/`todos` tables (`serve --example-schema` applies
+/// it to tables `[authorization]` does not name): a list belongs to the user in its
+/// `owner_id`, a todo to the owner of its list.
+pub const EXAMPLE_POLICIES: &str = r#"
+[tables.lists]
+owner_column = "owner_id"
+
+[tables.todos]
+parent_table = "lists"
+parent_column = "list_id"
+"#;
+
+/// [`EXAMPLE_POLICIES`], compiled.
+pub fn example_policies() -> Policies {
+    toml::from_str::<AuthorizationConfig>(EXAMPLE_POLICIES)
+        .ok()
+        .and_then(|config| Policies::from_config(&config).ok())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,5 +472,20 @@ mod tests {
         }
         let unknown = toml::from_str::<AuthorizationConfig>("[tables.t]\nowner = \"o\"");
         assert!(unknown.is_err());
+    }
+
+    #[test]
+    fn the_example_policies_compile() {
+        let policies = example_policies();
+        assert_eq!(
+            policies.policy("lists"),
+            TablePolicy::Owner {
+                column: "owner_id".into()
+            }
+        );
+        assert!(matches!(
+            policies.policy("todos"),
+            TablePolicy::Parent { .. }
+        ));
     }
 }

@@ -1,6 +1,7 @@
 //! The runtime's shared vocabulary: who uploads ([`Principal`]), what one entry
 //! becomes once mapped onto the database ([`MappedEntry`], [`WriteOp`], [`RowGuard`]),
-//! which database answered ([`Dialect`]) and how it failed ([`DbError`], [`Class`]).
+//! which database answered ([`Dialect`]), how it failed ([`DbError`], [`Class`]) and
+//! what is kept of a transaction that failed for good ([`NewDeadLetter`]).
 //!
 //! Every other module of the runtime may use these; this module uses none of them, so
 //! the dependencies between the runtime's modules point one way: persisters, hooks,
@@ -33,6 +34,8 @@ pub enum Class {
 pub enum Dialect {
     Sqlite,
     Postgres,
+    /// No MySQL persister exists yet, so the default classifier knows none of its codes
+    /// (every one is fatal `UNCLASSIFIED_ERROR`).
     Mysql,
 }
 
@@ -234,4 +237,20 @@ impl MappedEntry {
             metadata: None,
         }
     }
+}
+
+/// A transaction kept instead of applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDeadLetter {
+    /// The verified subject of the uploader.
+    pub subject: String,
+    pub client_id: Option<String>,
+    /// The whole transaction as received (the wire `CrudTransaction`, as JSON).
+    pub transaction: Value,
+    pub error_code: String,
+    pub error_message: String,
+    pub error_details: Value,
+    pub operation_index: usize,
+    /// Advance the ledger too, so a replay of the batch does not store it again.
+    pub idempotency: Option<(String, i64)>,
 }

@@ -34,7 +34,7 @@ const BOB_TODO: &str = "00000000-0000-4000-8000-00000000b101";
 const NEW_ID: &str = "00000000-0000-4000-8000-0000000000c1";
 
 /// The example schema's policies: lists by `owner_id`, todos by their list.
-const POLICIES: &str = powersync_write_server::persist::example::POLICIES;
+const POLICIES: &str = powersync_write_server::policy::EXAMPLE_POLICIES;
 
 // ---- the two databases ----
 

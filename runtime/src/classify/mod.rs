@@ -4,10 +4,8 @@
 
 use crate::failure::{Failure, FatalFailure, codes};
 use crate::hooks::ErrorClassifier;
+use crate::persist;
 use crate::vocab::{Class, DbError, Dialect};
-
-pub mod postgres;
-pub mod sqlite;
 
 /// How long a client waits before retrying after a retryable failure.
 pub const DEFAULT_RETRY_AFTER_MS: u64 = 1_000;
@@ -72,8 +70,8 @@ impl ErrorClassifier for DefaultClassifier {
                 operation_index: at,
             } => {
                 let class = match dialect {
-                    Dialect::Postgres => postgres::classify(code),
-                    Dialect::Sqlite => sqlite::classify(code, message),
+                    Dialect::Postgres => persist::postgres::classify::classify(code),
+                    Dialect::Sqlite => persist::sqlite::classify::classify(code, message),
                     Dialect::Mysql => None,
                 };
                 match class.unwrap_or(Class::Fatal(codes::UNCLASSIFIED_ERROR)) {

@@ -1,28 +1,7 @@
 //! The example `lists`/`todos` schema of the PowerSync to-do demo apps, so the quick
 //! start needs nothing but this binary. Created only on request
-//! (`migrate --example-schema`), and only where the tables do not exist yet.
-
-use crate::policy::{AuthorizationConfig, Policies};
-
-/// Who may write the example tables (`serve --example-schema` applies it to tables
-/// `[authorization]` does not name): a list belongs to the user in its `owner_id`, a
-/// todo to the owner of its list.
-pub const POLICIES: &str = r#"
-[tables.lists]
-owner_column = "owner_id"
-
-[tables.todos]
-parent_table = "lists"
-parent_column = "list_id"
-"#;
-
-/// [`POLICIES`], compiled.
-pub fn policies() -> Policies {
-    toml::from_str::<AuthorizationConfig>(POLICIES)
-        .ok()
-        .and_then(|config| Policies::from_config(&config).ok())
-        .unwrap_or_default()
-}
+//! (`migrate --example-schema`), and only where the tables do not exist yet. Who may
+//! write them is `policy::EXAMPLE_POLICIES`.
 
 /// PostgreSQL: real types, so uploads exercise the conversions (uuid, timestamptz,
 /// boolean).
@@ -64,23 +43,3 @@ CREATE TABLE IF NOT EXISTS todos (
     list_id UUID NOT NULL REFERENCES lists (id) ON DELETE CASCADE
 );
 ";
-
-#[cfg(test)]
-mod tests {
-    use crate::policy::TablePolicy;
-
-    #[test]
-    fn the_example_policies_compile() {
-        let policies = super::policies();
-        assert_eq!(
-            policies.policy("lists"),
-            TablePolicy::Owner {
-                column: "owner_id".into()
-            }
-        );
-        assert!(matches!(
-            policies.policy("todos"),
-            TablePolicy::Parent { .. }
-        ));
-    }
-}

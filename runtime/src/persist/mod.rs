@@ -9,10 +9,10 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde_json::Value;
 
 use crate::hooks::HandlerRegistry;
 use crate::schema::DatabaseSchema;
+pub use crate::vocab::NewDeadLetter;
 use crate::vocab::{DbError, Dialect, MappedEntry, Principal};
 
 pub mod example;
@@ -69,22 +69,6 @@ pub enum Applied {
     Duplicate,
 }
 
-/// A transaction kept instead of applied.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewDeadLetter {
-    /// The verified subject of the uploader.
-    pub subject: String,
-    pub client_id: Option<String>,
-    /// The whole transaction as received (the wire `CrudTransaction`, as JSON).
-    pub transaction: Value,
-    pub error_code: String,
-    pub error_message: String,
-    pub error_details: Value,
-    pub operation_index: usize,
-    /// Advance the ledger too, so a replay of the batch does not store it again.
-    pub idempotency: Option<(String, i64)>,
-}
-
 /// A stored dead letter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeadLetter {
@@ -135,15 +119,33 @@ pub trait Persister: Send + Sync + 'static {
 /// A shared persister.
 pub type SharedPersister = Arc<dyn Persister>;
 
+/// What [`open`] needs besides the URL (the configuration's `pool_size` and
+/// `[sqlite]`; see `Config::open_options`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenOptions {
+    /// Connections kept open at most (PostgreSQL).
+    pub pool_size: usize,
+    pub sqlite: sqlite::SqliteOptions,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            pool_size: 16,
+            sqlite: sqlite::SqliteOptions::default(),
+        }
+    }
+}
+
 /// Opens the persister for a database URL: `sqlite://PATH` or `postgres://...`
-/// (`postgresql://` too), with the pool size and options of the configuration.
-pub async fn open(url: &str, config: &crate::config::Config) -> Result<SharedPersister, DbError> {
+/// (`postgresql://` too).
+pub async fn open(url: &str, options: &OpenOptions) -> Result<SharedPersister, DbError> {
     if url.starts_with("sqlite:") {
-        let persister = sqlite::SqlitePersister::connect(url, config.sqlite.clone()).await?;
+        let persister = sqlite::SqlitePersister::connect(url, options.sqlite.clone()).await?;
         Ok(Arc::new(persister))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let mut pg = postgres::PostgresConfig::new(url);
-        pg.pool_size = config.pool_size;
+        pg.pool_size = options.pool_size;
         Ok(Arc::new(postgres::PostgresPersister::new(pg)?))
     } else {
         Err(DbError::Connection {

@@ -4,7 +4,7 @@
  * cannot), and the class of a database error by its SQLSTATE.
  *
  * These are the rules of the reference backend (its `convert.rs` and
- * `classify/postgres.rs`), held to the same shared vectors
+ * `classify.rs`), held to the same shared vectors
  * (`tests/postgres-vectors` in the generator's repository): both convert and
  * classify identically, except for integers beyond 2^53, which JavaScript cannot
  * hold exactly and which this module refuses instead of rounding them.

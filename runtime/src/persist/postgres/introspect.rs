@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use tokio_postgres::types::Oid;
 
-use super::sql::quote_ident;
+use super::statements::quote_ident;
 use crate::schema::{ColumnSchema, ColumnType, DatabaseSchema, TableSchema};
 
 /// Prefix of the runtime's own tables, which are never user tables.

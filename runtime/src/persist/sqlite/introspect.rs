@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::Connection;
 
-use super::error::db_error;
+use super::classify::db_error;
 use crate::schema::{ColumnSchema, ColumnType, DatabaseSchema, TableSchema};
 
 /// Every table except SQLite's own and the runtime's (`powersync_write_*`).

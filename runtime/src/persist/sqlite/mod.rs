@@ -5,6 +5,13 @@
 //! small pool of read connections, which WAL mode lets run beside the writer. All
 //! SQLite calls run on tokio's blocking pool. Upload transactions use `BEGIN
 //! IMMEDIATE`, so the write lock is taken before anything runs.
+//!
+//! The files, as for every database: this one holds the options, the connections and
+//! the [`Persister`] implementation, which delegates; `introspect` reads the schema,
+//! `convert` turns JSON values into column values (`datetime` checks date and time
+//! text, which SQLite stores as given), `statements` holds the SQL text, `store` runs
+//! transactions and dead letters, `classify` turns errors into [`DbError`] and result
+//! codes into classes.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -15,24 +22,24 @@ use rusqlite::Connection;
 use serde::Deserialize;
 
 use crate::persist::{
-    Applied, DeadLetter, NewDeadLetter, Persister, RuntimeTables, SchemaProblem, TransactionWork,
+    Applied, DeadLetter, NewDeadLetter, Persister, RuntimeTables, TransactionWork,
 };
 use crate::schema::DatabaseSchema;
 use crate::vocab::{DbError, Dialect};
 
-mod apply;
+pub mod classify;
 mod convert;
 mod datetime;
-mod error;
 mod introspect;
+mod statements;
 mod store;
 
-pub use apply::quote;
+pub use classify::{CLIENT_LIBRARY_CODE, db_error};
 /// Converts one JSON value for a column of the given type, as the persister does
 /// before writing: `Err` is the message of the column's INVALID_DATA. Public for the
 /// conversion's fuzz targets and tests; the persister itself is the usual entry.
 pub use convert::convert as convert_value;
-pub use error::{CLIENT_LIBRARY_CODE, db_error};
+pub use statements::quote;
 
 /// `PRAGMA synchronous` of the writer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -108,7 +115,7 @@ impl SqlitePersister {
             let (path, options) = (path.clone(), options.clone());
             tokio::task::spawn_blocking(move || open_writer(&path, &options))
                 .await
-                .map_err(|error| error::connection_error("opening the database", error))??
+                .map_err(|error| classify::connection_error("opening the database", error))??
         };
         Ok(SqlitePersister {
             shared: Arc::new(Shared {
@@ -134,11 +141,11 @@ impl SqlitePersister {
         // Waiting for the writer happens here, not on a blocking thread.
         let mut writer = self.shared.writer.clone().lock_owned().await;
         tokio::task::spawn_blocking(move || {
-            apply::rollback(&writer);
+            store::rollback(&writer);
             work(&mut writer)
         })
         .await
-        .map_err(|error| error::connection_error("sqlite worker", error))?
+        .map_err(|error| classify::connection_error("sqlite worker", error))?
     }
 
     /// Runs `work` on a read connection on the blocking pool.
@@ -166,13 +173,13 @@ impl SqlitePersister {
             result
         })
         .await
-        .map_err(|error| error::connection_error("sqlite worker", error))?
+        .map_err(|error| classify::connection_error("sqlite worker", error))?
     }
 }
 
 fn open_connection(path: &Path, options: &SqliteOptions) -> Result<Connection, DbError> {
     let fail = |error: rusqlite::Error| {
-        error::connection_error(
+        classify::connection_error(
             &format!("opening SQLite database {}", path.display()),
             error,
         )
@@ -187,7 +194,7 @@ fn open_connection(path: &Path, options: &SqliteOptions) -> Result<Connection, D
 fn open_writer(path: &Path, options: &SqliteOptions) -> Result<Connection, DbError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|error| {
-            error::connection_error(&format!("creating {}", parent.display()), error)
+            classify::connection_error(&format!("creating {}", parent.display()), error)
         })?;
     }
     let conn = open_connection(path, options)?;
@@ -205,7 +212,7 @@ fn open_writer(path: &Path, options: &SqliteOptions) -> Result<Connection, DbErr
         ))
     })
     .map_err(|error| {
-        error::connection_error(
+        classify::connection_error(
             &format!("opening SQLite database {}", path.display()),
             error,
         )
@@ -217,26 +224,12 @@ fn open_reader(path: &Path, options: &SqliteOptions) -> Result<Connection, DbErr
     let conn = open_connection(path, options)?;
     conn.execute_batch("PRAGMA query_only = ON")
         .map_err(|error| {
-            error::connection_error(
+            classify::connection_error(
                 &format!("opening SQLite database {}", path.display()),
                 error,
             )
         })?;
     Ok(conn)
-}
-
-/// The tables the entries write, so a transaction carries only what it needs to
-/// its blocking thread.
-fn tables_of(schema: &DatabaseSchema, work: &TransactionWork<'_>) -> DatabaseSchema {
-    let mut subset = DatabaseSchema::default();
-    for entry in work.entries {
-        if !subset.tables.contains_key(&entry.table)
-            && let Some(table) = schema.tables.get(&entry.table)
-        {
-            subset.tables.insert(entry.table.clone(), table.clone());
-        }
-    }
-    subset
 }
 
 #[async_trait]
@@ -246,23 +239,7 @@ impl Persister for SqlitePersister {
     }
 
     async fn migrate(&self) -> Result<(), DbError> {
-        // BEGIN IMMEDIATE takes the write lock first: another process migrating the
-        // same file at once waits (busy_timeout), then finds the work done.
-        self.write(|conn| {
-            apply::immediate(conn, |conn| {
-                if let Err(problem @ SchemaProblem::Newer { .. }) =
-                    store::runtime_tables(conn)?.check()
-                {
-                    return Err(problem.into());
-                }
-                store::upgrade_ledger(conn)?;
-                conn.execute_batch(store::MIGRATION)
-                    .map_err(|error| db_error(error, None))?;
-                store::record_version(conn)?;
-                Ok(apply::End::Commit(()))
-            })
-        })
-        .await
+        self.write(store::migrate).await
     }
 
     async fn runtime_tables(&self) -> Result<RuntimeTables, DbError> {
@@ -290,46 +267,14 @@ impl Persister for SqlitePersister {
     }
 
     async fn apply(&self, work: &TransactionWork<'_>) -> Result<Applied, DbError> {
-        let handlers: Vec<_> = work
-            .entries
-            .iter()
-            .map(|entry| work.handlers.get(&entry.client_table).cloned())
-            .collect();
-        // A handler may apply entries of any table.
-        let schema = if handlers.iter().any(Option::is_some) {
-            work.schema.clone()
-        } else {
-            tables_of(work.schema, work)
-        };
-        let job = apply::Job {
-            principal: work.principal.clone(),
-            entries: work.entries.to_vec(),
-            handlers,
-            schema,
-            idempotency: work
-                .idempotency
-                .map(|i| (i.client_id.to_string(), i.last_op_id)),
-            checkpoint: work
-                .checkpoint
-                .map(|c| (c.user_id.to_string(), c.client_id.to_string())),
-            runtime: tokio::runtime::Handle::current(),
-        };
-        self.write(move |conn| apply::run(conn, &job)).await
+        let job = store::Job::new(work, tokio::runtime::Handle::current());
+        self.write(move |conn| store::run(conn, &job)).await
     }
 
     async fn store_dead_letter(&self, letter: &NewDeadLetter) -> Result<String, DbError> {
         let letter = letter.clone();
-        self.write(move |conn| {
-            apply::immediate(conn, |conn| {
-                let id = uuid::Uuid::new_v4().to_string();
-                store::insert_dead_letter(conn, &id, &letter)?;
-                if let Some((client_id, op_id)) = &letter.idempotency {
-                    store::ledger_advance(conn, &letter.subject, client_id, *op_id)?;
-                }
-                Ok(apply::End::Commit(id))
-            })
-        })
-        .await
+        self.write(move |conn| store::keep_dead_letter(conn, &letter))
+            .await
     }
 
     async fn list_dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, DbError> {

@@ -1,13 +1,18 @@
-//! SQL text for the writes. Identifiers come only from the introspected schema and are
-//! always quoted; values never appear in SQL: each column travels as one `text[]`
-//! parameter and is cast to the column's type (`ColumnSchema::sql_type`, which
-//! introspection builds from quoted catalog names).
+//! SQL text: the writes' statements by shape ([`Shape`], cached in [`SqlCache`]) and
+//! the runtime's own tables' statements ([`RuntimeSql`]).
+//!
+//! Identifiers come only from the introspected schema and are always quoted; values
+//! never appear in SQL: each column of a write travels as one `text[]` parameter and
+//! is cast to the column's type (`ColumnSchema::sql_type`, which introspection builds
+//! from quoted catalog names).
 
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::{Arc, PoisonError, RwLock};
 
+use super::introspect::RUNTIME_PREFIX;
 use crate::persist::and_conditions;
+use crate::persist::version::{SCHEMA_VERSION, VERSION_TABLE};
 use crate::schema::{ColumnSchema, TableSchema};
 use crate::vocab::{PutMode, WriteOp};
 
@@ -391,6 +396,150 @@ impl SqlCache {
             map.clear();
         }
         map.entry(key).or_insert(built).clone()
+    }
+}
+
+/// The runtime's own statements, with the table names qualified.
+pub struct RuntimeSql {
+    /// The schema the runtime's tables live in (the first configured one).
+    pub schema: String,
+    /// Qualified names, for messages.
+    pub ledger: String,
+    pub checkpoints: String,
+    pub dead_letters: String,
+    pub version: String,
+    /// Run after `pg_advisory_xact_lock`, in the same transaction.
+    pub migrate: String,
+    /// Which runtime tables exist and whether the ledger has `subject` ($1: schema,
+    /// $2: table names).
+    pub tables: String,
+    pub version_select: String,
+    /// Claims the ledger row: inserts or raises `last_op_id`; 0 rows = a replay. The
+    /// row stays locked until the transaction ends, so replays of one client queue up.
+    pub ledger_claim: String,
+    /// Raises the ledger to at least `$2` (dead letters).
+    pub ledger_advance: String,
+    pub checkpoint: String,
+    pub dead_letter_insert: String,
+    pub dead_letter_select: String,
+    pub dead_letter_delete: String,
+}
+
+impl RuntimeSql {
+    pub fn new(schema: &str) -> Self {
+        let table = |name: &str| {
+            format!(
+                "{}.{}",
+                quote_ident(schema),
+                quote_ident(&format!("{RUNTIME_PREFIX}{name}"))
+            )
+        };
+        let (ledger, checkpoints, dead_letters) =
+            (table("ledger"), table("checkpoints"), table("dead_letters"));
+        let version = format!("{}.{}", quote_ident(schema), quote_ident(VERSION_TABLE));
+        // The ledger's qualified name as an SQL string literal (for `::regclass`).
+        let ledger_literal = format!("'{}'", ledger.replace('\'', "''"));
+        // An index is created in its table's schema, so its name is not qualified.
+        let dead_letters_ledger_index =
+            quote_ident(&format!("{RUNTIME_PREFIX}dead_letters_ledger"));
+        let columns = "id::text, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
+                       subject, client_id, \"transaction\"::text, error_code, error_message, error_details::text, \
+                       operation_index, ledger_client_id, ledger_op_id";
+        RuntimeSql {
+            schema: schema.to_string(),
+            tables: "SELECT c.relname::text, EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a \
+                     WHERE a.attrelid = c.oid AND a.attname = 'subject' AND NOT a.attisdropped) \
+                     FROM pg_catalog.pg_class c \
+                     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                     WHERE n.nspname::text = $1::text AND c.relname::text = ANY($2::text[]) \
+                       AND c.relkind IN ('r', 'p')"
+                .to_string(),
+            version_select: format!("SELECT max(version) FROM {version}"),
+            // The ledger is keyed by the token's `sub` and the client id. A ledger of
+            // the first layout (client id alone) is upgraded in place: its rows cannot
+            // be attributed to a user, so they keep the empty subject (no token has an
+            // empty `sub`), where they still answer replays of what was applied before
+            // the upgrade and never move again.
+            migrate: format!(
+                "CREATE TABLE IF NOT EXISTS {ledger} (
+                     subject text NOT NULL,
+                     client_id text NOT NULL,
+                     last_op_id bigint NOT NULL,
+                     updated_at timestamptz NOT NULL DEFAULT now(),
+                     PRIMARY KEY (subject, client_id));
+                 DO $upgrade$
+                 DECLARE pkey text;
+                 BEGIN
+                     IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                                    WHERE attrelid = {ledger_literal}::regclass
+                                      AND attname = 'subject' AND NOT attisdropped) THEN
+                         SELECT conname INTO pkey FROM pg_constraint
+                          WHERE conrelid = {ledger_literal}::regclass AND contype = 'p';
+                         ALTER TABLE {ledger} ADD COLUMN subject text NOT NULL DEFAULT '';
+                         EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', {ledger_literal}, pkey);
+                         ALTER TABLE {ledger} ADD PRIMARY KEY (subject, client_id);
+                         ALTER TABLE {ledger} ALTER COLUMN subject DROP DEFAULT;
+                     END IF;
+                 END
+                 $upgrade$;
+                 CREATE TABLE IF NOT EXISTS {checkpoints} (
+                     user_id text NOT NULL,
+                     client_id text NOT NULL,
+                     checkpoint bigint NOT NULL,
+                     PRIMARY KEY (user_id, client_id));
+                 CREATE TABLE IF NOT EXISTS {dead_letters} (
+                     seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+                     id uuid PRIMARY KEY,
+                     created_at timestamptz NOT NULL DEFAULT now(),
+                     subject text NOT NULL,
+                     client_id text,
+                     \"transaction\" json NOT NULL,
+                     error_code text NOT NULL,
+                     error_message text NOT NULL,
+                     error_details json NOT NULL,
+                     operation_index integer NOT NULL,
+                     ledger_client_id text,
+                     ledger_op_id bigint);
+                 CREATE INDEX IF NOT EXISTS {dead_letters_ledger_index}
+                     ON {dead_letters} (ledger_client_id, ledger_op_id);
+                 CREATE TABLE IF NOT EXISTS {version} (
+                     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+                     version bigint NOT NULL,
+                     migrated_at timestamptz NOT NULL DEFAULT now());
+                 INSERT INTO {version} AS v (singleton, version) VALUES (true, {SCHEMA_VERSION})
+                     ON CONFLICT (singleton) DO UPDATE SET version = EXCLUDED.version, migrated_at = now()
+                     WHERE v.version <> EXCLUDED.version;"
+            ),
+            // A migrated row (empty subject) at or past the op id makes it a replay.
+            ledger_claim: format!(
+                "INSERT INTO {ledger} AS l (subject, client_id, last_op_id) \
+                 SELECT $1::text, $2::text, $3::bigint WHERE NOT EXISTS (SELECT 1 FROM {ledger} \
+                 WHERE subject = '' AND client_id = $2 AND last_op_id >= $3) \
+                 ON CONFLICT (subject, client_id) \
+                 DO UPDATE SET last_op_id = EXCLUDED.last_op_id, updated_at = now() \
+                 WHERE l.last_op_id < EXCLUDED.last_op_id"
+            ),
+            ledger_advance: format!(
+                "INSERT INTO {ledger} AS l (subject, client_id, last_op_id) VALUES ($1, $2, $3) \
+                 ON CONFLICT (subject, client_id) \
+                 DO UPDATE SET last_op_id = GREATEST(l.last_op_id, EXCLUDED.last_op_id), updated_at = now()"
+            ),
+            checkpoint: format!(
+                "INSERT INTO {checkpoints} AS c (user_id, client_id, checkpoint) VALUES ($1, $2, 1) \
+                 ON CONFLICT (user_id, client_id) DO UPDATE SET checkpoint = c.checkpoint + 1 RETURNING checkpoint"
+            ),
+            dead_letter_insert: format!(
+                "INSERT INTO {dead_letters} (id, subject, client_id, \"transaction\", error_code, error_message, \
+                 error_details, operation_index, ledger_client_id, ledger_op_id) \
+                 VALUES ($1::text::uuid, $2, $3, $4::text::json, $5, $6, $7::text::json, $8, $9, $10)"
+            ),
+            dead_letter_select: format!("SELECT {columns} FROM {dead_letters}"),
+            dead_letter_delete: format!("DELETE FROM {dead_letters} WHERE id = $1::text::uuid"),
+            ledger,
+            checkpoints,
+            dead_letters,
+            version,
+        }
     }
 }
 
