@@ -36,8 +36,9 @@ pub struct ColumnSchema {
     pub sql_type: String,
 }
 
-/// The type families values are converted for. PostgreSQL reports all of them;
-/// SQLite reports the affinity of the declared type (INTEGER, REAL, TEXT, BLOB,
+/// The type families values are converted for. PostgreSQL reports all of them but
+/// `Set`; MySQL maps its types onto them (with `Set`; ranges and lengths stay in
+/// `sql_type`); SQLite reports the affinity of the declared type (INTEGER, REAL, TEXT, BLOB,
 /// NUMERIC) mapped onto the closest family, plus BOOLEAN/JSON/date-time names where
 /// the declared type says so.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +64,10 @@ pub enum ColumnType {
     Bytea,
     /// A PostgreSQL enum with its labels.
     Enum {
+        labels: Vec<String>,
+    },
+    /// A MySQL `SET`: any comma-separated subset of its labels.
+    Set {
         labels: Vec<String>,
     },
     /// A domain over a base type (its checks run in the database).

@@ -40,7 +40,10 @@ fn convert(ty: &ColumnType, value: &Value) -> Result<String, String> {
         ColumnType::Numeric => numeric(value),
         ColumnType::Float4 => float(value, true),
         ColumnType::Float8 => float(value, false),
-        ColumnType::Text | ColumnType::Interval | ColumnType::Other => text(value),
+        // `Set` is MySQL's; PostgreSQL never reports it.
+        ColumnType::Text | ColumnType::Interval | ColumnType::Set { .. } | ColumnType::Other => {
+            text(value)
+        }
         ColumnType::Uuid => uuid(value),
         ColumnType::Json | ColumnType::Jsonb => json(value),
         ColumnType::Date => with_str(value, "a date (YYYY-MM-DD)", date),
@@ -733,6 +736,8 @@ mod tests {
             ColumnType::Enum { .. } => "enum",
             ColumnType::Domain { .. } => "domain",
             ColumnType::Array(_) => "array",
+            // MySQL's; not a PostgreSQL type, so not in these vectors.
+            ColumnType::Set { .. } => "set",
             ColumnType::Other => "other",
         }
     }

@@ -22,7 +22,8 @@ pub fn convert(value: &Value, ty: &ColumnType) -> Result<SqlValue, String> {
         ColumnType::Float4 => to_float(value, f64::from(f32::MAX)),
         ColumnType::Float8 => to_float(value, f64::MAX),
         ColumnType::Numeric => to_numeric(value),
-        ColumnType::Text | ColumnType::Other => Ok(as_given(value)),
+        // `Set` is MySQL's; SQLite introspection never reports it.
+        ColumnType::Text | ColumnType::Set { .. } | ColumnType::Other => Ok(as_given(value)),
         ColumnType::Uuid => match value {
             Value::String(text) => uuid::Uuid::parse_str(text)
                 .map(|uuid| SqlValue::Text(uuid.hyphenated().to_string()))
