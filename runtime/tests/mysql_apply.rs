@@ -5,9 +5,14 @@
 mod mysql_support;
 
 use mysql_support::{Apply, WRITTEN, apply, apply_with, database, delete, entry, patch, put};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use powersync_write_api::models::{CrudEntry, UpdateType};
+use powersync_write_server::hooks::{HandlerRegistry, SqlExecutor, SqlParam, TableHandler};
 use powersync_write_server::persist::{Applied, NewDeadLetter, Persister, version};
-use powersync_write_server::vocab::{DbError, PutMode, WriteOp};
-use serde_json::json;
+use powersync_write_server::vocab::{DbError, MappedEntry, Principal, PutMode, WriteOp};
+use serde_json::{Value, json};
 
 const TODOS: &str = "CREATE TABLE todos (
     id VARCHAR(64) PRIMARY KEY,
@@ -527,4 +532,120 @@ async fn an_unreachable_server_is_a_connection_error() {
         persister.ping().await,
         Err(DbError::Connection { .. })
     ));
+}
+
+/// Writes an audit row through the executor, reads it back, then applies the entry
+/// the default way; fails when asked to.
+struct Audit;
+
+#[async_trait]
+impl TableHandler for Audit {
+    async fn handle(
+        &self,
+        principal: &Principal,
+        entry: &CrudEntry,
+        mapped: &MappedEntry,
+        db: &mut dyn SqlExecutor,
+    ) -> Result<(), DbError> {
+        assert_eq!(entry.op, UpdateType::Put);
+        let inserted = db
+            .execute(
+                "INSERT INTO audit (who, row_id, n, ok, score) VALUES (?, ?, ?, ?, ?)",
+                &[
+                    SqlParam::Text(principal.subject.clone()),
+                    SqlParam::Text(entry.id.clone()),
+                    SqlParam::Int(7),
+                    SqlParam::Bool(true),
+                    SqlParam::Float(1.5),
+                ],
+            )
+            .await?;
+        assert_eq!(inserted, 1);
+        let read = db
+            .query(
+                "SELECT who, n, ok, score, amount, uid FROM audit WHERE row_id = ?",
+                &[SqlParam::Text(entry.id.clone())],
+            )
+            .await?;
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0]["who"], json!("user-1"));
+        assert_eq!(read[0]["n"], json!(7));
+        assert_eq!(read[0]["ok"], json!(1));
+        assert_eq!(read[0]["score"], json!(1.5));
+        assert_eq!(read[0]["amount"], json!("-1234.5600"));
+        assert_eq!(read[0]["uid"], Value::Null);
+        let mut target = mapped.clone();
+        target.table = "todos".to_string();
+        target.columns.retain(|(column, _)| column != "fail");
+        db.apply_default(&target).await?;
+        if entry
+            .op_data
+            .clone()
+            .flatten()
+            .is_some_and(|d| d.contains_key("fail"))
+        {
+            return Err(DbError::Handler {
+                code: "APP_REFUSED".to_string(),
+                message: "refused".to_string(),
+                operation_index: mapped.operation_index,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn custom_handlers_run_inside_the_transaction() {
+    let db = database();
+    db.sql(TODOS);
+    db.sql(
+        "CREATE TABLE audit (who TEXT, row_id TEXT, n INT, ok BOOLEAN, score DOUBLE, \
+         amount DECIMAL(10, 4) DEFAULT -1234.56, uid CHAR(36)) ENGINE=InnoDB",
+    );
+    let persister = db.persister().await;
+    let schema = persister.introspect().await.unwrap();
+    let mut handlers = HandlerRegistry::default();
+    handlers.register("audited_todos", Arc::new(Audit));
+    let options = Apply {
+        handlers,
+        ..Apply::default()
+    };
+    let mut audited = put(1, "todos", "h1", json!({"description": "via handler"}));
+    audited.client_table = "audited_todos".to_string();
+    let entries = [
+        put(0, "todos", "a", json!({})),
+        audited.clone(),
+        put(2, "todos", "b", json!({})),
+    ];
+    assert_eq!(
+        apply_with(&persister, &schema, &entries, &options).await,
+        WRITTEN
+    );
+    assert_eq!(
+        db.sql("SELECT id, IFNULL(description, 'NULL') FROM todos ORDER BY id"),
+        "a\tNULL\nb\tNULL\nh1\tvia handler\n"
+    );
+    assert_eq!(db.sql("SELECT row_id FROM audit"), "h1\n");
+
+    // A refusal rolls back everything, the handler's own writes included.
+    let mut refused = audited.clone();
+    refused.id = json!("h2");
+    refused.columns.push(("fail".to_string(), json!(1)));
+    refused.operation_index = 1;
+    let entries = [put(0, "todos", "c", json!({})), refused];
+    let error = apply_with(&persister, &schema, &entries, &options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            DbError::Handler {
+                operation_index: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(db.sql("SELECT COUNT(*) FROM todos"), "3\n");
+    assert_eq!(db.sql("SELECT COUNT(*) FROM audit"), "1\n");
 }

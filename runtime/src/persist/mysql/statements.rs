@@ -473,3 +473,73 @@ impl RuntimeSql {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::schema::ColumnType;
+
+    fn column(name: &str) -> ColumnSchema {
+        ColumnSchema {
+            name: name.into(),
+            ty: ColumnType::Text,
+            nullable: true,
+            sql_type: "text".into(),
+        }
+    }
+
+    fn table() -> TableSchema {
+        let mut columns = BTreeMap::new();
+        for c in [column("id"), column("a`b"), column("n")] {
+            columns.insert(c.name.clone(), c);
+        }
+        TableSchema {
+            name: "my `t`".into(),
+            namespace: None,
+            columns,
+        }
+    }
+
+    #[test]
+    fn quoting_doubles_embedded_backticks() {
+        assert_eq!(quote_ident("a`b"), "`a``b`");
+        assert_eq!(quote_ident("x\"y"), "`x\"y`");
+    }
+
+    #[test]
+    fn grouped_upsert_and_delete() {
+        let table = table();
+        let shape = |op, columns: &[&str]| Shape {
+            table: &table,
+            op,
+            key: &table.columns["id"],
+            columns: columns.iter().map(|c| &table.columns[*c]).collect(),
+            guard: None,
+        };
+        let merge = shape(WriteOp::Put(PutMode::Merge), &["a`b"])
+            .statements()
+            .unwrap();
+        assert_eq!(
+            merge.for_rows(2),
+            "INSERT INTO `my ``t``` (`id`, `a``b`) VALUES (?, ?), (?, ?) ON DUPLICATE KEY UPDATE \
+             `id` = IF(`id` = VALUES(`id`), `id`, NULL), `a``b` = VALUES(`a``b`)"
+        );
+        let replace = shape(WriteOp::Put(PutMode::Replace), &["a`b"])
+            .statements()
+            .unwrap();
+        assert!(
+            replace.single.ends_with(", `n` = NULL"),
+            "{}",
+            replace.single
+        );
+        let delete = shape(WriteOp::Delete, &[]).statements().unwrap();
+        assert_eq!(
+            delete.for_rows(3),
+            "DELETE FROM `my ``t``` WHERE `id` IN (?, ?, ?)"
+        );
+        assert!(shape(WriteOp::Patch, &[]).statements().is_none());
+        assert!(!shape(WriteOp::Patch, &["n"]).groupable());
+    }
+}

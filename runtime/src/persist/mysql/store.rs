@@ -23,6 +23,10 @@ use crate::persist::{Applied, DeadLetter, NewDeadLetter, RuntimeTables, Transact
 use crate::schema::{ColumnSchema, DatabaseSchema, TableSchema};
 use crate::vocab::{Class, DbError, Dialect, MappedEntry, RowGuard, WriteOp};
 
+/// The most placeholders one prepared statement may have (the protocol counts them
+/// in 16 bits): a larger group is split.
+const MAX_PLACEHOLDERS: usize = 65_535;
+
 /// The server's error number for a NULL in a NOT NULL column, which the PUT
 /// statement raises on purpose for a collision on another unique key
 /// ([`Shape`]'s `on_duplicate`).
@@ -645,6 +649,7 @@ fn plan<'w>(
             && group.groupable
             && (Arc::ptr_eq(&group.sql, &prepared.sql) || group.sql == prepared.sql)
             && !group.keys.contains(&key)
+            && (group.rows.len() + 1) * prepared.rows[0].len() < MAX_PLACEHOLDERS
         {
             // The same id twice in one statement would be ambiguous: such an entry
             // starts a new group instead.
