@@ -649,3 +649,54 @@ async fn custom_handlers_run_inside_the_transaction() {
     assert_eq!(db.sql("SELECT COUNT(*) FROM todos"), "3\n");
     assert_eq!(db.sql("SELECT COUNT(*) FROM audit"), "1\n");
 }
+
+/// Writes its row, then never finishes (a request whose client went away).
+struct Stuck;
+
+#[async_trait]
+impl TableHandler for Stuck {
+    async fn handle(
+        &self,
+        _principal: &Principal,
+        _entry: &CrudEntry,
+        mapped: &MappedEntry,
+        db: &mut dyn SqlExecutor,
+    ) -> Result<(), DbError> {
+        let mut target = mapped.clone();
+        target.table = "todos".to_string();
+        db.apply_default(&target).await?;
+        std::future::pending::<()>().await;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_transaction_is_rolled_back_before_its_connection_is_reused() {
+    let db = database();
+    db.sql(TODOS);
+    let mut config = powersync_write_server::persist::mysql::MysqlConfig::new(db.url());
+    // One connection: the next transaction gets the very one that was abandoned.
+    config.pool_size = 1;
+    let persister = db.persister_with(config).await;
+    let schema = persister.introspect().await.unwrap();
+    let mut handlers = HandlerRegistry::default();
+    handlers.register("stuck", Arc::new(Stuck));
+    let options = Apply {
+        handlers,
+        ..Apply::default()
+    };
+    let mut stuck = put(0, "todos", "abandoned", json!({}));
+    stuck.client_table = "stuck".to_string();
+    let abandoned = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        apply_with(&persister, &schema, &[stuck], &options),
+    )
+    .await;
+    assert!(abandoned.is_err(), "the handler never finishes");
+    let next = [put(0, "todos", "next", json!({}))];
+    assert_eq!(
+        apply_with(&persister, &schema, &next, &Apply::default()).await,
+        WRITTEN
+    );
+    assert_eq!(db.sql("SELECT id FROM todos"), "next\n");
+}

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Params, Value as MyValue};
+use mysql_async::{Conn, Params, Transaction, TxOpts, Value as MyValue};
 use serde_json::{Map, Value};
 
 use super::MysqlPersister;
@@ -41,12 +41,15 @@ impl MysqlPersister {
         steps: &[Step<'_>],
         careful: bool,
     ) -> Result<Option<i64>, Stop> {
-        conn.query_drop("START TRANSACTION")
+        // A transaction the driver knows of: should this future be dropped half way
+        // (a client gone), the pool rolls it back before the connection is reused.
+        let mut tx = conn
+            .start_transaction(TxOpts::default())
             .await
             .map_err(|e| Stop::Fail(from_mysql(&e, None)))?;
-        match self.attempt_in(conn, work, steps).await {
+        match self.attempt_in(&mut tx, work, steps).await {
             Ok(checkpoint) => {
-                conn.query_drop("COMMIT").await.map_err(|e| {
+                tx.commit().await.map_err(|e| {
                     let error = from_mysql(&e, None);
                     if !careful && worth_locating(&error) {
                         Stop::Locate(error)
@@ -59,7 +62,7 @@ impl MysqlPersister {
             Err(stop) => {
                 // A failed ROLLBACK means a broken connection, which the pool drops;
                 // the server rolls the transaction back when it closes.
-                let _ = conn.query_drop("ROLLBACK").await;
+                let _ = tx.rollback().await;
                 Err(stop)
             }
         }
@@ -67,7 +70,7 @@ impl MysqlPersister {
 
     async fn attempt_in(
         &self,
-        conn: &mut Conn,
+        conn: &mut Transaction<'_>,
         work: &TransactionWork<'_>,
         steps: &[Step<'_>],
     ) -> Result<Option<i64>, Stop> {
@@ -121,7 +124,7 @@ impl MysqlPersister {
     /// guarded statement's affected rows.
     async fn run_group(
         &self,
-        conn: &mut Conn,
+        conn: &mut Transaction<'_>,
         schema: &DatabaseSchema,
         entries: &[MappedEntry],
         group: &Group,
@@ -184,7 +187,7 @@ impl MysqlPersister {
     /// The stored row stays locked until the transaction ends.
     async fn put_allowed(
         &self,
-        conn: &mut Conn,
+        conn: &mut Transaction<'_>,
         group: &Group,
     ) -> Result<bool, mysql_async::Error> {
         let row = &group.rows[0];
@@ -210,7 +213,7 @@ impl MysqlPersister {
     /// Whether the entry's table has a row with its key.
     async fn row_exists(
         &self,
-        conn: &mut Conn,
+        conn: &mut Transaction<'_>,
         schema: &DatabaseSchema,
         entry: &MappedEntry,
         key: &MyValue,
@@ -232,7 +235,7 @@ impl MysqlPersister {
 
     async fn run_handler(
         &self,
-        conn: &mut Conn,
+        conn: &mut Transaction<'_>,
         work: &TransactionWork<'_>,
         entry: &MappedEntry,
     ) -> Result<(), DbError> {
@@ -257,7 +260,7 @@ impl MysqlPersister {
     /// [`TxExecutor`]).
     async fn apply_one(
         &self,
-        conn: &mut Conn,
+        conn: &mut Transaction<'_>,
         schema: &DatabaseSchema,
         entry: &MappedEntry,
         subject: &str,
@@ -371,10 +374,13 @@ pub(super) async fn store_dead_letter(
     let id = uuid::Uuid::new_v4().to_string();
     let mut conn = persister.conn().await?;
     let failed = |e: mysql_async::Error| runtime_error(&persister.sql.dead_letters, &e);
-    conn.query_drop("START TRANSACTION").await.map_err(failed)?;
+    let mut tx = conn
+        .start_transaction(TxOpts::default())
+        .await
+        .map_err(failed)?;
     let result = async {
         if let Some((client_id, last_op_id)) = &letter.idempotency {
-            conn.exec_drop(
+            tx.exec_drop(
                 &persister.sql.ledger_advance,
                 (&letter.subject, client_id, last_op_id),
             )
@@ -396,16 +402,20 @@ pub(super) async fn store_dead_letter(
             letter.idempotency.as_ref().map(|(c, _)| c.as_str()).into(),
             letter.idempotency.as_ref().map(|(_, op)| *op).into(),
         ];
-        conn.exec_drop(&persister.sql.dead_letter_insert, params)
+        tx.exec_drop(&persister.sql.dead_letter_insert, params)
             .await
             .map_err(failed)?;
-        conn.query_drop("COMMIT").await.map_err(failed)
+        Ok(())
     }
     .await;
-    if result.is_err() {
-        let _ = conn.query_drop("ROLLBACK").await;
+    match result {
+        Ok(()) => tx.commit().await.map_err(failed)?,
+        Err(error) => {
+            let _ = tx.rollback().await;
+            return Err(error);
+        }
     }
-    result.map(|()| id)
+    Ok(id)
 }
 
 pub(super) async fn list_dead_letters(
@@ -807,8 +817,8 @@ fn prepare_entry(
 // JSON: integers and floats as numbers, everything else as text (binary data that is
 // not UTF-8 lossily).
 
-pub struct TxExecutor<'t> {
-    conn: &'t mut Conn,
+pub struct TxExecutor<'t, 'c> {
+    conn: &'t mut Transaction<'c>,
     persister: &'t MysqlPersister,
     schema: &'t DatabaseSchema,
     /// The uploader's subject, for guarded default writes.
@@ -847,7 +857,7 @@ fn json(value: MyValue) -> Value {
 }
 
 #[async_trait]
-impl SqlExecutor for TxExecutor<'_> {
+impl SqlExecutor for TxExecutor<'_, '_> {
     fn dialect(&self) -> Dialect {
         Dialect::Mysql
     }
