@@ -700,3 +700,41 @@ async fn a_dropped_transaction_is_rolled_back_before_its_connection_is_reused() 
     );
     assert_eq!(db.sql("SELECT id FROM todos"), "next\n");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_replays_apply_once() {
+    let db = database();
+    db.sql(TODOS);
+    let persister = Arc::new(db.persister().await);
+    let schema = Arc::new(persister.introspect().await.unwrap());
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (persister, schema) = (persister.clone(), schema.clone());
+            tokio::spawn(async move {
+                let options = Apply {
+                    idempotency: Some(("client-a", 3)),
+                    ..Apply::default()
+                };
+                let entries = [
+                    put(0, "todos", "a", json!({"rank": 1})),
+                    patch(1, "todos", "a", json!({"rank": 2})),
+                ];
+                apply_with(&persister, &schema, &entries, &options).await
+            })
+        })
+        .collect();
+    let mut written = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(Applied::Written { .. }) => written += 1,
+            Ok(Applied::Duplicate) => {}
+            Err(error) => panic!("{error:?}"),
+        }
+    }
+    assert_eq!(written, 1);
+    assert_eq!(db.sql("SELECT `rank` FROM todos"), "2\n");
+    assert_eq!(
+        db.sql("SELECT subject, client_id, last_op_id FROM powersync_write_ledger"),
+        "user-1\tclient-a\t3\n"
+    );
+}
