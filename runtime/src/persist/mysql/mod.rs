@@ -23,6 +23,7 @@
 //! `store` runs transactions and dead letters, `classify` turns errors into
 //! [`DbError`] and error numbers into classes.
 
+pub mod classify;
 mod statements;
 mod store;
 
@@ -224,42 +225,9 @@ impl Persister for MysqlPersister {
 }
 
 // TEMPORARY stand-ins, to be replaced by the mysql-convert branch (introspect.rs,
-// convert.rs) and the mysql-errors branch (classify.rs) when they are merged: they
-// had no commits at this branch's end. Known gaps: every column is `ColumnType::Text`
-// and no primary key is reported; values are bound as JSON gives them (the server
-// converts, strict mode refusing what does not fit); only 1213, 1205, 1040, 1290 and
-// 1836 are retryable, and no table/column/constraint is parsed from messages.
-pub mod classify {
-    use crate::vocab::{Class, DbError, Dialect};
-    pub fn classify(code: &str) -> Option<Class> {
-        match code {
-            "1213" | "1205" | "1040" | "1290" | "1836" => Some(Class::Retryable),
-            _ => None,
-        }
-    }
-    pub fn from_mysql(error: &mysql_async::Error, operation_index: Option<usize>) -> DbError {
-        match error {
-            mysql_async::Error::Server(server) => DbError::Database {
-                dialect: Dialect::Mysql,
-                code: server.code.to_string(),
-                message: server.message.clone(),
-                table: None,
-                column: None,
-                constraint: None,
-                operation_index,
-            },
-            other => DbError::Connection {
-                message: other.to_string(),
-            },
-        }
-    }
-    pub fn from_acquire(error: &mysql_async::Error) -> DbError {
-        DbError::Connection {
-            message: error.to_string(),
-        }
-    }
-}
-
+// convert.rs) when it is merged: it had no commits at this branch's end. Known gaps:
+// every column is `ColumnType::Text` and no primary key is reported; values are bound
+// as JSON gives them (the server converts, strict mode refusing what does not fit).
 mod introspect {
     use mysql_async::prelude::Queryable;
 
