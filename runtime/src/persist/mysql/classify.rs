@@ -133,7 +133,10 @@ pub fn from_acquire(error: &mysql_async::Error) -> DbError {
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
+    // mysql_async's I/O error says "Input/output error: " twice (its own and its
+    // source's text).
+    const IO: &str = "Input/output error: ";
+    let mut message = error.to_string().replace(&IO.repeat(2), IO);
     let mut source = error.source();
     while let Some(inner) = source {
         let text = inner.to_string();
@@ -580,8 +583,11 @@ mod tests {
             std::io::ErrorKind::ConnectionReset,
             "reset by peer",
         )));
-        assert!(
-            matches!(from_mysql(&io, Some(1)), DbError::Connection { message } if message.contains("reset by peer"))
+        assert_eq!(
+            from_mysql(&io, Some(1)),
+            DbError::Connection {
+                message: "Input/output error: reset by peer".to_string()
+            }
         );
         let closed = mysql_async::Error::Driver(mysql_async::DriverError::ConnectionClosed);
         assert!(matches!(
