@@ -24,13 +24,13 @@ pub const ENV_PREFIX: &str = "POWERSYNC_WRITE__";
 pub struct Config {
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// `sqlite://PATH` or `postgres://...`; default: `sqlite://<data_dir>/powersync-write.db`.
+    /// `sqlite://PATH`, `postgres://...` or `mysql://...`; default: `sqlite://<data_dir>/powersync-write.db`.
     pub database_url: Option<String>,
     /// Where the default SQLite database and the dev-mode keys live.
     pub data_dir: PathBuf,
     /// Largest accepted request body; larger ones get 413.
     pub body_limit_bytes: usize,
-    /// Connections in the PostgreSQL pool.
+    /// Connections in the PostgreSQL or MySQL pool.
     pub pool_size: usize,
     /// SQLite settings (`[sqlite]`).
     pub sqlite: crate::persist::sqlite::SqliteOptions,

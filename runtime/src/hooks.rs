@@ -60,7 +60,7 @@ pub enum SqlParam {
 #[async_trait]
 pub trait SqlExecutor: Send {
     fn dialect(&self) -> Dialect;
-    /// Runs one statement (placeholders: `$1..` on PostgreSQL, `?` on SQLite);
+    /// Runs one statement (placeholders: `$1..` on PostgreSQL, `?` on SQLite and MySQL);
     /// returns the number of rows affected.
     async fn execute(&mut self, sql: &str, params: &[SqlParam]) -> Result<u64, DbError>;
     /// Runs a query; each row as a JSON object keyed by column name.

@@ -47,7 +47,7 @@ struct Common {
         global = true
     )]
     config: Option<PathBuf>,
-    /// Database: sqlite://PATH or postgres://USER@HOST:PORT/DB (default: sqlite under the data folder).
+    /// Database: sqlite://PATH, postgres://USER@HOST:PORT/DB or mysql://USER:PASSWORD@HOST:PORT/DB (default: sqlite under the data folder).
     #[arg(long, value_name = "URL", global = true)]
     database_url: Option<String>,
     /// Folder for the default SQLite database and the dev-mode signing key.

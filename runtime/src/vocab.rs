@@ -34,8 +34,8 @@ pub enum Class {
 pub enum Dialect {
     Sqlite,
     Postgres,
-    /// No MySQL persister exists yet, so the default classifier knows none of its codes
-    /// (every one is fatal `UNCLASSIFIED_ERROR`).
+    /// MySQL and MariaDB (`persist::mysql`); its errors' `code` is the server's error
+    /// number as text (`"1062"`).
     Mysql,
 }
 

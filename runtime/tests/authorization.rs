@@ -1,4 +1,4 @@
-//! Who may write what, on real SQLite and PostgreSQL: the `[authorization]` policies
+//! Who may write what, on real SQLite, PostgreSQL and MariaDB: the `[authorization]` policies
 //! (deny by default, owner column, parent owner, explicit allow and deny, the client
 //! handling switch) and the idempotency ledger, which is keyed by the token's `sub`
 //! and the client id, so another user cannot silence a device by reusing its id.
@@ -8,6 +8,7 @@
 //! list, a role raised on a table without a policy, and a ledger poisoned with
 //! `op_id = i64::MAX`.
 
+mod mysql_support;
 mod support;
 
 use std::path::PathBuf;
@@ -41,6 +42,7 @@ const POLICIES: &str = powersync_write_server::policy::EXAMPLE_POLICIES;
 enum Db {
     Sqlite { _dir: TempDir, path: PathBuf },
     Postgres(support::postgres::TestDb),
+    Mysql(mysql_support::TestDb),
 }
 
 /// A database with the runtime's tables, the example lists/todos and an
@@ -65,6 +67,24 @@ async fn postgres() -> (Db, SharedPersister) {
     (db, persister)
 }
 
+async fn mysql() -> (Db, SharedPersister) {
+    let test_db = mysql_support::database();
+    let persister: SharedPersister = Arc::new(test_db.persister().await);
+    let db = Db::Mysql(test_db);
+    prepare(&db, &persister).await;
+    (db, persister)
+}
+
+/// The scenarios' SQL in MySQL's words: `||` concatenates (PIPES_AS_CONCAT), text
+/// casts are to CHAR, and a TEXT key needs a length.
+fn in_mysql(sql: &str) -> String {
+    format!(
+        "SET SESSION sql_mode = CONCAT(@@sql_mode, ',PIPES_AS_CONCAT'); {}",
+        sql.replace("AS TEXT)", "AS CHAR)")
+            .replace("id TEXT PRIMARY KEY", "id VARCHAR(255) PRIMARY KEY")
+    )
+}
+
 async fn prepare(db: &Db, persister: &SharedPersister) {
     persister.migrate().await.expect("migrate");
     persister
@@ -82,6 +102,9 @@ impl Db {
                 .and_then(|conn| conn.execute_batch(sql))
                 .unwrap_or_else(|e| panic!("{sql}: {e}")),
             Db::Postgres(db) => db.sql(sql).await,
+            Db::Mysql(db) => {
+                db.sql(&in_mysql(sql));
+            }
         }
     }
 
@@ -104,6 +127,12 @@ impl Db {
                 .await
                 .into_iter()
                 .map(|row| row[0].clone().unwrap_or_else(|| "NULL".into()))
+                .collect(),
+            // The client prints NULL as `NULL`; one row a line, the first column.
+            Db::Mysql(db) => db
+                .sql(&in_mysql(sql))
+                .lines()
+                .map(|line| line.split('\t').next().unwrap_or_default().to_string())
                 .collect(),
         }
     }
@@ -660,6 +689,15 @@ macro_rules! on_both {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let (db, persister) = super::postgres().await;
+                    super::$name(db, persister).await;
+                }
+            )*
+        }
+        mod on_mysql {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let (db, persister) = super::mysql().await;
                     super::$name(db, persister).await;
                 }
             )*

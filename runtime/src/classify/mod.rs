@@ -72,7 +72,7 @@ impl ErrorClassifier for DefaultClassifier {
                 let class = match dialect {
                     Dialect::Postgres => persist::postgres::classify::classify(code),
                     Dialect::Sqlite => persist::sqlite::classify::classify(code, message),
-                    Dialect::Mysql => None,
+                    Dialect::Mysql => persist::mysql::classify::classify(code),
                 };
                 match class.unwrap_or(Class::Fatal(codes::UNCLASSIFIED_ERROR)) {
                     Class::Retryable => Failure::Retryable {

@@ -24,6 +24,28 @@ CREATE TABLE IF NOT EXISTS todos (
 );
 ";
 
+/// MySQL/MariaDB: UUIDs as `CHAR(36)` (their text form, readable in any client),
+/// times as `DATETIME(6)` in UTC (the session's time zone), InnoDB for the foreign key.
+pub const MYSQL: &str = "
+CREATE TABLE IF NOT EXISTS lists (
+    id CHAR(36) NOT NULL PRIMARY KEY,
+    created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    name TEXT NOT NULL,
+    owner_id VARCHAR(255) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE IF NOT EXISTS todos (
+    id CHAR(36) NOT NULL PRIMARY KEY,
+    created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    completed_at DATETIME(6) NULL,
+    description TEXT NOT NULL,
+    completed BOOLEAN NOT NULL DEFAULT FALSE,
+    created_by VARCHAR(255),
+    completed_by VARCHAR(255),
+    list_id CHAR(36) NOT NULL,
+    CONSTRAINT todos_list_id_fkey FOREIGN KEY (list_id) REFERENCES lists (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+";
+
 /// SQLite: the same tables with declared types the runtime maps to the same families.
 pub const SQLITE: &str = "
 CREATE TABLE IF NOT EXISTS lists (

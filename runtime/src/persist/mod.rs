@@ -16,6 +16,7 @@ pub use crate::vocab::NewDeadLetter;
 use crate::vocab::{DbError, Dialect, MappedEntry, Principal};
 
 pub mod example;
+pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
 pub mod version;
@@ -123,7 +124,7 @@ pub type SharedPersister = Arc<dyn Persister>;
 /// `[sqlite]`; see `Config::open_options`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpenOptions {
-    /// Connections kept open at most (PostgreSQL).
+    /// Connections kept open at most (PostgreSQL, MySQL).
     pub pool_size: usize,
     pub sqlite: sqlite::SqliteOptions,
 }
@@ -137,12 +138,16 @@ impl Default for OpenOptions {
     }
 }
 
-/// Opens the persister for a database URL: `sqlite://PATH` or `postgres://...`
-/// (`postgresql://` too).
+/// Opens the persister for a database URL: `sqlite://PATH`, `postgres://...`
+/// (`postgresql://` too) or `mysql://...` (MySQL and MariaDB).
 pub async fn open(url: &str, options: &OpenOptions) -> Result<SharedPersister, DbError> {
     if url.starts_with("sqlite:") {
         let persister = sqlite::SqlitePersister::connect(url, options.sqlite.clone()).await?;
         Ok(Arc::new(persister))
+    } else if url.starts_with("mysql://") {
+        let mut my = mysql::MysqlConfig::new(url);
+        my.pool_size = options.pool_size;
+        Ok(Arc::new(mysql::MysqlPersister::new(my)?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let mut pg = postgres::PostgresConfig::new(url);
         pg.pool_size = options.pool_size;
@@ -150,7 +155,7 @@ pub async fn open(url: &str, options: &OpenOptions) -> Result<SharedPersister, D
     } else {
         Err(DbError::Connection {
             message: format!(
-                "unsupported database URL `{}`: use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE",
+                "unsupported database URL `{}`: use sqlite://PATH, postgres://USER@HOST:PORT/DATABASE or mysql://USER:PASSWORD@HOST:PORT/DATABASE",
                 redact_url(url)
             ),
         })

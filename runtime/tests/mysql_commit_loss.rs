@@ -1,0 +1,254 @@
+//! The connection to MariaDB lost during COMMIT, on both sides of the server's
+//! decision: the COMMIT never reached the server (nothing applied; a retry writes),
+//! or the server committed but its answer never reached us (outcome unknown; the
+//! retry is answered by the ledger as a duplicate). Either way the client is told
+//! "retryable".
+//!
+//! A real server cannot drop a connection exactly at COMMIT on demand, so a small TCP
+//! proxy between the persister and the test server injects the fault, as
+//! tests/postgres_commit_loss.rs does for PostgreSQL.
+
+mod mysql_support;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use mysql_support::{Apply, TestDb, apply_with, database, put};
+use powersync_write_server::classify::DefaultClassifier;
+use powersync_write_server::failure::Failure;
+use powersync_write_server::hooks::ErrorClassifier;
+use powersync_write_server::persist::mysql::{MysqlConfig, MysqlPersister};
+use powersync_write_server::persist::{Applied, Persister};
+use powersync_write_server::schema::DatabaseSchema;
+use powersync_write_server::vocab::{DbError, MappedEntry};
+use serde_json::json;
+use throwaway_servers::mariadb;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// `Transaction::commit` sends the text query COMMIT: a packet of 7 bytes (3-byte
+/// length, sequence 0), COM_QUERY (0x03), "COMMIT".
+const COMMIT_PACKET: &[u8] = b"\x07\0\0\0\x03COMMIT";
+
+const CLIENT_ID: &str = "client-1";
+
+/// What the proxy does at the next COMMIT (once, then it forwards again).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fault {
+    None,
+    /// Close both sides without forwarding the COMMIT.
+    DropCommit,
+    /// Forward the COMMIT, then close both sides instead of forwarding the answer.
+    DropCommitAnswer,
+}
+
+struct Proxy {
+    addr: SocketAddr,
+    fault: Arc<Mutex<Fault>>,
+    fired: Arc<AtomicUsize>,
+}
+
+impl Proxy {
+    async fn start(server_port: u16) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let fault = Arc::new(Mutex::new(Fault::None));
+        let fired = Arc::new(AtomicUsize::new(0));
+        let (accept_fault, accept_fired) = (fault.clone(), fired.clone());
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let (fault, fired) = (accept_fault.clone(), accept_fired.clone());
+                tokio::spawn(async move {
+                    if let Ok(server) = TcpStream::connect(("127.0.0.1", server_port)).await {
+                        relay(client, server, &fault, &fired).await;
+                    }
+                });
+            }
+        });
+        Proxy { addr, fault, fired }
+    }
+
+    fn arm(&self, fault: Fault) {
+        *self.fault.lock().unwrap() = fault;
+    }
+
+    fn fired(&self) -> usize {
+        self.fired.load(Ordering::SeqCst)
+    }
+}
+
+/// Forwards both ways until either side closes or the armed fault fires; returning
+/// drops (closes) both sockets.
+async fn relay(client: TcpStream, server: TcpStream, fault: &Mutex<Fault>, fired: &AtomicUsize) {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let mut upstream = vec![0u8; 64 * 1024];
+    let mut downstream = vec![0u8; 64 * 1024];
+    // The COMMIT went through: the next answer is its answer, which is swallowed.
+    let mut swallow_answer = false;
+    loop {
+        tokio::select! {
+            read = client_read.read(&mut upstream) => {
+                let Ok(n @ 1..) = read else { return };
+                let chunk = &upstream[..n];
+                if chunk.windows(COMMIT_PACKET.len()).any(|w| w == COMMIT_PACKET) {
+                    let armed = std::mem::replace(&mut *fault.lock().unwrap(), Fault::None);
+                    match armed {
+                        Fault::None => {}
+                        Fault::DropCommit => {
+                            fired.fetch_add(1, Ordering::SeqCst);
+                            return;
+                        }
+                        Fault::DropCommitAnswer => swallow_answer = true,
+                    }
+                }
+                if server_write.write_all(chunk).await.is_err() {
+                    return;
+                }
+            }
+            read = server_read.read(&mut downstream) => {
+                let Ok(n @ 1..) = read else { return };
+                if swallow_answer {
+                    // The server answered, so it has committed: now lose the answer.
+                    fired.fetch_add(1, Ordering::SeqCst);
+                    return;
+                }
+                if client_write.write_all(&downstream[..n]).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+struct Setup {
+    proxy: Proxy,
+    persister: MysqlPersister,
+    schema: DatabaseSchema,
+    db: TestDb,
+}
+
+/// A database with `notes`, a persister reaching it through the proxy (one
+/// connection, so a lost one must be replaced), and the server's own view through
+/// the `mariadb` client for checks.
+async fn setup() -> Setup {
+    let db = database();
+    db.sql("CREATE TABLE notes (id VARCHAR(64) PRIMARY KEY, body TEXT) ENGINE=InnoDB");
+    let proxy = Proxy::start(mariadb::shared().port).await;
+    let mut config = MysqlConfig::new(format!(
+        "mysql://root@127.0.0.1:{}/{}",
+        proxy.addr.port(),
+        db.name
+    ));
+    config.pool_size = 1;
+    let persister = db.persister_with(config).await;
+    let schema = persister.introspect().await.expect("introspect");
+    Setup {
+        proxy,
+        persister,
+        schema,
+        db,
+    }
+}
+
+impl Setup {
+    async fn apply(&self, entries: &[MappedEntry], last_op_id: i64) -> Result<Applied, DbError> {
+        let options = Apply {
+            idempotency: Some((CLIENT_ID, last_op_id)),
+            checkpoint: Some(("user-1", CLIENT_ID)),
+            ..Apply::default()
+        };
+        apply_with(&self.persister, &self.schema, entries, &options).await
+    }
+
+    /// Rows of `notes`, and the ledger and checkpoint, as the server sees them
+    /// (tab-separated, a row a line).
+    fn state(&self) -> (String, String) {
+        let notes = self.db.sql("SELECT id, body FROM notes ORDER BY id");
+        let runtime = self.db.sql(
+            "SELECT l.last_op_id, c.checkpoint
+             FROM powersync_write_ledger l
+             LEFT JOIN powersync_write_checkpoints c ON c.client_id = l.client_id",
+        );
+        (notes, runtime)
+    }
+}
+
+fn ledger(last_op_id: i64, checkpoint: i64) -> String {
+    format!("{last_op_id}\t{checkpoint}\n")
+}
+
+/// The error of a lost connection, and that it is retryable.
+fn assert_lost_and_retryable(result: Result<Applied, DbError>) {
+    let error = result.expect_err("the COMMIT was lost: the transaction must fail");
+    assert!(
+        matches!(error, DbError::Connection { .. }),
+        "expected a lost connection, got {error:?}"
+    );
+    let failure = DefaultClassifier::default().classify(&error, 0);
+    assert!(
+        matches!(failure, Failure::Retryable { .. }),
+        "{error:?} must be retryable, got {failure:?}"
+    );
+}
+
+#[tokio::test]
+async fn commit_never_reaching_the_server_is_retryable_and_the_retry_writes() {
+    let setup = setup().await;
+    let first = setup
+        .apply(&[put(0, "notes", "a", json!({"body": "first"}))], 1)
+        .await;
+    assert_eq!(
+        first,
+        Ok(Applied::Written {
+            write_checkpoint: Some(1)
+        })
+    );
+
+    let entries = [put(0, "notes", "b", json!({"body": "second"}))];
+    setup.proxy.arm(Fault::DropCommit);
+    assert_lost_and_retryable(setup.apply(&entries, 2).await);
+    assert_eq!(
+        setup.proxy.fired(),
+        1,
+        "the proxy must have dropped a COMMIT"
+    );
+    // Nothing of the transaction is visible: not the row, not the ledger, not the
+    // checkpoint (the server rolls back the transaction of a closed connection).
+    assert_eq!(setup.state(), ("a\tfirst\n".to_string(), ledger(1, 1)));
+
+    // The same transaction again, through the disarmed proxy on a fresh connection.
+    let retried = setup.apply(&entries, 2).await;
+    assert_eq!(
+        retried,
+        Ok(Applied::Written {
+            write_checkpoint: Some(2)
+        })
+    );
+    assert_eq!(
+        setup.state(),
+        ("a\tfirst\nb\tsecond\n".to_string(), ledger(2, 2))
+    );
+}
+
+#[tokio::test]
+async fn commit_answer_lost_is_retryable_and_the_replay_is_a_duplicate() {
+    let setup = setup().await;
+    let entries = [put(0, "notes", "c", json!({"body": "third"}))];
+    setup.proxy.arm(Fault::DropCommitAnswer);
+    assert_lost_and_retryable(setup.apply(&entries, 7).await);
+    assert_eq!(
+        setup.proxy.fired(),
+        1,
+        "the proxy must have dropped a COMMIT's answer"
+    );
+    // The server committed: the row, the ledger and the checkpoint are there.
+    assert_eq!(setup.state(), ("c\tthird\n".to_string(), ledger(7, 1)));
+
+    // The client cannot know, so it retries: the ledger recognizes the replay and
+    // nothing is written twice.
+    let replay = setup.apply(&entries, 7).await;
+    assert_eq!(replay, Ok(Applied::Duplicate));
+    assert_eq!(setup.state(), ("c\tthird\n".to_string(), ledger(7, 1)));
+}
