@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::hooks::HandlerRegistry;
-use crate::schema::DatabaseSchema;
+use crate::schema::{DatabaseSchema, TableSchema};
 use crate::vocab::{MappedEntry, PutMode, WriteOp};
 
 /// The `[mapping]` configuration.
@@ -69,9 +69,22 @@ impl MappingConfig {
         let db_table = config
             .and_then(|c| c.table.clone())
             .unwrap_or_else(|| entry.table.clone());
-        let key_column = config
-            .and_then(|c| c.primary_key.clone())
-            .unwrap_or_else(|| DEFAULT_PRIMARY_KEY.to_string());
+        let configured_key = config.and_then(|c| c.primary_key.clone());
+        let mismatch = |column: Option<&str>, message: String| Mismatch {
+            operation_index,
+            table: entry.table.clone(),
+            column: column.map(str::to_string),
+            message,
+        };
+        // The key column: the configured one, else the table's primary key where the
+        // database reports it (any name), else `id`.
+        let key_column = match (&configured_key, schema.tables.get(&db_table)) {
+            (Some(configured), _) => configured.clone(),
+            (None, Some(table)) if !handlers.contains(&entry.table) => {
+                reported_key(&db_table, table).map_err(|message| mismatch(None, message))?
+            }
+            _ => DEFAULT_PRIMARY_KEY.to_string(),
+        };
         let op = match entry.op {
             UpdateType::Put => {
                 WriteOp::Put(config.and_then(|c| c.put_mode).unwrap_or(self.put_mode))
@@ -112,12 +125,6 @@ impl MappingConfig {
                 ..mapped
             }));
         }
-        let mismatch = |column: Option<&str>, message: String| Mismatch {
-            operation_index,
-            table: entry.table.clone(),
-            column: column.map(str::to_string),
-            message,
-        };
         let Some(table) = schema.tables.get(&db_table) else {
             return Err(mismatch(
                 None,
@@ -139,5 +146,28 @@ impl MappingConfig {
             }
         }
         Ok(Some(mapped))
+    }
+}
+
+/// The single key column of a table whose database reports its primary key; a
+/// composite key or none cannot key PowerSync rows, which carry one `id`.
+fn reported_key(db_table: &str, table: &TableSchema) -> Result<String, String> {
+    match table.primary_key.as_deref() {
+        None => Ok(DEFAULT_PRIMARY_KEY.to_string()),
+        Some([single]) => Ok(single.clone()),
+        Some([]) => Err(format!(
+            "table `{db_table}` has no primary key: PowerSync rows are written by their `id`, \
+             so give the table a single-column primary key for it (e.g. `id CHAR(36) PRIMARY KEY`)"
+        )),
+        Some(columns) => Err(format!(
+            "table `{db_table}` has a composite primary key ({}): PowerSync rows carry one \
+             `id`, so give the table a single-column primary key for it and keep the other \
+             columns unique with a separate key",
+            columns
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }

@@ -18,6 +18,10 @@ pub struct TableSchema {
     pub namespace: Option<String>,
     /// Columns by name, each with its type.
     pub columns: BTreeMap<String, ColumnSchema>,
+    /// The primary key's columns in key order, where the persister reads it (MySQL:
+    /// `Some(vec![])` is a table without one); `None` where it does not (PostgreSQL,
+    /// SQLite), and mapping then keys rows by `id` or the configured column.
+    pub primary_key: Option<Vec<String>>,
 }
 
 impl TableSchema {

@@ -19,6 +19,7 @@ pub mod example;
 pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
+mod values;
 pub mod version;
 
 pub use version::{RuntimeTables, SCHEMA_VERSION, SchemaProblem};

@@ -24,6 +24,8 @@
 //! [`DbError`] and error numbers into classes.
 
 pub mod classify;
+mod convert;
+mod introspect;
 mod statements;
 mod store;
 
@@ -221,70 +223,5 @@ impl Persister for MysqlPersister {
 
     async fn delete_dead_letter(&self, id: &str) -> Result<bool, DbError> {
         store::delete_dead_letter(self, id).await
-    }
-}
-
-// TEMPORARY stand-ins, to be replaced by the mysql-convert branch (introspect.rs,
-// convert.rs) when it is merged: it had no commits at this branch's end. Known gaps:
-// every column is `ColumnType::Text` and no primary key is reported; values are bound
-// as JSON gives them (the server converts, strict mode refusing what does not fit).
-mod introspect {
-    use mysql_async::prelude::Queryable;
-
-    use crate::schema::{ColumnSchema, ColumnType, DatabaseSchema, TableSchema};
-    pub const RUNTIME_PREFIX: &str = "powersync_write_";
-    pub async fn introspect(
-        conn: &mut mysql_async::Conn,
-        database: &str,
-    ) -> Result<DatabaseSchema, mysql_async::Error> {
-        let rows: Vec<(String, String, String, String)> = conn
-            .exec(
-                "SELECT TABLE_NAME, COLUMN_NAME, IS_NULLABLE, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?",
-                (database,),
-            )
-            .await?;
-        let mut schema = DatabaseSchema::default();
-        for (table, column, nullable, ty) in rows {
-            if table.starts_with(RUNTIME_PREFIX) {
-                continue;
-            }
-            let t = schema
-                .tables
-                .entry(table.clone())
-                .or_insert_with(|| TableSchema {
-                    name: table.clone(),
-                    namespace: None,
-                    columns: Default::default(),
-                });
-            t.columns.insert(
-                column.clone(),
-                ColumnSchema {
-                    name: column,
-                    ty: ColumnType::Text,
-                    nullable: nullable == "YES",
-                    sql_type: ty,
-                },
-            );
-        }
-        Ok(schema)
-    }
-}
-
-mod convert {
-    use crate::schema::ColumnSchema;
-    pub fn to_value(
-        _column: &ColumnSchema,
-        value: &serde_json::Value,
-    ) -> Result<mysql_async::Value, String> {
-        Ok(match value {
-            serde_json::Value::Null => mysql_async::Value::NULL,
-            serde_json::Value::Bool(b) => mysql_async::Value::Int(i64::from(*b)),
-            serde_json::Value::Number(n) => match n.as_i64() {
-                Some(i) => mysql_async::Value::Int(i),
-                None => mysql_async::Value::Bytes(n.to_string().into_bytes()),
-            },
-            serde_json::Value::String(s) => mysql_async::Value::Bytes(s.clone().into_bytes()),
-            other => mysql_async::Value::Bytes(other.to_string().into_bytes()),
-        })
     }
 }

@@ -499,6 +499,7 @@ mod tests {
             name: "my `t`".into(),
             namespace: None,
             columns,
+            primary_key: Some(vec!["id".into()]),
         }
     }
 

@@ -90,6 +90,7 @@ pub async fn introspect(
                 name: table,
                 namespace: Some(namespace),
                 columns: BTreeMap::new(),
+                primary_key: None,
             });
         }
         if let Some(current) = current.as_mut() {

@@ -572,6 +572,7 @@ mod tests {
             name: "my \"t\"".into(),
             namespace: Some("public".into()),
             columns,
+            primary_key: None,
         }
     }
 

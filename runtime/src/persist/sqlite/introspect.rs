@@ -51,6 +51,7 @@ pub fn introspect(conn: &Connection) -> Result<DatabaseSchema, rusqlite::Error> 
                 name,
                 namespace: None,
                 columns,
+                primary_key: None,
             },
         );
     }
