@@ -108,7 +108,7 @@ impl HandlerRegistry {
 }
 
 /// Turns a database error into a protocol failure. The default classifier
-/// (`classify::DefaultClassifier`) knows PostgreSQL and SQLite codes; wrap it to
+/// (`classify::DefaultClassifier`) knows PostgreSQL, MySQL/MariaDB and SQLite codes; wrap it to
 /// treat some errors differently.
 pub trait ErrorClassifier: Send + Sync {
     /// `operation_index` is the failing entry when the persister did not say.

@@ -30,7 +30,8 @@ pub struct MappingConfig {
 pub struct TableMapping {
     /// The database table, when it is named differently from the client table.
     pub table: Option<String>,
-    /// The primary-key column the client's `id` goes to (default `id`).
+    /// The primary-key column the client's `id` goes to (default: the table's
+    /// primary key where the database reports it, MySQL/MariaDB; else `id`).
     pub primary_key: Option<String>,
     /// Client column -> database column renames.
     #[serde(default)]
@@ -169,5 +170,121 @@ fn reported_key(db_table: &str, table: &TableSchema) -> Result<String, String> {
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::schema::{ColumnSchema, ColumnType};
+
+    fn table(name: &str, columns: &[&str], primary_key: Option<&[&str]>) -> TableSchema {
+        TableSchema {
+            name: name.into(),
+            namespace: None,
+            columns: columns
+                .iter()
+                .map(|c| {
+                    let column = ColumnSchema {
+                        name: (*c).into(),
+                        ty: ColumnType::Text,
+                        nullable: true,
+                        sql_type: "text".into(),
+                    };
+                    ((*c).to_string(), column)
+                })
+                .collect(),
+            primary_key: primary_key.map(|key| key.iter().map(|c| (*c).to_string()).collect()),
+        }
+    }
+
+    fn schema(tables: Vec<TableSchema>) -> DatabaseSchema {
+        DatabaseSchema {
+            tables: tables.into_iter().map(|t| (t.name.clone(), t)).collect(),
+        }
+    }
+
+    fn put(table: &str) -> CrudEntry {
+        serde_json::from_value(json!({
+            "op": "PUT", "table": table, "id": "r1", "op_id": 1,
+            "op_data": {"id": "r1", "body": "x"}
+        }))
+        .expect("a CRUD entry")
+    }
+
+    fn map(
+        config: &MappingConfig,
+        schema: &DatabaseSchema,
+        table: &str,
+    ) -> Result<MappedEntry, Mismatch> {
+        config
+            .map(3, &put(table), schema, &HandlerRegistry::default())
+            .map(|mapped| mapped.expect("a written table"))
+    }
+
+    #[test]
+    fn a_reported_single_column_primary_key_of_any_name_is_the_key() {
+        let schema = schema(vec![table("notes", &["uuid", "body"], Some(&["uuid"]))]);
+        let mapped = map(&MappingConfig::default(), &schema, "notes").expect("mapped");
+        assert_eq!(mapped.key_column, "uuid");
+        assert_eq!(mapped.id, json!("r1"));
+        // The `id` copy in op_data is the key, not a column.
+        assert_eq!(mapped.columns, vec![("body".to_string(), json!("x"))]);
+    }
+
+    #[test]
+    fn unreported_primary_keys_default_to_id() {
+        let schema = schema(vec![table("notes", &["id", "body"], None)]);
+        let mapped = map(&MappingConfig::default(), &schema, "notes").expect("mapped");
+        assert_eq!(mapped.key_column, "id");
+    }
+
+    #[test]
+    fn composite_or_missing_primary_keys_are_refused_with_the_table_named() {
+        let schema = schema(vec![
+            table("pairs", &["a", "b", "body"], Some(&["a", "b"])),
+            table("loose", &["id", "body"], Some(&[])),
+        ]);
+        let composite = map(&MappingConfig::default(), &schema, "pairs").expect_err("composite");
+        assert_eq!(
+            (composite.operation_index, composite.table.as_str()),
+            (3, "pairs")
+        );
+        assert!(
+            composite
+                .message
+                .contains("composite primary key (`a`, `b`)"),
+            "{}",
+            composite.message
+        );
+        let missing = map(&MappingConfig::default(), &schema, "loose").expect_err("no key");
+        assert!(
+            missing.message.contains("`loose` has no primary key"),
+            "{}",
+            missing.message
+        );
+    }
+
+    #[test]
+    fn a_configured_primary_key_wins_over_the_reported_one() {
+        let schema = schema(vec![table(
+            "pairs",
+            &["a", "b", "code", "body"],
+            Some(&["a", "b"]),
+        )]);
+        let mut config = MappingConfig::default();
+        config.tables.insert(
+            "pairs".into(),
+            TableMapping {
+                primary_key: Some("code".into()),
+                ..TableMapping::default()
+            },
+        );
+        assert_eq!(
+            map(&config, &schema, "pairs").expect("mapped").key_column,
+            "code"
+        );
     }
 }

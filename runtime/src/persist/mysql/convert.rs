@@ -688,3 +688,276 @@ fn list(labels: &[String]) -> String {
     let more = if labels.len() > 10 { ", ..." } else { "" };
     format!("[{}{more}]", shown.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::persist::mysql::introspect::column_type;
+
+    /// A column as introspection makes it from `DATA_TYPE` and `COLUMN_TYPE`.
+    fn column(data_type: &str, sql_type: &str) -> ColumnSchema {
+        ColumnSchema {
+            name: "c".into(),
+            ty: column_type(data_type, sql_type),
+            nullable: true,
+            sql_type: sql_type.into(),
+        }
+    }
+
+    fn ok(data_type: &str, sql_type: &str, value: Value) -> Sql {
+        to_value(&column(data_type, sql_type), &value)
+            .unwrap_or_else(|e| panic!("{sql_type} {value}: {e}"))
+    }
+
+    fn refused(data_type: &str, sql_type: &str, value: Value) -> String {
+        match to_value(&column(data_type, sql_type), &value) {
+            Ok(bound) => panic!("{sql_type} {value} must be refused, got {bound:?}"),
+            Err(message) => message,
+        }
+    }
+
+    fn bytes(text: &str) -> Sql {
+        Sql::Bytes(text.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn null_is_null_for_every_family() {
+        for (data_type, sql_type) in [("int", "int(11)"), ("date", "date"), ("json", "json")] {
+            assert_eq!(ok(data_type, sql_type, Value::Null), Sql::NULL);
+        }
+    }
+
+    #[test]
+    fn booleans() {
+        for (value, bound) in [
+            (json!(true), 1),
+            (json!(false), 0),
+            (json!(1), 1),
+            (json!(0), 0),
+            (json!(1.0), 1),
+            (json!("TRUE"), 1),
+            (json!("0"), 0),
+        ] {
+            assert_eq!(ok("tinyint", "tinyint(1)", value), Sql::Int(bound));
+        }
+        for value in [json!(2), json!("yes"), json!([1])] {
+            refused("tinyint", "tinyint(1)", value);
+        }
+    }
+
+    #[test]
+    fn integers_within_the_exact_range_of_their_type() {
+        assert_eq!(ok("tinyint", "tinyint(4)", json!(-128)), Sql::Int(-128));
+        refused("tinyint", "tinyint(4)", json!(128));
+        assert_eq!(
+            ok("tinyint", "tinyint(3) unsigned", json!(255)),
+            Sql::Int(255)
+        );
+        refused("tinyint", "tinyint(3) unsigned", json!(-1));
+        assert_eq!(ok("int", "int(11)", json!("+7")), Sql::Int(7));
+        assert_eq!(ok("int", "int(11)", json!(3.0)), Sql::Int(3));
+        refused("int", "int(11)", json!(3.5));
+        refused("int", "int(11)", json!(2_147_483_648_i64));
+        assert_eq!(
+            ok(
+                "bigint",
+                "bigint(20) unsigned",
+                json!(18_446_744_073_709_551_615_u64)
+            ),
+            Sql::UInt(u64::MAX)
+        );
+        assert_eq!(
+            ok(
+                "bigint",
+                "bigint(20) unsigned",
+                json!("18446744073709551615")
+            ),
+            Sql::UInt(u64::MAX)
+        );
+        let message = refused(
+            "bigint",
+            "bigint(20) unsigned",
+            json!("18446744073709551616"),
+        );
+        assert!(message.contains("out of range"), "{message}");
+        refused(
+            "bigint",
+            "bigint(20)",
+            json!("99999999999999999999999999999999999999999"),
+        );
+        assert_eq!(ok("year", "year(4)", json!(2155)), Sql::Int(2155));
+        refused("year", "year(4)", json!(1900));
+        refused("int", "int(11)", json!("12abc"));
+    }
+
+    #[test]
+    fn decimals_are_exact_and_rounded_half_away_from_zero() {
+        let d = |value: Value| ok("decimal", "decimal(10,2)", value);
+        assert_eq!(d(json!("12.345")), bytes("12.35"));
+        assert_eq!(d(json!("-12.345")), bytes("-12.35"));
+        assert_eq!(d(json!(0.1)), bytes("0.10"));
+        assert_eq!(d(json!("1e3")), bytes("1000.00"));
+        assert_eq!(d(json!("-0.001")), bytes("0.00"));
+        assert_eq!(d(json!("99999999.994")), bytes("99999999.99"));
+        refused("decimal", "decimal(10,2)", json!("99999999.995"));
+        refused("decimal", "decimal(10,2)", json!("1e400"));
+        refused("decimal", "decimal(10,2)", json!("abc"));
+        refused("decimal", "decimal(10,2) unsigned", json!("-1"));
+        // 30 significant digits: a float would lose them.
+        assert_eq!(
+            ok(
+                "decimal",
+                "decimal(65,30)",
+                json!("0.123456789012345678901234567891")
+            ),
+            bytes("0.123456789012345678901234567891")
+        );
+        assert_eq!(
+            ok(
+                "decimal",
+                "decimal(35,0)",
+                json!("12345678901234567890123456789012345")
+            ),
+            bytes("12345678901234567890123456789012345")
+        );
+    }
+
+    #[test]
+    fn floats_are_finite_and_within_range() {
+        assert_eq!(ok("double", "double", json!(1.5)), Sql::Double(1.5));
+        assert_eq!(ok("double", "double", json!("-2.25")), Sql::Double(-2.25));
+        refused("double", "double", json!("NaN"));
+        refused("double", "double", json!("inf"));
+        refused("float", "float", json!(1e39));
+        refused("double", "double unsigned", json!(-1.0));
+    }
+
+    #[test]
+    fn dates_and_date_times_in_every_form_clients_send() {
+        assert_eq!(
+            ok("date", "date", json!("2024-02-29")),
+            Sql::Date(2024, 2, 29, 0, 0, 0, 0)
+        );
+        refused("date", "date", json!("2023-02-29"));
+        let dt = |value: &str| ok("datetime", "datetime(6)", json!(value));
+        // PowerSync's own form.
+        assert_eq!(
+            dt("2024-01-02 03:04:05.678Z"),
+            Sql::Date(2024, 1, 2, 3, 4, 5, 678_000)
+        );
+        assert_eq!(
+            dt("2024-01-02T03:04:05+02:00"),
+            Sql::Date(2024, 1, 2, 1, 4, 5, 0)
+        );
+        assert_eq!(
+            dt("2024-01-01T01:00:00+0130"),
+            Sql::Date(2023, 12, 31, 23, 30, 0, 0)
+        );
+        assert_eq!(dt("2024-01-02"), Sql::Date(2024, 1, 2, 0, 0, 0, 0));
+        assert_eq!(dt("2024-01-02 03:04"), Sql::Date(2024, 1, 2, 3, 4, 0, 0));
+        // Fractions beyond the column's digits are rounded, and may carry a day.
+        assert_eq!(
+            ok("datetime", "datetime", json!("2024-12-31 23:59:59.5")),
+            Sql::Date(2025, 1, 1, 0, 0, 0, 0)
+        );
+        assert_eq!(
+            ok(
+                "timestamp",
+                "timestamp(3)",
+                json!("2024-01-02T03:04:05.1234567Z")
+            ),
+            Sql::Date(2024, 1, 2, 3, 4, 5, 123_000)
+        );
+        for bad in [
+            "yesterday",
+            "2024-13-01 00:00:00",
+            "2024-01-02X03:04:05",
+            "0000-01-01",
+        ] {
+            refused("datetime", "datetime(6)", json!(bad));
+        }
+        refused("datetime", "datetime(6)", json!(1_700_000_000));
+    }
+
+    #[test]
+    fn times_are_durations() {
+        assert_eq!(
+            ok("time", "time", json!("12:34:56")),
+            Sql::Time(false, 0, 12, 34, 56, 0)
+        );
+        assert_eq!(
+            ok("time", "time(6)", json!("-838:59:59")),
+            Sql::Time(true, 34, 22, 59, 59, 0)
+        );
+        refused("time", "time", json!("839:00:00"));
+        refused("time", "time", json!("12:60:00"));
+    }
+
+    #[test]
+    fn json_text_and_values() {
+        assert_eq!(ok("json", "json", json!("{\"a\":1}")), bytes("{\"a\":1}"));
+        assert_eq!(
+            ok("json", "json", json!({"a": [1, true]})),
+            bytes("{\"a\":[1,true]}")
+        );
+        assert_eq!(ok("json", "json", json!(3)), bytes("3"));
+        refused("json", "json", json!("{not json"));
+    }
+
+    #[test]
+    fn enums_and_sets_by_their_exact_labels() {
+        assert_eq!(ok("enum", "enum('a','b c')", json!("b c")), bytes("b c"));
+        refused("enum", "enum('a','b c')", json!("A"));
+        refused("enum", "enum('a','b c')", json!(1));
+        assert_eq!(ok("set", "set('x','y','z')", json!("z,x,z")), bytes("x,z"));
+        assert_eq!(ok("set", "set('x','y','z')", json!("")), bytes(""));
+        let message = refused("set", "set('x','y','z')", json!("x,w"));
+        assert!(message.contains("\"x\", \"y\", \"z\""), "{message}");
+    }
+
+    #[test]
+    fn uuids_as_bytes_or_text() {
+        let id = "0b9e6c2a-3f1e-4c7b-9a51-2d0f6c8e4a11";
+        let Sql::Bytes(raw) = ok("binary", "binary(16)", json!(id)) else {
+            panic!("bytes expected");
+        };
+        assert_eq!(raw.len(), 16);
+        assert_eq!(raw[0], 0x0b);
+        assert_eq!(raw[15], 0x11);
+        assert_eq!(
+            ok(
+                "binary",
+                "binary(16)",
+                json!("0B9E6C2A3F1E4C7B9A512D0F6C8E4A11")
+            ),
+            Sql::Bytes(raw)
+        );
+        refused("binary", "binary(16)", json!("not-a-uuid"));
+        // CHAR(36) is text: taken as written.
+        assert_eq!(ok("char", "char(36)", json!(id)), bytes(id));
+    }
+
+    #[test]
+    fn blobs_from_base64_or_hex_and_text_as_given() {
+        assert_eq!(
+            ok("blob", "blob", json!("\\x00ff")),
+            Sql::Bytes(vec![0, 255])
+        );
+        assert_eq!(ok("blob", "blob", json!("AP8=")), Sql::Bytes(vec![0, 255]));
+        assert_eq!(ok("blob", "blob", json!("AP8")), Sql::Bytes(vec![0, 255]));
+        refused("blob", "blob", json!("\\x0"));
+        refused("blob", "blob", json!("***"));
+        assert_eq!(ok("text", "text", json!("héllo")), bytes("héllo"));
+        assert_eq!(ok("varchar", "varchar(10)", json!(12)), bytes("12"));
+        assert_eq!(ok("text", "text", json!({"a": 1})), bytes("{\"a\":1}"));
+    }
+
+    #[test]
+    fn bits_within_their_width() {
+        assert_eq!(ok("bit", "bit(8)", json!(255)), Sql::UInt(255));
+        assert_eq!(ok("bit", "bit(1)", json!(true)), Sql::UInt(1));
+        refused("bit", "bit(8)", json!(256));
+    }
+}
