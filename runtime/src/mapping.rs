@@ -132,6 +132,9 @@ impl MappingConfig {
                 format!("table `{db_table}` does not exist in the database"),
             ));
         };
+        if let Some(reason) = &table.unwritable {
+            return Err(mismatch(None, reason.clone()));
+        }
         if table.column(&key_column).is_none() {
             return Err(mismatch(
                 Some(&key_column),
@@ -197,6 +200,7 @@ mod tests {
                 })
                 .collect(),
             primary_key: primary_key.map(|key| key.iter().map(|c| (*c).to_string()).collect()),
+            unwritable: None,
         }
     }
 

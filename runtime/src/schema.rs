@@ -22,6 +22,10 @@ pub struct TableSchema {
     /// `Some(vec![])` is a table without one); `None` where it does not (PostgreSQL,
     /// SQLite), and mapping then keys rows by `id` or the configured column.
     pub primary_key: Option<Vec<String>>,
+    /// Why this table cannot take the runtime's writes, when the database says so
+    /// (MySQL: a storage engine without transactions, where an upload would not be
+    /// atomic). Mapping refuses its entries with this message.
+    pub unwritable: Option<String>,
 }
 
 impl TableSchema {

@@ -236,3 +236,35 @@ async fn the_primary_key_may_have_any_name_and_composite_or_missing_keys_are_ref
         missing.message
     );
 }
+
+#[tokio::test]
+async fn tables_without_transactions_are_refused() {
+    let db = database();
+    db.sql(
+        "CREATE TABLE cache (id CHAR(36) NOT NULL PRIMARY KEY, body TEXT) ENGINE=MyISAM;
+         CREATE TABLE kept (id CHAR(36) NOT NULL PRIMARY KEY, body TEXT) ENGINE=InnoDB",
+    );
+    let schema = db.persister().await.introspect().await.expect("introspect");
+    let entry = |table: &str| {
+        serde_json::from_value(json!({
+            "op": "PUT", "table": table, "id": "r1", "op_id": 1, "op_data": {"body": "x"}
+        }))
+        .expect("a CRUD entry")
+    };
+    let mapping = MappingConfig::default();
+    let handlers = HandlerRegistry::default();
+    let refused = mapping
+        .map(2, &entry("cache"), &schema, &handlers)
+        .expect_err("MyISAM has no transactions");
+    assert_eq!(
+        (refused.operation_index, refused.table.as_str()),
+        (2, "cache")
+    );
+    assert!(
+        refused.message.contains("MyISAM storage engine")
+            && refused.message.contains("ENGINE=InnoDB"),
+        "{}",
+        refused.message
+    );
+    assert!(mapping.map(2, &entry("kept"), &schema, &handlers).is_ok());
+}

@@ -16,7 +16,7 @@ pub const RUNTIME_PREFIX: &str = "powersync_write_";
 // MariaDB's older `PERSISTENT GENERATED`; MySQL's `DEFAULT_GENERATED` is only a
 // default).
 const COLUMNS: &str = "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.COLUMN_TYPE, \
-     c.IS_NULLABLE \
+     c.IS_NULLABLE, t.ENGINE \
      FROM information_schema.COLUMNS c \
      JOIN information_schema.TABLES t \
        ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME \
@@ -43,8 +43,8 @@ pub async fn introspect(
     conn: &mut mysql_async::Conn,
     database: &str,
 ) -> Result<DatabaseSchema, mysql_async::Error> {
-    let rows: Vec<(String, String, String, String, String)> =
-        conn.exec(COLUMNS, (database,)).await?;
+    type Row = (String, String, String, String, String, Option<String>);
+    let rows: Vec<Row> = conn.exec(COLUMNS, (database,)).await?;
     let keys: Vec<(String, String)> = conn.exec(PRIMARY_KEYS, (database,)).await?;
     let checks: Vec<(String, String)> = match conn.exec(JSON_CHECKS, (database,)).await {
         Ok(checks) => checks,
@@ -53,7 +53,7 @@ pub async fn introspect(
         Err(other) => return Err(other),
     };
     let mut schema = DatabaseSchema::default();
-    for (table, column, data_type, column_type_text, nullable) in rows {
+    for (table, column, data_type, column_type_text, nullable, engine) in rows {
         if table.starts_with(RUNTIME_PREFIX) {
             continue;
         }
@@ -61,10 +61,13 @@ pub async fn introspect(
             .tables
             .entry(table.clone())
             .or_insert_with(|| TableSchema {
-                name: table,
                 namespace: Some(database.to_string()),
                 columns: BTreeMap::new(),
                 primary_key: Some(Vec::new()),
+                unwritable: engine
+                    .as_deref()
+                    .and_then(|engine| non_transactional(&table, engine)),
+                name: table,
             });
         entry.columns.insert(
             column.clone(),
@@ -97,6 +100,26 @@ pub async fn introspect(
         }
     }
     Ok(schema)
+}
+
+/// Storage engines with transactions: an upload's entries, ledger and checkpoint
+/// commit together or not at all. Any other engine (MyISAM, Aria, MEMORY, ...) would
+/// keep the entries before a failing one, so its tables are refused.
+const TRANSACTIONAL_ENGINES: [&str; 4] = ["InnoDB", "ROCKSDB", "TokuDB", "ndbcluster"];
+
+/// Why `table` on `engine` cannot be written, if it cannot.
+fn non_transactional(table: &str, engine: &str) -> Option<String> {
+    if TRANSACTIONAL_ENGINES
+        .iter()
+        .any(|known| known.eq_ignore_ascii_case(engine))
+    {
+        return None;
+    }
+    Some(format!(
+        "table `{table}` uses the {engine} storage engine, which has no transactions, so an \
+         upload to it could be half applied: convert it with ALTER TABLE `{table}` \
+         ENGINE=InnoDB"
+    ))
 }
 
 /// The column a `json_valid(column)` check is about (MariaDB writes it with

@@ -500,6 +500,7 @@ mod tests {
             namespace: None,
             columns,
             primary_key: Some(vec!["id".into()]),
+            unwritable: None,
         }
     }
 

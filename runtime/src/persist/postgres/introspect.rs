@@ -91,6 +91,7 @@ pub async fn introspect(
                 namespace: Some(namespace),
                 columns: BTreeMap::new(),
                 primary_key: None,
+                unwritable: None,
             });
         }
         if let Some(current) = current.as_mut() {

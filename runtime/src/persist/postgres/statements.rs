@@ -573,6 +573,7 @@ mod tests {
             namespace: Some("public".into()),
             columns,
             primary_key: None,
+            unwritable: None,
         }
     }
 

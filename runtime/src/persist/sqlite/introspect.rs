@@ -52,6 +52,7 @@ pub fn introspect(conn: &Connection) -> Result<DatabaseSchema, rusqlite::Error> 
                 namespace: None,
                 columns,
                 primary_key: None,
+                unwritable: None,
             },
         );
     }
