@@ -12,7 +12,7 @@ use crate::process::run;
 /// runs each: a short smoke run that still finds shallow panics; long runs are
 /// `cargo +nightly fuzz run <target>` by hand.
 const FUZZ_CRATE: &str = "fuzz";
-const FUZZ_TARGETS: [&str; 2] = ["convert_sqlite", "convert_postgres"];
+const FUZZ_TARGETS: [&str; 3] = ["convert_sqlite", "convert_postgres", "convert_mysql"];
 const FUZZ_SECONDS: u32 = 15;
 
 /// Runs every fuzz target for [`FUZZ_SECONDS`] from the seeds in

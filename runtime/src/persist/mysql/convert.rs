@@ -272,8 +272,10 @@ fn decimal(value: &Value, sql_type: &str) -> Result<Sql, String> {
     };
     let arguments = type_arguments(sql_type);
     // MySQL always reports both (`decimal(10,0)`); DECIMAL alone is (10,0).
-    let precision = arguments.first().copied().unwrap_or(10);
-    let scale = arguments.get(1).copied().unwrap_or(0);
+    // Within the servers' limits (MySQL 65 digits, scale 30; MariaDB scale 38): a
+    // catalog cannot report more, and the rounding's output stays small if one did.
+    let precision = arguments.first().copied().unwrap_or(10).min(65);
+    let scale = arguments.get(1).copied().unwrap_or(0).min(38);
     let whole_limit = precision.saturating_sub(scale);
     match round_decimal(&literal, scale) {
         None => Err(expected()),
@@ -822,6 +824,15 @@ mod tests {
             ),
             bytes("12345678901234567890123456789012345")
         );
+    }
+
+    #[test]
+    fn an_absurd_scale_in_the_type_text_is_capped() {
+        // Found by the fuzzer (fuzz/corpus/convert_mysql/decimal_absurd_scale).
+        let Sql::Bytes(text) = ok("decimal", "decimal(65,1565,)", json!("1.5e-3")) else {
+            panic!("decimal text expected");
+        };
+        assert_eq!(text.len(), "0.".len() + 38);
     }
 
     #[test]

@@ -38,6 +38,23 @@ use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
 
 use self::classify::{from_acquire, from_mysql};
 pub use self::statements::quote_ident;
+
+/// Converts `value` as for a column that `information_schema.COLUMNS` describes with
+/// `data_type` and `column_type` (`decimal`, `decimal(10,2) unsigned`): the
+/// persister's conversion, for fuzzing and tests.
+pub fn convert_value(
+    data_type: &str,
+    column_type: &str,
+    value: &serde_json::Value,
+) -> Result<mysql_async::Value, String> {
+    let column = crate::schema::ColumnSchema {
+        name: String::new(),
+        ty: introspect::column_type(data_type, column_type),
+        nullable: true,
+        sql_type: column_type.to_string(),
+    };
+    convert::to_value(&column, value)
+}
 use self::statements::{RuntimeSql, SqlCache};
 use super::{Applied, DeadLetter, NewDeadLetter, Persister, RuntimeTables, TransactionWork};
 use crate::schema::DatabaseSchema;
