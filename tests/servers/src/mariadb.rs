@@ -69,9 +69,14 @@ impl Server {
             .map_err(|e| format!("temporary folder: {e}"))?
             .keep();
         watchdog(&dir);
+        // A temporary folder of its own: servers bootstrapping at once in the shared
+        // /tmp collide on their temporary tables' names and abort.
+        let tmp = dir.join("tmp");
+        std::fs::create_dir(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
         let mut install = Command::new(binary("mariadb-install-db"));
         install
             .arg(format!("--datadir={}", dir.join("data").display()))
+            .arg(format!("--tmpdir={}", tmp.display()))
             .args([
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
@@ -109,6 +114,7 @@ impl Server {
             command
                 .arg("--no-defaults")
                 .arg(format!("--datadir={}", self.dir.join("data").display()))
+                .arg(format!("--tmpdir={}", self.dir.join("tmp").display()))
                 .arg(format!("--socket={}", self.socket().display()))
                 .arg(format!(
                     "--pid-file={}",
@@ -226,11 +232,12 @@ impl Drop for Server {
     }
 }
 
-/// Kills any server on `dir` and removes the folder once this process is gone.
+/// Kills any server on `dir` and removes the folder once this process is gone. The
+/// pattern's `[a]` keeps `pkill -f` from matching (and killing) this script itself.
 fn watchdog(dir: &Path) {
     let script = format!(
         "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
-         pkill -9 -f -- '--datadir={dir}/data' >/dev/null 2>&1; sleep 1; rm -rf '{dir}'",
+         pkill -9 -f -- '--datadir={dir}/dat[a]' >/dev/null 2>&1; sleep 1; rm -rf '{dir}'",
         pid = std::process::id(),
         dir = dir.display(),
     );
