@@ -99,6 +99,8 @@ impl Cluster {
             settings: settings.iter().map(|s| s.to_string()).collect(),
             running: false,
         };
+        // Before anything can fail: the folder goes however this ends.
+        watchdog(&cluster.dir, &cluster.data());
         if is_root() {
             let (uid, gid) = (postgres_id("-u")?, postgres_id("-g")?);
             std::os::unix::fs::chown(&cluster.dir, Some(uid), Some(gid))
@@ -117,7 +119,6 @@ impl Cluster {
             "--no-sync",
         ]);
         run(initdb, "initdb")?;
-        watchdog(&cluster.dir, &cluster.data());
         cluster.launch()?;
         Ok(cluster)
     }
