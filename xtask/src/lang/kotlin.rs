@@ -39,6 +39,12 @@ const KTLINT_CHECKED: &[&str] = &[
 const BACKEND: &str = "powersync-write-server";
 const BACKEND_ENV: &str = "POWERSYNC_WRITE_SERVER";
 
+/// The throwaway database servers the SDK's end-to-end test starts (a cargo package
+/// and its binary), and the variable that tells the test where the binary is.
+const SERVERS: &str = "throwaway-servers";
+const SERVERS_BIN: &str = "throwaway-server";
+const SERVERS_ENV: &str = "THROWAWAY_SERVER";
+
 /// Maven's options in every step: batch mode (no colours or progress), errors
 /// shown, and the Kotlin compiler in the Maven process (no daemon left behind).
 const MAVEN_OPTIONS: &[&str] = &["-B", "-e", "-Dkotlin.compiler.daemon=false"];
@@ -186,13 +192,16 @@ fn type_check(root: &Path) -> anyhow::Result<u8> {
 }
 
 /// The reactor's tests, after building the reference backend binary the SDK's
-/// end-to-end test starts; counts Surefire's per-class results.
+/// end-to-end test starts and the throwaway-server binary that starts its cluster;
+/// counts Surefire's per-class results.
 fn maven_test(root: &Path, totals: &mut Counts) -> anyhow::Result<u8> {
-    let code = run(Command::new(cargo())
-        .args(["build", "-p", BACKEND, "--bin", BACKEND])
-        .current_dir(root))?;
-    if code != 0 {
-        return Ok(code);
+    for (package, bin) in [(BACKEND, BACKEND), (SERVERS, SERVERS_BIN)] {
+        let code = run(Command::new(cargo())
+            .args(["build", "-p", package, "--bin", bin])
+            .current_dir(root))?;
+        if code != 0 {
+            return Ok(code);
+        }
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -201,6 +210,7 @@ fn maven_test(root: &Path, totals: &mut Counts) -> anyhow::Result<u8> {
         maven()
             .args(["-f", REACTOR, "test"])
             .env(BACKEND_ENV, target.join("debug").join(BACKEND))
+            .env(SERVERS_ENV, target.join("debug").join(SERVERS_BIN))
             .current_dir(root),
         "mvn test",
         count_line,

@@ -40,6 +40,12 @@ const TS_FIXTURES_TSCONFIG: &str = "tests/typescript/tsconfig.fixtures.json";
 const BACKEND: &str = "powersync-write-server";
 const BACKEND_ENV: &str = "POWERSYNC_WRITE_SERVER";
 
+/// The throwaway database servers the tests start (a cargo package and its binary),
+/// and the variable that tells the tests where the binary is.
+const SERVERS: &str = "throwaway-servers";
+const SERVERS_BIN: &str = "throwaway-server";
+const SERVERS_ENV: &str = "THROWAWAY_SERVER";
+
 pub struct TypeScript;
 
 impl Language for TypeScript {
@@ -123,14 +129,17 @@ fn type_check(project: &Project, _: &mut Counts) -> anyhow::Result<u8> {
 }
 
 /// `npm test` in the TypeScript tests' package, after building the reference
-/// backend binary its end-to-end test starts; counts node's `# pass` / `# fail`.
+/// backend binary its end-to-end test starts and the throwaway-server binary that
+/// starts its PostgreSQL clusters; counts node's `# pass` / `# fail`.
 fn node_tests(project: &Project, totals: &mut Counts) -> anyhow::Result<u8> {
     let root = &project.root;
-    let code = run(Command::new(cargo())
-        .args(["build", "-p", BACKEND, "--bin", BACKEND])
-        .current_dir(root))?;
-    if code != 0 {
-        return Ok(code);
+    for (package, bin) in [(BACKEND, BACKEND), (SERVERS, SERVERS_BIN)] {
+        let code = run(Command::new(cargo())
+            .args(["build", "-p", package, "--bin", bin])
+            .current_dir(root))?;
+        if code != 0 {
+            return Ok(code);
+        }
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -139,6 +148,7 @@ fn node_tests(project: &Project, totals: &mut Counts) -> anyhow::Result<u8> {
         Command::new("npm")
             .args(["test", "-w", TS_TESTS])
             .env(BACKEND_ENV, target.join("debug").join(BACKEND))
+            .env(SERVERS_ENV, target.join("debug").join(SERVERS_BIN))
             .current_dir(root),
         "npm test",
         count_line,

@@ -1,29 +1,23 @@
 /**
- * A throwaway PostgreSQL cluster for tests, like `runtime/tests/support/postgres.rs`.
+ * A throwaway PostgreSQL cluster for tests: the same one the Rust tests use, started by
+ * the `throwaway-server` binary (`tests/servers`), which prints one JSON line describing
+ * the running server and stops it (removing its folder) when its stdin closes. So the
+ * server also stops when this process dies without calling `stop()`.
  *
- * `initdb` into a temporary folder and `pg_ctl start` on a free port, listening on
- * 127.0.0.1 and on a socket in that folder. PostgreSQL refuses to run as root, so as
- * root every PostgreSQL binary runs as the `postgres` user (`runuser`) and the folder
- * is handed to that user. Binaries come from `$PG_BIN`, else
- * `/usr/lib/postgresql/15/bin`; missing ones fail with how to install them (never a
- * skip). `stop()` stops the server and removes the folder; a detached watchdog does the
- * same if this process dies without calling it.
+ * The binary is `$THROWAWAY_SERVER` (set by `cargo xtask test`), else
+ * `$CARGO_TARGET_DIR/debug/throwaway-server`, else `<repo>/target/debug/throwaway-server`.
+ * It finds PostgreSQL 15's binaries in `$PG_BIN`, else `/usr/lib/postgresql/15/bin`;
+ * missing ones fail with how to install them (never a skip).
  */
-import { spawn } from "node:child_process";
-import {
-  chownSync,
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-} from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 
 import postgres from "postgres";
+
+import { repoRoot } from "./backend.js";
 
 export interface PostgresCluster {
   readonly port: number;
@@ -39,63 +33,33 @@ export interface PostgresCluster {
   stop(): Promise<void>;
 }
 
-export function pgBinDir(): string {
-  return process.env["PG_BIN"] ?? "/usr/lib/postgresql/15/bin";
+/** What `throwaway-server` prints once the server answers. */
+interface Description {
+  server: string;
+  host: string;
+  port: number;
+  user: string;
+  url: string;
+  dir: string;
+  log: string;
 }
 
-const isRoot = (): boolean => process.getuid?.() === 0;
-
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  output: string;
-}
-
-/**
- * Runs a command to its end, its stdout and stderr going to a file rather than a pipe:
- * `pg_ctl start` leaves the server running with the descriptors it was given, so a
- * pipe would never reach end-of-file.
- */
-function run(
-  program: string,
-  args: string[],
-  outputFile: string,
-): Promise<Outcome> {
-  const fd = openSync(outputFile, "w");
-  return new Promise<Outcome>((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ["ignore", fd, fd] });
-    child.once("error", (error) => {
-      closeSync(fd);
-      reject(new Error(`cannot run ${program}: ${error.message}`));
-    });
-    child.once("exit", (code, signal) => {
-      closeSync(fd);
-      resolve({ code, signal, output: readFileSync(outputFile, "utf8") });
-    });
-  });
-}
-
-/** A PostgreSQL binary's command line, as `postgres` when we are root. */
-function pgCommand(program: string, args: string[]): [string, string[]] {
-  const path = join(pgBinDir(), program);
-  return isRoot()
-    ? ["runuser", ["-u", "postgres", "--", path, ...args]]
-    : [path, args];
-}
-
-async function runPg(
-  program: string,
-  args: string[],
-  outputFile: string,
-): Promise<Outcome> {
-  const [command, commandArgs] = pgCommand(program, args);
-  return run(command, commandArgs, outputFile);
-}
-
-function describe(outcome: Outcome): string {
-  return outcome.signal === null
-    ? `exit code ${outcome.code}`
-    : `signal ${outcome.signal}`;
+export function throwawayServerBinary(): string {
+  const path =
+    process.env["THROWAWAY_SERVER"] ??
+    join(
+      process.env["CARGO_TARGET_DIR"] ?? join(repoRoot(), "target"),
+      "debug",
+      "throwaway-server",
+    );
+  if (!existsSync(path)) {
+    throw new Error(
+      `the throwaway-server binary ${path} does not exist: build it with ` +
+        "`cargo build -p throwaway-servers --bin throwaway-server` at the repository root, or set " +
+        "THROWAWAY_SERVER to its path",
+    );
+  }
+  return path;
 }
 
 export async function freePort(): Promise<number> {
@@ -119,129 +83,70 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The uid and gid of the `postgres` user, read with `id`. */
-async function postgresIds(dir: string): Promise<[number, number]> {
-  const ids: number[] = [];
-  for (const flag of ["-u", "-g"]) {
-    const outcome = await run("id", [flag, "postgres"], join(dir, "id.out"));
-    const id = Number.parseInt(outcome.output.trim(), 10);
-    if (outcome.code !== 0 || Number.isNaN(id)) {
-      throw new Error(
-        "tests run as root but there is no `postgres` user to run PostgreSQL as: install PostgreSQL 15 " +
-          "(Debian/Ubuntu: `apt-get install postgresql-15`), or run the tests as a non-root user",
-      );
-    }
-    ids.push(id);
-  }
-  return [ids[0]!, ids[1]!];
+/** How a child ended, for error messages. */
+function ended(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal === null ? `exit code ${code}` : `signal ${signal}`;
 }
 
-/**
- * Stops the cluster and removes its folder once this process is gone, however it ends
- * (a crash or a kill skips `after` hooks).
- */
-function startWatchdog(dir: string, data: string): void {
-  const quote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
-  const asPostgres = isRoot() ? "runuser -u postgres -- " : "";
-  const script =
-    `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ` +
-    `${asPostgres}${quote(join(pgBinDir(), "pg_ctl"))} -D ${quote(data)} -m immediate stop >/dev/null 2>&1; ` +
-    `rm -rf ${quote(dir)}`;
-  const watchdog = spawn("setsid", ["sh", "-c", script], {
-    detached: true,
-    stdio: "ignore",
-  });
-  // Failing to start a watchdog only loses the crash-time cleanup; stop() still works.
-  watchdog.once("error", () => undefined);
-  watchdog.unref();
-}
-
-/** Starts a fresh cluster. Throws (after removing what it created) if it cannot. */
+/** Starts a fresh cluster. Throws, with the binary's error output, if it cannot. */
 export async function startPostgres(): Promise<PostgresCluster> {
-  for (const program of ["initdb", "pg_ctl", "postgres"]) {
-    const path = join(pgBinDir(), program);
-    if (!existsSync(path)) {
-      throw new Error(
-        `${path} not found: these tests need a PostgreSQL 15 server's binaries. Install them ` +
-          "(Debian/Ubuntu: `apt-get install postgresql-15`) or set PG_BIN to the folder holding " +
-          "initdb, pg_ctl and postgres.",
-      );
-    }
-  }
-  const dir = mkdtempSync(join(tmpdir(), "pgtest-"));
+  const binary = throwawayServerBinary();
+  const child = spawn(binary, ["postgres"], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8");
+  child.stderr!.on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<string>((resolve) => {
+    child.once("close", (code, signal) => resolve(ended(code, signal)));
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once("line", (text) => {
+      lines.close();
+      resolve(text);
+    });
+    child.once("error", (error) =>
+      reject(new Error(`cannot run ${binary}: ${error.message}`)),
+    );
+    void exited.then((how) =>
+      reject(
+        new Error(
+          `${binary} postgres ended (${how}) before the cluster was ready: ${stderr}`,
+        ),
+      ),
+    );
+  });
+  let description: Description;
   try {
-    if (isRoot()) {
-      const [uid, gid] = await postgresIds(dir);
-      chownSync(dir, uid, gid);
-    }
-    const data = join(dir, "data");
-    const initdb = await runPg(
-      "initdb",
-      [
-        "-D",
-        data,
-        "-A",
-        "trust",
-        "-U",
-        "postgres",
-        "-E",
-        "UTF8",
-        "--no-locale",
-        "--no-sync",
-      ],
-      join(dir, "initdb.out"),
-    );
-    if (initdb.code !== 0) {
-      throw new Error(
-        `initdb failed (${describe(initdb)}) in ${data}:\n${initdb.output}`,
-      );
-    }
-    startWatchdog(dir, data);
-    const log = join(dir, "log");
-    let lastError = "";
-    // A free port can be taken by someone else before the server binds it: try again.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const port = await freePort();
-      const options =
-        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off ` +
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
-      const start = await runPg(
-        "pg_ctl",
-        ["-D", data, "-l", log, "-w", "-t", "60", "-o", options, "start"],
-        join(dir, "pg_ctl.out"),
-      );
-      if (start.code === 0) {
-        return cluster(dir, data, port);
-      }
-      lastError = `pg_ctl start failed (${describe(start)}): ${start.output}\n${readLog(log)}`;
-    }
-    throw new Error(
-      `cannot start the test PostgreSQL cluster in ${dir}: ${lastError}`,
-    );
+    description = JSON.parse(line) as Description;
   } catch (error) {
-    // Stop a server a failed attempt may have left behind before removing its folder.
-    await runPg(
-      "pg_ctl",
-      ["-D", join(dir, "data"), "-m", "immediate", "stop"],
-      "/dev/null",
-    ).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
+    child.stdin!.end();
+    throw new Error(
+      `${binary} postgres printed ${JSON.stringify(line)}, not a JSON line: ${String(error)}`,
+    );
   }
+  return cluster(child, description, exited, () => stderr);
 }
 
-function readLog(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return "";
+function cluster(
+  child: ChildProcess,
+  description: Description,
+  exited: Promise<string>,
+  stderr: () => string,
+): PostgresCluster {
+  // Neither the child nor its pipes keep this process alive: a test process that
+  // ends without stop() closes the child's stdin, which stops the server.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) {
+    (stream as unknown as { unref?: () => void } | null)?.unref?.();
   }
-}
-
-function cluster(dir: string, data: string, port: number): PostgresCluster {
-  let stopped = false;
+  let stopping: Promise<void> | undefined;
+  const { host, port, user, dir } = description;
   const url = (database = "postgres"): string =>
-    `postgres://postgres@127.0.0.1:${port}/${database}`;
+    `postgres://${user}@${host}:${port}/${database}`;
   return {
     port,
     dir,
@@ -260,26 +165,26 @@ function cluster(dir: string, data: string, port: number): PostgresCluster {
       }
       return url(name);
     },
-    log: () => readLog(join(dir, "log")),
-    async stop(): Promise<void> {
-      if (stopped) {
-        return;
-      }
-      stopped = true;
+    log: () => {
       try {
-        const outcome = await runPg(
-          "pg_ctl",
-          ["-D", data, "-m", "fast", "-w", "-t", "60", "stop"],
-          join(dir, "pg_ctl-stop.out"),
-        );
-        if (outcome.code !== 0) {
+        return readFileSync(description.log, "utf8");
+      } catch {
+        return "";
+      }
+    },
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        // Waiting for the stop keeps this process alive until it is done.
+        child.ref();
+        child.stdin!.end();
+        const how = await exited;
+        if (child.exitCode !== 0) {
           throw new Error(
-            `pg_ctl stop failed (${describe(outcome)}) for the test cluster in ${dir}: ${outcome.output}`,
+            `throwaway-server did not stop the test cluster in ${dir} cleanly (${how}): ${stderr()}`,
           );
         }
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      })();
+      return stopping;
     },
   };
 }

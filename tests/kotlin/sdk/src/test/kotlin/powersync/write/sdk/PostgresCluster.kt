@@ -1,5 +1,9 @@
 package powersync.write.sdk
 
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.int
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
 import java.io.File
 import java.net.InetAddress
 import java.net.ServerSocket
@@ -10,16 +14,20 @@ import java.sql.DriverManager
 import java.util.concurrent.TimeUnit
 
 /**
- * A throwaway PostgreSQL cluster, like the TypeScript tests' `support/postgres.ts`: `initdb` into a
- * temporary folder and `pg_ctl start` on a free port of 127.0.0.1. PostgreSQL refuses to run as
- * root, so as root its binaries run as the `postgres` user (`runuser`) and the folder is handed to
- * that user. Binaries come from `$PG_BIN`, else `/usr/lib/postgresql/15/bin`. [stop] stops the
- * server and removes the folder; a JVM shutdown hook and a detached watchdog do the same if the
- * test process ends without calling it.
+ * A throwaway PostgreSQL cluster: the same one the Rust and TypeScript tests use, started by the
+ * `throwaway-server` binary (`tests/servers`), which prints one JSON line describing the running
+ * server and stops it (removing its folder) when its stdin closes. So the server also stops when
+ * this JVM dies without calling [stop]; a shutdown hook calls it on a normal exit.
+ *
+ * The binary is `$THROWAWAY_SERVER` (set by `cargo xtask test`), else `debug/throwaway-server` under
+ * `$CARGO_TARGET_DIR`, else under the repository's `target/`. It finds PostgreSQL 15's binaries in
+ * `$PG_BIN`, else `/usr/lib/postgresql/15/bin`.
  */
 class PostgresCluster private constructor(
+    private val process: Process,
+    private val stderr: File,
     val dir: Path,
-    private val data: Path,
+    private val logFile: File,
     val port: Int,
 ) {
     private var stopped = false
@@ -41,7 +49,7 @@ class PostgresCluster private constructor(
     }
 
     /** The server's log so far, for failure messages. */
-    fun log(): String = dir.resolve("log").toFile().let { if (it.exists()) it.readText() else "" }
+    fun log(): String = if (logFile.exists()) logFile.readText() else ""
 
     /** Stops the server (fast shutdown) and removes the folder. Safe to call twice. */
     @Synchronized
@@ -54,11 +62,16 @@ class PostgresCluster private constructor(
             // Already shutting down: the hook is running this.
         }
         try {
-            val outcome =
-                runPg(listOf("pg_ctl", "-D", data.toString(), "-m", "fast", "-w", "-t", "60", "stop"), dir.resolve("pg_ctl-stop.out"))
-            check(outcome.code == 0) { "pg_ctl stop failed (exit code ${outcome.code}) for the test cluster in $dir: ${outcome.output}" }
+            process.outputStream.close()
+            check(process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly()
+                "throwaway-server did not stop the test cluster in $dir within 120 s"
+            }
+            check(process.exitValue() == 0) {
+                "throwaway-server did not stop the test cluster in $dir cleanly (exit code ${process.exitValue()}): ${stderr.readText()}"
+            }
         } finally {
-            dir.toFile().deleteRecursively()
+            stderr.delete()
         }
     }
 
@@ -66,136 +79,57 @@ class PostgresCluster private constructor(
         try {
             stop()
         } catch (_: Exception) {
-            // Best effort at JVM exit; the watchdog removes what is left.
+            // Best effort at JVM exit; the closed stdin stops the server anyway.
         }
     }
 
     companion object {
-        private val binDir: String = System.getenv("PG_BIN") ?: "/usr/lib/postgresql/15/bin"
-
-        // The owner of /proc/self is this process's user.
-        private val isRoot: Boolean = Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0
-
-        /** Starts a fresh cluster; throws (after removing what it made) if it cannot. */
-        fun start(): PostgresCluster {
-            for (program in listOf("initdb", "pg_ctl", "postgres")) {
-                val path = File(binDir, program)
-                check(path.canExecute()) {
-                    "$path not found: these tests need a PostgreSQL 15 server's binaries. Install them " +
-                        "(Debian/Ubuntu: `apt-get install postgresql-15`) or set PG_BIN to the folder holding initdb, pg_ctl and postgres."
-                }
+        fun throwawayServerBinary(): File {
+            System.getenv("THROWAWAY_SERVER")?.let { given ->
+                val file = File(given)
+                check(file.canExecute()) { "the throwaway-server binary $file (THROWAWAY_SERVER) is missing" }
+                return file
             }
-            val dir = Files.createTempDirectory("pgtest-")
-            val data = dir.resolve("data")
+            val target = System.getenv("CARGO_TARGET_DIR")?.let(::File) ?: File(Backend.repoRoot(), "target")
+            val file = File(File(target, "debug"), "throwaway-server")
+            check(file.canExecute()) {
+                "the throwaway-server binary $file does not exist: build it with " +
+                    "`cargo build -p throwaway-servers --bin throwaway-server` at the repository root, or set THROWAWAY_SERVER to its path"
+            }
+            return file
+        }
+
+        /** Starts a fresh cluster; throws, with the binary's error output, if it cannot. */
+        fun start(): PostgresCluster {
+            val binary = throwawayServerBinary()
+            val stderr = Files.createTempFile("throwaway-server-", ".err").toFile()
+            val process =
+                ProcessBuilder(binary.toString(), "postgres")
+                    .redirectError(ProcessBuilder.Redirect.to(stderr))
+                    .start()
             try {
-                if (isRoot) {
-                    val chown = run(listOf("chown", "postgres:postgres", dir.toString()), dir.resolve("chown.out"))
-                    check(chown.code == 0) {
-                        "tests run as root but the folder cannot be handed to a `postgres` user to run PostgreSQL as " +
-                            "(${chown.output.trim()}): install PostgreSQL 15 (it creates the user), or run the tests as a non-root user"
-                    }
-                }
-                val initdb =
-                    runPg(
-                        listOf("initdb", "-D", data.toString(), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync"),
-                        dir.resolve("initdb.out"),
-                    )
-                check(initdb.code == 0) { "initdb failed (exit code ${initdb.code}) in $data:\n${initdb.output}" }
-                startWatchdog(dir, data)
-                var lastError = ""
-                // A free port can be taken by someone else before the server binds it: try again.
-                repeat(5) {
-                    val port = freePort()
-                    val options =
-                        "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off " +
-                            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-                    val start =
-                        runPg(
-                            listOf(
-                                "pg_ctl",
-                                "-D",
-                                data.toString(),
-                                "-l",
-                                dir.resolve("log").toString(),
-                                "-w",
-                                "-t",
-                                "60",
-                                "-o",
-                                options,
-                                "start",
-                            ),
-                            dir.resolve("pg_ctl.out"),
-                        )
-                    if (start.code == 0) return PostgresCluster(dir, data, port)
-                    lastError = "pg_ctl start failed (exit code ${start.code}): ${start.output}\n${readOrEmpty(dir.resolve("log"))}"
-                }
-                error("cannot start the test PostgreSQL cluster in $dir: $lastError")
+                val line =
+                    process.inputStream.bufferedReader().readLine()
+                        ?: run {
+                            process.waitFor(60, TimeUnit.SECONDS)
+                            error("$binary postgres ended before the cluster was ready: ${stderr.readText()}")
+                        }
+                val description = Json.parseToJsonElement(line).jsonObject
+                val text = { key: String -> description.getValue(key).jsonPrimitive.content }
+                return PostgresCluster(
+                    process = process,
+                    stderr = stderr,
+                    dir = Path.of(text("dir")),
+                    logFile = File(text("log")),
+                    port = description.getValue("port").jsonPrimitive.int,
+                )
             } catch (error: Throwable) {
-                // Stop a server a failed attempt may have left behind before removing its folder.
-                runCatching { runPg(listOf("pg_ctl", "-D", data.toString(), "-m", "immediate", "stop"), null) }
-                dir.toFile().deleteRecursively()
+                process.outputStream.close()
+                process.waitFor(60, TimeUnit.SECONDS)
+                stderr.delete()
                 throw error
             }
         }
-
-        private fun readOrEmpty(path: Path): String = path.toFile().let { if (it.exists()) it.readText() else "" }
-
-        private data class Outcome(
-            val code: Int,
-            val output: String,
-        )
-
-        /**
-         * Runs a command to its end with its output in a file, not a pipe: `pg_ctl start` leaves the
-         * server running with the descriptors it was given, so a pipe would never reach end-of-file.
-         */
-        private fun run(
-            command: List<String>,
-            outputFile: Path?,
-        ): Outcome {
-            val builder = ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(File("/dev/null")))
-            val out = outputFile?.toFile() ?: File("/dev/null")
-            builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(out))
-            val process = builder.start()
-            check(process.waitFor(120, TimeUnit.SECONDS)) {
-                process.destroyForcibly()
-                "${command.joinToString(" ")} did not finish within 120 s"
-            }
-            return Outcome(process.exitValue(), if (outputFile == null) "" else out.readText())
-        }
-
-        /** A PostgreSQL binary's command line, as `postgres` when we are root. */
-        private fun runPg(
-            command: List<String>,
-            outputFile: Path?,
-        ): Outcome {
-            val path = File(binDir, command.first()).toString()
-            val full = if (isRoot) listOf("runuser", "-u", "postgres", "--", path) + command.drop(1) else listOf(path) + command.drop(1)
-            return run(full, outputFile)
-        }
-
-        /** Stops the cluster and removes its folder once this JVM is gone, however it ends (kill -9 skips shutdown hooks). */
-        private fun startWatchdog(
-            dir: Path,
-            data: Path,
-        ) {
-            val asPostgres = if (isRoot) "runuser -u postgres -- " else ""
-            val pgCtl = quote(File(binDir, "pg_ctl").toString())
-            val script =
-                "while kill -0 ${ProcessHandle.current().pid()} 2>/dev/null; do sleep 1; done; " +
-                    "$asPostgres$pgCtl -D ${quote(data.toString())} -m immediate stop >/dev/null 2>&1; " +
-                    "rm -rf ${quote(dir.toString())}"
-            // Without a watchdog only the crash-time cleanup is lost; stop() still works.
-            runCatching {
-                ProcessBuilder("setsid", "sh", "-c", script)
-                    .redirectInput(ProcessBuilder.Redirect.from(File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start()
-            }
-        }
-
-        internal fun quote(text: String): String = "'" + text.replace("'", "'\\''") + "'"
     }
 }
 
