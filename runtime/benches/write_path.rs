@@ -1,10 +1,12 @@
 //! The write path under load: the real HTTP server on PostgreSQL against the same SQL
-//! done directly with tokio-postgres (the ceiling), in one run.
+//! done directly with tokio-postgres (the ceiling), in one run; then the same cells on
+//! MariaDB against mysql_async (`write_path/mariadb.rs`).
 //!
 //! Run with `cargo xtask bench-runtime` (or `cargo bench -p powersync-write-server
 //! --bench write_path`); options after `--`: `--seconds N` (measured seconds per run,
 //! default 8), `--warmup N` (uncounted seconds first, default 1), `--max-requests N`
-//! (per run, default 100000), `--cell TXxC` (only that cell, e.g. `50x16`; repeatable).
+//! (per run, default 100000), `--cell TXxC` (only that cell, e.g. `50x16`; repeatable),
+//! `--database postgres|mariadb|all` (default all).
 //!
 //! It starts its own throwaway PostgreSQL cluster (server defaults, so commits are
 //! durable: fsync and synchronous_commit on), creates the example `lists`/`todos`
@@ -42,13 +44,15 @@ use powersync_write_server::config::Config;
 use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::metrics::Metrics;
-use powersync_write_server::persist::Persister;
-use powersync_write_server::persist::postgres::{PostgresConfig, PostgresPersister};
+use powersync_write_server::persist::{self, OpenOptions};
 use powersync_write_server::policy::Policies;
 use powersync_write_server::service::{WriteService, app};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 use uuid::Uuid;
+
+#[path = "write_path/mariadb.rs"]
+mod mariadb;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Result<T, E = BoxError> = std::result::Result<T, E>;
@@ -82,6 +86,8 @@ struct Options {
     cells: Vec<String>,
     /// Other backends to drive alongside the runtime: (name, shell command).
     externals: Vec<(String, String)>,
+    postgres: bool,
+    mariadb: bool,
 }
 
 impl Options {
@@ -92,6 +98,8 @@ impl Options {
             max_requests: 100_000,
             cells: Vec::new(),
             externals: Vec::new(),
+            postgres: true,
+            mariadb: true,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -103,6 +111,20 @@ impl Options {
                 "--warmup" => options.warmup = value("--warmup")?.parse()?,
                 "--max-requests" => options.max_requests = value("--max-requests")?.parse()?,
                 "--cell" => options.cells.push(value("--cell")?),
+                "--database" => {
+                    let given = value("--database")?;
+                    (options.postgres, options.mariadb) = match given.as_str() {
+                        "postgres" => (true, false),
+                        "mariadb" => (false, true),
+                        "all" => (true, true),
+                        _ => {
+                            return Err(format!(
+                                "--database {given}: expected postgres, mariadb or all"
+                            )
+                            .into());
+                        }
+                    };
+                }
                 "--external" => {
                     let given = value("--external")?;
                     let Some((name, command)) = given.split_once('=') else {
@@ -116,7 +138,7 @@ impl Options {
                     return Err(format!(
                         "unknown argument `{other}`; accepted: --seconds N, --warmup N, \
                          --max-requests N, --cell TXxC (repeatable, e.g. --cell 50x16), \
-                         --external NAME=COMMAND (repeatable)"
+                         --database postgres|mariadb|all, --external NAME=COMMAND (repeatable)"
                     )
                     .into());
                 }
@@ -127,6 +149,9 @@ impl Options {
         }
         if !(0.0..=60.0).contains(&options.warmup) {
             return Err("--warmup must be in [0, 60]".into());
+        }
+        if !options.externals.is_empty() && !options.postgres {
+            return Err("--external backends run on PostgreSQL: add --database all".into());
         }
         Ok(options)
     }
@@ -144,6 +169,16 @@ fn main() -> ExitCode {
 
 fn run() -> Result<()> {
     let options = Options::parse()?;
+    if options.postgres {
+        run_postgres(&options)?;
+    }
+    if options.mariadb {
+        mariadb::run(&options)?;
+    }
+    Ok(())
+}
+
+fn run_postgres(options: &Options) -> Result<()> {
     let cluster = Cluster::start()?;
     let url = cluster.url("postgres");
     let data_dir = tempfile::Builder::new()
@@ -185,7 +220,7 @@ fn run() -> Result<()> {
             token: &token,
             externals: &externals,
         };
-        outcome = client_runtime.block_on(drive(&options, &url, &servers, data_dir.path()));
+        outcome = client_runtime.block_on(drive(options, &url, &servers, data_dir.path()));
     }
     for external in externals {
         external.stop();
@@ -203,13 +238,15 @@ async fn start_server(
     shutdown: tokio::sync::oneshot::Receiver<()>,
 ) -> Result<(SocketAddr, String)> {
     let defaults = Config::default();
-    let mut pg = PostgresConfig::new(url);
-    pg.pool_size = defaults.pool_size;
-    let persister = PostgresPersister::new(pg)?;
+    let open = OpenOptions {
+        pool_size: defaults.pool_size,
+        ..OpenOptions::default()
+    };
+    let persister = persist::open(&url, &open).await?;
     persister.migrate().await?;
     persister.create_example_schema().await?;
     let engine = Engine::new(
-        Arc::new(persister),
+        persister,
         MappingConfig::default(),
         Policies::allow_all(),
         Hooks::defaults(defaults.engine.retry_after_ms),
@@ -348,7 +385,7 @@ async fn drive(options: &Options, url: &str, servers: &Servers<'_>, data_dir: &P
             }
         }
     }
-    print_table(options, &rows);
+    print_table("PostgreSQL", options, &rows);
     Ok(())
 }
 
@@ -361,10 +398,11 @@ struct Row {
     ratio: String,
 }
 
-fn print_table(options: &Options, rows: &[Row]) {
+fn print_table(database: &str, options: &Options, rows: &[Row]) {
     println!();
     println!(
-        "write path, 5-operation transactions, {} s measured per run after {} s warm-up",
+        "{database} write path, 5-operation transactions, {} s measured per run after {} s \
+         warm-up",
         options.seconds, options.warmup
     );
     println!(
