@@ -268,3 +268,46 @@ async fn tables_without_transactions_are_refused() {
     );
     assert!(mapping.map(2, &entry("kept"), &schema, &handlers).is_ok());
 }
+
+/// A pooled connection keeps the runtime's session (UTC, strict) and its prepared
+/// statements when it is reused: on a server whose own time zone is +05:00, a
+/// TIMESTAMP written by the second transaction on the one pooled connection is the
+/// same instant as the first's, and that transaction prepares nothing again.
+#[tokio::test]
+async fn a_reused_connection_keeps_its_session_and_prepared_statements() {
+    use powersync_write_server::persist::mysql::{MysqlConfig, MysqlPersister};
+    use throwaway_servers::mariadb::Server;
+
+    let server = Server::start(&["--default-time-zone=+05:00"]).expect("a private MariaDB");
+    server
+        .sql("CREATE DATABASE d; CREATE TABLE d.events (id CHAR(36) PRIMARY KEY, at TIMESTAMP(0) NULL) ENGINE=InnoDB")
+        .unwrap();
+    let mut config = MysqlConfig::new(server.url("d"));
+    config.pool_size = 1;
+    let persister = MysqlPersister::new(config).expect("persister");
+    let schema = persister.introspect().await.expect("introspect");
+    let write = |id: &'static str| {
+        let schema = &schema;
+        let persister = &persister;
+        async move {
+            let entries = [put(0, "events", id, json!({"at": "2024-01-01T00:00:00Z"}))];
+            mysql_support::apply_with(persister, schema, &entries, &Default::default()).await
+        }
+    };
+    let prepared = || -> u64 {
+        let text = server
+            .sql("SHOW GLOBAL STATUS LIKE 'Com_stmt_prepare'")
+            .unwrap();
+        text.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    assert_eq!(write("a").await, WRITTEN);
+    let before = prepared();
+    assert_eq!(write("b").await, WRITTEN);
+    assert_eq!(prepared() - before, 0, "statements were prepared again");
+    assert_eq!(
+        server
+            .sql("SELECT id, UNIX_TIMESTAMP(at) FROM d.events ORDER BY id")
+            .unwrap(),
+        "a\t1704067200\nb\t1704067200\n"
+    );
+}

@@ -49,7 +49,8 @@ const SHOWN_SETTINGS: &[&str] = &[
     "innodb_log_file_size",
     "log_bin",
     "sync_binlog",
-    "transaction_isolation",
+    // `transaction_isolation` from MariaDB 11.1 and MySQL 8 on.
+    "tx_isolation",
     "max_connections",
 ];
 
@@ -258,7 +259,11 @@ async fn print_settings(admin: &mut Conn) -> Result<()> {
         "runtime: pool_size {}, dev auth, ledger on, write checkpoints {}; direct: a pool of \
          the same size, statements prepared once per connection",
         Config::default().pool_size,
-        if engine.write_checkpoints { "on" } else { "off" },
+        if engine.write_checkpoints {
+            "on"
+        } else {
+            "off"
+        },
     );
     Ok(())
 }

@@ -128,13 +128,21 @@ impl MysqlPersister {
         })?;
         // Idle connections are kept for minutes: with the defaults the pool closed
         // and reopened connections for about every transaction under load.
+        // Connections are not reset when returned to the pool: a reset (the driver's
+        // default) drops the prepared statements, so every statement was prepared
+        // again on every transaction, and it resets the session to the server's
+        // defaults. What a reset would clean is handled here: an unfinished transaction
+        // is rolled back by the driver when its `Transaction` is dropped, and the
+        // runtime sets no other session state. The session settings are `setup`
+        // queries, which the driver runs again after any reset it does do.
         let pool_opts = PoolOpts::default()
             .with_constraints(constraints)
             .with_inactive_connection_ttl(Duration::from_secs(300))
-            .with_ttl_check_interval(Duration::from_secs(300));
+            .with_ttl_check_interval(Duration::from_secs(300))
+            .with_reset_connection(false);
         let builder = OptsBuilder::from_opts(opts)
             .pool_opts(pool_opts)
-            .init(SESSION_INIT.to_vec())
+            .setup(SESSION_INIT.to_vec())
             .stmt_cache_size(config.statement_cache_capacity.max(1))
             // TCP as the URL says, not a local socket the server happens to report.
             .prefer_socket(false)
