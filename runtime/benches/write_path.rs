@@ -32,7 +32,7 @@
 //! A benchmark, not a test: it prints numbers; it fails only when a request fails or
 //! the rows written do not match the transactions acknowledged.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -48,6 +48,7 @@ use powersync_write_server::persist::{self, OpenOptions};
 use powersync_write_server::policy::Policies;
 use powersync_write_server::service::{WriteService, app};
 use serde_json::{Value, json};
+use throwaway_servers::postgres::Cluster;
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
@@ -179,7 +180,8 @@ fn run() -> Result<()> {
 }
 
 fn run_postgres(options: &Options) -> Result<()> {
-    let cluster = Cluster::start()?;
+    // Server defaults: commits are durable (fsync and synchronous_commit on).
+    let cluster = Cluster::start(&[])?;
     let url = cluster.url("postgres");
     let data_dir = tempfile::Builder::new()
         .prefix("write-path-bench-")
@@ -228,7 +230,9 @@ fn run_postgres(options: &Options) -> Result<()> {
     let _ = shutdown.send(());
     server_runtime.shutdown_timeout(Duration::from_secs(5));
     client_runtime.shutdown_timeout(Duration::from_secs(5));
-    cluster.stop();
+    if let Err(error) = cluster.stop() {
+        eprintln!("{error}");
+    }
     outcome
 }
 
@@ -887,7 +891,7 @@ impl External {
     /// Starts `command` on a free port and waits until its `/ready` answers 200.
     async fn start(name: &str, command: &str, url: &str, data_dir: &Path) -> Result<External> {
         let secret = format!("bench-secret-{}", Uuid::new_v4());
-        let port = free_port()?;
+        let port = throwaway_servers::free_port()?;
         let address: SocketAddr = ([127, 0, 0, 1], port).into();
         let log_path = data_dir.join(format!("{name}.log"));
         let log = std::fs::File::create(&log_path)?;
@@ -988,167 +992,4 @@ async fn connect(url: &str) -> Result<tokio_postgres::Client> {
         }
     });
     Ok(client)
-}
-
-// ---- the throwaway cluster ----
-
-/// A PostgreSQL cluster in a temporary folder, on a free port, with server defaults.
-/// Stopped by [`Cluster::stop`], and by a detached watchdog if this process ends
-/// any other way.
-struct Cluster {
-    port: u16,
-    dir: PathBuf,
-    data: PathBuf,
-}
-
-impl Cluster {
-    fn start() -> Result<Cluster> {
-        for program in ["initdb", "pg_ctl", "postgres"] {
-            let path = bin_dir().join(program);
-            if !path.exists() {
-                return Err(format!(
-                    "{} not found: install PostgreSQL 15 (Debian: postgresql-15) or set PG_BIN",
-                    path.display()
-                )
-                .into());
-            }
-        }
-        let dir = tempfile::Builder::new()
-            .prefix("pgbench-runtime-")
-            .tempdir()?
-            .keep();
-        if is_root() {
-            // PostgreSQL refuses to run as root: the folder goes to `postgres`.
-            let id = |flag: &str| -> Result<u32> {
-                let output = Command::new("id").args([flag, "postgres"]).output()?;
-                Ok(String::from_utf8_lossy(&output.stdout)
-                    .trim()
-                    .parse()
-                    .map_err(|_| "no `postgres` user: install PostgreSQL 15")?)
-            };
-            std::os::unix::fs::chown(&dir, Some(id("-u")?), Some(id("-g")?))?;
-        }
-        let data = dir.join("data");
-        let mut initdb = pg_command("initdb");
-        initdb.arg("-D").arg(&data).args([
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "--no-locale",
-        ]);
-        run_command(initdb, "initdb")?;
-        watchdog(&dir, &data);
-        let mut last_error = String::new();
-        for _ in 0..5 {
-            let port = free_port()?;
-            let options = format!(
-                "-p {port} -k {} -c listen_addresses=127.0.0.1",
-                dir.display()
-            );
-            let mut pg_ctl = pg_command("pg_ctl");
-            pg_ctl
-                .arg("-D")
-                .arg(&data)
-                .arg("-l")
-                .arg(dir.join("log"))
-                .args(["-w", "-t", "60", "-o", &options, "start"])
-                .stdout(Stdio::null());
-            match run_command(pg_ctl, "pg_ctl start") {
-                Ok(()) => return Ok(Cluster { port, dir, data }),
-                Err(error) => {
-                    let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
-                    last_error = format!("{error}\n{log}");
-                }
-            }
-        }
-        Err(last_error.into())
-    }
-
-    fn url(&self, user: &str) -> String {
-        format!("postgres://{user}@127.0.0.1:{}/postgres", self.port)
-    }
-
-    fn stop(self) {
-        let mut pg_ctl = pg_command("pg_ctl");
-        pg_ctl
-            .arg("-D")
-            .arg(&self.data)
-            .args(["-m", "fast", "-w", "stop"])
-            .stdout(Stdio::null());
-        if let Err(error) = run_command(pg_ctl, "pg_ctl stop") {
-            eprintln!("{error}");
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn bin_dir() -> PathBuf {
-    std::env::var_os("PG_BIN").map_or_else(
-        || PathBuf::from("/usr/lib/postgresql/15/bin"),
-        PathBuf::from,
-    )
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-/// A PostgreSQL binary, run as `postgres` when we are root.
-fn pg_command(program: &str) -> Command {
-    let path = bin_dir().join(program);
-    if is_root() {
-        let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).arg(path);
-        command
-    } else {
-        Command::new(path)
-    }
-}
-
-fn run_command(mut command: Command, what: &str) -> Result<()> {
-    let output = command.output().map_err(|e| format!("{what}: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what} failed ({}): {}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-        .into())
-    }
-}
-
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-/// Stops the cluster and removes its folder once this process is gone, however it ends.
-fn watchdog(dir: &Path, data: &Path) {
-    let as_postgres = if is_root() {
-        "runuser -u postgres -- "
-    } else {
-        ""
-    };
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
-         {as_postgres}'{pg_ctl}' -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
-        pid = std::process::id(),
-        pg_ctl = bin_dir().join("pg_ctl").display(),
-        data = data.display(),
-        dir = dir.display(),
-    );
-    let _ = Command::new("setsid")
-        .args(["sh", "-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
 }

@@ -340,7 +340,10 @@ fn per_transaction(
         .collect()
 }
 
-fn print_server_work(work: &[(String, &str, Vec<(String, f64)>)]) {
+/// One run's server work: (cell, path, counter -> per transaction).
+type ServerWork<'a> = (String, &'a str, Vec<(String, f64)>);
+
+fn print_server_work(work: &[ServerWork<'_>]) {
     let Some((_, _, first)) = work.first() else {
         return;
     };
