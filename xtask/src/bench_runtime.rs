@@ -1,6 +1,8 @@
 //! `cargo xtask bench-runtime [ARGS...]`: the runtime's write-path benchmark against a
-//! throwaway PostgreSQL cluster, with its direct baseline (runtime/benches/write_path.rs).
-//! ARGS go to the benchmark (`--seconds N`, `--warmup N`, `--max-requests N`, `--cell TXxC`).
+//! throwaway PostgreSQL cluster and a throwaway MariaDB server, each with its direct
+//! baseline (runtime/benches/write_path.rs).
+//! ARGS go to the benchmark (`--seconds N`, `--warmup N`, `--max-requests N`, `--cell TXxC`,
+//! `--database postgres|mariadb|all`).
 //!
 //! `cargo xtask bench-examples [ARGS...]`: the same benchmark with the example backends
 //! of the generated Python and Go packages (`generated/python/examples`,

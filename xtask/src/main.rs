@@ -83,7 +83,8 @@ enum Task {
     },
     /// The runtime's write path on a throwaway PostgreSQL, against direct SQL (release).
     BenchRuntime {
-        /// Passed to the benchmark: --seconds N, --warmup N, --max-requests N, --cell TXxC.
+        /// Passed to the benchmark: --seconds N, --warmup N, --max-requests N, --cell TXxC,
+        /// --database postgres|mariadb|all.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
