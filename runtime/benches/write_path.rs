@@ -47,10 +47,16 @@ use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::{self, OpenOptions};
 use powersync_write_server::policy::Policies;
 use powersync_write_server::service::{WriteService, app};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use throwaway_servers::postgres::Cluster;
 use tokio::task::JoinSet;
 use uuid::Uuid;
+
+/// The server binary's allocator (runtime/src/main.rs), since the runtime is served in
+/// this process; the direct baselines run on it too.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[path = "write_path/mariadb.rs"]
 mod mariadb;
@@ -526,50 +532,128 @@ impl Transaction {
         format!("Todo {todo} of list {}", self.number)
     }
 
-    /// The transaction as the PowerSync client uploads it.
-    fn to_json(&self) -> Value {
+    /// The transaction as the PowerSync client uploads it, as typed values that
+    /// serialize straight to JSON: the load generator shares the machine with the
+    /// backend, so it should cost as little as it can.
+    fn wire(&self) -> WireTransaction<'static> {
         let tx_id = self.first_op_id;
-        let entry = |offset: i64, op: &str, table: &str, id: &Uuid, data: Value| {
-            json!({
-                "op": op,
-                "table": table,
-                "id": id.to_string(),
-                "op_id": self.first_op_id + offset,
-                "transaction_id": tx_id,
-                "op_data": data,
-            })
-        };
-        let mut crud = vec![entry(
-            0,
-            "PUT",
-            "lists",
-            &self.list,
-            json!({"created_at": CREATED_AT, "name": self.list_name(), "owner_id": SUBJECT}),
-        )];
-        for (i, todo) in self.todos.iter().enumerate() {
-            crud.push(entry(
+        let entry =
+            |offset: i64, op: &'static str, table: &'static str, id: &Uuid, data| WireEntry {
+                op,
+                table,
+                id: id.to_string(),
+                op_id: self.first_op_id + offset,
+                transaction_id: tx_id,
+                op_data: data,
+            };
+        let list = self.list.to_string();
+        let todo = |i: usize| {
+            entry(
                 1 + i as i64,
                 "PUT",
                 "todos",
-                todo,
-                json!({
-                    "created_at": CREATED_AT,
-                    "description": self.description(i),
-                    "completed": 0,
-                    "created_by": SUBJECT,
-                    "list_id": self.list.to_string(),
-                }),
-            ));
+                &self.todos[i],
+                WireData::Todo {
+                    created_at: CREATED_AT,
+                    description: self.description(i),
+                    completed: 0,
+                    created_by: SUBJECT,
+                    list_id: list.clone(),
+                },
+            )
+        };
+        let crud = [
+            entry(
+                0,
+                "PUT",
+                "lists",
+                &self.list,
+                WireData::List {
+                    created_at: CREATED_AT,
+                    name: self.list_name(),
+                    owner_id: SUBJECT,
+                },
+            ),
+            todo(0),
+            todo(1),
+            todo(2),
+            entry(
+                4,
+                "PATCH",
+                "todos",
+                &self.todos[0],
+                WireData::Completed {
+                    completed: 1,
+                    completed_at: COMPLETED_AT,
+                    completed_by: SUBJECT,
+                },
+            ),
+        ];
+        WireTransaction {
+            transaction_id: tx_id,
+            crud,
         }
-        crud.push(entry(
-            4,
-            "PATCH",
-            "todos",
-            &self.todos[0],
-            json!({"completed": 1, "completed_at": COMPLETED_AT, "completed_by": SUBJECT}),
-        ));
-        json!({"transaction_id": tx_id, "crud": crud})
     }
+}
+
+/// A request body of the upload endpoint.
+#[derive(Serialize)]
+struct WireUpload<'a> {
+    client_id: &'a str,
+    transactions: Vec<WireTransaction<'a>>,
+}
+
+#[derive(Serialize)]
+struct WireTransaction<'a> {
+    transaction_id: i64,
+    crud: [WireEntry<'a>; OPS_PER_TRANSACTION as usize],
+}
+
+#[derive(Serialize)]
+struct WireEntry<'a> {
+    op: &'a str,
+    table: &'a str,
+    id: String,
+    op_id: i64,
+    transaction_id: i64,
+    op_data: WireData<'a>,
+}
+
+/// The `op_data` of the workload's three kinds of entry.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum WireData<'a> {
+    List {
+        created_at: &'a str,
+        name: String,
+        owner_id: &'a str,
+    },
+    Todo {
+        created_at: &'a str,
+        description: String,
+        completed: i64,
+        created_by: &'a str,
+        list_id: String,
+    },
+    Completed {
+        completed: i64,
+        completed_at: &'a str,
+        completed_by: &'a str,
+    },
+}
+
+/// The part of a reply the load checks.
+#[derive(Deserialize)]
+struct Reply {
+    #[serde(default)]
+    results: Vec<ReplyResult>,
+}
+
+#[derive(Deserialize)]
+struct ReplyResult {
+    status: String,
+    #[serde(default)]
+    duplicate: bool,
 }
 
 /// One worker's client: a distinct `client_id` whose `op_id`s only grow.
@@ -673,10 +757,10 @@ impl Load<'_> {
                         break;
                     }
                     let batch = client.batch(per_request);
-                    let body = json!({
-                        "client_id": client.client_id,
-                        "transactions": batch.iter().map(Transaction::to_json).collect::<Vec<_>>(),
-                    });
+                    let body = WireUpload {
+                        client_id: &client.client_id,
+                        transactions: batch.iter().map(Transaction::wire).collect(),
+                    };
                     let response = http
                         .post(&endpoint)
                         .header(reqwest::header::AUTHORIZATION, &authorization)
@@ -733,12 +817,13 @@ fn check_response(
     if !status.is_success() {
         return Err(format!("{name} answered {status}: {text}").into());
     }
-    let body: Value = serde_json::from_str(text)?;
-    let results = body["results"].as_array().map_or(&[][..], Vec::as_slice);
-    let all_applied = results
+    let reply: Reply = serde_json::from_str(text)
+        .map_err(|e| format!("{name} answered a body the load cannot read ({e}): {text}"))?;
+    let all_applied = reply
+        .results
         .iter()
-        .all(|r| r["status"] == "success" && r["duplicate"] != true);
-    if results.len() != expected || !all_applied {
+        .all(|r| r.status == "success" && !r.duplicate);
+    if reply.results.len() != expected || !all_applied {
         return Err(format!("{name} did not apply every transaction: {text}").into());
     }
     Ok(())

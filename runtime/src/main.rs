@@ -20,11 +20,15 @@ use powersync_write_server::persist::{self, SharedPersister};
 use powersync_write_server::policy::{self, Policies};
 use powersync_write_server::service::{self, WriteService};
 
+/// mimalloc rather than glibc's malloc: see its line in Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "powersync-write-server",
     version,
-    about = "The reference PowerSync write backend: applies uploaded CRUD transactions to SQLite or PostgreSQL",
+    about = "The reference PowerSync write backend: applies uploaded CRUD transactions to SQLite, PostgreSQL or MySQL/MariaDB",
     after_help = "Quick start (SQLite under ./data, dev tokens):\n  \
         powersync-write-server serve --example-schema\n  \
         powersync-write-server token --sub user-1\n\n\
