@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use powersync_write_api::models::{
@@ -497,43 +498,83 @@ async fn replaying_a_batch_whose_transaction_was_dead_lettered_keeps_one_dead_le
     assert_eq!(db.rows("SELECT id FROM todos"), [[text(TODO2)]]);
 }
 
-/// Delegates everything to SQLite but cannot store dead letters: a fault a real
+/// Delegates everything to SQLite, with the faults switched on here: faults a real
 /// database does not produce on demand between one statement and the next.
-struct DeadLetterStoreDown(SharedPersister);
+#[derive(Default)]
+struct Faults {
+    /// `store_dead_letter` fails.
+    dead_letter_store: bool,
+    /// `find_dead_letter` fails.
+    dead_letter_lookup: bool,
+    /// `introspect` fails from its second call on (the engine's start is the first).
+    introspect_after_start: bool,
+    /// `apply` fails with a lost connection (retryable) for the transaction whose
+    /// highest `op_id` is this.
+    apply_lost_at: Option<i64>,
+}
+
+struct Faulty {
+    inner: SharedPersister,
+    faults: Faults,
+    introspections: AtomicUsize,
+}
+
+fn faulty(db: &Db, faults: Faults) -> Arc<Faulty> {
+    Arc::new(Faulty {
+        inner: db.persister.clone(),
+        faults,
+        introspections: AtomicUsize::new(0),
+    })
+}
+
+fn injected(what: &str) -> DbError {
+    DbError::Connection {
+        message: format!("{what} (injected)"),
+    }
+}
 
 #[async_trait]
-impl Persister for DeadLetterStoreDown {
+impl Persister for Faulty {
     fn dialect(&self) -> Dialect {
-        self.0.dialect()
+        self.inner.dialect()
     }
     async fn migrate(&self) -> Result<(), DbError> {
-        self.0.migrate().await
+        self.inner.migrate().await
     }
     async fn create_example_schema(&self) -> Result<(), DbError> {
-        self.0.create_example_schema().await
+        self.inner.create_example_schema().await
     }
     async fn ping(&self) -> Result<(), DbError> {
-        self.0.ping().await
+        self.inner.ping().await
     }
     async fn runtime_tables(&self) -> Result<RuntimeTables, DbError> {
-        self.0.runtime_tables().await
+        self.inner.runtime_tables().await
     }
     async fn introspect(&self) -> Result<DatabaseSchema, DbError> {
-        self.0.introspect().await
+        let calls = self.introspections.fetch_add(1, Ordering::SeqCst);
+        if self.faults.introspect_after_start && calls > 0 {
+            return Err(injected("connection refused"));
+        }
+        self.inner.introspect().await
     }
     async fn apply(&self, work: &TransactionWork<'_>) -> Result<Applied, DbError> {
-        self.0.apply(work).await
+        let last_op_id = work.idempotency.map(|key| key.last_op_id);
+        if last_op_id.is_some() && last_op_id == self.faults.apply_lost_at {
+            return Err(injected("server closed the connection"));
+        }
+        self.inner.apply(work).await
     }
-    async fn store_dead_letter(&self, _letter: &NewDeadLetter) -> Result<String, DbError> {
-        Err(DbError::Connection {
-            message: "disk I/O error (injected)".to_string(),
-        })
+    async fn store_dead_letter(&self, letter: &NewDeadLetter) -> Result<String, DbError> {
+        if self.faults.dead_letter_store {
+            return Err(injected("disk I/O error"));
+        }
+        self.inner.store_dead_letter(letter).await
     }
     async fn list_dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, DbError> {
-        self.0.list_dead_letters(limit).await
+        self.inner.list_dead_letters(limit).await
     }
     async fn get_dead_letter(&self, id: &str) -> Result<Option<DeadLetter>, DbError> {
-        self.0.get_dead_letter(id).await
+        self.inner.get_dead_letter(id).await
     }
     async fn find_dead_letter(
         &self,
@@ -541,12 +582,15 @@ impl Persister for DeadLetterStoreDown {
         client_id: &str,
         last_op_id: i64,
     ) -> Result<Option<DeadLetter>, DbError> {
-        self.0
+        if self.faults.dead_letter_lookup {
+            return Err(injected("connection reset"));
+        }
+        self.inner
             .find_dead_letter(subject, client_id, last_op_id)
             .await
     }
     async fn delete_dead_letter(&self, id: &str) -> Result<bool, DbError> {
-        self.0.delete_dead_letter(id).await
+        self.inner.delete_dead_letter(id).await
     }
 }
 
@@ -558,7 +602,13 @@ async fn a_dead_letter_that_cannot_be_stored_is_retryable_and_stops_the_batch() 
         retry_after_ms: 750,
         ..EngineConfig::default()
     };
-    let failing = Arc::new(DeadLetterStoreDown(db.persister.clone()));
+    let failing = faulty(
+        &db,
+        Faults {
+            dead_letter_store: true,
+            ..Faults::default()
+        },
+    );
     let engine = db.engine_over(failing, Hooks::defaults(750), config).await;
     let sent = batch_with_fk_failure(Some("c1"));
     let results = engine.process(&principal("user-1"), &sent).await;
@@ -583,6 +633,150 @@ async fn a_dead_letter_that_cannot_be_stored_is_retryable_and_stops_the_batch() 
     let again = engine.process(&principal("user-1"), &sent).await;
     assert_eq!(statuses(&again), ["duplicate", "fatal_error", "success"]);
     assert_eq!(db.dead_letters().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_retryable_failure_stops_the_batch_even_under_skip_and_the_ledger_stays_before_it() {
+    let db = db().await;
+    let config = EngineConfig {
+        batch_policy: BatchPolicy::Skip,
+        ..EngineConfig::default()
+    };
+    let failing = faulty(
+        &db,
+        Faults {
+            apply_lost_at: Some(2),
+            ..Faults::default()
+        },
+    );
+    let engine = db
+        .engine_over(failing, Hooks::defaults(config.retry_after_ms), config)
+        .await;
+    let sent = batch(
+        Some("c1"),
+        vec![
+            tx(vec![list(LIST, 1)]),
+            tx(vec![list(LIST2, 2)]),
+            tx(vec![todo(TODO, LIST, 3)]),
+        ],
+    );
+    let results = engine.process(&principal("user-1"), &sent).await;
+    assert_eq!(
+        statuses(&results),
+        ["success", "retryable_error", "not_attempted"]
+    );
+    assert_eq!(db.rows("SELECT id FROM lists"), [[text(LIST)]]);
+    assert_eq!(db.count("todos"), 0, "nothing after it was applied");
+    assert_eq!(
+        db.rows("SELECT last_op_id FROM powersync_write_ledger"),
+        [[Sql::Integer(1)]],
+        "the ledger must not pass a transaction the client still holds"
+    );
+    assert!(db.dead_letters().await.is_empty());
+
+    // The client sends the batch again once the database is back: every transaction
+    // is applied once.
+    let engine = db.default_engine(BatchPolicy::Skip).await;
+    let again = engine.process(&principal("user-1"), &sent).await;
+    assert_eq!(statuses(&again), ["duplicate", "success", "success"]);
+    assert_eq!(db.count("lists"), 2);
+    assert_eq!(db.rows("SELECT id FROM todos"), [[text(TODO)]]);
+    assert_eq!(
+        db.rows("SELECT last_op_id FROM powersync_write_ledger"),
+        [[Sql::Integer(3)]]
+    );
+}
+
+#[tokio::test]
+async fn a_replay_whose_dead_letter_lookup_fails_is_retryable() {
+    let db = db().await;
+    let engine = db.default_engine(BatchPolicy::Skip).await;
+    let sent = batch_with_fk_failure(Some("c1"));
+    let first = engine.process(&principal("user-1"), &sent).await;
+    assert_eq!(statuses(&first), ["success", "fatal_error", "success"]);
+
+    // A replay cannot tell whether a transaction was written or kept as a dead
+    // letter without the lookup: it must not guess `success`.
+    let config = EngineConfig {
+        batch_policy: BatchPolicy::Skip,
+        retry_after_ms: 640,
+        ..EngineConfig::default()
+    };
+    let failing = faulty(
+        &db,
+        Faults {
+            dead_letter_lookup: true,
+            ..Faults::default()
+        },
+    );
+    let blind = db.engine_over(failing, Hooks::defaults(640), config).await;
+    let replayed = blind.process(&principal("user-1"), &sent).await;
+    assert_eq!(
+        statuses(&replayed),
+        ["retryable_error", "not_attempted", "not_attempted"]
+    );
+    match &replayed[0] {
+        TransactionResult::RetryableError(error) => {
+            assert_eq!(error.retry_after_ms, Some(640));
+            let message = error.message.as_deref().unwrap_or_default();
+            assert!(
+                message.contains("could not check how this replayed transaction ended"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // With the lookup back, the replay gets the answers of the first upload.
+    let again = engine.process(&principal("user-1"), &sent).await;
+    assert_eq!(statuses(&again), ["duplicate", "fatal_error", "duplicate"]);
+    assert_eq!(shape(&again[1]), shape(&first[1]));
+    assert_eq!(dead_letter_id(&again[1]), dead_letter_id(&first[1]));
+    assert_eq!(db.dead_letters().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_schema_refresh_that_fails_is_retryable_not_a_mismatch() {
+    let db = db().await;
+    let failing = faulty(
+        &db,
+        Faults {
+            introspect_after_start: true,
+            ..Faults::default()
+        },
+    );
+    let config = EngineConfig {
+        batch_policy: BatchPolicy::Skip,
+        ..EngineConfig::default()
+    };
+    let engine = db
+        .engine_over(failing, Hooks::defaults(config.retry_after_ms), config)
+        .await;
+    // A table the engine has not seen yet: applying to it needs a refresh.
+    db.raw()
+        .execute_batch("CREATE TABLE projects (id TEXT PRIMARY KEY, name TEXT)")
+        .unwrap();
+    let sent = batch(
+        Some("c1"),
+        vec![
+            tx(vec![list(LIST, 1)]),
+            tx(vec![put("projects", LIST2, 2, json!({"name": "p"}))]),
+            tx(vec![list(LIST2, 3)]),
+        ],
+    );
+    let results = engine.process(&principal("user-1"), &sent).await;
+    assert_eq!(
+        statuses(&results),
+        ["success", "retryable_error", "not_attempted"],
+        "the database could not be asked: not the client's mismatch, never a dead letter"
+    );
+    assert!(db.dead_letters().await.is_empty());
+
+    // With the database reachable, the refresh finds the table.
+    let engine = db.default_engine(BatchPolicy::Skip).await;
+    let again = engine.process(&principal("user-1"), &sent).await;
+    assert_eq!(statuses(&again), ["duplicate", "success", "success"]);
+    assert_eq!(db.rows("SELECT name FROM projects"), [[text("p")]]);
 }
 
 /// Hands foreign-key failures to the client app.
@@ -669,6 +863,57 @@ async fn a_replayed_batch_is_a_duplicate_and_applies_nothing() {
     let results = engine.process(&principal("user-1"), &anonymous).await;
     assert_eq!(statuses(&results), ["success"]);
     assert_eq!(db.rows("SELECT name FROM lists"), [[text("list 1")]]);
+}
+
+#[tokio::test]
+async fn a_transaction_with_an_entry_without_op_id_is_not_deduplicated() {
+    let db = db().await;
+    let engine = db.default_engine(BatchPolicy::Stop).await;
+    let rename = entry(
+        UpdateType::Patch,
+        "lists",
+        LIST,
+        None,
+        json!({"name": "renamed by the client"}),
+    );
+    let sent = batch(Some("c1"), vec![tx(vec![list(LIST, 1), rename])]);
+    let results = engine.process(&principal("user-1"), &sent).await;
+    assert_eq!(statuses(&results), ["success"]);
+    assert!(
+        db.rows("SELECT * FROM powersync_write_ledger").is_empty(),
+        "no key to record"
+    );
+
+    // Without a complete set of op_ids the transaction cannot be recognised: a resend
+    // is applied again.
+    db.raw()
+        .execute_batch("UPDATE lists SET name = 'edited'")
+        .unwrap();
+    let again = engine.process(&principal("user-1"), &sent).await;
+    assert_eq!(statuses(&again), ["success"]);
+    assert_eq!(
+        db.rows("SELECT name FROM lists"),
+        [[text("renamed by the client")]]
+    );
+}
+
+#[tokio::test]
+async fn the_ledger_keeps_a_transactions_highest_op_id_not_its_last() {
+    let db = db().await;
+    let engine = db.default_engine(BatchPolicy::Stop).await;
+    let sent = batch(Some("c1"), vec![tx(vec![list(LIST, 7), list(LIST2, 5)])]);
+    let results = engine.process(&principal("user-1"), &sent).await;
+    assert_eq!(statuses(&results), ["success"]);
+    assert_eq!(
+        db.rows("SELECT last_op_id FROM powersync_write_ledger"),
+        [[Sql::Integer(7)]]
+    );
+
+    // op_ids only grow on a device: a transaction at or below 7 was sent before.
+    let older = batch(Some("c1"), vec![tx(vec![todo(TODO, LIST, 6)])]);
+    let results = engine.process(&principal("user-1"), &older).await;
+    assert_eq!(statuses(&results), ["duplicate"]);
+    assert_eq!(db.count("todos"), 0);
 }
 
 // ---- schema ----
