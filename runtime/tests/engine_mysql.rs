@@ -1,6 +1,7 @@
 //! The batch engine over a real MariaDB (the throwaway server of
 //! `throwaway_servers::mariadb`): concurrent uploads from many clients lose nothing, a
-//! fatal failure is kept as a dead letter while the rest of the batch goes on, and
+//! fatal failure is kept as a dead letter while the rest of the batch goes on, one
+//! batch sent twice at once is applied once, and
 //! the built binary migrates, creates the example schema and serves uploads with
 //! `--database-url mysql://...`.
 
@@ -8,6 +9,7 @@ mod cli_support;
 mod mysql_support;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use cli_support::{http, ok};
 use mysql_support::{TestDb, database};
@@ -239,6 +241,84 @@ async fn a_fatal_failure_is_kept_and_the_batch_goes_on_under_skip() {
 
 const LIST: &str = "0b9e6c2a-3f1e-4c7b-9a51-2d0f6c8e4a11";
 const MILK: &str = "7d1f0c3e-5a2b-4e8f-b6c9-1a2b3c4d5e6f";
+
+/// Two uploads of one batch from one client, the second sent while the first is still
+/// running (a client that timed out and resent): the ledger row's lock makes the
+/// second wait for the first to commit, then answer it as a replay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_batch_sent_twice_at_once_is_applied_once() {
+    let db = database();
+    let engine = engine(&db, EngineConfig::default()).await;
+    let user = principal("user-1");
+    // The client's ledger row exists, as on any device past its first upload.
+    let earlier = WriteBatch {
+        client_id: Some("c1".to_string()),
+        transactions: vec![workload(0, 0, 0, 1).into()],
+    };
+    let results = engine.process(&user, &earlier).await;
+    assert!(matches!(&results[0], TransactionResult::Success(s) if s.duplicate.is_none()));
+
+    // Every write of a todo row is counted; a list's write takes half a second, so
+    // the second upload arrives while the first holds the ledger row.
+    db.sql(
+        "CREATE TABLE todo_audit (id VARCHAR(64) NOT NULL, op VARCHAR(6) NOT NULL);
+         CREATE TRIGGER audit_todo_insert AFTER INSERT ON todos
+           FOR EACH ROW INSERT INTO todo_audit VALUES (NEW.id, 'INSERT');
+         CREATE TRIGGER audit_todo_update AFTER UPDATE ON todos
+           FOR EACH ROW INSERT INTO todo_audit VALUES (NEW.id, 'UPDATE');
+         CREATE TRIGGER slow_list BEFORE INSERT ON lists
+           FOR EACH ROW SET @slept = SLEEP(0.5);",
+    );
+    let sent = WriteBatch {
+        client_id: Some("c1".to_string()),
+        transactions: vec![workload(0, 1, 0, 6).into()],
+    };
+    let uploads = [(), ()].map(|()| {
+        let (engine, user, sent) = (engine.clone(), user.clone(), sent.clone());
+        tokio::spawn(async move { engine.process(&user, &sent).await })
+    });
+    let db = Arc::new(db);
+    let mut waited = false;
+    while !uploads.iter().all(tokio::task::JoinHandle::is_finished) {
+        let db = db.clone();
+        let waiting = tokio::task::spawn_blocking(move || {
+            db.sql(
+                "SELECT COUNT(*) FROM information_schema.INNODB_TRX t \
+                 JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+                 WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE()",
+            )
+        })
+        .await
+        .expect("poll");
+        waited |= waiting.trim() != "0";
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut answers = Vec::new();
+    for upload in uploads {
+        let results = upload.await.expect("upload");
+        assert_eq!(results.len(), 1);
+        answers.push(match &results[0] {
+            TransactionResult::Success(s) if s.duplicate == Some(true) => "duplicate",
+            TransactionResult::Success(_) => "success",
+            other => panic!("{other:?}"),
+        });
+    }
+    answers.sort_unstable();
+    assert_eq!(answers, ["duplicate", "success"]);
+    assert!(
+        waited,
+        "the second upload never waited on a lock: the race this test is about did not happen"
+    );
+    assert_eq!(
+        db.sql("SELECT op, COUNT(*) FROM todo_audit GROUP BY op ORDER BY op"),
+        "INSERT\t3\nUPDATE\t1\n",
+        "each todo written once"
+    );
+    assert_eq!(
+        db.sql("SELECT client_id, last_op_id FROM powersync_write_ledger"),
+        "c1\t10\n"
+    );
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_migrates_and_serves_uploads_on_mysql() {

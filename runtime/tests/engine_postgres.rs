@@ -1,10 +1,12 @@
 //! The batch engine over a real PostgreSQL (the test harness's throwaway cluster):
 //! concurrent uploads from many clients lose nothing, and a fatal failure is kept as
-//! a dead letter while the rest of the batch goes on.
+//! a dead letter while the rest of the batch goes on, and one batch sent twice at once
+//! is applied once.
 
 mod support;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use powersync_write_api::models::{
     CrudEntry, CrudTransaction, TransactionResult, UpdateType, WriteBatch,
@@ -253,5 +255,93 @@ async fn a_fatal_failure_is_kept_and_the_batch_goes_on_under_skip() {
         )
         .await,
         [[Some("1".to_string())]]
+    );
+}
+
+/// Two uploads of one batch from one client, the second sent while the first is still
+/// running (a client that timed out and resent): the ledger row's lock makes the
+/// second wait for the first to commit, then answer it as a replay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_batch_sent_twice_at_once_is_applied_once() {
+    let db = database().await;
+    let engine = engine(&db, EngineConfig::default()).await;
+    let user = principal("user-1");
+    // The client's ledger row exists, as on any device past its first upload.
+    let earlier = WriteBatch {
+        client_id: Some("c1".to_string()),
+        transactions: vec![workload(0, 0, 0, 1).into()],
+    };
+    let results = engine.process(&user, &earlier).await;
+    assert!(matches!(&results[0], TransactionResult::Success(s) if s.duplicate.is_none()));
+
+    // Every write of a todo row is counted; a list's write takes half a second, so
+    // the second upload arrives while the first holds the ledger row.
+    db.sql(
+        "CREATE TABLE todo_audit (id uuid NOT NULL, op text NOT NULL);
+         CREATE FUNCTION audit_todo() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN INSERT INTO todo_audit VALUES (NEW.id, TG_OP); RETURN NEW; END $$;
+         CREATE TRIGGER audit_todo AFTER INSERT OR UPDATE ON todos
+           FOR EACH ROW EXECUTE FUNCTION audit_todo();
+         CREATE FUNCTION slow_list() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN PERFORM pg_sleep(0.5); RETURN NEW; END $$;
+         CREATE TRIGGER slow_list BEFORE INSERT OR UPDATE ON lists
+           FOR EACH ROW EXECUTE FUNCTION slow_list();",
+    )
+    .await;
+    let sent = WriteBatch {
+        client_id: Some("c1".to_string()),
+        transactions: vec![workload(0, 1, 0, 6).into()],
+    };
+    let uploads = [(), ()].map(|()| {
+        let (engine, user, sent) = (engine.clone(), user.clone(), sent.clone());
+        tokio::spawn(async move { engine.process(&user, &sent).await })
+    });
+    let client = db.client().await;
+    let mut waited = false;
+    while !uploads.iter().all(tokio::task::JoinHandle::is_finished) {
+        let waiting = rows(
+            &client,
+            "SELECT count(*)::text FROM pg_stat_activity \
+             WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        )
+        .await;
+        waited |= waiting[0][0].as_deref() != Some("0");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut answers = Vec::new();
+    for upload in uploads {
+        let results = upload.await.expect("upload");
+        assert_eq!(results.len(), 1);
+        answers.push(match &results[0] {
+            TransactionResult::Success(s) if s.duplicate == Some(true) => "duplicate",
+            TransactionResult::Success(_) => "success",
+            other => panic!("{other:?}"),
+        });
+    }
+    answers.sort_unstable();
+    assert_eq!(answers, ["duplicate", "success"]);
+    assert!(
+        waited,
+        "the second upload never waited on a lock: the race this test is about did not happen"
+    );
+    assert_eq!(
+        rows(
+            &client,
+            "SELECT op, count(*)::text FROM todo_audit GROUP BY op ORDER BY op"
+        )
+        .await,
+        [
+            [Some("INSERT".to_string()), Some("3".to_string())],
+            [Some("UPDATE".to_string()), Some("1".to_string())],
+        ],
+        "each todo written once"
+    );
+    assert_eq!(
+        rows(
+            &client,
+            "SELECT client_id, last_op_id::text FROM powersync_write_ledger"
+        )
+        .await,
+        [[Some("c1".to_string()), Some("10".to_string())]]
     );
 }
