@@ -291,4 +291,191 @@ mod tests {
             "code"
         );
     }
+
+    fn entry(op: &str, table: &str, data: Value) -> CrudEntry {
+        serde_json::from_value(json!({
+            "op": op, "table": table, "id": "r1", "op_id": 1, "op_data": data
+        }))
+        .expect("a CRUD entry")
+    }
+
+    fn map_entry(
+        config: &MappingConfig,
+        schema: &DatabaseSchema,
+        entry: &CrudEntry,
+    ) -> Result<Option<MappedEntry>, Mismatch> {
+        config.map(5, entry, schema, &HandlerRegistry::default())
+    }
+
+    /// The client's `todo_items` is the database's `todos`, its `body` the `description`.
+    fn renaming() -> MappingConfig {
+        let mut config = MappingConfig::default();
+        config.tables.insert(
+            "todo_items".into(),
+            TableMapping {
+                table: Some("todos".into()),
+                columns: BTreeMap::from([("body".to_string(), "description".to_string())]),
+                ..TableMapping::default()
+            },
+        );
+        config
+    }
+
+    #[test]
+    fn renamed_tables_and_columns_are_written_under_their_database_names() {
+        let schema = schema(vec![table("todos", &["id", "description", "done"], None)]);
+        let sent = entry("PUT", "todo_items", json!({"body": "milk", "done": 1}));
+        let mapped = map_entry(&renaming(), &schema, &sent)
+            .expect("mapped")
+            .expect("written");
+        assert_eq!(mapped.table, "todos");
+        assert_eq!(mapped.client_table, "todo_items");
+        assert_eq!(mapped.operation_index, 5);
+        let mut columns = mapped.columns.clone();
+        columns.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            columns,
+            vec![
+                ("description".to_string(), json!("milk")),
+                ("done".to_string(), json!(1)),
+            ]
+        );
+
+        // The database name is what must exist, and what the mismatch names.
+        let schema = self::schema(vec![table("todos", &["id", "body"], None)]);
+        let mismatch = map_entry(&renaming(), &schema, &sent).expect_err("no description");
+        assert_eq!(mismatch.operation_index, 5);
+        assert_eq!(mismatch.table, "todo_items");
+        assert_eq!(mismatch.column.as_deref(), Some("description"));
+        assert!(
+            mismatch
+                .message
+                .contains("`todos` has no column `description`"),
+            "{}",
+            mismatch.message
+        );
+        // A table not renamed keeps its client name, which must exist as it is.
+        let other = entry("PUT", "todo_items_v2", json!({"body": "x"}));
+        let mismatch = map_entry(&renaming(), &schema, &other).expect_err("no such table");
+        assert_eq!(
+            mismatch.message,
+            "table `todo_items_v2` does not exist in the database"
+        );
+    }
+
+    #[test]
+    fn the_configured_primary_key_must_be_a_column_of_the_table() {
+        let schema = schema(vec![table("notes", &["id", "uuid", "body"], None)]);
+        let mut config = MappingConfig::default();
+        config.tables.insert(
+            "notes".into(),
+            TableMapping {
+                primary_key: Some("uuid".into()),
+                ..TableMapping::default()
+            },
+        );
+        let sent = entry("PATCH", "notes", json!({"body": "x"}));
+        let mapped = map_entry(&config, &schema, &sent)
+            .expect("mapped")
+            .expect("written");
+        assert_eq!(
+            (mapped.key_column.as_str(), mapped.op),
+            ("uuid", WriteOp::Patch)
+        );
+
+        config.tables.get_mut("notes").expect("notes").primary_key = Some("code".into());
+        let mismatch = map_entry(&config, &schema, &sent).expect_err("no code column");
+        assert_eq!(mismatch.column.as_deref(), Some("code"));
+        assert!(
+            mismatch.message.contains("no primary-key column `code`"),
+            "{}",
+            mismatch.message
+        );
+    }
+
+    #[test]
+    fn an_ignored_table_is_accepted_and_not_written_even_without_a_database_table() {
+        let mut config = MappingConfig::default();
+        config.tables.insert(
+            "local_drafts".into(),
+            TableMapping {
+                ignore: true,
+                ..TableMapping::default()
+            },
+        );
+        let sent = entry("PUT", "local_drafts", json!({"anything": true}));
+        assert_eq!(map_entry(&config, &schema(vec![]), &sent), Ok(None));
+        // Without `ignore`, the same entry is a mismatch.
+        let mismatch = map_entry(&MappingConfig::default(), &schema(vec![]), &sent)
+            .expect_err("no such table");
+        assert_eq!(mismatch.table, "local_drafts");
+    }
+
+    #[test]
+    fn put_mode_comes_from_the_table_else_the_default_and_only_applies_to_put() {
+        let schema = schema(vec![
+            table("lists", &["id", "name"], None),
+            table("todos", &["id", "name"], None),
+        ]);
+        let mode = |config: &MappingConfig, op: &str, table: &str| {
+            map_entry(config, &schema, &entry(op, table, json!({"name": "n"})))
+                .expect("mapped")
+                .expect("written")
+                .op
+        };
+        let default = MappingConfig::default();
+        assert_eq!(mode(&default, "PUT", "lists"), WriteOp::Put(PutMode::Merge));
+
+        let mut config = MappingConfig {
+            put_mode: PutMode::Replace,
+            ..MappingConfig::default()
+        };
+        config.tables.insert(
+            "todos".into(),
+            TableMapping {
+                put_mode: Some(PutMode::Merge),
+                ..TableMapping::default()
+            },
+        );
+        assert_eq!(
+            mode(&config, "PUT", "lists"),
+            WriteOp::Put(PutMode::Replace)
+        );
+        assert_eq!(mode(&config, "PUT", "todos"), WriteOp::Put(PutMode::Merge));
+        assert_eq!(mode(&config, "PATCH", "lists"), WriteOp::Patch);
+        assert_eq!(mode(&config, "DELETE", "lists"), WriteOp::Delete);
+    }
+
+    #[test]
+    fn a_delete_carries_no_columns_and_a_handler_table_needs_no_database_table() {
+        let schema = schema(vec![table("lists", &["id", "name"], None)]);
+        let delete = entry("DELETE", "lists", json!({"name": "ignored"}));
+        let mapped = map_entry(&MappingConfig::default(), &schema, &delete)
+            .expect("mapped")
+            .expect("written");
+        assert!(mapped.columns.is_empty());
+
+        struct Noop;
+        #[async_trait::async_trait]
+        impl crate::hooks::TableHandler for Noop {
+            async fn handle(
+                &self,
+                _principal: &crate::vocab::Principal,
+                _entry: &CrudEntry,
+                _mapped: &MappedEntry,
+                _db: &mut dyn crate::hooks::SqlExecutor,
+            ) -> Result<(), crate::vocab::DbError> {
+                Ok(())
+            }
+        }
+        let mut handlers = HandlerRegistry::default();
+        handlers.register("archive_list", Arc::new(Noop));
+        let sent = entry("PUT", "archive_list", json!({"list": "l1"}));
+        let mapped = MappingConfig::default()
+            .map(0, &sent, &schema, &handlers)
+            .expect("mapped")
+            .expect("handled");
+        assert_eq!(mapped.key_column, DEFAULT_PRIMARY_KEY);
+        assert_eq!(mapped.source.as_deref(), Some(&sent));
+    }
 }
