@@ -309,6 +309,10 @@ fn test_task(list: bool, only: Option<&str>) -> anyhow::Result<u8> {
             return Ok(2);
         }
     }
+    if !list && let Some(message) = snapshot_rewrite_refusal(|name| std::env::var_os(name)) {
+        eprintln!("{message}");
+        return Ok(2);
+    }
     if list {
         for (n, step) in &steps {
             println!("{n}. {}\n   $ {}", step.label, step.command);
@@ -342,9 +346,48 @@ fn test_task(list: bool, only: Option<&str>) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// Variables under which snapshot tests record what they see instead of checking it
+/// (generator/tests: features, lowering, rejected).
+const SNAPSHOT_REWRITE_VARIABLES: &[&str] = &["UPDATE_EXPECT"];
+
+/// Why the test command refuses to run, when a variable of
+/// [`SNAPSHOT_REWRITE_VARIABLES`] is set: every snapshot test would pass by rewriting
+/// its snapshot. (The xtask cannot unset it for its steps: `unsafe_code` is forbidden.)
+fn snapshot_rewrite_refusal(lookup: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<String> {
+    let set: Vec<&str> = SNAPSHOT_REWRITE_VARIABLES
+        .iter()
+        .copied()
+        .filter(|name| lookup(name).is_some())
+        .collect();
+    (!set.is_empty()).then(|| {
+        format!(
+            "{} is set in the environment: the snapshot tests would rewrite their recorded \
+             files instead of checking them, so the test command does not run. Unset it \
+             (`unset {}`) and run again; to record snapshots on purpose, run `UPDATE_EXPECT=1 \
+             cargo test -p powersync-write-gen --test features --test lowering --test \
+             rejected` and review the diff.",
+            set.join(", "),
+            set.join(" ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{PACKAGE_NAME, Project, root, test_plan};
+    use super::{PACKAGE_NAME, Project, root, snapshot_rewrite_refusal, test_plan};
+
+    #[test]
+    fn the_test_command_refuses_to_run_while_snapshots_would_be_rewritten() {
+        assert_eq!(snapshot_rewrite_refusal(|_| None), None);
+        let refusal =
+            snapshot_rewrite_refusal(|name| (name == "UPDATE_EXPECT").then(|| "1".into()))
+                .expect("refused");
+        assert!(
+            refusal.starts_with("UPDATE_EXPECT is set in the environment"),
+            "{refusal}"
+        );
+        assert!(refusal.contains("unset UPDATE_EXPECT"), "{refusal}");
+    }
 
     /// The order and commands CI depends on (the README's "The test command").
     #[test]
