@@ -183,7 +183,7 @@ func TestValidVectorsDecodeAndEncodeWithoutLoss(t *testing.T) {
 		}
 		checked++
 	}
-	if checked < 15 {
+	if checked < 30 {
 		t.Fatalf("only %d valid vectors", checked)
 	}
 }

@@ -71,6 +71,12 @@ def known(schema: Schema, value: Any) -> Any:
 VALID = [(n, c) for n, c in CASES if not c["errors"]]
 
 
+def test_there_are_valid_vectors_of_every_schema() -> None:
+    # The parametrized round trip below would be skipped, not failed, if none were found.
+    assert len(VALID) >= 30, f"only {len(VALID)} valid vectors"
+    assert {c["schema"] for _, c in VALID} == {c["schema"] for _, c in CASES}
+
+
 @pytest.mark.parametrize(("name", "case"), VALID, ids=[n for n, _ in VALID])
 def test_a_valid_value_survives_its_model(name: str, case: dict[str, Any]) -> None:
     model = getattr(models, case["schema"])

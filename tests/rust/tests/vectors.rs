@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 #[test]
 fn the_validator_reports_exactly_the_listed_violations() {
     let vectors = vectors().unwrap();
-    assert!(vectors.len() >= 20, "only {} vectors found", vectors.len());
+    assert!(vectors.len() >= 100, "only {} vectors found", vectors.len());
     let mut failures = Vec::new();
     for vector in &vectors {
         let Some(violations) = validation::validate_schema(&vector.schema, &vector.value) else {
@@ -69,7 +69,7 @@ fn valid_values_survive_decode_and_encode() {
             Err(e) => failures.push(format!("{}: does not decode: {e}", vector.file)),
         }
     }
-    assert!(checked >= 5, "only {checked} valid vectors");
+    assert!(checked >= 30, "only {checked} valid vectors");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
