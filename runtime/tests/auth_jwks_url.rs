@@ -6,7 +6,7 @@ mod auth_support;
 
 use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use auth_support::*;
 use axum::Router;
@@ -136,13 +136,17 @@ async fn a_rotated_key_is_fetched_on_first_use_without_restart() {
     assert_eq!(server.hits(), 2);
 }
 
+/// The reload interval of the rate-limit test: long enough that its dozen
+/// verifications finish inside it on a loaded two-core machine (which the test checks).
+const INTERVAL: Duration = Duration::from_secs(5);
+
 #[tokio::test]
 async fn unknown_kids_cause_at_most_one_fetch_per_interval() {
     let a = ed25519("a");
     let b = es256("b");
     let c = es256("c");
     let server = JwksServer::start(&[&a]).await;
-    let auth = server.authenticator(2).await;
+    let auth = server.authenticator(INTERVAL.as_secs()).await;
     // Signed up front so the rate-limited part runs well within the interval.
     let (token_b, token_c) = (b.sign(&claims("u")), c.sign(&claims("u")));
     let unknown = |token: String| {
@@ -151,7 +155,9 @@ async fn unknown_kids_cause_at_most_one_fetch_per_interval() {
     };
 
     // The first miss fetches; the key is still unknown.
+    let fetching = Instant::now();
     assert!(unknown(token_b.clone()).await);
+    let fetched = Instant::now();
     assert_eq!(server.hits(), 2);
     // Within the interval further misses do not fetch, even once the key exists.
     server.serve(&[&a, &b, &c]);
@@ -160,8 +166,14 @@ async fn unknown_kids_cause_at_most_one_fetch_per_interval() {
         assert!(unknown(token_c.clone()).await);
     }
     assert_eq!(server.hits(), 2, "rate limited");
+    assert!(
+        fetching.elapsed() < INTERVAL,
+        "the misses took {:?}, longer than the interval: the test proved nothing",
+        fetching.elapsed()
+    );
     // Once the interval has passed, the next miss fetches again.
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(INTERVAL.saturating_sub(fetched.elapsed()) + Duration::from_millis(100))
+        .await;
     assert!(auth.verify(&token_b).await.is_ok());
     assert!(auth.verify(&token_c).await.is_ok());
     assert_eq!(server.hits(), 3);
@@ -193,17 +205,26 @@ async fn keys_older_than_the_ttl_are_reloaded_so_removed_keys_stop_working() {
     let a = ed25519("a");
     let b = ed25519("b");
     let server = JwksServer::start(&[&a]).await;
+    // Long enough for the cached checks below on a loaded machine (checked).
+    let ttl = Duration::from_secs(4);
     let mut config = server.config("/jwks", 0);
-    config.jwks_refresh.cache_ttl_seconds = 1;
+    config.jwks_refresh.cache_ttl_seconds = ttl.as_secs();
     let dir = tempfile::tempdir().unwrap();
+    let loading = Instant::now();
     let auth = Authenticator::new(&config, dir.path()).await.unwrap();
+    let loaded = Instant::now();
     assert!(auth.verify(&a.sign(&claims("u"))).await.is_ok());
     server.serve(&[&b]);
     assert!(
         auth.verify(&a.sign(&claims("u"))).await.is_ok(),
         "still cached"
     );
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(
+        loading.elapsed() < ttl,
+        "the cached checks took {:?}, longer than the TTL: the test proved nothing",
+        loading.elapsed()
+    );
+    tokio::time::sleep(ttl.saturating_sub(loaded.elapsed()) + Duration::from_millis(100)).await;
     assert!(unknown_kid(&auth, &a).await, "removed from the JWKS");
     assert!(auth.verify(&b.sign(&claims("u"))).await.is_ok());
 }
