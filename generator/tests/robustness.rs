@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use proptest::sample::Index;
+use proptest::test_runner::FileFailurePersistence;
 
 use powersync_write_gen::{lower, spec};
 
@@ -94,7 +95,14 @@ fn apply(text: &str, mutation: &Mutation) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1500, failure_persistence: None, ..ProptestConfig::default() })]
+    // A failing case is written to `robustness.proptest-regressions` beside this file
+    // (proptest's default place cannot be found for an integration test): commit it,
+    // and every later run replays the case first.
+    #![proptest_config(ProptestConfig {
+        cases: 1500,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn mutated_specs_never_panic(seed in any::<Index>(), mutations in prop::collection::vec(mutation(), 1..4)) {

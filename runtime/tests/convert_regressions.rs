@@ -7,6 +7,7 @@ use powersync_write_server::persist::postgres::convert_value as postgres;
 use powersync_write_server::persist::sqlite::convert_value as sqlite;
 use powersync_write_server::schema::ColumnType;
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use serde_json::{Value, json};
 
 /// Both converters refuse `value` for `ty`; the messages contain `says`.
@@ -137,7 +138,14 @@ fn value() -> impl Strategy<Value = Value> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    // A failing case is written to `convert_regressions.proptest-regressions` beside
+    // this file (proptest's default place cannot be found for an integration test):
+    // commit it, and every later run replays the case first.
+    #![proptest_config(ProptestConfig {
+        cases: 2_000,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     /// Any value for any column type is converted or refused with a message, by
     /// both converters: never a panic (which would leave the client without an
