@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::http::StatusCode;
 use powersync_write_api::models::{ErrorResponse, HealthStatus, WriteBatchResponse};
 use powersync_write_api::operations::{
     HealthResponse, ReadyResponse, UploadDataRequest, UploadDataResponse,
@@ -13,7 +14,7 @@ use powersync_write_api::server::{
 };
 use powersync_write_api::validation::Checked;
 
-use crate::auth::Authenticator;
+use crate::auth::{AuthError, Authenticator};
 use crate::engine::Engine;
 use crate::metrics::Metrics;
 use crate::vocab::DbError;
@@ -35,9 +36,24 @@ impl PowerSyncWriteApi for WriteService {
         self.authenticator
             .verify(&credentials.secret)
             .await
-            .map_err(|error| {
-                tracing::info!(%error, "refused a bearer token");
-                Rejection::unauthorized(error.to_string())
+            .map_err(|error| match error {
+                // The key server is down: a 401 would log the user out of a good session.
+                AuthError::KeysUnavailable {
+                    retry_after_seconds,
+                    ..
+                } => {
+                    tracing::warn!(%error, "could not verify a bearer token");
+                    Rejection::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "NOT_READY",
+                        error.to_string(),
+                    )
+                    .with_retry_after(retry_after_seconds)
+                }
+                _ => {
+                    tracing::info!(%error, "refused a bearer token");
+                    Rejection::unauthorized(error.to_string())
+                }
             })
     }
 

@@ -1,6 +1,8 @@
 //! Keys from a JWKS URL served by a local HTTP server: rotation without restart, the
-//! reload rate limit, one fetch for concurrent misses, the cache TTL, and start-up
-//! failures (timeout, error status, oversized body).
+//! reload rate limit, one fetch for concurrent misses, the cache TTL, start-up
+//! failures (timeout, error status, oversized body), and over HTTP against the
+//! backend: the whole bad-token matrix (401), a rotated key (200) and a key server
+//! that is down (503 with Retry-After, not 401).
 
 mod auth_support;
 
@@ -15,6 +17,14 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use powersync_write_server::auth::{AuthConfig, AuthError, AuthMode, Authenticator};
+use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
+use powersync_write_server::mapping::MappingConfig;
+use powersync_write_server::metrics::Metrics;
+use powersync_write_server::persist::Persister;
+use powersync_write_server::persist::sqlite::{SqliteOptions, SqlitePersister};
+use powersync_write_server::policy::Policies;
+use powersync_write_server::service::{self, WriteService};
+use serde_json::{Value, json};
 
 #[derive(Clone)]
 struct Served {
@@ -236,7 +246,11 @@ async fn a_failing_reload_keeps_the_loaded_keys() {
     let server = JwksServer::start(&[&a]).await;
     let auth = server.authenticator(0).await;
     server.fail_with(500);
-    assert!(unknown_kid(&auth, &b).await);
+    // Not "unknown": the key may exist, the server could not tell (answered 503).
+    assert!(matches!(
+        auth.verify(&b.sign(&claims("u"))).await,
+        Err(AuthError::KeysUnavailable { ref kid, .. }) if kid == "b"
+    ));
     assert_eq!(server.hits(), 2, "the reload was tried");
     assert!(
         auth.verify(&a.sign(&claims("u"))).await.is_ok(),
@@ -356,4 +370,213 @@ fn server_config_for(url: String) -> AuthConfig {
         audiences: vec![AUDIENCE.into()],
         ..AuthConfig::default()
     }
+}
+
+// ---- over HTTP, against the backend ----
+
+/// The backend over HTTP on a fresh SQLite file, verifying tokens as `auth` says.
+struct Backend {
+    base: String,
+    dir: tempfile::TempDir,
+}
+
+impl Backend {
+    async fn start(auth: &AuthConfig) -> Backend {
+        let dir = tempfile::tempdir().unwrap();
+        let authenticator = Authenticator::new(auth, dir.path()).await.unwrap();
+        let sqlite = SqlitePersister::open(dir.path().join("app.db"), SqliteOptions::default())
+            .await
+            .unwrap();
+        sqlite.migrate().await.unwrap();
+        sqlite.create_example_schema().await.unwrap();
+        let config = EngineConfig::default();
+        let engine = Engine::new(
+            Arc::new(sqlite),
+            MappingConfig::default(),
+            Policies::allow_all(),
+            Hooks::defaults(config.retry_after_ms),
+            config,
+        )
+        .await
+        .unwrap();
+        let service = WriteService {
+            engine: Arc::new(engine),
+            authenticator: Arc::new(authenticator),
+            metrics: Arc::new(Metrics::new()),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        // Ends with the test's runtime.
+        tokio::spawn(async move { axum::serve(listener, service::app(service, 64 * 1024)).await });
+        Backend { base, dir }
+    }
+
+    /// Uploads one list named `name` with `token` (no Authorization header for `None`):
+    /// the status, the `Retry-After` header and the body.
+    async fn upload(&self, token: Option<&str>, name: &str) -> (u16, Option<String>, Value) {
+        let body = json!({"client_id": "c1", "transactions": [{"crud": [{
+            "op": "PUT", "table": "lists", "id": uuid::Uuid::new_v4().to_string(),
+            "op_data": {"name": name, "owner_id": "u"}
+        }]}]});
+        let mut request = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .post(format!("{}/api/data", self.base))
+            .json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().to_string());
+        (status, retry_after, response.json().await.unwrap())
+    }
+
+    /// The names of the lists written.
+    fn lists(&self) -> Vec<String> {
+        let conn = rusqlite::Connection::open(self.dir.path().join("app.db")).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT name FROM lists ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn over_http_every_bad_token_is_401_and_every_good_key_type_is_accepted() {
+    let rs = rsa(jsonwebtoken::Algorithm::RS256, "rs");
+    let es = es256("es");
+    let ed = ed25519("ed");
+    let server = JwksServer::start(&[&rs, &es, &ed]).await;
+    let backend = Backend::start(&server.config("/jwks", 30)).await;
+    assert_eq!(server.hits(), 1, "loaded at start");
+
+    for key in [&rs, &es, &ed] {
+        let (status, _, body) = backend
+            .upload(Some(&key.sign(&claims("u"))), &key.kid)
+            .await;
+        assert_eq!(status, 200, "{}: {body}", key.kid);
+    }
+
+    // Another key under a kid the JWKS has (rsa() is one key per test binary).
+    let impostor = ed25519("ed");
+    let hs256 = {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.kid = Some("rs".into());
+        let secret = jsonwebtoken::EncodingKey::from_secret(b"a shared secret of 32 bytes ok!!");
+        jsonwebtoken::encode(&header, &claims("u"), &secret).unwrap()
+    };
+    let bad: Vec<(&str, Option<String>)> = vec![
+        (
+            "expired",
+            Some(ed.sign(&with(claims("u"), "exp", json!(now() - 3600)))),
+        ),
+        (
+            "not yet valid",
+            Some(ed.sign(&with(claims("u"), "nbf", json!(now() + 3600)))),
+        ),
+        (
+            "wrong issuer",
+            Some(es.sign(&with(claims("u"), "iss", json!("https://elsewhere.test/")))),
+        ),
+        (
+            "wrong audience",
+            Some(rs.sign(&with(claims("u"), "aud", json!("another-app")))),
+        ),
+        (
+            "wrong key under a known kid",
+            Some(impostor.sign(&claims("u"))),
+        ),
+        (
+            "no sub",
+            Some(ed.sign(&with(claims("u"), "sub", Value::Null))),
+        ),
+        ("HS256, not enabled", Some(hs256)),
+        (
+            "alg none",
+            Some(raw_token(
+                &json!({"alg": "none", "kid": "ed"}),
+                &claims("u"),
+                b"",
+            )),
+        ),
+        ("malformed", Some("not.a.token".to_string())),
+        ("missing", None),
+        (
+            "kid not in the JWKS",
+            Some(ed25519("unknown").sign(&claims("u"))),
+        ),
+    ];
+    for (case, token) in &bad {
+        let (status, retry_after, body) = backend.upload(token.as_deref(), case).await;
+        assert_eq!(status, 401, "{case}: {body}");
+        assert_eq!(body["code"], "UNAUTHENTICATED", "{case}: {body}");
+        assert_eq!(retry_after, None, "{case}");
+    }
+    // The unknown kid caused one reload; a second one within the interval none.
+    assert_eq!(server.hits(), 2);
+    let (status, _, _) = backend
+        .upload(Some(&es256("unknown-2").sign(&claims("u"))), "again")
+        .await;
+    assert_eq!(status, 401);
+    assert_eq!(server.hits(), 2, "rate limited");
+    assert_eq!(
+        backend.lists(),
+        ["ed", "es", "rs"],
+        "only the good tokens wrote"
+    );
+}
+
+#[tokio::test]
+async fn over_http_a_rotated_key_is_accepted_after_one_reload() {
+    let old = es256("2026-01");
+    let new = rsa(jsonwebtoken::Algorithm::RS256, "2026-02");
+    let server = JwksServer::start(&[&old]).await;
+    let backend = Backend::start(&server.config("/jwks", 30)).await;
+    server.serve(&[&old, &new]);
+    let (status, _, body) = backend
+        .upload(Some(&new.sign(&claims("u"))), "rotated")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, _) = backend.upload(Some(&new.sign(&claims("u"))), "again").await;
+    assert_eq!(status, 200);
+    assert_eq!(server.hits(), 2, "one reload for the new kid");
+    assert_eq!(backend.lists(), ["again", "rotated"]);
+}
+
+#[tokio::test]
+async fn over_http_a_key_server_that_is_down_gives_503_with_retry_after_not_401() {
+    let old = ed25519("old");
+    let new = ed25519("new");
+    let server = JwksServer::start(&[&old]).await;
+    let backend = Backend::start(&server.config("/jwks", 30)).await;
+    server.serve(&[&old, &new]);
+    server.fail_with(502);
+
+    // A token the server may well accept once its keys are reachable: not a 401, which
+    // would make the client drop a good session.
+    let token = new.sign(&claims("u"));
+    let (status, retry_after, body) = backend.upload(Some(&token), "lost?").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["code"], "NOT_READY", "{body}");
+    let seconds: u64 = retry_after.expect("Retry-After").parse().unwrap();
+    assert!((1..=30).contains(&seconds), "{seconds}");
+    // Within the reload interval the answer stays 503, without fetching again.
+    let (status, retry_after, _) = backend.upload(Some(&token), "lost?").await;
+    assert_eq!(status, 503);
+    assert!(retry_after.is_some());
+    assert_eq!(server.hits(), 2, "one failed reload");
+    // Tokens of keys already loaded go on working meanwhile.
+    let (status, _, _) = backend
+        .upload(Some(&old.sign(&claims("u"))), "old key")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(backend.lists(), ["old key"], "nothing written for the 503s");
 }

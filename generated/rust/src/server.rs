@@ -37,6 +37,8 @@ impl std::fmt::Debug for Credentials {
 /// The adapter's codes: `INVALID_REQUEST` (400: not JSON, or the schema
 /// violations), `UNAUTHENTICATED` (401), `PAYLOAD_TOO_LARGE` (413),
 /// `UNSUPPORTED_MEDIA_TYPE` (415).
+/// `retry_after` (set with [`Rejection::with_retry_after`]) is sent as the
+/// `Retry-After` header, for a 429 or 503 the client should send again later.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Rejection {
     #[serde(skip)]
@@ -47,6 +49,8 @@ pub struct Rejection {
     pub violations: Vec<Violation>,
     #[serde(skip_serializing_if = "is_zero")]
     pub violations_omitted: u64,
+    #[serde(skip)]
+    pub retry_after: Option<u32>,
 }
 fn is_zero(n: &u64) -> bool {
     *n == 0
@@ -63,6 +67,15 @@ impl Rejection {
             message: message.into(),
             violations: Vec::new(),
             violations_omitted: 0,
+            retry_after: None,
+        }
+    }
+    /// The same rejection, telling the client to send again after `seconds`
+    /// (the `Retry-After` header).
+    pub fn with_retry_after(self, seconds: u32) -> Self {
+        Rejection {
+            retry_after: Some(seconds),
+            ..self
         }
     }
     /// 400: the request does not match the schema. A `Vec` of more than
@@ -111,7 +124,17 @@ impl Rejection {
 }
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self)).into_response()
+        let retry_after = self.retry_after;
+        let mut response = (self.status, axum::Json(self)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(seconds),
+                );
+        }
+        response
     }
 }
 /// The operations of PowerSync Write API, one method per operation.

@@ -178,10 +178,22 @@ fn verification_key(jwk: &Jwk) -> Result<Option<VerificationKey>, String> {
 
 /// Why a reload did not happen.
 pub(crate) enum RefreshRefused {
-    /// The last attempt was less than `min_interval` ago.
-    RateLimited,
-    /// The reload failed (already logged); the old keys stay.
-    Failed,
+    /// The last attempt was less than `min_interval` ago; `last_failed` when that
+    /// attempt could not load the keys. `retry_in`: until the next attempt may run.
+    RateLimited {
+        last_failed: bool,
+        retry_in: Duration,
+    },
+    /// The reload failed (already logged); the old keys stay. The next attempt may
+    /// run in `retry_in`.
+    Failed { retry_in: Duration },
+}
+
+/// A reload attempt: when, and whether it could not load the keys.
+#[derive(Clone, Copy)]
+pub(crate) struct Attempt {
+    at: Instant,
+    failed: bool,
 }
 
 /// The cached keys of one JWKS source.
@@ -190,8 +202,9 @@ pub(crate) struct KeyCache {
     client: Option<reqwest::Client>,
     limits: JwksRefreshConfig,
     keys: RwLock<Arc<KeySet>>,
-    /// Held while loading, so concurrent misses cause one fetch; holds the last attempt.
-    loading: tokio::sync::Mutex<Option<Instant>>,
+    /// Held while loading, so concurrent misses cause one fetch; holds the last
+    /// attempt and whether it failed.
+    loading: tokio::sync::Mutex<Option<Attempt>>,
 }
 
 impl KeyCache {
@@ -240,11 +253,21 @@ impl KeyCache {
             return Ok(());
         }
         let min_interval = Duration::from_secs(self.limits.min_interval_seconds);
-        if last_attempt.is_some_and(|at| at.elapsed() < min_interval) {
-            return Err(RefreshRefused::RateLimited);
+        if let Some(last) = *last_attempt
+            && last.at.elapsed() < min_interval
+        {
+            return Err(RefreshRefused::RateLimited {
+                last_failed: last.failed,
+                retry_in: min_interval - last.at.elapsed(),
+            });
         }
-        *last_attempt = Some(Instant::now());
-        match self.load().await {
+        let at = Instant::now();
+        let result = self.load().await;
+        *last_attempt = Some(Attempt {
+            at,
+            failed: result.is_err(),
+        });
+        match result {
             Ok(keys) => {
                 tracing::info!(origin = %self.origin(), keys = keys.len(), "reloaded the JWKS");
                 self.install(keys);
@@ -252,7 +275,9 @@ impl KeyCache {
             }
             Err(error) => {
                 tracing::warn!(%error, "could not reload the JWKS; keeping the keys loaded before");
-                Err(RefreshRefused::Failed)
+                Err(RefreshRefused::Failed {
+                    retry_in: min_interval.saturating_sub(at.elapsed()),
+                })
             }
         }
     }

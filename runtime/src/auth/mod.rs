@@ -12,6 +12,7 @@ mod jwks;
 mod verify;
 
 use std::path::Path;
+use std::time::Duration;
 
 use jsonwebtoken::DecodingKey;
 
@@ -27,7 +28,8 @@ use self::config::{Checked, ClaimRules};
 use self::jwks::{KeyCache, Lookup, RefreshRefused};
 use crate::vocab::Principal;
 
-/// Why a token was refused. Every variant is answered with 401; the messages name the
+/// Why a token was refused. Every variant is answered with 401 but
+/// [`AuthError::KeysUnavailable`] (503: the token may be good); the messages name the
 /// failed check and never contain key material.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
@@ -37,6 +39,16 @@ pub enum AuthError {
     AlgorithmNotAllowed(String),
     #[error("no key with kid `{kid}` is known")]
     UnknownKey { kid: String },
+    /// The token's key is not among the loaded ones and the JWKS could not be fetched
+    /// to look for it: the key server is down, not the token wrong, so a client must
+    /// not be logged out for it.
+    #[error(
+        "no key with kid `{kid}` is loaded and the JWKS could not be fetched to look for it; retry in {retry_after_seconds} s"
+    )]
+    KeysUnavailable {
+        kid: String,
+        retry_after_seconds: u32,
+    },
     #[error("the token has no `kid` and no single key fits it")]
     MissingKeyId,
     #[error("the key `{kid}` cannot verify {algorithm} signatures")]
@@ -188,16 +200,27 @@ async fn jwks_key(
         Lookup::WrongType => return Err(mismatch(kid, algorithm)),
         Lookup::Missing => {}
     }
+    let unavailable = |retry_in: Duration| AuthError::KeysUnavailable {
+        kid: verify::truncate(kid.unwrap_or("(none)")),
+        // Whole seconds, rounded up, at least 1.
+        retry_after_seconds: u32::try_from(retry_in.as_millis().div_ceil(1000))
+            .unwrap_or(u32::MAX)
+            .max(1),
+    };
     match cache.refresh(keys.generation, true).await {
         Ok(()) => {}
-        Err(RefreshRefused::RateLimited) => {
+        Err(RefreshRefused::RateLimited {
+            last_failed: true,
+            retry_in,
+        }) => return Err(unavailable(retry_in)),
+        Err(RefreshRefused::RateLimited { .. }) => {
             tracing::debug!(
                 kid,
                 "unknown kid; the JWKS was reloaded too recently to reload again"
             );
             return Err(missing());
         }
-        Err(RefreshRefused::Failed) => return Err(missing()),
+        Err(RefreshRefused::Failed { retry_in }) => return Err(unavailable(retry_in)),
     }
     match cache.current().lookup(kid, algorithm) {
         Lookup::Found(key) => Ok(key),
