@@ -10,7 +10,7 @@ use crate::process::run;
 
 /// The fuzz crate (its own workspace), its targets, and how long the test command
 /// runs each: a short smoke run that still finds shallow panics; long runs are
-/// `cargo +nightly fuzz run <target>` by hand.
+/// `cargo +nightly fuzz run <target>` by hand (optimised, with AddressSanitizer).
 const FUZZ_CRATE: &str = "fuzz";
 const FUZZ_TARGETS: [&str; 3] = ["convert_sqlite", "convert_postgres", "convert_mysql"];
 const FUZZ_SECONDS: u32 = 15;
@@ -57,8 +57,13 @@ pub fn run_all(root: &Path) -> anyhow::Result<u8> {
         eprintln!("the fuzz step needs cargo-fuzz: cargo install cargo-fuzz --locked");
         return Ok(1);
     }
-    // Debug assertions on: an integer overflow is a crash, as in `cargo test`.
-    let code = run(nightly().args(["fuzz", "build", "--debug-assertions"]))?;
+    // The smoke run's build: unoptimised and without AddressSanitizer (the targets
+    // are safe Rust; a panic is what they look for). The optimised ASan build of the
+    // whole runtime took most of the step's 15 minutes on two cores, for 15 s of
+    // fuzzing each; this one takes a third of that and still runs ~8,000 inputs a
+    // second. Debug assertions on: an integer overflow is a crash, as in `cargo test`.
+    const BUILD: [&str; 3] = ["--dev", "--sanitizer=none", "--debug-assertions"];
+    let code = run(nightly().args(["fuzz", "build"]).args(BUILD))?;
     if code != 0 {
         return Ok(code);
     }
@@ -72,7 +77,9 @@ pub fn run_all(root: &Path) -> anyhow::Result<u8> {
             .with_context(|| format!("could not create {}", scratch.display()))?;
         println!("\nfuzzing {target} for {FUZZ_SECONDS} s");
         let code = run(nightly()
-            .args(["fuzz", "run", "--debug-assertions", target])
+            .args(["fuzz", "run"])
+            .args(BUILD)
+            .arg(target)
             .arg(&scratch)
             .arg(Path::new("corpus").join(target))
             .arg("--")
@@ -81,7 +88,7 @@ pub fn run_all(root: &Path) -> anyhow::Result<u8> {
             .arg("-dict=convert.dict")
             .arg(format!("-max_total_time={FUZZ_SECONDS}"))
             // A conversion that allocates without bound, or loops, is a crash too.
-            .args(["-rss_limit_mb=2048", "-malloc_limit_mb=512", "-timeout=10"])
+            .args(["-rss_limit_mb=2048", "-timeout=10"])
             .arg("-print_final_stats=1"))?;
         if code != 0 {
             eprintln!("fuzz target {target} failed: see its crashing input above");
