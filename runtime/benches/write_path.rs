@@ -6,7 +6,10 @@
 //! --bench write_path`); options after `--`: `--seconds N` (measured seconds per run,
 //! default 8), `--warmup N` (uncounted seconds first, default 1), `--max-requests N`
 //! (per run, default 100000), `--cell TXxC` (only that cell, e.g. `50x16`; repeatable),
-//! `--database postgres|mariadb|all` (default all).
+//! `--database postgres|mariadb|all` (default all), `--rounds N` (default 1: each cell's
+//! sides run N times, alternating, and the table shows each side's median run and the
+//! median of the per-round ratios with their range; on a shared machine one round's
+//! ratio can be off by 0.1 or more).
 //!
 //! It starts its own throwaway PostgreSQL cluster (server defaults, so commits are
 //! durable: fsync and synchronous_commit on), creates the example `lists`/`todos`
@@ -95,6 +98,8 @@ struct Options {
     externals: Vec<(String, String)>,
     postgres: bool,
     mariadb: bool,
+    /// Runs of each side per cell, alternating.
+    rounds: usize,
 }
 
 impl Options {
@@ -107,6 +112,7 @@ impl Options {
             externals: Vec::new(),
             postgres: true,
             mariadb: true,
+            rounds: 1,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -118,6 +124,7 @@ impl Options {
                 "--warmup" => options.warmup = value("--warmup")?.parse()?,
                 "--max-requests" => options.max_requests = value("--max-requests")?.parse()?,
                 "--cell" => options.cells.push(value("--cell")?),
+                "--rounds" => options.rounds = value("--rounds")?.parse()?,
                 "--database" => {
                     let given = value("--database")?;
                     (options.postgres, options.mariadb) = match given.as_str() {
@@ -145,7 +152,8 @@ impl Options {
                     return Err(format!(
                         "unknown argument `{other}`; accepted: --seconds N, --warmup N, \
                          --max-requests N, --cell TXxC (repeatable, e.g. --cell 50x16), \
-                         --database postgres|mariadb|all, --external NAME=COMMAND (repeatable)"
+                         --database postgres|mariadb|all, --rounds N, \
+                         --external NAME=COMMAND (repeatable)"
                     )
                     .into());
                 }
@@ -153,6 +161,9 @@ impl Options {
         }
         if !(options.seconds > 0.0 && options.seconds <= 120.0) {
             return Err("--seconds must be in (0, 120]".into());
+        }
+        if !(1..=50).contains(&options.rounds) {
+            return Err("--rounds must be in [1, 50]".into());
         }
         if !(0.0..=60.0).contains(&options.warmup) {
             return Err("--warmup must be in [0, 60]".into());
@@ -345,50 +356,45 @@ async fn drive(options: &Options, url: &str, servers: &Servers<'_>, data_dir: &P
             if !options.cells.is_empty() && !options.cells.contains(&short) {
                 continue;
             }
-            let mut cell_results = Vec::new();
-            for path in servers.sides() {
-                run_number += 1;
-                reset(&admin, !servers.externals.is_empty()).await?;
-                let load = Load {
-                    run: run_number,
-                    per_request,
-                    concurrency,
-                    options,
-                };
-                let name = servers.name(path);
-                eprintln!("running {cell}, {name} ...");
-                let measured = match path {
-                    Side::Runtime => load.http(&http, name, &endpoint, servers.token).await?,
-                    Side::Direct => load.direct(url).await?,
-                    Side::External(i) => {
-                        let external = &servers.externals[i];
-                        load.http(&http, name, &external.endpoint(), &external.token)
-                            .await?
-                    }
-                };
-                verify(&admin, name, measured.transactions).await?;
-                cell_results.push((path, measured));
+            let sides = servers.sides();
+            let mut runs = Vec::new();
+            for _ in 0..options.rounds {
+                let mut round = Vec::new();
+                for &path in &sides {
+                    run_number += 1;
+                    reset(&admin, !servers.externals.is_empty()).await?;
+                    let load = Load {
+                        run: run_number,
+                        per_request,
+                        concurrency,
+                        options,
+                    };
+                    let name = servers.name(path);
+                    eprintln!("running {cell}, {name} ...");
+                    let measured = match path {
+                        Side::Runtime => load.http(&http, name, &endpoint, servers.token).await?,
+                        Side::Direct => load.direct(url).await?,
+                        Side::External(i) => {
+                            let external = &servers.externals[i];
+                            load.http(&http, name, &external.endpoint(), &external.token)
+                                .await?
+                        }
+                    };
+                    verify(&admin, name, measured.transactions).await?;
+                    round.push(measured);
+                }
+                runs.push(round);
             }
-            let ops_of = |side: Side| {
-                cell_results
-                    .iter()
-                    .find(|(path, _)| *path == side)
-                    .map_or(0.0, |(_, m)| m.ops_per_second)
+            // The runtime against direct SQL; an external backend against the runtime.
+            let reference = |side: usize| match sides[side] {
+                Side::Runtime => Some((1, "direct")),
+                Side::External(_) => Some((0, "runtime")),
+                Side::Direct => None,
             };
-            let (direct_ops, runtime_ops) = (ops_of(Side::Direct), ops_of(Side::Runtime));
-            for (path, measured) in cell_results {
-                let ratio = match path {
-                    Side::Runtime if direct_ops > 0.0 => {
-                        format!("{:.2} of direct", measured.ops_per_second / direct_ops)
-                    }
-                    Side::External(_) if runtime_ops > 0.0 => {
-                        format!("{:.2} of runtime", measured.ops_per_second / runtime_ops)
-                    }
-                    _ => String::new(),
-                };
+            for (side, (measured, ratio)) in summarize(runs, reference).into_iter().enumerate() {
                 rows.push(Row {
                     cell: cell.clone(),
-                    path: servers.name(path).to_string(),
+                    path: servers.name(sides[side]).to_string(),
                     measured,
                     ratio,
                 });
@@ -397,6 +403,64 @@ async fn drive(options: &Options, url: &str, servers: &Servers<'_>, data_dir: &P
     }
     print_table("PostgreSQL", options, &rows);
     Ok(())
+}
+
+/// A cell's runs, `runs[round][side]`, summed up per side: the run of median ops/s,
+/// and, for a side that `reference` compares with another (its index and name), the
+/// median of the per-round ratios, with their range when there are several rounds.
+/// Each round runs every side once, one after the other, so a ratio compares runs
+/// made moments apart on a shared machine whose speed drifts.
+fn summarize(
+    runs: Vec<Vec<Measured>>,
+    reference: impl Fn(usize) -> Option<(usize, &'static str)>,
+) -> Vec<(Measured, String)> {
+    let rounds = runs.len();
+    let sides = runs.first().map_or(0, Vec::len);
+    let ratio = |side: usize| -> String {
+        let Some((other, name)) = reference(side) else {
+            return String::new();
+        };
+        let mut ratios: Vec<f64> = runs
+            .iter()
+            .filter(|round| round[other].ops_per_second > 0.0)
+            .map(|round| round[side].ops_per_second / round[other].ops_per_second)
+            .collect();
+        if ratios.is_empty() {
+            return String::new();
+        }
+        ratios.sort_by(f64::total_cmp);
+        let middle = ratios.len() / 2;
+        let median = if ratios.len() % 2 == 0 {
+            (ratios[middle - 1] + ratios[middle]) / 2.0
+        } else {
+            ratios[middle]
+        };
+        if rounds == 1 {
+            format!("{median:.2} of {name}")
+        } else {
+            format!(
+                "{median:.2} of {name} ({:.2}-{:.2} over {rounds} rounds)",
+                ratios[0],
+                ratios[ratios.len() - 1]
+            )
+        }
+    };
+    let ratios: Vec<String> = (0..sides).map(ratio).collect();
+    let mut by_side: Vec<Vec<Measured>> = (0..sides).map(|_| Vec::new()).collect();
+    for round in runs {
+        for (side, measured) in round.into_iter().enumerate() {
+            by_side[side].push(measured);
+        }
+    }
+    by_side
+        .into_iter()
+        .zip(ratios)
+        .map(|(mut measured, ratio)| {
+            measured.sort_by(|a, b| a.ops_per_second.total_cmp(&b.ops_per_second));
+            let median = measured.swap_remove(measured.len() / 2);
+            (median, ratio)
+        })
+        .collect()
 }
 
 /// One line of the result table.
@@ -412,8 +476,14 @@ fn print_table(database: &str, options: &Options, rows: &[Row]) {
     println!();
     println!(
         "{database} write path, 5-operation transactions, {} s measured per run after {} s \
-         warm-up",
-        options.seconds, options.warmup
+         warm-up{}",
+        options.seconds,
+        options.warmup,
+        if options.rounds > 1 {
+            format!(", median of {} alternating rounds", options.rounds)
+        } else {
+            String::new()
+        }
     );
     println!(
         "{:<18} {:<8} {:>10} {:>10} {:>10} {:>9}  ratio",

@@ -84,7 +84,7 @@ enum Task {
     /// The runtime's write path on a throwaway PostgreSQL, against direct SQL (release).
     BenchRuntime {
         /// Passed to the benchmark: --seconds N, --warmup N, --max-requests N, --cell TXxC,
-        /// --database postgres|mariadb|all.
+        /// --database postgres|mariadb|all, --rounds N (alternating runs per cell; medians).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use super::{
     COMPLETED_AT, CONCURRENCY, CREATED_AT, Client, Config, EngineConfig, JoinSet, Load, Measured,
     Options, Result, Row, SUBJECT, TRANSACTIONS_PER_REQUEST, Transaction, WorkerStats, collect,
-    print_table, start_server,
+    print_table, start_server, summarize,
 };
 
 /// The server's options beyond the helper's (which already flushes at every commit):
@@ -172,44 +172,44 @@ async fn drive(options: &Options, url: &str, endpoint: &str, token: &str) -> Res
             if !options.cells.is_empty() && !options.cells.contains(&short) {
                 continue;
             }
-            let mut cell_results = Vec::new();
-            for side in [Side::Runtime, Side::Direct] {
-                run_number += 1;
-                reset(&mut admin).await?;
-                let load = Load {
-                    run: run_number,
-                    per_request,
-                    concurrency,
-                    options,
-                };
-                eprintln!("running MariaDB {cell}, {} ...", side.name());
-                let before = counters(&mut admin).await?;
-                let measured = match side {
-                    Side::Runtime => load.http(&http, "runtime", endpoint, token).await?,
-                    Side::Direct => load.mariadb_direct(&pool).await?,
-                };
-                let after = counters(&mut admin).await?;
-                verify(&mut admin, side.name(), measured.transactions).await?;
-                server_work.push((
-                    cell.clone(),
-                    side.name(),
-                    per_transaction(&before, &after, measured.transactions),
-                ));
-                cell_results.push((side, measured));
+            let sides = [Side::Runtime, Side::Direct];
+            let mut runs = Vec::new();
+            for round_number in 0..options.rounds {
+                let mut round = Vec::new();
+                for side in sides {
+                    run_number += 1;
+                    reset(&mut admin).await?;
+                    let load = Load {
+                        run: run_number,
+                        per_request,
+                        concurrency,
+                        options,
+                    };
+                    eprintln!("running MariaDB {cell}, {} ...", side.name());
+                    let before = counters(&mut admin).await?;
+                    let measured = match side {
+                        Side::Runtime => load.http(&http, "runtime", endpoint, token).await?,
+                        Side::Direct => load.mariadb_direct(&pool).await?,
+                    };
+                    let after = counters(&mut admin).await?;
+                    verify(&mut admin, side.name(), measured.transactions).await?;
+                    // The statements are the same every round: the first round's counts.
+                    if round_number == 0 {
+                        server_work.push((
+                            cell.clone(),
+                            side.name(),
+                            per_transaction(&before, &after, measured.transactions),
+                        ));
+                    }
+                    round.push(measured);
+                }
+                runs.push(round);
             }
-            let direct_ops = cell_results
-                .iter()
-                .find(|(side, _)| *side == Side::Direct)
-                .map_or(0.0, |(_, m)| m.ops_per_second);
-            for (side, measured) in cell_results {
-                let ratio = if side == Side::Runtime && direct_ops > 0.0 {
-                    format!("{:.2} of direct", measured.ops_per_second / direct_ops)
-                } else {
-                    String::new()
-                };
+            let reference = |side: usize| (sides[side] == Side::Runtime).then_some((1, "direct"));
+            for (side, (measured, ratio)) in summarize(runs, reference).into_iter().enumerate() {
                 rows.push(Row {
                     cell: cell.clone(),
-                    path: side.name().to_string(),
+                    path: sides[side].name().to_string(),
                     measured,
                     ratio,
                 });
