@@ -62,25 +62,37 @@ impl PowerSyncWriteApi for WriteService {
         principal: Principal,
         request: UploadDataRequest,
     ) -> UploadDataResponse {
-        let started = Instant::now();
-        let batch = request.body;
-        let results = self.engine.process(&principal, &batch).await;
-        let operations = batch
-            .transactions
-            .iter()
-            .map(|t| match t {
-                Checked::Valid(t) => t.crud.len(),
-                Checked::Invalid(invalid) => invalid.raw["crud"].as_array().map_or(0, Vec::len),
-            })
-            .sum();
-        self.metrics.batch(operations, &results, started.elapsed());
-        tracing::info!(
-            subject = %principal.subject,
-            transactions = batch.transactions.len(),
-            operations,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "processed a batch"
-        );
+        let (engine, metrics) = (self.engine.clone(), self.metrics.clone());
+        // The batch runs in its own task: a client that goes away mid-request drops
+        // this handler, not the batch, which is finished (dead letters included) and
+        // logged as any other. Its replay is then answered from the ledger.
+        let batch = tokio::spawn(async move {
+            let started = Instant::now();
+            let batch = request.body;
+            let results = engine.process(&principal, &batch).await;
+            let operations = batch
+                .transactions
+                .iter()
+                .map(|t| match t {
+                    Checked::Valid(t) => t.crud.len(),
+                    Checked::Invalid(invalid) => invalid.raw["crud"].as_array().map_or(0, Vec::len),
+                })
+                .sum();
+            metrics.batch(operations, &results, started.elapsed());
+            tracing::info!(
+                subject = %principal.subject,
+                transactions = batch.transactions.len(),
+                operations,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "processed a batch"
+            );
+            results
+        });
+        let results = match batch.await {
+            Ok(results) => results,
+            // A panic in the batch stays a panic of this request (never aborted here).
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        };
         UploadDataResponse::Ok(WriteBatchResponse { results })
     }
 

@@ -156,6 +156,60 @@ async fn a_valid_token_gets_200_with_one_result_per_transaction() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_whose_client_has_gone_is_still_finished() {
+    let server = sqlite_server().await;
+    let token = server.key.sign(&claims("user-1"));
+    let second = "00000000-0000-4000-8000-000000000002";
+    let batch = json!({
+        "client_id": "c1",
+        "transactions": [
+            {"crud": [{"op": "PUT", "table": "lists", "id": LIST, "op_id": 1,
+                       "op_data": {"name": "first", "owner_id": "user-1"}}]},
+            {"crud": [{"op": "PUT", "table": "lists", "id": second, "op_id": 2,
+                       "op_data": {"name": "second", "owner_id": "user-1"}}]}
+        ]
+    });
+    // Another writer holds the database: the first transaction waits for it.
+    let blocker = rusqlite::Connection::open(server.db_path()).expect("open");
+    blocker.execute_batch("BEGIN EXCLUSIVE").expect("lock");
+    // The client gives up (and closes its connection) while the batch waits.
+    let gone = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap()
+        .post(server.url("/api/data"))
+        .bearer_auth(&token)
+        .json(&batch)
+        .send()
+        .await;
+    assert!(gone.is_err_and(|e| e.is_timeout()), "the client timed out");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    blocker.execute_batch("COMMIT").expect("unlock");
+    drop(blocker);
+
+    // Both transactions are applied, the second one too, which had not started when
+    // the client went away.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while lists(&server).len() < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut names = lists(&server);
+    names.sort();
+    assert_eq!(names, ["first", "second"]);
+    // The client's resend is answered from the ledger.
+    let (status, body) = post(&server, Some(&token), &batch).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        json!({"results": [
+            {"status": "success", "duplicate": true},
+            {"status": "success", "duplicate": true}
+        ]})
+    );
+}
+
 #[tokio::test]
 async fn a_dev_mode_token_from_the_data_folder_is_accepted() {
     let dir = tempfile::tempdir().unwrap();
