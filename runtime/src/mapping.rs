@@ -211,11 +211,7 @@ mod tests {
     }
 
     fn put(table: &str) -> CrudEntry {
-        serde_json::from_value(json!({
-            "op": "PUT", "table": table, "id": "r1", "op_id": 1,
-            "op_data": {"id": "r1", "body": "x"}
-        }))
-        .expect("a CRUD entry")
+        entry("PUT", table, json!({"id": "r1", "body": "x"}))
     }
 
     fn map(
