@@ -98,16 +98,19 @@ impl MappingConfig {
                 .and_then(|c| c.columns.get(column).cloned())
                 .unwrap_or_else(|| column.to_string())
         };
-        let data = entry.op_data.clone().flatten().unwrap_or_default();
-        let mut columns: Vec<(String, Value)> = data
+        // A DELETE writes no columns, whatever it carries.
+        let data = entry
+            .op_data
+            .as_ref()
+            .and_then(Option::as_ref)
+            .filter(|_| op != WriteOp::Delete);
+        let columns: Vec<(String, Value)> = data
             .into_iter()
+            .flatten()
             // The row id travels as `id`; a copy inside op_data is the same value.
-            .filter(|(column, _)| column != "id")
-            .map(|(column, value)| (rename(&column), value))
+            .filter(|(column, _)| *column != "id")
+            .map(|(column, value)| (rename(column), value.clone()))
             .collect();
-        if op == WriteOp::Delete {
-            columns.clear();
-        }
         let mapped = MappedEntry {
             operation_index,
             op,

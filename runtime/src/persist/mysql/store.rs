@@ -575,7 +575,8 @@ impl Group {
     /// The parameters in the order of the statement's placeholders.
     fn params(&self) -> Params {
         let subject = || MyValue::from(self.subject.as_deref().unwrap_or_default());
-        let mut params: Vec<MyValue> = Vec::new();
+        let mut params: Vec<MyValue> =
+            Vec::with_capacity(self.rows.iter().map(Vec::len).sum::<usize>() + 3);
         match self.op {
             WriteOp::Put(_) => {
                 params.extend(self.rows.iter().flatten().cloned());
