@@ -204,7 +204,8 @@ func (r UploadData500Response) reply() reply {
 // UploadData503Response is the 503 response of UploadData.
 //
 // The backend is not ready (starting, shutting down, or its database is
-// unreachable). For an upload: nothing was applied; wait the number of seconds
+// unreachable: `NOT_READY`) or holds as many batches as it can (`BUSY`). For
+// an upload: nothing was applied; wait the number of seconds
 // given by `Retry-After` (or the client's own back-off delay) and send the same
 // batch again. For `/ready`: do not route uploads to this instance for now.
 type UploadData503Response struct {
@@ -299,7 +300,8 @@ func (r Ready200Response) reply() reply {
 // Ready503Response is the 503 response of Ready.
 //
 // The backend is not ready (starting, shutting down, or its database is
-// unreachable). For an upload: nothing was applied; wait the number of seconds
+// unreachable: `NOT_READY`) or holds as many batches as it can (`BUSY`). For
+// an upload: nothing was applied; wait the number of seconds
 // given by `Retry-After` (or the client's own back-off delay) and send the same
 // batch again. For `/ready`: do not route uploads to this instance for now.
 type Ready503Response struct {

@@ -45,6 +45,7 @@ use std::time::{Duration, Instant};
 use powersync_write_server::auth::{AuthConfig, Authenticator, mint_dev_token};
 use powersync_write_server::config::Config;
 use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
+use powersync_write_server::http::HttpConfig;
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::{self, OpenOptions};
@@ -280,6 +281,8 @@ async fn start_server(
         engine: Arc::new(engine),
         authenticator: Arc::new(authenticator),
         metrics: Arc::new(Metrics::new()),
+        admission: // One subject drives every worker here.
+        HttpConfig { max_batches_per_user: 1024, ..HttpConfig::default() }.admission(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;

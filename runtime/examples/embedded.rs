@@ -21,6 +21,7 @@ use powersync_write_api::models::{CrudEntry, CrudTransaction, UpdateType};
 use powersync_write_server::auth::{AuthConfig, Authenticator};
 use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
 use powersync_write_server::hooks::{Authorizer, Refusal, SqlExecutor, TableHandler};
+use powersync_write_server::http::HttpConfig;
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::Persister;
@@ -138,20 +139,22 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     // Dev-mode auth: a keypair under the data folder; `token --data-dir` mints tokens.
     let authenticator = Authenticator::new(&AuthConfig::default(), data_dir).await?;
+    // The `[http]` limits' defaults: timeouts, connection cap, batches in flight.
+    let http = HttpConfig::default();
     let service = WriteService {
         engine: Arc::new(engine),
         authenticator: Arc::new(authenticator),
         metrics: Arc::new(Metrics::new()),
+        admission: http.admission(),
     };
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:6060").await?;
     println!("listening on http://127.0.0.1:6060");
-    // With the header and body timeouts and the connection cap of `[http]` (defaults),
-    // until Ctrl-C; in-flight batches finish first.
+    // Until Ctrl-C; in-flight batches finish first.
     powersync_write_server::http::serve(
         listener,
         service::app(service, 4 * 1024 * 1024),
-        &powersync_write_server::http::HttpConfig::default(),
+        &http,
         async {
             let _ = tokio::signal::ctrl_c().await;
         },

@@ -52,6 +52,12 @@ pub struct HttpConfig {
     pub body_read_timeout_ms: u64,
     /// Open connections at most; at the cap, new ones wait until one closes.
     pub max_connections: usize,
+    /// Upload batches held at once, read or being processed; beyond it a batch is
+    /// answered 503 `BUSY` with `Retry-After` before its body is read (`admission`).
+    pub max_batches_in_flight: usize,
+    /// Upload batches held at once for one token `sub`; beyond it, 429
+    /// `RATE_LIMITED` with `Retry-After`.
+    pub max_batches_per_user: usize,
     /// Which web pages may call the API from a browser (`[http.cors]`).
     pub cors: CorsConfig,
 }
@@ -62,6 +68,8 @@ impl Default for HttpConfig {
             header_read_timeout_ms: 10_000,
             body_read_timeout_ms: 60_000,
             max_connections: 512,
+            max_batches_in_flight: 64,
+            max_batches_per_user: 8,
             cors: CorsConfig::default(),
         }
     }
@@ -262,6 +270,11 @@ pub enum HttpError {
 }
 
 impl HttpConfig {
+    /// The admission of upload batches under these limits.
+    pub fn admission(&self) -> Arc<crate::admission::Admission> {
+        crate::admission::Admission::new(self.max_batches_in_flight, self.max_batches_per_user)
+    }
+
     /// Refuses limits that would refuse everything, and a `[http.cors]` table that
     /// does not describe a CORS policy.
     pub fn check(&self) -> Result<(), HttpError> {
@@ -270,6 +283,8 @@ impl HttpConfig {
             ("header_read_timeout_ms", self.header_read_timeout_ms),
             ("body_read_timeout_ms", self.body_read_timeout_ms),
             ("max_connections", self.max_connections as u64),
+            ("max_batches_in_flight", self.max_batches_in_flight as u64),
+            ("max_batches_per_user", self.max_batches_per_user as u64),
         ] {
             if value == 0 {
                 return Err(HttpError::Zero { key, value });

@@ -15,9 +15,10 @@
 //! `hooks` (the extension points); `persist` (one folder per database, each laid out
 //! alike: `mod`, `introspect`, `convert`, `statements`, `store`, `classify`);
 //! `classify` (the default classifier, dispatching to each database's table);
-//! `mapping` and `policy`; `engine`; `auth`, `http`, `service`; `config`;
+//! `mapping` and `policy`; `engine`; `auth`, `admission`, `http`, `service`; `config`;
 //! `dead_letters`; and the binary, `main.rs`.
 
+pub mod admission;
 pub mod auth;
 pub mod classify;
 pub mod config;

@@ -432,6 +432,7 @@ async fn serve(
         engine: Arc::new(engine),
         authenticator: Arc::new(authenticator),
         metrics: Arc::new(Metrics::new()),
+        admission: config.http.admission(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

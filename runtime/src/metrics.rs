@@ -1,4 +1,5 @@
-//! Prometheus metrics: transactions by result status, operations, batch latency.
+//! Prometheus metrics: transactions by result status, operations, batch latency,
+//! batches refused admission.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -15,11 +16,17 @@ struct StatusLabel {
     status: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: &'static str,
+}
+
 pub struct Metrics {
     registry: Mutex<Registry>,
     transactions: Family<StatusLabel, Counter>,
     operations: Counter,
     batch_seconds: Histogram,
+    refused: Family<ReasonLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -46,11 +53,18 @@ impl Metrics {
             "Time to process one upload batch",
             batch_seconds.clone(),
         );
+        let refused = Family::<ReasonLabel, Counter>::default();
+        registry.register(
+            "batches_refused",
+            "Upload batches refused admission: `user` (429, the user's limit), `server` (503)",
+            refused.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             transactions,
             operations,
             batch_seconds,
+            refused,
         }
     }
 
@@ -69,6 +83,11 @@ impl Metrics {
                 .inc();
         }
         self.batch_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// Records one batch refused admission, by `reason` (`user` or `server`).
+    pub fn refused(&self, reason: &'static str) {
+        self.refused.get_or_create(&ReasonLabel { reason }).inc();
     }
 
     /// The Prometheus text exposition.

@@ -14,6 +14,7 @@ use powersync_write_api::server::{
 };
 use powersync_write_api::validation::Checked;
 
+use crate::admission::{Admission, Refusal, Slot};
 use crate::auth::{AuthError, Authenticator};
 use crate::engine::Engine;
 use crate::metrics::Metrics;
@@ -23,50 +24,63 @@ use crate::vocab::Principal;
 /// Seconds a load balancer waits before asking `/ready` again.
 const READY_RETRY_AFTER_SECONDS: i32 = 5;
 
+/// Seconds a refused batch waits before it is sent again: batches take about this
+/// long, so a place has likely freed by then.
+const BUSY_RETRY_AFTER_SECONDS: u32 = 1;
+
 pub struct WriteService {
     pub engine: Arc<Engine>,
     pub authenticator: Arc<Authenticator>,
     pub metrics: Arc<Metrics>,
+    pub admission: Arc<Admission>,
+}
+
+/// A verified uploader whose batch has a place (see `admission`): the place is held
+/// as long as this value, which goes with the batch into its task.
+pub struct Admitted {
+    pub principal: Principal,
+    _slot: Slot,
 }
 
 impl PowerSyncWriteApi for WriteService {
-    type Principal = Principal;
+    type Principal = Admitted;
 
-    async fn authenticate(&self, credentials: Credentials) -> Result<Principal, Rejection> {
-        self.authenticator
-            .verify(&credentials.secret)
-            .await
-            .map_err(|error| match error {
-                // The key server is down: a 401 would log the user out of a good session.
-                AuthError::KeysUnavailable {
-                    retry_after_seconds,
-                    ..
-                } => {
-                    tracing::warn!(%error, "could not verify a bearer token");
-                    Rejection::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "NOT_READY",
-                        error.to_string(),
-                    )
-                    .with_retry_after(retry_after_seconds)
-                }
-                _ => {
-                    tracing::info!(%error, "refused a bearer token");
-                    Rejection::unauthorized(error.to_string())
-                }
-            })
+    /// Verifies the token, then admits the batch: this hook runs before the body is
+    /// read, so a refused batch costs no body.
+    async fn authenticate(&self, credentials: Credentials) -> Result<Admitted, Rejection> {
+        let principal = self.verify(&credentials).await?;
+        match self.admission.admit(&principal.subject) {
+            Ok(slot) => Ok(Admitted {
+                principal,
+                _slot: slot,
+            }),
+            Err(refusal) => {
+                tracing::warn!(subject = %principal.subject, %refusal, "refused a batch");
+                let (status, code, reason) = match refusal {
+                    Refusal::User { .. } => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "user"),
+                    Refusal::Server { .. } => (StatusCode::SERVICE_UNAVAILABLE, "BUSY", "server"),
+                };
+                self.metrics.refused(reason);
+                Err(Rejection::new(status, code, refusal.to_string())
+                    .with_retry_after(BUSY_RETRY_AFTER_SECONDS))
+            }
+        }
     }
 
     async fn upload_data(
         &self,
-        principal: Principal,
+        admitted: Admitted,
         request: UploadDataRequest,
     ) -> UploadDataResponse {
         let (engine, metrics) = (self.engine.clone(), self.metrics.clone());
         // The batch runs in its own task: a client that goes away mid-request drops
         // this handler, not the batch, which is finished (dead letters included) and
         // logged as any other. Its replay is then answered from the ledger.
+        // The batch's place goes with it and is freed when it has been processed.
         let batch = tokio::spawn(async move {
+            // Taken apart here, so the block owns the slot too (it would capture only
+            // the field it uses) and the place is freed when the batch is done.
+            let Admitted { principal, _slot } = admitted;
             let started = Instant::now();
             let batch = request.body;
             let results = engine.process(&principal, &batch).await;
@@ -135,6 +149,33 @@ impl PowerSyncWriteApi for WriteService {
                 violations_omitted: None,
             },
         }
+    }
+}
+
+impl WriteService {
+    async fn verify(&self, credentials: &Credentials) -> Result<Principal, Rejection> {
+        self.authenticator
+            .verify(&credentials.secret)
+            .await
+            .map_err(|error| match error {
+                // The key server is down: a 401 would log the user out of a good session.
+                AuthError::KeysUnavailable {
+                    retry_after_seconds,
+                    ..
+                } => {
+                    tracing::warn!(%error, "could not verify a bearer token");
+                    Rejection::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "NOT_READY",
+                        error.to_string(),
+                    )
+                    .with_retry_after(retry_after_seconds)
+                }
+                _ => {
+                    tracing::info!(%error, "refused a bearer token");
+                    Rejection::unauthorized(error.to_string())
+                }
+            })
     }
 }
 

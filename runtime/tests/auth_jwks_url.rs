@@ -18,6 +18,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use powersync_write_server::auth::{AuthConfig, AuthError, AuthMode, Authenticator};
 use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
+use powersync_write_server::http::HttpConfig;
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::Persister;
@@ -403,6 +404,7 @@ impl Backend {
             engine: Arc::new(engine),
             authenticator: Arc::new(authenticator),
             metrics: Arc::new(Metrics::new()),
+            admission: HttpConfig::default().admission(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

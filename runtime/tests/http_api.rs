@@ -1,7 +1,7 @@
 //! The HTTP application (`service::app`) served on a free loopback port and called
 //! with reqwest: uploads with valid and refused tokens, the body limit, the content
-//! type, request validation, `/health`, `/ready` (PostgreSQL reachable or not) and
-//! `/metrics`. The full token matrix is tested on the `Authenticator` (auth_verify.rs).
+//! type, request validation, the limits on batches in flight, `/health`, `/ready`
+//! (PostgreSQL reachable or not) and `/metrics`. The full token matrix is tested on the `Authenticator` (auth_verify.rs).
 
 mod auth_support;
 mod support;
@@ -11,8 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use auth_support::*;
+use powersync_write_server::admission::Admission;
 use powersync_write_server::auth::{AuthConfig, Authenticator, mint_dev_token};
 use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
+use powersync_write_server::http::HttpConfig;
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::postgres::PostgresConfig;
@@ -48,6 +50,22 @@ async fn serve(
     persister: Option<SharedPersister>,
     auth: Option<AuthConfig>,
     body_limit: usize,
+) -> Server {
+    serve_admitting(
+        persister,
+        auth,
+        body_limit,
+        HttpConfig::default().admission(),
+    )
+    .await
+}
+
+/// [`serve`] with these limits on batches in flight.
+async fn serve_admitting(
+    persister: Option<SharedPersister>,
+    auth: Option<AuthConfig>,
+    body_limit: usize,
+    admission: Arc<Admission>,
 ) -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
     let key = ed25519("k1");
@@ -85,6 +103,7 @@ async fn serve(
         engine: Arc::new(engine),
         authenticator: Arc::new(authenticator),
         metrics: Arc::new(Metrics::new()),
+        admission,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -207,6 +226,177 @@ async fn a_batch_whose_client_has_gone_is_still_finished() {
             {"status": "success", "duplicate": true},
             {"status": "success", "duplicate": true}
         ]})
+    );
+}
+
+/// One list PUT by `user` under `client_id`.
+fn list_batch(user: &str, client_id: &str, id: &str) -> Value {
+    json!({
+        "client_id": client_id,
+        "transactions": [{"crud": [{"op": "PUT", "table": "lists", "id": id, "op_id": 1,
+                                    "op_data": {"name": id, "owner_id": user}}]}]
+    })
+}
+
+/// Waits (up to 10 s) until `admission` holds `count` batches.
+async fn until_in_flight(admission: &Admission, count: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while admission.in_flight() != count {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} batches in flight, not {count}",
+            admission.in_flight()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_beyond_the_in_flight_limits_are_refused_before_their_body_is_read() {
+    // At most 3 batches at once, 2 per user.
+    let admission = Admission::new(3, 2);
+    let server = serve_admitting(None, None, 64 * 1024, admission.clone()).await;
+    let token = |user: &str| server.key.sign(&claims(user));
+    let ids = [
+        "00000000-0000-4000-8000-000000000011",
+        "00000000-0000-4000-8000-000000000012",
+        "00000000-0000-4000-8000-000000000021",
+    ];
+    // Another writer holds the database, so admitted batches stay in flight.
+    let blocker = rusqlite::Connection::open(server.db_path()).expect("open");
+    blocker.execute_batch("BEGIN EXCLUSIVE").expect("lock");
+
+    // user-1's two batches, from clients that give up while they wait: the batches
+    // keep their places until they have been processed.
+    for (client, id) in [("phone", ids[0]), ("tablet", ids[1])] {
+        let gone = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_millis(300))
+            .build()
+            .unwrap()
+            .post(server.url("/api/data"))
+            .bearer_auth(token("user-1"))
+            .json(&list_batch("user-1", client, id))
+            .send()
+            .await;
+        assert!(gone.is_err_and(|e| e.is_timeout()), "the client timed out");
+    }
+    // user-2's batch, from a patient client.
+    let patient = tokio::spawn(
+        http()
+            .post(server.url("/api/data"))
+            .bearer_auth(token("user-2"))
+            .json(&list_batch("user-2", "c2", ids[2]))
+            .send(),
+    );
+    until_in_flight(&admission, 3).await;
+
+    // user-1 is at its own limit, whatever client_id it sends: 429, Retry-After.
+    let refused = |status: StatusCode, code: &str, response: reqwest::Response| {
+        let code = code.to_string();
+        async move {
+            assert_eq!(response.status(), status);
+            let retry_after = response.headers().get("retry-after").cloned();
+            assert_eq!(retry_after.expect("Retry-After").to_str().unwrap(), "1");
+            let body: Value = response.json().await.expect("JSON reply");
+            assert_eq!(body["code"], json!(code), "{body}");
+            body["message"].as_str().expect("message").to_string()
+        }
+    };
+    let response = http()
+        .post(server.url("/api/data"))
+        .bearer_auth(token("user-1"))
+        .json(&list_batch(
+            "user-1",
+            "laptop",
+            "00000000-0000-4000-8000-000000000013",
+        ))
+        .send()
+        .await
+        .expect("request");
+    let message = refused(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", response).await;
+    assert!(message.contains("max_batches_per_user"), "{message}");
+    // user-3 is under its own limit, but the server holds 3 batches: 503, Retry-After.
+    let response = http()
+        .post(server.url("/api/data"))
+        .bearer_auth(token("user-3"))
+        .json(&list_batch(
+            "user-3",
+            "c3",
+            "00000000-0000-4000-8000-000000000031",
+        ))
+        .send()
+        .await
+        .expect("request");
+    let message = refused(StatusCode::SERVICE_UNAVAILABLE, "BUSY", response).await;
+    assert!(message.contains("max_batches_in_flight"), "{message}");
+
+    // A refused batch's body is not read: headers announcing a body that never comes
+    // get their answer at once.
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut raw = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /api/data HTTP/1.1\r\nhost: {address}\r\nauthorization: Bearer {}\r\n\
+         content-type: application/json\r\ncontent-length: 60000\r\n\r\n",
+        token("user-3")
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut raw, head.as_bytes())
+        .await
+        .expect("send headers");
+    let mut reply = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !reply.windows(4).any(|w| w == b"\r\n\r\n") {
+        let read = tokio::time::timeout(
+            Duration::from_secs(10),
+            tokio::io::AsyncReadExt::read(&mut raw, &mut buffer),
+        )
+        .await
+        .expect("an answer without the body")
+        .expect("read");
+        assert!(read > 0, "closed without an answer");
+        reply.extend_from_slice(&buffer[..read]);
+    }
+    let reply = String::from_utf8_lossy(&reply).to_lowercase();
+    assert!(reply.starts_with("http/1.1 503"), "{reply}");
+    assert!(reply.contains("retry-after: 1"), "{reply}");
+
+    // The database frees: every admitted batch is processed, the gone clients' ones
+    // too, and their places are freed.
+    blocker.execute_batch("COMMIT").expect("unlock");
+    drop(blocker);
+    let response = patient.await.unwrap().expect("the patient client's reply");
+    assert_eq!(response.status(), StatusCode::OK);
+    until_in_flight(&admission, 0).await;
+    let mut names = lists(&server);
+    names.sort();
+    assert_eq!(names, ids);
+    // user-1 is admitted again.
+    let (status, body) = post(
+        &server,
+        Some(&token("user-1")),
+        &list_batch("user-1", "laptop", "00000000-0000-4000-8000-000000000013"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"results": [{"status": "success"}]}));
+    // The refusals are counted by reason.
+    let metrics = http()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("powersync_write_batches_refused_total{reason=\"user\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("powersync_write_batches_refused_total{reason=\"server\"} 2"),
+        "{metrics}"
     );
 }
 

@@ -17,6 +17,7 @@ use powersync_write_api::operations::ReadyResponse;
 use powersync_write_api::server::PowerSyncWriteApi;
 use powersync_write_server::auth::{AuthConfig, Authenticator};
 use powersync_write_server::engine::{Engine, EngineConfig, Hooks};
+use powersync_write_server::http::HttpConfig;
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::metrics::Metrics;
 use powersync_write_server::persist::postgres::{PostgresConfig, PostgresPersister};
@@ -431,6 +432,7 @@ async fn service(db: &Db, persister: SharedPersister) -> WriteService {
                 .expect("authenticator"),
         ),
         metrics: Arc::new(Metrics::new()),
+        admission: HttpConfig::default().admission(),
     }
 }
 

@@ -420,7 +420,7 @@ pub struct ErrorResponse {
     /// A stable code, an open set: `INVALID_REQUEST` (400),
     /// `UNAUTHENTICATED` (401), `FORBIDDEN` (403), `PAYLOAD_TOO_LARGE` (413),
     /// `UNSUPPORTED_MEDIA_TYPE` (415), `RATE_LIMITED` (429), `INTERNAL_ERROR`
-    /// (500), `NOT_READY` (503). Treat an unknown or absent code by its HTTP
+    /// (500), `NOT_READY` and `BUSY` (503). Treat an unknown or absent code by its HTTP
     /// status. Backends of this protocol always send it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,

@@ -63,7 +63,8 @@ pub enum UploadDataResponse {
     /// applied transactions come back as `success` with `duplicate: true`.
     InternalServerError(crate::models::ErrorResponse),
     /// 503: The backend is not ready (starting, shutting down, or its database is
-    /// unreachable). For an upload: nothing was applied; wait the number of seconds
+    /// unreachable: `NOT_READY`) or holds as many batches as it can (`BUSY`). For
+    /// an upload: nothing was applied; wait the number of seconds
     /// given by `Retry-After` (or the client's own back-off delay) and send the same
     /// batch again. For `/ready`: do not route uploads to this instance for now.
     ServiceUnavailable {
@@ -111,7 +112,8 @@ pub enum ReadyResponse {
     /// 200: The backend is ready to accept uploads.
     Ok(crate::models::HealthStatus),
     /// 503: The backend is not ready (starting, shutting down, or its database is
-    /// unreachable). For an upload: nothing was applied; wait the number of seconds
+    /// unreachable: `NOT_READY`) or holds as many batches as it can (`BUSY`). For
+    /// an upload: nothing was applied; wait the number of seconds
     /// given by `Retry-After` (or the client's own back-off delay) and send the same
     /// batch again. For `/ready`: do not route uploads to this instance for now.
     ServiceUnavailable {

@@ -201,7 +201,8 @@ class UploadData500:
 @dataclass(frozen=True)
 class UploadData503:
     """The `503` response of `uploadData`: The backend is not ready (starting, shutting down, or its database is
-    unreachable). For an upload: nothing was applied; wait the number of seconds
+    unreachable: `NOT_READY`) or holds as many batches as it can (`BUSY`). For
+    an upload: nothing was applied; wait the number of seconds
     given by `Retry-After` (or the client's own back-off delay) and send the same
     batch again. For `/ready`: do not route uploads to this instance for now.
     """
@@ -255,7 +256,8 @@ class Ready200:
 @dataclass(frozen=True)
 class Ready503:
     """The `503` response of `ready`: The backend is not ready (starting, shutting down, or its database is
-    unreachable). For an upload: nothing was applied; wait the number of seconds
+    unreachable: `NOT_READY`) or holds as many batches as it can (`BUSY`). For
+    an upload: nothing was applied; wait the number of seconds
     given by `Retry-After` (or the client's own back-off delay) and send the same
     batch again. For `/ready`: do not route uploads to this instance for now.
     """

@@ -120,7 +120,8 @@ sealed interface UploadDataResponse {
 
     /**
      * The backend is not ready (starting, shutting down, or its database is
-     * unreachable). For an upload: nothing was applied; wait the number of seconds
+     * unreachable: `NOT_READY`) or holds as many batches as it can (`BUSY`). For
+     * an upload: nothing was applied; wait the number of seconds
      * given by `Retry-After` (or the client's own back-off delay) and send the same
      * batch again. For `/ready`: do not route uploads to this instance for now.
      */
@@ -182,7 +183,8 @@ sealed interface ReadyResponse {
 
     /**
      * The backend is not ready (starting, shutting down, or its database is
-     * unreachable). For an upload: nothing was applied; wait the number of seconds
+     * unreachable: `NOT_READY`) or holds as many batches as it can (`BUSY`). For
+     * an upload: nothing was applied; wait the number of seconds
      * given by `Retry-After` (or the client's own back-off delay) and send the same
      * batch again. For `/ready`: do not route uploads to this instance for now.
      */
