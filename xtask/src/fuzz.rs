@@ -1,5 +1,6 @@
 //! The test command's last step: a short run of every fuzz target of `fuzz/`
-//! (`cargo xtask fuzz` runs it alone).
+//! (`cargo xtask fuzz` runs it alone): the persisters' value conversions, the
+//! generated Rust server's request decoding and validation, and the spec loader.
 
 use std::path::Path;
 use std::process::Command;
@@ -12,7 +13,20 @@ use crate::process::run;
 /// runs each: a short smoke run that still finds shallow panics; long runs are
 /// `cargo +nightly fuzz run <target>` by hand (optimised, with AddressSanitizer).
 const FUZZ_CRATE: &str = "fuzz";
-const FUZZ_TARGETS: [&str; 3] = ["convert_sqlite", "convert_postgres", "convert_mysql"];
+const FUZZ_TARGETS: [&str; 5] = [
+    "convert_sqlite",
+    "convert_postgres",
+    "convert_mysql",
+    "upload_request",
+    "spec_loader",
+];
+/// The targets that read a dictionary: type names and parser tokens
+/// (`9223372036854775807`, `é`); without them a short run rarely reaches an exponent
+/// near i64's ends.
+const CONVERT_DICT: (&[&str], &str) = (
+    &["convert_sqlite", "convert_postgres", "convert_mysql"],
+    "-dict=convert.dict",
+);
 const FUZZ_SECONDS: u32 = 15;
 
 /// Runs every fuzz target for [`FUZZ_SECONDS`] from the seeds in
@@ -76,16 +90,18 @@ pub fn run_all(root: &Path) -> anyhow::Result<u8> {
         std::fs::create_dir_all(&scratch)
             .with_context(|| format!("could not create {}", scratch.display()))?;
         println!("\nfuzzing {target} for {FUZZ_SECONDS} s");
-        let code = run(nightly()
+        let mut command = nightly();
+        command
             .args(["fuzz", "run"])
             .args(BUILD)
             .arg(target)
             .arg(&scratch)
             .arg(Path::new("corpus").join(target))
-            .arg("--")
-            // Type names and parser tokens (`9223372036854775807`, `é`): without
-            // them a short run rarely reaches an exponent near i64's ends.
-            .arg("-dict=convert.dict")
+            .arg("--");
+        if CONVERT_DICT.0.contains(&target) {
+            command.arg(CONVERT_DICT.1);
+        }
+        let code = run(command
             .arg(format!("-max_total_time={FUZZ_SECONDS}"))
             // A conversion that allocates without bound, or loops, is a crash too.
             .args(["-rss_limit_mb=2048", "-timeout=10"])

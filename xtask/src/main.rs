@@ -440,7 +440,7 @@ mod tests {
             "go test -race (generated/go, tests/go)",
             "mvn -f tests/kotlin/pom.xml test",
             "cargo test -p conformance",
-            "cargo +nightly fuzz run <convert_sqlite|convert_postgres|convert_mysql> -- -max_total_time=15",
+            "cargo +nightly fuzz run <convert_sqlite|convert_postgres|convert_mysql|upload_request|spec_loader> -- -max_total_time=15",
         ];
         assert_eq!(commands, expected);
     }
