@@ -64,6 +64,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[path = "write_path/mariadb.rs"]
 mod mariadb;
+#[path = "write_path/remote.rs"]
+mod remote;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Result<T, E = BoxError> = std::result::Result<T, E>;
@@ -101,6 +103,9 @@ struct Options {
     mariadb: bool,
     /// Runs of each side per cell, alternating.
     rounds: usize,
+    /// `--url` and `--token`: only this running backend is driven.
+    url: Option<String>,
+    token: Option<String>,
 }
 
 impl Options {
@@ -114,6 +119,8 @@ impl Options {
             postgres: true,
             mariadb: true,
             rounds: 1,
+            url: None,
+            token: None,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -126,6 +133,8 @@ impl Options {
                 "--max-requests" => options.max_requests = value("--max-requests")?.parse()?,
                 "--cell" => options.cells.push(value("--cell")?),
                 "--rounds" => options.rounds = value("--rounds")?.parse()?,
+                "--url" => options.url = Some(value("--url")?),
+                "--token" => options.token = Some(value("--token")?),
                 "--database" => {
                     let given = value("--database")?;
                     (options.postgres, options.mariadb) = match given.as_str() {
@@ -154,7 +163,7 @@ impl Options {
                         "unknown argument `{other}`; accepted: --seconds N, --warmup N, \
                          --max-requests N, --cell TXxC (repeatable, e.g. --cell 50x16), \
                          --database postgres|mariadb|all, --rounds N, \
-                         --external NAME=COMMAND (repeatable)"
+                         --external NAME=COMMAND (repeatable), --url URL --token TOKEN"
                     )
                     .into());
                 }
@@ -168,6 +177,16 @@ impl Options {
         }
         if !(0.0..=60.0).contains(&options.warmup) {
             return Err("--warmup must be in [0, 60]".into());
+        }
+        if options.url.is_some() != options.token.is_some() {
+            return Err(
+                "--url and --token go together: the backend's URL and a bearer \
+                        token it accepts"
+                    .into(),
+            );
+        }
+        if options.url.is_some() && !options.externals.is_empty() {
+            return Err("--url drives one running backend: leave out --external".into());
         }
         if !options.externals.is_empty() && !options.postgres {
             return Err("--external backends run on PostgreSQL: add --database all".into());
@@ -188,6 +207,9 @@ fn main() -> ExitCode {
 
 fn run() -> Result<()> {
     let options = Options::parse()?;
+    if let (Some(url), Some(token)) = (&options.url, &options.token) {
+        return remote::run(&options, &remote::Remote::new(url, token)?);
+    }
     if options.postgres {
         run_postgres(&options)?;
     }
@@ -887,6 +909,15 @@ fn check_response(
     text: &str,
     expected: usize,
 ) -> Result<()> {
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return Err(format!(
+            "{name} answered {status}: {text}\nThe load sends as one user, up to {} \
+             requests at once: raise the backend's per-user limit (the reference backend's \
+             [http] max_batches_per_user, e.g. POWERSYNC_WRITE__HTTP__MAX_BATCHES_PER_USER=64)",
+            CONCURRENCY[CONCURRENCY.len() - 1]
+        )
+        .into());
+    }
     if !status.is_success() {
         return Err(format!("{name} answered {status}: {text}").into());
     }

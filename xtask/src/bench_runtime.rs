@@ -2,7 +2,8 @@
 //! throwaway PostgreSQL cluster and a throwaway MariaDB server, each with its direct
 //! baseline (runtime/benches/write_path.rs).
 //! ARGS go to the benchmark (`--seconds N`, `--warmup N`, `--max-requests N`, `--cell TXxC`,
-//! `--database postgres|mariadb|all`, `--rounds N`).
+//! `--database postgres|mariadb|all`, `--rounds N`; `--url URL --token TOKEN` drives a
+//! running backend instead, starting nothing).
 //!
 //! `cargo xtask bench-examples [ARGS...]`: the same benchmark with the example backends
 //! of the generated Python and Go packages (`generated/python/examples`,
