@@ -34,6 +34,8 @@ pub struct Config {
     pub pool_size: usize,
     /// SQLite settings (`[sqlite]`).
     pub sqlite: crate::persist::sqlite::SqliteOptions,
+    /// PostgreSQL settings (`[postgres]`).
+    pub postgres: crate::persist::postgres::PostgresOptions,
     /// Log format: `text` or `json`.
     pub log_format: LogFormat,
     pub auth: AuthConfig,
@@ -62,6 +64,7 @@ impl Default for Config {
             body_limit_bytes: 4 * 1024 * 1024,
             pool_size: 16,
             sqlite: crate::persist::sqlite::SqliteOptions::default(),
+            postgres: crate::persist::postgres::PostgresOptions::default(),
             log_format: LogFormat::Text,
             auth: AuthConfig::default(),
             engine: EngineConfig::default(),
@@ -136,6 +139,7 @@ impl Config {
         crate::persist::OpenOptions {
             pool_size: self.pool_size,
             sqlite: self.sqlite.clone(),
+            postgres: self.postgres.clone(),
         }
     }
 
@@ -197,6 +201,17 @@ mod tests {
         let config = Config::load(None, env(&[])).unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:6060");
         assert_eq!(config.database_url(), "sqlite://data/powersync-write.db");
+    }
+
+    #[test]
+    fn the_transaction_pooler_switch_reaches_the_persister() {
+        let config = Config::load(
+            None,
+            env(&[("POWERSYNC_WRITE__POSTGRES__TRANSACTION_POOLER", "true")]),
+        )
+        .unwrap();
+        assert!(config.open_options().postgres.transaction_pooler);
+        assert!(!Config::default().open_options().postgres.transaction_pooler);
     }
 
     #[test]

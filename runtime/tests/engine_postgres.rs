@@ -1,11 +1,13 @@
 //! The batch engine over a real PostgreSQL (the test harness's throwaway cluster):
 //! concurrent uploads from many clients lose nothing, and a fatal failure is kept as
 //! a dead letter while the rest of the batch goes on, and one batch sent twice at once
-//! is applied once.
+//! is applied once. Each test runs twice: connected directly, and through PgBouncer
+//! in transaction mode with `transaction_pooler` on, where without it the concurrent
+//! uploads fail.
 
 mod support;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use powersync_write_api::models::{
@@ -14,10 +16,31 @@ use powersync_write_api::models::{
 use powersync_write_server::engine::{BatchPolicy, Engine, EngineConfig, Hooks};
 use powersync_write_server::mapping::MappingConfig;
 use powersync_write_server::persist::Persister;
+use powersync_write_server::persist::postgres::PostgresConfig;
 use powersync_write_server::policy::Policies;
 use powersync_write_server::vocab::Principal;
 use serde_json::{Map, Value, json};
 use support::postgres::{TestDb, database, rows};
+use throwaway_servers::pgbouncer::Bouncer;
+
+/// How the engine reaches the database.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Route {
+    Direct,
+    /// Through PgBouncer in transaction mode, `transaction_pooler` on.
+    Pooler,
+    /// Through PgBouncer in transaction mode, `transaction_pooler` left off.
+    PoolerUnconfigured,
+}
+
+/// The binary's PgBouncer in front of the shared cluster, started on first use.
+fn bouncer() -> &'static Bouncer {
+    static BOUNCER: OnceLock<Bouncer> = OnceLock::new();
+    BOUNCER.get_or_init(|| {
+        Bouncer::start(throwaway_servers::postgres::shared())
+            .unwrap_or_else(|e| panic!("cannot start PgBouncer: {e}"))
+    })
+}
 
 fn entry(op: UpdateType, table: &str, id: &str, op_id: i64, data: Value) -> CrudEntry {
     CrudEntry {
@@ -44,8 +67,17 @@ fn uuid(client: usize, batch: usize, tx: usize, row: usize) -> String {
     format!("{client:08x}-{batch:04x}-4000-8000-{tx:08x}{row:04x}")
 }
 
-async fn engine(db: &TestDb, config: EngineConfig) -> Arc<Engine> {
-    let persister = db.persister().await;
+async fn engine(db: &TestDb, config: EngineConfig, route: Route) -> Arc<Engine> {
+    let persister = match route {
+        Route::Direct => db.persister().await,
+        Route::Pooler | Route::PoolerUnconfigured => {
+            db.persister_with(PostgresConfig {
+                transaction_pooler: route == Route::Pooler,
+                ..PostgresConfig::new(bouncer().url(&db.name))
+            })
+            .await
+        }
+    };
     persister
         .create_example_schema()
         .await
@@ -103,8 +135,63 @@ const OPS: usize = 5;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_uploads_from_many_clients_lose_nothing() {
+    concurrent_uploads(Route::Direct).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_uploads_from_many_clients_lose_nothing_behind_a_transaction_pooler() {
+    concurrent_uploads(Route::Pooler).await;
+}
+
+/// Without the switch, a statement prepared in one transaction is looked for on
+/// another server connection in the next: uploads fail (or could run another
+/// connection's statement of the same name).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn behind_a_transaction_pooler_cached_statements_fail() {
     let db = database().await;
-    let engine = engine(&db, EngineConfig::default()).await;
+    let engine = engine(&db, EngineConfig::default(), Route::PoolerUnconfigured).await;
+    let mut tasks = Vec::new();
+    for client in 0..CLIENTS {
+        let engine = engine.clone();
+        tasks.push(tokio::spawn(async move {
+            let principal = principal(&format!("user-{client}"));
+            let mut op_id = 1i64;
+            let mut failed = 0;
+            for batch in 0..BATCHES {
+                let transactions = (0..TRANSACTIONS)
+                    .map(|tx| {
+                        let t = workload(client, batch, tx, op_id);
+                        op_id += OPS as i64;
+                        t.into()
+                    })
+                    .collect();
+                let sent = WriteBatch {
+                    client_id: Some(format!("client-{client}")),
+                    transactions,
+                };
+                let results = engine.process(&principal, &sent).await;
+                failed += results
+                    .iter()
+                    .filter(|r| !matches!(r, TransactionResult::Success(_)))
+                    .count();
+            }
+            failed
+        }));
+    }
+    let mut failed = 0;
+    for task in tasks {
+        failed += task.await.expect("client task");
+    }
+    assert!(
+        failed > 0,
+        "every upload succeeded through PgBouncer with cached statements: this test no \
+         longer shows why transaction_pooler exists"
+    );
+}
+
+async fn concurrent_uploads(route: Route) {
+    let db = database().await;
+    let engine = engine(&db, EngineConfig::default(), route).await;
     let mut tasks = Vec::new();
     for client in 0..CLIENTS {
         let engine = engine.clone();
@@ -127,7 +214,7 @@ async fn concurrent_uploads_from_many_clients_lose_nothing() {
                 for result in &results {
                     assert!(
                         matches!(result, TransactionResult::Success(s) if s.duplicate.is_none()),
-                        "client {client} batch {batch}: {result:?}"
+                        "{route:?}, client {client} batch {batch}: {result:?}"
                     );
                 }
                 assert_eq!(results.len(), TRANSACTIONS);
@@ -181,12 +268,21 @@ async fn concurrent_uploads_from_many_clients_lose_nothing() {
 
 #[tokio::test]
 async fn a_fatal_failure_is_kept_and_the_batch_goes_on_under_skip() {
+    fatal_failure_under_skip(Route::Direct).await;
+}
+
+#[tokio::test]
+async fn a_fatal_failure_is_kept_and_the_batch_goes_on_under_skip_behind_a_transaction_pooler() {
+    fatal_failure_under_skip(Route::Pooler).await;
+}
+
+async fn fatal_failure_under_skip(route: Route) {
     let db = database().await;
     let config = EngineConfig {
         batch_policy: BatchPolicy::Skip,
         ..EngineConfig::default()
     };
-    let engine = engine(&db, config).await;
+    let engine = engine(&db, config, route).await;
     let missing_list = uuid(9, 9, 9, 9);
     let sent = WriteBatch {
         client_id: Some("c1".to_string()),
@@ -263,8 +359,17 @@ async fn a_fatal_failure_is_kept_and_the_batch_goes_on_under_skip() {
 /// second wait for the first to commit, then answer it as a replay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_batch_sent_twice_at_once_is_applied_once() {
+    sent_twice_at_once(Route::Direct).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_batch_sent_twice_at_once_is_applied_once_behind_a_transaction_pooler() {
+    sent_twice_at_once(Route::Pooler).await;
+}
+
+async fn sent_twice_at_once(route: Route) {
     let db = database().await;
-    let engine = engine(&db, EngineConfig::default()).await;
+    let engine = engine(&db, EngineConfig::default(), route).await;
     let user = principal("user-1");
     // The client's ledger row exists, as on any device past its first upload.
     let earlier = WriteBatch {

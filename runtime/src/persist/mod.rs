@@ -121,13 +121,14 @@ pub trait Persister: Send + Sync + 'static {
 /// A shared persister.
 pub type SharedPersister = Arc<dyn Persister>;
 
-/// What [`open`] needs besides the URL (the configuration's `pool_size` and
-/// `[sqlite]`; see `Config::open_options`).
+/// What [`open`] needs besides the URL (the configuration's `pool_size`, `[sqlite]`
+/// and `[postgres]`; see `Config::open_options`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpenOptions {
     /// Connections kept open at most (PostgreSQL, MySQL).
     pub pool_size: usize,
     pub sqlite: sqlite::SqliteOptions,
+    pub postgres: postgres::PostgresOptions,
 }
 
 impl Default for OpenOptions {
@@ -135,6 +136,7 @@ impl Default for OpenOptions {
         OpenOptions {
             pool_size: 16,
             sqlite: sqlite::SqliteOptions::default(),
+            postgres: postgres::PostgresOptions::default(),
         }
     }
 }
@@ -152,6 +154,7 @@ pub async fn open(url: &str, options: &OpenOptions) -> Result<SharedPersister, D
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let mut pg = postgres::PostgresConfig::new(url);
         pg.pool_size = options.pool_size;
+        pg.transaction_pooler = options.postgres.transaction_pooler;
         Ok(Arc::new(postgres::PostgresPersister::new(pg)?))
     } else {
         Err(DbError::Connection {

@@ -775,8 +775,10 @@ export type ErrorClass = "retryable" | { fatal: string };
  * Retryable: class 08 (connection), 40 (serialization failure, deadlock), 53
  * (insufficient resources), 57 (operator intervention: shutdown, terminated
  * backend, cancel: a statement timeout means contention or load, which passes),
- * 58 (system / I/O error), 55P03 (lock not available) and 25006 (read-only
- * transaction: a standby, or a failover in progress).
+ * 58 (system / I/O error), 55P03 (lock not available), 25006 (read-only
+ * transaction: a standby, or a failover in progress), and 26000 and 42P05 (a
+ * prepared statement missing or already there: the connection's doing, typically
+ * a pooler in transaction mode, not the data's).
  */
 export function classifySqlState(sqlstate: string): ErrorClass | undefined {
   if (sqlstate.length !== 5 || !/^[\x00-\x7f]*$/.test(sqlstate)) {
@@ -796,6 +798,8 @@ export function classifySqlState(sqlstate: string): ErrorClass | undefined {
   const cls = sqlstate.slice(0, 2);
   if (cls === "23") return fatal("CONSTRAINT_VIOLATION");
   if (cls === "22") return fatal("INVALID_DATA");
+  // Prepared statements lost or mixed up between connections (a pooler).
+  if (sqlstate === "26000" || sqlstate === "42P05") return "retryable";
   // insufficient_privilege: a missing GRANT or a row-level-security policy.
   if (sqlstate === "42501") return fatal("UNAUTHORIZED");
   if (cls === "42") return fatal("SCHEMA_MISMATCH");

@@ -1,4 +1,5 @@
-//! Throwaway database servers for tests and benches: each starts a real server from
+//! Throwaway database servers for tests and benches (and a PgBouncer in front of the
+//! PostgreSQL one): each starts a real server from
 //! the machine's binaries in a temporary folder, on a free loopback port, and stops it
 //! (and removes the folder) when the process that started it exits, however it exits.
 //!
@@ -6,6 +7,7 @@
 //! and Kotlin tests, through the `throwaway-server` binary.
 
 pub mod mariadb;
+pub mod pgbouncer;
 pub mod postgres;
 
 use std::net::TcpListener;

@@ -7,6 +7,11 @@
 //! 55P03 (lock not available) and 25006 (read-only transaction, e.g. a standby or a
 //! failover in progress).
 //!
+//! 26000 (a prepared statement missing) and 42P05 (one already there) are retryable:
+//! they come from the connection, not the data, typically a pooler in transaction
+//! mode without `transaction_pooler` set. Fatal, they would dead-letter every valid
+//! write until the setting is fixed; retryable, the clients keep them.
+//!
 //! 57014 (query_canceled) is retryable too: our statements are single-row writes by
 //! primary key, so a statement timeout or an operator's cancel means contention or
 //! load, which passes. Classing it fatal would dead-letter valid writes during a load
@@ -141,6 +146,8 @@ pub fn classify(sqlstate: &str) -> Option<Class> {
         ("23514", _) => Class::Fatal(codes::CHECK_VIOLATION),
         (_, "23") => Class::Fatal(codes::CONSTRAINT_VIOLATION),
         (_, "22") => Class::Fatal(codes::INVALID_DATA),
+        // Prepared statements lost or mixed up between connections (a pooler).
+        ("26000" | "42P05", _) => Class::Retryable,
         // insufficient_privilege: missing GRANT or a row-level-security policy.
         ("42501", _) => Class::Fatal(codes::UNAUTHORIZED),
         (_, "42") => Class::Fatal(codes::SCHEMA_MISMATCH),

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use tokio_postgres::types::Oid;
+use tokio_postgres::types::{Oid, Type};
 
 use super::statements::quote_ident;
 use crate::schema::{ColumnSchema, ColumnType, DatabaseSchema, TableSchema};
@@ -46,7 +46,7 @@ pub async fn introspect(
     schemas: &[String],
 ) -> Result<DatabaseSchema, tokio_postgres::Error> {
     let types: HashMap<Oid, PgType> = client
-        .query(TYPES, &[])
+        .query_typed(TYPES, &[])
         .await?
         .into_iter()
         .map(|row| {
@@ -64,7 +64,7 @@ pub async fn introspect(
         })
         .collect();
     let mut labels: HashMap<Oid, Vec<String>> = HashMap::new();
-    for row in client.query(LABELS, &[]).await? {
+    for row in client.query_typed(LABELS, &[]).await? {
         labels.entry(row.get(0)).or_default().push(row.get(1));
     }
     let resolver = Resolver {
@@ -73,7 +73,13 @@ pub async fn introspect(
     };
     let mut schema = DatabaseSchema::default();
     let mut current: Option<TableSchema> = None;
-    for row in client.query(COLUMNS, &[&schemas, &RUNTIME_PREFIX]).await? {
+    let columns = client
+        .query_typed(
+            COLUMNS,
+            &[(&schemas, Type::TEXT_ARRAY), (&RUNTIME_PREFIX, Type::TEXT)],
+        )
+        .await?;
+    for row in columns {
         let namespace: String = row.get(0);
         let table: String = row.get(1);
         let column: String = row.get(2);

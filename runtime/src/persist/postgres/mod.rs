@@ -61,6 +61,21 @@ pub struct PostgresConfig {
     /// the client's choice: past this many, a connection's statements are closed
     /// (deallocated on the server) and prepared again as used.
     pub statement_cache_capacity: usize,
+    /// The database is reached through a pooler in transaction mode (PgBouncer before
+    /// 1.21 or without `max_prepared_statements`, Supabase's pooler on port 6543,
+    /// Neon's): each transaction may run on another server connection, so no prepared
+    /// statement is kept past its transaction. Writes prepare their statements in the
+    /// transaction and close them before COMMIT (a round trip more per statement);
+    /// statements outside a transaction never use named statements, in either mode.
+    pub transaction_pooler: bool,
+}
+
+/// The `[postgres]` configuration table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostgresOptions {
+    /// See [`PostgresConfig::transaction_pooler`].
+    pub transaction_pooler: bool,
 }
 
 impl PostgresConfig {
@@ -71,6 +86,7 @@ impl PostgresConfig {
             connect_timeout: Duration::from_secs(5),
             schemas: vec!["public".to_string()],
             statement_cache_capacity: 256,
+            transaction_pooler: false,
         }
     }
 }
@@ -83,6 +99,7 @@ pub struct PostgresPersister {
     /// Write statement texts by shape.
     statements: SqlCache,
     statement_cache_capacity: usize,
+    transaction_pooler: bool,
     write_statements: AtomicU64,
 }
 
@@ -125,6 +142,7 @@ impl PostgresPersister {
             schemas,
             statements: SqlCache::default(),
             statement_cache_capacity: config.statement_cache_capacity.max(1),
+            transaction_pooler: config.transaction_pooler,
             write_statements: AtomicU64::new(0),
         })
     }
@@ -156,7 +174,7 @@ impl Persister for PostgresPersister {
 
     async fn runtime_tables(&self) -> Result<RuntimeTables, DbError> {
         let client = self.client().await?;
-        self.read_runtime_tables(&client).await
+        self.read_runtime_tables(&**client).await
     }
 
     async fn create_example_schema(&self) -> Result<(), DbError> {

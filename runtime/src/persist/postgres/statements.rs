@@ -534,7 +534,9 @@ impl RuntimeSql {
                  VALUES ($1::text::uuid, $2, $3, $4::text::json, $5, $6, $7::text::json, $8, $9, $10)"
             ),
             dead_letter_select: format!("SELECT {columns} FROM {dead_letters}"),
-            dead_letter_delete: format!("DELETE FROM {dead_letters} WHERE id = $1::text::uuid"),
+            dead_letter_delete: format!(
+                "DELETE FROM {dead_letters} WHERE id = $1::text::uuid RETURNING 1"
+            ),
             ledger,
             checkpoints,
             dead_letters,

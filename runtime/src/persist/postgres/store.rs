@@ -89,17 +89,18 @@ impl PostgresPersister {
         if items.is_empty() {
             return Ok(None);
         }
-        // Prepare first (cached per connection), so the executions go out in order.
+        // Prepare first (cached per connection, or closed when `statements` drops,
+        // before COMMIT, behind a transaction pooler), so the executions go out in
+        // order.
         let mut statements = Vec::with_capacity(items.len());
         for item in &items {
-            self.bound_statement_cache(tx);
             let sql = match item {
                 Item::Ledger => &self.sql.ledger_claim,
                 Item::Write(group) => group.sql(),
                 Item::Checkpoint => &self.sql.checkpoint,
             };
-            let statement = tx
-                .prepare_cached(sql)
+            let statement = self
+                .prepare(tx, sql)
                 .await
                 .map_err(|e| Stop::Fail(self.item_error(item, &e)))?;
             statements.push(statement);
@@ -279,6 +280,23 @@ impl PostgresPersister {
         }
     }
 
+    /// A statement for `sql` in `tx`: from the connection's cache, or, behind a
+    /// transaction pooler, prepared in `tx` and closed when the caller drops it, which
+    /// it does before COMMIT (the next transaction may run on another server
+    /// connection, where the statement would not exist, or its name be another's).
+    async fn prepare(
+        &self,
+        tx: &Transaction<'_>,
+        sql: &str,
+    ) -> Result<tokio_postgres::Statement, tokio_postgres::Error> {
+        if self.transaction_pooler {
+            tx.prepare(sql).await
+        } else {
+            self.bound_statement_cache(tx);
+            tx.prepare_cached(sql).await
+        }
+    }
+
     /// Runs one entry the default way inside `tx` (for [`executor::TxExecutor`]).
     async fn apply_one(
         &self,
@@ -291,9 +309,8 @@ impl PostgresPersister {
             return Ok(());
         };
         let index = Some(entry.operation_index);
-        self.bound_statement_cache(tx);
-        let statement = tx
-            .prepare_cached(&prepared.sql.single)
+        let statement = self
+            .prepare(tx, &prepared.sql.single)
             .await
             .map_err(|e| from_pg(&e, index))?;
         let mut refs: Vec<&(dyn ToSql + Sync)> = prepared
@@ -325,16 +342,15 @@ impl PostgresPersister {
     /// [`Persister::runtime_tables`] on a connection or in a transaction.
     pub(super) async fn read_runtime_tables(
         &self,
-        client: &impl deadpool_postgres::GenericClient,
+        client: &impl tokio_postgres::GenericClient,
     ) -> Result<RuntimeTables, DbError> {
         let mut names: Vec<&str> = TABLES.to_vec();
         names.push(VERSION_TABLE);
-        let statement = client
-            .prepare_cached(&self.sql.tables)
-            .await
-            .map_err(|e| from_pg(&e, None))?;
         let rows = client
-            .query(&statement, &[&self.sql.schema, &names])
+            .query_typed(
+                &self.sql.tables,
+                &[(&self.sql.schema, Type::TEXT), (&names, Type::TEXT_ARRAY)],
+            )
             .await
             .map_err(|e| from_pg(&e, None))?;
         let mut found = RuntimeTables::default();
@@ -352,7 +368,7 @@ impl PostgresPersister {
         }
         if versioned {
             found.recorded_version = client
-                .query_one(&self.sql.version_select, &[])
+                .query_typed_one(&self.sql.version_select, &[])
                 .await
                 .and_then(|row| row.try_get(0))
                 .map_err(|e| runtime_error(&self.sql.version, &e))?;
@@ -370,7 +386,7 @@ pub(super) async fn migrate(persister: &PostgresPersister) -> Result<(), DbError
         .await
         .map_err(|e| from_pg(&e, None))?;
     if let Err(problem @ SchemaProblem::Newer { .. }) =
-        persister.read_runtime_tables(&tx).await?.check()
+        persister.read_runtime_tables(&*tx).await?.check()
     {
         return Err(problem.into());
     }
@@ -459,7 +475,7 @@ pub(super) async fn list_dead_letters(
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let sql = format!("{} ORDER BY seq LIMIT $1", persister.sql.dead_letter_select);
     let rows = client
-        .query(&sql, &[&limit])
+        .query_typed(&sql, &[(&limit, Type::INT8)])
         .await
         .map_err(|e| runtime_error(&persister.sql.dead_letters, &e))?;
     rows.iter()
@@ -481,7 +497,14 @@ pub(super) async fn find_dead_letter(
         persister.sql.dead_letter_select
     );
     let row = client
-        .query_opt(&sql, &[&subject, &client_id, &last_op_id])
+        .query_typed_opt(
+            &sql,
+            &[
+                (&subject, Type::TEXT),
+                (&client_id, Type::TEXT),
+                (&last_op_id, Type::INT8),
+            ],
+        )
         .await
         .map_err(|e| runtime_error(&persister.sql.dead_letters, &e))?;
     row.as_ref()
@@ -503,7 +526,7 @@ pub(super) async fn get_dead_letter(
         persister.sql.dead_letter_select
     );
     let row = client
-        .query_opt(&sql, &[&id])
+        .query_typed_opt(&sql, &[(&id, Type::TEXT)])
         .await
         .map_err(|e| runtime_error(&persister.sql.dead_letters, &e))?;
     row.as_ref()
@@ -521,10 +544,10 @@ pub(super) async fn delete_dead_letter(
     }
     let client = persister.client().await?;
     let deleted = client
-        .execute(&persister.sql.dead_letter_delete, &[&id])
+        .query_typed(&persister.sql.dead_letter_delete, &[(&id, Type::TEXT)])
         .await
         .map_err(|e| runtime_error(&persister.sql.dead_letters, &e))?;
-    Ok(deleted > 0)
+    Ok(!deleted.is_empty())
 }
 
 /// A dead letter read back from its row.
@@ -876,8 +899,8 @@ impl SqlExecutor for TxExecutor<'_, '_> {
 
     async fn execute(&mut self, sql: &str, params: &[SqlParam]) -> Result<u64, DbError> {
         let statement = self
-            .tx
-            .prepare_cached(sql)
+            .persister
+            .prepare(self.tx, sql)
             .await
             .map_err(|e| self.error(&e))?;
         let params: Vec<Param<'_>> = params.iter().map(Param).collect();
@@ -895,8 +918,8 @@ impl SqlExecutor for TxExecutor<'_, '_> {
         params: &[SqlParam],
     ) -> Result<Vec<Map<String, Value>>, DbError> {
         let statement = self
-            .tx
-            .prepare_cached(sql)
+            .persister
+            .prepare(self.tx, sql)
             .await
             .map_err(|e| self.error(&e))?;
         let params: Vec<Param<'_>> = params.iter().map(Param).collect();
