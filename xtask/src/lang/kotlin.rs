@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::{Counts, Language, Project, Step};
-use crate::process::{cargo, run, run_counted};
+use crate::process::{run, run_counted};
 
 /// ktlint, pinned: its self-contained jar, which the install step copies into
 /// [`TOOLS`] with Maven.
@@ -33,17 +33,6 @@ const KTLINT_CHECKED: &[&str] = &[
     "tests/kotlin/**/*.kt",
     "generator/tests/fixtures/features/*/kotlin/**/*.kt",
 ];
-
-/// The reference backend the SDK's end-to-end test uploads to, and the variable
-/// that tells the test where its binary is.
-const BACKEND: &str = "powersync-write-server";
-const BACKEND_ENV: &str = "POWERSYNC_WRITE_SERVER";
-
-/// The throwaway database servers the SDK's end-to-end test starts (a cargo package
-/// and its binary), and the variable that tells the test where the binary is.
-const SERVERS: &str = "throwaway-servers";
-const SERVERS_BIN: &str = "throwaway-server";
-const SERVERS_ENV: &str = "THROWAWAY_SERVER";
 
 /// Maven's options in every step: batch mode (no colours or progress), errors
 /// shown, and the Kotlin compiler in the Maven process (no daemon left behind).
@@ -195,22 +184,14 @@ fn type_check(root: &Path) -> anyhow::Result<u8> {
 /// end-to-end test starts and the throwaway-server binary that starts its cluster;
 /// counts Surefire's per-class results.
 fn maven_test(root: &Path, totals: &mut Counts) -> anyhow::Result<u8> {
-    for (package, bin) in [(BACKEND, BACKEND), (SERVERS, SERVERS_BIN)] {
-        let code = run(Command::new(cargo())
-            .args(["build", "-p", package, "--bin", bin])
-            .current_dir(root))?;
-        if code != 0 {
-            return Ok(code);
-        }
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+    let binaries = match super::build_end_to_end_binaries(root)? {
+        Ok(binaries) => binaries,
+        Err(code) => return Ok(code),
+    };
     let (code, counts) = run_counted(
         maven()
             .args(["-f", REACTOR, "test"])
-            .env(BACKEND_ENV, target.join("debug").join(BACKEND))
-            .env(SERVERS_ENV, target.join("debug").join(SERVERS_BIN))
+            .envs(binaries)
             .current_dir(root),
         "mvn test",
         count_line,

@@ -13,9 +13,44 @@ pub mod python;
 pub mod rust;
 pub mod typescript;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 pub use crate::process::Counts;
+use crate::process::{cargo, run};
+
+/// The binaries the end-to-end tests of several languages start: the reference
+/// backend, and the throwaway database servers (their cargo package, binary, and the
+/// variable that tells the tests where it is).
+const END_TO_END_BINARIES: [(&str, &str, &str); 2] = [
+    (
+        "powersync-write-server",
+        "powersync-write-server",
+        "POWERSYNC_WRITE_SERVER",
+    ),
+    ("throwaway-servers", "throwaway-server", "THROWAWAY_SERVER"),
+];
+
+/// Builds [`END_TO_END_BINARIES`] (debug) and returns the variables naming them, or
+/// the failed build's exit code.
+pub fn build_end_to_end_binaries(
+    root: &Path,
+) -> anyhow::Result<Result<Vec<(&'static str, PathBuf)>, u8>> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let mut variables = Vec::new();
+    for (package, bin, variable) in END_TO_END_BINARIES {
+        let code = run(Command::new(cargo())
+            .args(["build", "-p", package, "--bin", bin])
+            .current_dir(root))?;
+        if code != 0 {
+            return Ok(Err(code));
+        }
+        variables.push((variable, target.join("debug").join(bin)));
+    }
+    Ok(Ok(variables))
+}
 
 /// What the steps need to know about the project.
 pub struct Project {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::{Counts, Language, Project, Step};
-use crate::process::{cargo, run, run_counted};
+use crate::process::{run, run_counted};
 
 /// The npm workspace's folder, relative to the root.
 const NPM_WORKSPACE: &str = ".";
@@ -34,17 +34,6 @@ const PRETTIER_CHECKED: &[&str] = &[
 /// fixture's TypeScript snapshot.
 const TS_TESTS: &str = "tests/typescript";
 const TS_FIXTURES_TSCONFIG: &str = "tests/typescript/tsconfig.fixtures.json";
-
-/// The reference backend the end-to-end tests upload to (a cargo package and its
-/// binary), and the variable that tells the tests where the binary is.
-const BACKEND: &str = "powersync-write-server";
-const BACKEND_ENV: &str = "POWERSYNC_WRITE_SERVER";
-
-/// The throwaway database servers the tests start (a cargo package and its binary),
-/// and the variable that tells the tests where the binary is.
-const SERVERS: &str = "throwaway-servers";
-const SERVERS_BIN: &str = "throwaway-server";
-const SERVERS_ENV: &str = "THROWAWAY_SERVER";
 
 pub struct TypeScript;
 
@@ -133,22 +122,14 @@ fn type_check(project: &Project, _: &mut Counts) -> anyhow::Result<u8> {
 /// starts its PostgreSQL clusters; counts node's `# pass` / `# fail`.
 fn node_tests(project: &Project, totals: &mut Counts) -> anyhow::Result<u8> {
     let root = &project.root;
-    for (package, bin) in [(BACKEND, BACKEND), (SERVERS, SERVERS_BIN)] {
-        let code = run(Command::new(cargo())
-            .args(["build", "-p", package, "--bin", bin])
-            .current_dir(root))?;
-        if code != 0 {
-            return Ok(code);
-        }
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+    let binaries = match super::build_end_to_end_binaries(root)? {
+        Ok(binaries) => binaries,
+        Err(code) => return Ok(code),
+    };
     let (code, counts) = run_counted(
         Command::new("npm")
             .args(["test", "-w", TS_TESTS])
-            .env(BACKEND_ENV, target.join("debug").join(BACKEND))
-            .env(SERVERS_ENV, target.join("debug").join(SERVERS_BIN))
+            .envs(binaries)
             .current_dir(root),
         "npm test",
         count_line,
