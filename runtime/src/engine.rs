@@ -407,7 +407,7 @@ impl Engine {
         loop {
             let outcome = match self.map(transaction, &schema) {
                 Err(mismatch) => Outcome::Failed(Failure::Fatal(mismatch_failure(mismatch))),
-                Ok(mut entries) => match self.authorize(principal, &mut entries) {
+                Ok(mut entries) => match self.authorize(principal, &mut entries, &schema) {
                     Err(refusal) => Outcome::Failed(Failure::Fatal(refusal)),
                     Ok(()) => {
                         self.apply(principal, client_id, transaction, &entries, &schema)
@@ -445,10 +445,11 @@ impl Engine {
         &self,
         principal: &Principal,
         entries: &mut [MappedEntry],
+        schema: &DatabaseSchema,
     ) -> Result<(), FatalFailure> {
         entries
             .iter_mut()
-            .try_for_each(|entry| self.policies.check(principal, entry))
+            .try_for_each(|entry| self.policies.check(principal, entry, schema))
     }
 
     fn map(

@@ -65,7 +65,8 @@ pub struct TablePolicyConfig {
     pub parent_table: Option<String>,
     /// This table's column that references the parent row.
     pub parent_column: Option<String>,
-    /// The parent table's column that `parent_column` references (default `id`).
+    /// The parent table's column that `parent_column` references (default: the parent
+    /// table's primary key as the database reports it, else `id`).
     pub parent_key: Option<String>,
 }
 
@@ -80,7 +81,8 @@ pub enum TablePolicy {
     Parent {
         column: String,
         parent_table: String,
-        parent_key: String,
+        /// `None`: the parent table's primary key ([`parent_key_in`]).
+        parent_key: Option<String>,
         parent_owner: String,
     },
 }
@@ -101,7 +103,11 @@ impl fmt::Display for TablePolicy {
             } => write!(
                 f,
                 "parent owner: rows whose `{column}` references a `{parent_table}` row \
-                 (by `{parent_key}`) whose `{parent_owner}` is the user's sub"
+                 (by {}) whose `{parent_owner}` is the user's sub",
+                match parent_key {
+                    Some(key) => format!("`{key}`"),
+                    None => "its primary key".to_string(),
+                }
             ),
         }
     }
@@ -194,9 +200,7 @@ impl Policies {
                     TablePolicy::Parent {
                         column: column.clone(),
                         parent_table: parent_table.clone(),
-                        parent_key: parent_key
-                            .clone()
-                            .unwrap_or_else(|| DEFAULT_PRIMARY_KEY.to_string()),
+                        parent_key: parent_key.clone(),
                         parent_owner,
                     }
                 }
@@ -258,19 +262,22 @@ impl Policies {
     pub fn problems(&self, schema: &DatabaseSchema, handlers: &HandlerRegistry) -> Vec<String> {
         let mut problems = Vec::new();
         for (table, policy) in &self.tables {
-            let mut columns: Vec<(&str, &str)> = Vec::new();
+            let mut columns: Vec<(&str, String)> = Vec::new();
             match policy {
                 TablePolicy::Allow | TablePolicy::Deny => continue,
-                TablePolicy::Owner { column } => columns.push((table, column)),
+                TablePolicy::Owner { column } => columns.push((table, column.clone())),
                 TablePolicy::Parent {
                     column,
                     parent_table,
                     parent_key,
                     parent_owner,
                 } => {
-                    columns.push((table, column));
-                    columns.push((parent_table, parent_key));
-                    columns.push((parent_table, parent_owner));
+                    columns.push((table, column.clone()));
+                    columns.push((
+                        parent_table,
+                        parent_key_in(schema, parent_table, parent_key.as_deref()),
+                    ));
+                    columns.push((parent_table, parent_owner.clone()));
                 }
             }
             if handlers.contains(table) {
@@ -285,7 +292,7 @@ impl Policies {
                     None => problems.push(format!(
                         "[authorization.tables.{table}]: the database has no table `{in_table}`"
                     )),
-                    Some(found) if found.column(column).is_none() => problems.push(format!(
+                    Some(found) if found.column(&column).is_none() => problems.push(format!(
                         "[authorization.tables.{table}]: table `{in_table}` has no column `{column}`"
                     )),
                     Some(_) => {}
@@ -301,6 +308,7 @@ impl Policies {
         &self,
         principal: &Principal,
         entry: &mut MappedEntry,
+        schema: &DatabaseSchema,
     ) -> Result<(), FatalFailure> {
         let refuse = |message: String| {
             FatalFailure::new(codes::UNAUTHORIZED, message, entry.operation_index)
@@ -365,13 +373,33 @@ impl Policies {
                 }
                 entry.guard = Some(RowGuard::Parent {
                     column,
+                    parent_key: parent_key_in(schema, &parent_table, parent_key.as_deref()),
                     parent_table,
-                    parent_key,
                     parent_owner,
                 });
                 Ok(())
             }
         }
+    }
+}
+
+/// The parent table's key column: the configured one, else its primary key where the
+/// database reports a single-column one (any name), else `id`.
+pub fn parent_key_in(
+    schema: &DatabaseSchema,
+    parent_table: &str,
+    configured: Option<&str>,
+) -> String {
+    if let Some(key) = configured {
+        return key.to_string();
+    }
+    match schema
+        .tables
+        .get(parent_table)
+        .and_then(|table| table.primary_key.as_deref())
+    {
+        Some([single]) => single.clone(),
+        _ => DEFAULT_PRIMARY_KEY.to_string(),
     }
 }
 
@@ -442,12 +470,91 @@ mod tests {
             TablePolicy::Parent {
                 column: "list_id".into(),
                 parent_table: "lists".into(),
-                parent_key: "id".into(),
+                parent_key: None,
                 parent_owner: "owner_id".into(),
             }
         );
         assert_eq!(policies.policy("tags"), TablePolicy::Allow);
         assert_eq!(policies.policy("app_users"), TablePolicy::Deny);
+    }
+
+    #[test]
+    fn a_parent_key_left_out_is_the_primary_key_the_database_reports() {
+        use crate::schema::{ColumnSchema, ColumnType, TableSchema};
+        let table = |name: &str, columns: &[&str], key: Option<&[&str]>| TableSchema {
+            name: name.into(),
+            namespace: None,
+            columns: columns
+                .iter()
+                .map(|c| {
+                    let column = ColumnSchema {
+                        name: (*c).into(),
+                        ty: ColumnType::Text,
+                        nullable: true,
+                        sql_type: "text".into(),
+                    };
+                    ((*c).to_string(), column)
+                })
+                .collect(),
+            primary_key: key.map(|k| k.iter().map(|c| c.to_string()).collect()),
+            unwritable: None,
+        };
+        let policies = Policies::from_config(&config(
+            r#"
+            [tables.lists]
+            owner_column = "owner_id"
+            [tables.todos]
+            parent_table = "lists"
+            parent_column = "list_id"
+            "#,
+        ))
+        .unwrap();
+        let guard_key = |schema: &DatabaseSchema| {
+            let mut entry = MappedEntry {
+                operation_index: 0,
+                op: WriteOp::Put(crate::vocab::PutMode::Merge),
+                table: "todos".into(),
+                key_column: "id".into(),
+                id: Value::from("t1"),
+                columns: vec![("list_id".into(), Value::from("l1"))],
+                client_table: "todos".into(),
+                source: None,
+                guard: None,
+            };
+            let principal = Principal {
+                subject: "u1".into(),
+                claims: Default::default(),
+            };
+            policies.check(&principal, &mut entry, schema).unwrap();
+            match entry.guard {
+                Some(RowGuard::Parent { parent_key, .. }) => parent_key,
+                other => panic!("{other:?}"),
+            }
+        };
+        let todos = table("todos", &["id", "list_id"], None);
+        // Keyed by another name (MySQL reports it): that column, and no problem.
+        let mut schema = DatabaseSchema::default();
+        schema.tables.insert("todos".into(), todos.clone());
+        schema.tables.insert(
+            "lists".into(),
+            table("lists", &["list_uuid", "owner_id"], Some(&["list_uuid"])),
+        );
+        assert_eq!(guard_key(&schema), "list_uuid");
+        assert!(
+            policies
+                .problems(&schema, &HandlerRegistry::default())
+                .is_empty()
+        );
+        // Not reported (PostgreSQL, SQLite): `id`, which must then exist.
+        schema.tables.insert(
+            "lists".into(),
+            table("lists", &["list_uuid", "owner_id"], None),
+        );
+        assert_eq!(guard_key(&schema), "id");
+        assert_eq!(
+            policies.problems(&schema, &HandlerRegistry::default()),
+            ["[authorization.tables.todos]: table `lists` has no column `id`"]
+        );
     }
 
     #[test]
