@@ -76,7 +76,6 @@ impl PowerSyncWriteApi for WriteService {
         // The batch runs in its own task: a client that goes away mid-request drops
         // this handler, not the batch, which is finished (dead letters included) and
         // logged as any other. Its replay is then answered from the ledger.
-        // The batch's place goes with it and is freed when it has been processed.
         let batch = tokio::spawn(async move {
             // Taken apart here, so the block owns the slot too (it would capture only
             // the field it uses) and the place is freed when the batch is done.

@@ -27,7 +27,7 @@ const CONVERT_DICT: (&[&str], &str) = (
     &["convert_sqlite", "convert_postgres", "convert_mysql"],
     "-dict=convert.dict",
 );
-const FUZZ_SECONDS: u32 = 15;
+const FUZZ_SECONDS: u32 = 10;
 
 /// Runs every fuzz target for [`FUZZ_SECONDS`] from the seeds in
 /// `fuzz/corpus/<target>`; a crash fails the step (libFuzzer exits non-zero and

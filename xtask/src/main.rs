@@ -1,5 +1,5 @@
-//! The project's chores: `cargo xtask gen | check | test | gen-samples | fuzz | bench |
-//! bench-runtime | bench-examples`.
+//! The project's chores: `cargo xtask gen | check | test | gen-samples | fuzz | chaos |
+//! bench | bench-runtime | bench-examples`.
 //!
 //! The test command's per-language steps live in `lang/` (one module per language);
 //! its last step, the fuzz run, in `fuzz.rs`.
@@ -9,6 +9,7 @@
 
 mod bench;
 mod bench_runtime;
+mod chaos;
 mod conformance;
 mod fuzz;
 mod gen_samples;
@@ -75,6 +76,13 @@ enum Task {
     },
     /// The test command's fuzz step alone: every fuzz target for a short time.
     Fuzz,
+    /// The reference backend under faults with an exactly-once audit (tests/chaos).
+    Chaos {
+        /// Passed to the chaos program: --seconds N (default 180), --devices N,
+        /// --fault-every-ms N, --seed N.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Time load, lower and every target on the real spec (release build).
     Bench {
         /// How many timed runs.
@@ -115,6 +123,7 @@ fn main() -> ExitCode {
             },
         ),
         Task::Fuzz => fuzz::run_all(&root()),
+        Task::Chaos { args } => chaos::run_chaos(&root(), &args),
         Task::Bench { runs } => bench::run(&root(), SPEC, PACKAGE_NAME, runs),
         Task::BenchRuntime { args } => bench_runtime::run_bench(&root(), &args),
         Task::BenchExamples { args } => bench_runtime::run_examples(&root(), &args),
@@ -230,7 +239,8 @@ fn check_task() -> anyhow::Result<u8> {
 /// 5. the property test over a few generated specs (`gen_samples`): every target's
 ///    output passes the same format and type checks;
 /// 6. every language's tests, in [`lang::all`] order;
-/// 7. a short run of every fuzz target.
+/// 7. a short chaos run (faults with the exactly-once audit);
+/// 8. a short run of every fuzz target.
 fn test_plan(project: &Project) -> Vec<Step> {
     let languages = lang::all();
     let install = |language: &dyn Language| {
@@ -281,6 +291,13 @@ fn test_plan(project: &Project) -> Vec<Step> {
             .map(|s| s.labelled(format!("{name}: tests")))
     }));
     steps.push(Step::new(conformance::COMMAND, conformance::run).labelled("conformance"));
+    steps.push(
+        Step::new(chaos::describe(), |project, _| {
+            let args: Vec<String> = chaos::CI_ARGS.iter().map(|a| a.to_string()).collect();
+            chaos::run_chaos(&project.root, &args)
+        })
+        .labelled("chaos"),
+    );
     steps.push(
         Step::new(fuzz::describe(), |project, _| fuzz::run_all(&project.root)).labelled("fuzz"),
     );
@@ -440,7 +457,8 @@ mod tests {
             "go test -race (generated/go, tests/go)",
             "mvn -f tests/kotlin/pom.xml test",
             "cargo test -p conformance",
-            "cargo +nightly fuzz run <convert_sqlite|convert_postgres|convert_mysql|upload_request|spec_loader> -- -max_total_time=15",
+            "cargo xtask chaos --seconds 45 --devices 6 --fault-every-ms 2000",
+            "cargo +nightly fuzz run <convert_sqlite|convert_postgres|convert_mysql|upload_request|spec_loader> -- -max_total_time=10",
         ];
         assert_eq!(commands, expected);
     }
