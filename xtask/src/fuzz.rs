@@ -9,28 +9,53 @@ use anyhow::Context as _;
 
 use crate::process::run;
 
-/// The fuzz crate (its own workspace), its targets, and how long the test command
-/// runs each: a short smoke run that still finds shallow panics; long runs are
-/// `cargo +nightly fuzz run <target>` by hand (optimised, with AddressSanitizer).
+/// The fuzz crate (its own workspace) and the committed seeds, one folder per target,
+/// relative to the root.
 const FUZZ_CRATE: &str = "fuzz";
-const FUZZ_TARGETS: [&str; 5] = [
-    "convert_sqlite",
-    "convert_postgres",
-    "convert_mysql",
-    "upload_request",
-    "spec_loader",
-];
-/// The targets that read a dictionary: type names and parser tokens
-/// (`9223372036854775807`, `é`); without them a short run rarely reaches an exponent
-/// near i64's ends.
-const CONVERT_DICT: (&[&str], &str) = (
-    &["convert_sqlite", "convert_postgres", "convert_mysql"],
-    "-dict=convert.dict",
-);
-const FUZZ_SECONDS: u32 = 10;
+const CORPUS: &str = "tests/fuzz-corpus";
 
-/// Runs every fuzz target for [`FUZZ_SECONDS`] from the seeds in
-/// `fuzz/corpus/<target>`; a crash fails the step (libFuzzer exits non-zero and
+/// One fuzz target and how the test command runs it: a fixed number of inputs, a
+/// smoke run that still finds shallow panics (about ten seconds each here); long
+/// runs are `cargo +nightly fuzz run <target>` by hand (optimised, with
+/// AddressSanitizer).
+struct Target {
+    name: &'static str,
+    runs: u32,
+    /// Type names and parser tokens (`9223372036854775807`, `é`): without them a
+    /// short run rarely reaches an exponent near i64's ends.
+    dict: Option<&'static str>,
+}
+
+const TARGETS: [Target; 5] = [
+    Target {
+        name: "convert_sqlite",
+        runs: 100_000,
+        dict: Some("convert.dict"),
+    },
+    Target {
+        name: "convert_postgres",
+        runs: 100_000,
+        dict: Some("convert.dict"),
+    },
+    Target {
+        name: "convert_mysql",
+        runs: 100_000,
+        dict: Some("convert.dict"),
+    },
+    Target {
+        name: "upload_request",
+        runs: 5_000,
+        dict: None,
+    },
+    Target {
+        name: "spec_loader",
+        runs: 1_500,
+        dict: None,
+    },
+];
+
+/// Runs every fuzz target for its number of inputs from the seeds in
+/// `tests/fuzz-corpus/<target>`; a crash fails the step (libFuzzer exits non-zero and
 /// cargo-fuzz names the crashing input in `fuzz/artifacts/<target>`). New inputs go
 /// to a scratch corpus under `fuzz/target`, so the committed seeds stay as written.
 /// Its output is libFuzzer's, never read for the test count.
@@ -81,33 +106,33 @@ pub fn run_all(root: &Path) -> anyhow::Result<u8> {
     if code != 0 {
         return Ok(code);
     }
-    for target in FUZZ_TARGETS {
-        let scratch = crate_dir.join("target/scratch-corpus").join(target);
+    for Target { name, runs, dict } in TARGETS {
+        let scratch = crate_dir.join("target/scratch-corpus").join(name);
         if scratch.exists() {
             std::fs::remove_dir_all(&scratch)
                 .with_context(|| format!("could not empty {}", scratch.display()))?;
         }
         std::fs::create_dir_all(&scratch)
             .with_context(|| format!("could not create {}", scratch.display()))?;
-        println!("\nfuzzing {target} for {FUZZ_SECONDS} s");
+        println!("\nfuzzing {name} on {runs} inputs");
         let mut command = nightly();
         command
             .args(["fuzz", "run"])
             .args(BUILD)
-            .arg(target)
+            .arg(name)
             .arg(&scratch)
-            .arg(Path::new("corpus").join(target))
+            .arg(root.join(CORPUS).join(name))
             .arg("--");
-        if CONVERT_DICT.0.contains(&target) {
-            command.arg(CONVERT_DICT.1);
+        if let Some(dict) = dict {
+            command.arg(format!("-dict={dict}"));
         }
         let code = run(command
-            .arg(format!("-max_total_time={FUZZ_SECONDS}"))
+            .arg(format!("-runs={runs}"))
             // A conversion that allocates without bound, or loops, is a crash too.
             .args(["-rss_limit_mb=2048", "-timeout=10"])
             .arg("-print_final_stats=1"))?;
         if code != 0 {
-            eprintln!("fuzz target {target} failed: see its crashing input above");
+            eprintln!("fuzz target {name} failed: see its crashing input above");
             return Ok(code);
         }
     }
@@ -116,8 +141,9 @@ pub fn run_all(root: &Path) -> anyhow::Result<u8> {
 
 /// The step's command as the test command prints it.
 pub fn describe() -> String {
-    format!(
-        "cargo +nightly fuzz run <{}> -- -max_total_time={FUZZ_SECONDS}",
-        FUZZ_TARGETS.join("|")
-    )
+    let targets: Vec<String> = TARGETS
+        .iter()
+        .map(|t| format!("{} -runs={}", t.name, t.runs))
+        .collect();
+    format!("cargo +nightly fuzz run <{}>", targets.join(" | "))
 }

@@ -458,7 +458,7 @@ mod tests {
             "mvn -f tests/kotlin/pom.xml test",
             "cargo test -p conformance",
             "cargo xtask chaos --seconds 45 --devices 6 --fault-every-ms 2000",
-            "cargo +nightly fuzz run <convert_sqlite|convert_postgres|convert_mysql|upload_request|spec_loader> -- -max_total_time=10",
+            "cargo +nightly fuzz run <convert_sqlite -runs=100000 | convert_postgres -runs=100000 | convert_mysql -runs=100000 | upload_request -runs=5000 | spec_loader -runs=1500>",
         ];
         assert_eq!(commands, expected);
     }

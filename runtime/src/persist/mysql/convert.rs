@@ -828,7 +828,7 @@ mod tests {
 
     #[test]
     fn an_absurd_scale_in_the_type_text_is_capped() {
-        // Found by the fuzzer (fuzz/corpus/convert_mysql/decimal_absurd_scale).
+        // Found by the fuzzer (tests/fuzz-corpus/convert_mysql/decimal_absurd_scale).
         let Sql::Bytes(text) = ok("decimal", "decimal(65,1565,)", json!("1.5e-3")) else {
             panic!("decimal text expected");
         };
