@@ -1,4 +1,5 @@
-//! `throwaway-server postgres|mariadb [SETTING ...]`: starts a throwaway server for
+//! `throwaway-server postgres|postgres+pgbouncer|mariadb [SETTING ...]`: starts a
+//! throwaway server for
 //! tests written in other languages (TypeScript, Kotlin), prints one JSON line on
 //! stdout once it answers, and stops it (and removes its folder) when stdin closes
 //! or on SIGTERM/SIGINT. Should this process die any other way, the server's
@@ -7,6 +8,9 @@
 //! The JSON line: `server` (`postgres` or `mariadb`), `host`, `port`, `user` (the
 //! superuser, no password), `url` (its URL of the administration database:
 //! `postgres` or `mysql`), `dir` (the server's folder) and `log` (its log file).
+//! `postgres+pgbouncer` also starts PgBouncer in transaction mode in front of the
+//! cluster ([`pgbouncer::Bouncer`]) and adds `pooler_port`: the same databases and
+//! user, through the pooler.
 //!
 //! SETTINGs: for postgres `name=value` server settings added to the tests' settings
 //! (`max_connections=50`); for mariadb `mariadbd` options (`--max-connections=50`).
@@ -18,9 +22,9 @@ use std::process::ExitCode;
 use std::sync::mpsc;
 
 use serde_json::json;
-use throwaway_servers::{mariadb, postgres};
+use throwaway_servers::{mariadb, pgbouncer, postgres};
 
-const USAGE: &str = "usage: throwaway-server postgres|mariadb [SETTING ...]\n\
+const USAGE: &str = "usage: throwaway-server postgres|postgres+pgbouncer|mariadb [SETTING ...]\n\
     (postgres: name=value server settings; mariadb: --option=value mariadbd options)";
 
 /// A started server and how to stop it.
@@ -50,23 +54,35 @@ fn description(
 
 fn start(kind: &str, settings: &[&str]) -> Result<Started, String> {
     match kind {
-        "postgres" => {
+        "postgres" | "postgres+pgbouncer" => {
             let all: Vec<&str> = postgres::TEST_SETTINGS
                 .iter()
                 .copied()
                 .chain(settings.iter().copied())
                 .collect();
             let cluster = postgres::Cluster::start(&all)?;
+            let mut description = description(
+                "postgres",
+                cluster.port,
+                "postgres",
+                cluster.url("postgres"),
+                &cluster.dir,
+                &cluster.dir.join("log"),
+            );
+            let bouncer = if kind == "postgres+pgbouncer" {
+                let bouncer = pgbouncer::Bouncer::start(&cluster)?;
+                description["pooler_port"] = json!(bouncer.port);
+                Some(bouncer)
+            } else {
+                None
+            };
             Ok(Started {
-                description: description(
-                    "postgres",
-                    cluster.port,
-                    "postgres",
-                    cluster.url("postgres"),
-                    &cluster.dir,
-                    &cluster.dir.join("log"),
-                ),
-                stop: Box::new(move || cluster.stop()),
+                description,
+                stop: Box::new(move || {
+                    // The pooler first: it holds connections to the cluster.
+                    drop(bouncer);
+                    cluster.stop()
+                }),
             })
         }
         "mariadb" => {

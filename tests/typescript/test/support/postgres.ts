@@ -21,12 +21,19 @@ import { repoRoot } from "./backend.js";
 
 export interface PostgresCluster {
   readonly port: number;
+  /**
+   * PgBouncer's port in front of the cluster (`pool_mode = transaction`), when started
+   * with `{ pooler: true }`.
+   */
+  readonly poolerPort: number | undefined;
   /** The temporary folder: `data/` (the cluster), `log`, the socket. */
   readonly dir: string;
   /** Connection URL of `database` as the superuser `postgres`. */
   url(database?: string): string;
   /** Creates a new, empty database and returns its URL. */
   createDatabase(name: string): Promise<string>;
+  /** The URL of `database` through PgBouncer; throws without `{ pooler: true }`. */
+  poolerUrl(database: string): string;
   /** The server's log so far (for failure messages). */
   log(): string;
   /** Stops the server (fast shutdown) and removes the folder. Safe to call twice. */
@@ -42,6 +49,7 @@ interface Description {
   url: string;
   dir: string;
   log: string;
+  pooler_port?: number;
 }
 
 export function throwawayServerBinary(): string {
@@ -88,10 +96,16 @@ function ended(code: number | null, signal: NodeJS.Signals | null): string {
   return signal === null ? `exit code ${code}` : `signal ${signal}`;
 }
 
-/** Starts a fresh cluster. Throws, with the binary's error output, if it cannot. */
-export async function startPostgres(): Promise<PostgresCluster> {
+/**
+ * Starts a fresh cluster, with `pooler`, PgBouncer in transaction mode in front of it.
+ * Throws, with the binary's error output, if it cannot.
+ */
+export async function startPostgres(
+  options: { pooler?: boolean } = {},
+): Promise<PostgresCluster> {
   const binary = throwawayServerBinary();
-  const child = spawn(binary, ["postgres"], {
+  const kind = options.pooler === true ? "postgres+pgbouncer" : "postgres";
+  const child = spawn(binary, [kind], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stderr = "";
@@ -114,7 +128,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
     void exited.then((how) =>
       reject(
         new Error(
-          `${binary} postgres ended (${how}) before the cluster was ready: ${stderr}`,
+          `${binary} ${kind} ended (${how}) before the cluster was ready: ${stderr}`,
         ),
       ),
     );
@@ -125,7 +139,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
   } catch (error) {
     child.stdin!.end();
     throw new Error(
-      `${binary} postgres printed ${JSON.stringify(line)}, not a JSON line: ${String(error)}`,
+      `${binary} ${kind} printed ${JSON.stringify(line)}, not a JSON line: ${String(error)}`,
     );
   }
   return cluster(child, description, exited, () => stderr);
@@ -147,10 +161,20 @@ function cluster(
   const { host, port, user, dir } = description;
   const url = (database = "postgres"): string =>
     `postgres://${user}@${host}:${port}/${database}`;
+  const poolerPort = description.pooler_port;
   return {
     port,
+    poolerPort,
     dir,
     url,
+    poolerUrl(database: string): string {
+      if (poolerPort === undefined) {
+        throw new Error(
+          "this cluster has no pooler: start it with startPostgres({ pooler: true })",
+        );
+      }
+      return `postgres://${user}@${host}:${poolerPort}/${database}`;
+    },
     async createDatabase(name: string): Promise<string> {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) {
         throw new Error(

@@ -29,6 +29,8 @@ class PostgresCluster private constructor(
     val dir: Path,
     private val logFile: File,
     val port: Int,
+    /** PgBouncer's port in front of the cluster (`pool_mode = transaction`), when started with a pooler. */
+    val poolerPort: Int?,
 ) {
     private var stopped = false
     private val shutdownHook = Thread { stopQuietly() }
@@ -39,6 +41,12 @@ class PostgresCluster private constructor(
 
     /** The URL the backend takes. */
     fun url(database: String): String = "postgres://postgres@127.0.0.1:$port/$database"
+
+    /** The URL of [database] through PgBouncer, for the backend; the cluster must have been started with a pooler. */
+    fun poolerUrl(database: String): String {
+        val port = checkNotNull(poolerPort) { "this cluster has no pooler: start it with PostgresCluster.start(pooler = true)" }
+        return "postgres://postgres@127.0.0.1:$port/$database"
+    }
 
     fun jdbc(database: String): Connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:$port/$database?user=postgres")
 
@@ -99,12 +107,16 @@ class PostgresCluster private constructor(
             return file
         }
 
-        /** Starts a fresh cluster; throws, with the binary's error output, if it cannot. */
-        fun start(): PostgresCluster {
+        /**
+         * Starts a fresh cluster, with [pooler] PgBouncer in transaction mode in front of it; throws, with the
+         * binary's error output, if it cannot.
+         */
+        fun start(pooler: Boolean = false): PostgresCluster {
             val binary = throwawayServerBinary()
+            val kind = if (pooler) "postgres+pgbouncer" else "postgres"
             val stderr = Files.createTempFile("throwaway-server-", ".err").toFile()
             val process =
-                ProcessBuilder(binary.toString(), "postgres")
+                ProcessBuilder(binary.toString(), kind)
                     .redirectError(ProcessBuilder.Redirect.to(stderr))
                     .start()
             try {
@@ -112,7 +124,7 @@ class PostgresCluster private constructor(
                     process.inputStream.bufferedReader().readLine()
                         ?: run {
                             process.waitFor(60, TimeUnit.SECONDS)
-                            error("$binary postgres ended before the cluster was ready: ${stderr.readText()}")
+                            error("$binary $kind ended before the cluster was ready: ${stderr.readText()}")
                         }
                 val description = Json.parseToJsonElement(line).jsonObject
                 val text = { key: String -> description.getValue(key).jsonPrimitive.content }
@@ -122,6 +134,7 @@ class PostgresCluster private constructor(
                     dir = Path.of(text("dir")),
                     logFile = File(text("log")),
                     port = description.getValue("port").jsonPrimitive.int,
+                    poolerPort = description["pooler_port"]?.jsonPrimitive?.int,
                 )
             } catch (error: Throwable) {
                 process.outputStream.close()

@@ -52,11 +52,17 @@ import java.util.UUID
  * connects the database to a [FakeSyncService] (an empty, complete checkpoint), so the SDK's own
  * upload loop calls the connector, surfaces its exception as the upload error and replays.
  *
+ * [SdkEndToEndThroughPoolerTest] runs every test again with the backend behind PgBouncer in
+ * transaction mode.
+ *
  * Needs PostgreSQL 15's binaries (`PG_BIN`) and the built backend (`cargo build -p
  * powersync-write-server`, or `-Dbackend.binary=PATH`); fails, never skips, without them.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SdkEndToEndTest {
+open class SdkEndToEndTest {
+    /** Whether the backend reaches PostgreSQL through PgBouncer in `pool_mode = transaction`. */
+    protected open val throughPooler = false
+
     private val user = "user-e2e"
     private var cluster: PostgresCluster? = null
     private var backend: Backend? = null
@@ -65,16 +71,21 @@ class SdkEndToEndTest {
 
     @BeforeAll
     fun startServers() {
-        val started = PostgresCluster.start()
+        val started = PostgresCluster.start(pooler = throughPooler)
         cluster = started
         val url = started.createDatabase("e2e")
+        // The test prepares and reads the database directly; only the backend goes through the pooler.
         sql = started.jdbc("e2e").also { connection -> connection.createStatement().use { it.execute(SERVER_SCHEMA) } }
         backend =
             Backend.start(
-                databaseUrl = url,
+                databaseUrl = if (throughPooler) started.poolerUrl("e2e") else url,
                 // This test is about the connector and the backend's replies, not policies (some of its
                 // lists have no owner_id): every table is writable.
-                env = mapOf("POWERSYNC_WRITE__AUTHORIZATION__DEFAULT" to "allow"),
+                env =
+                    buildMap {
+                        put("POWERSYNC_WRITE__AUTHORIZATION__DEFAULT", "allow")
+                        if (throughPooler) put("POWERSYNC_WRITE__POSTGRES__TRANSACTION_POOLER", "true")
+                    },
             )
         token = server().token(user)
     }
