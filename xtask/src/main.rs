@@ -239,7 +239,7 @@ fn check_task() -> anyhow::Result<u8> {
 /// 5. the property test over a few generated specs (`gen_samples`): every target's
 ///    output passes the same format and type checks;
 /// 6. every language's tests, in [`lang::all`] order;
-/// 7. a short chaos run (faults with the exactly-once audit);
+/// 7. two short chaos runs, direct and through PgBouncer (faults with the exactly-once audit);
 /// 8. a short run of every fuzz target.
 fn test_plan(project: &Project) -> Vec<Step> {
     let languages = lang::all();
@@ -292,11 +292,7 @@ fn test_plan(project: &Project) -> Vec<Step> {
     }));
     steps.push(Step::new(conformance::COMMAND, conformance::run).labelled("conformance"));
     steps.push(
-        Step::new(chaos::describe(), |project, _| {
-            let args: Vec<String> = chaos::CI_ARGS.iter().map(|a| a.to_string()).collect();
-            chaos::run_chaos(&project.root, &args)
-        })
-        .labelled("chaos"),
+        Step::new(chaos::describe(), |project, _| chaos::run_ci(&project.root)).labelled("chaos"),
     );
     steps.push(
         Step::new(fuzz::describe(), |project, _| fuzz::run_all(&project.root)).labelled("fuzz"),
@@ -457,7 +453,7 @@ mod tests {
             "go test -race (generated/go, tests/go)",
             "mvn -f tests/kotlin/pom.xml test",
             "cargo test -p conformance",
-            "cargo xtask chaos --seconds 45 --devices 6 --fault-every-ms 2000",
+            "cargo xtask chaos --seconds 45 --devices 6 --fault-every-ms 2000 && cargo xtask chaos --pooler --seconds 30 --devices 4 --fault-every-ms 3000",
             "cargo +nightly fuzz run <convert_sqlite -runs=100000 | convert_postgres -runs=100000 | convert_mysql -runs=100000 | upload_request -runs=5000 | spec_loader -runs=1500>",
         ];
         assert_eq!(commands, expected);
