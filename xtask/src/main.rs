@@ -441,7 +441,7 @@ mod tests {
             "gofmt -l generated/go templates/go/support templates/go/examples tests/go \
              tests/conformance generator/tests/fixtures/features",
             "go vet && staticcheck (generated/go, tests/go, tests/conformance, \
-             generator/tests/fixtures/features/*/go; generated/go/examples/pgx on its own)",
+             generator/tests/fixtures/features/*/go; generated/go/examples/pgx, templates/go/examples/pgx on its own)",
             "ktlint generated/kotlin/**/*.kt templates/kotlin/support/*.kt tests/kotlin/**/*.kt \
              generator/tests/fixtures/features/*/kotlin/**/*.kt",
             "mvn -f tests/kotlin/pom.xml test-compile && mvn compile \
@@ -450,7 +450,7 @@ mod tests {
             "cargo test --workspace --exclude conformance",
             "npm test -w tests/typescript",
             "pytest tests/python templates/python/support/tests",
-            "go test -race (generated/go, tests/go)",
+            "go test -race (generated/go, tests/go; templates/go/examples/pgx on its own)",
             "mvn -f tests/kotlin/pom.xml test",
             "cargo test -p conformance",
             "cargo xtask chaos --seconds 45 --devices 6 --fault-every-ms 2000 && cargo xtask chaos --pooler --seconds 30 --devices 4 --fault-every-ms 3000",

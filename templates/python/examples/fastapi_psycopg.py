@@ -76,9 +76,11 @@ RETRY_AFTER_MS = 1000
 SETUP = """
 SELECT pg_advisory_xact_lock(7426345);
 CREATE TABLE IF NOT EXISTS write_ledger (
-  client_id text PRIMARY KEY,
+  subject text NOT NULL,
+  client_id text NOT NULL,
   last_op_id bigint NOT NULL,
-  updated_at timestamptz NOT NULL DEFAULT now()
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (subject, client_id)
 );
 CREATE TABLE IF NOT EXISTS write_dead_letters (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -103,9 +105,11 @@ LEFT JOIN pg_attribute a
   ON a.attrelid = to_regclass(quote_ident(t.name)) AND a.attnum > 0 AND NOT a.attisdropped
 """
 
+# Keyed by the token's user as well as the client's id: a client_id is the client's
+# own choice, so another user sending it must not make this user's writes duplicates.
 CLAIM = """
-INSERT INTO write_ledger AS l (client_id, last_op_id) VALUES (%s, %s)
-ON CONFLICT (client_id) DO UPDATE SET last_op_id = EXCLUDED.last_op_id, updated_at = now()
+INSERT INTO write_ledger AS l (subject, client_id, last_op_id) VALUES (%s, %s, %s)
+ON CONFLICT (subject, client_id) DO UPDATE SET last_op_id = EXCLUDED.last_op_id, updated_at = now()
 WHERE l.last_op_id < EXCLUDED.last_op_id
 """
 
@@ -166,7 +170,13 @@ def classify(error: Exception) -> str | None:
         "42501": "UNAUTHORIZED",
         "55P03": None,
         "25006": None,
+        # A prepared statement missing on the server connection, or another's of the
+        # same name: a pooler in transaction mode, which the next try may pass.
+        "26000": None,
+        "42P05": None,
     }
+    if len(state) != 5:
+        return "UNCLASSIFIED_ERROR"
     if state in fixed:
         return fixed[state]
     by_class = {
@@ -273,7 +283,7 @@ class Backend:
         try:
             async with self.pool.connection() as conn, conn.transaction():
                 if key is not None:
-                    claimed = await conn.execute(CLAIM, (client_id, key))
+                    claimed = await conn.execute(CLAIM, (subject, client_id, key))
                     if claimed.rowcount == 0:
                         return await self.replayed(conn, subject, client_id, key)
                 for index, entry in enumerate(tx.crud):
@@ -382,7 +392,7 @@ class Backend:
         try:
             async with self.pool.connection() as conn, conn.transaction():
                 if key is not None and client_id is not None:
-                    claimed = await conn.execute(CLAIM, (client_id, key))
+                    claimed = await conn.execute(CLAIM, (subject, client_id, key))
                     if claimed.rowcount == 0:
                         return await self.replayed(conn, subject, client_id, key)
                 params = (

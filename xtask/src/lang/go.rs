@@ -33,7 +33,11 @@ const FIXTURES: &str = "generator/tests/fixtures/features";
 /// Modules checked on their own, outside the shared workspace: the example backend
 /// (its own `go.mod` requires pgx and a newer Go, and finds `generated/go` through a
 /// `replace`, as where a user vendors it).
-const STANDALONE: &[&str] = &["generated/go/examples/pgx"];
+const STANDALONE: &[&str] = &["generated/go/examples/pgx", EXAMPLE_TESTED];
+/// The example backend's tests: `main_test.go` beside the template's `main.go` (which
+/// is copied verbatim into `generated/go/examples/pgx`, the test is not). They start a
+/// throwaway PostgreSQL cluster with the `throwaway-server` binary.
+const EXAMPLE_TESTED: &str = "templates/go/examples/pgx";
 /// Folders held to gofmt, relative to the root.
 const GOFMT_CHECKED: &[&str] = &[
     "generated/go",
@@ -78,7 +82,10 @@ impl Language for Go {
 
     fn test(&self, _: &Project) -> Option<Step> {
         Some(Step::new(
-            format!("go test -race ({})", TESTED.join(", ")),
+            format!(
+                "go test -race ({}; {EXAMPLE_TESTED} on its own)",
+                TESTED.join(", ")
+            ),
             |project, totals| go_test(&project.root, totals),
         ))
     }
@@ -247,12 +254,30 @@ fn go_test(root: &Path, totals: &mut Counts) -> anyhow::Result<u8> {
         "go test",
         count_line,
     )?;
+    *totals += counts;
+    if code != 0 {
+        return Ok(code);
+    }
+    let binaries = match super::build_end_to_end_binaries(root)? {
+        Ok(binaries) => binaries,
+        Err(code) => return Ok(code),
+    };
+    let (code, example) = run_counted(
+        Command::new("go")
+            .args(["test", "-race", "-count=1", "-v", "./..."])
+            .envs(binaries)
+            .env("GOWORK", "off")
+            .current_dir(root.join(EXAMPLE_TESTED)),
+        "go test",
+        count_line,
+    )?;
+    *totals += example;
     println!(
         "\ngo test: {} passed, {} failed",
-        counts.passed, counts.failed
+        counts.passed + example.passed,
+        counts.failed + example.failed
     );
-    *totals += counts;
-    if code == 0 && counts.passed == 0 {
+    if code == 0 && (counts.passed == 0 || example.passed == 0) {
         eprintln!("go test ran no test");
         return Ok(1);
     }

@@ -193,6 +193,11 @@ fn type_check(root: &Path) -> anyhow::Result<u8> {
 
 /// pytest over [`TESTS`], counting its summary line.
 fn pytest(root: &Path, totals: &mut Counts) -> anyhow::Result<u8> {
+    // The example backend's tests start a throwaway PostgreSQL cluster.
+    let binaries = match super::build_end_to_end_binaries(root)? {
+        Ok(binaries) => binaries,
+        Err(code) => return Ok(code),
+    };
     let (code, counts) = run_counted(
         Command::new(tool(root, "python"))
             .args([
@@ -205,6 +210,7 @@ fn pytest(root: &Path, totals: &mut Counts) -> anyhow::Result<u8> {
                 PYTEST_CONFIG,
             ])
             .args(TESTS)
+            .envs(binaries)
             .current_dir(root),
         "pytest",
         count_line,

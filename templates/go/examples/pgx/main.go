@@ -59,9 +59,11 @@ const retryAfterMs = 1000
 const setup = `
 SELECT pg_advisory_xact_lock(7426345);
 CREATE TABLE IF NOT EXISTS write_ledger (
-  client_id text PRIMARY KEY,
+  subject text NOT NULL,
+  client_id text NOT NULL,
   last_op_id bigint NOT NULL,
-  updated_at timestamptz NOT NULL DEFAULT now()
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (subject, client_id)
 );
 CREATE TABLE IF NOT EXISTS write_dead_letters (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -85,9 +87,12 @@ FROM unnest($1::text[]) AS t(name)
 JOIN pg_attribute a
   ON a.attrelid = to_regclass(quote_ident(t.name)) AND a.attnum > 0 AND NOT a.attisdropped`
 
+// claim is keyed by the token's user as well as the client's id: a client_id is the
+// client's own choice, so another user sending it must not make this user's writes
+// duplicates.
 const claim = `
-INSERT INTO write_ledger AS l (client_id, last_op_id) VALUES ($1, $2)
-ON CONFLICT (client_id) DO UPDATE SET last_op_id = EXCLUDED.last_op_id, updated_at = now()
+INSERT INTO write_ledger AS l (subject, client_id, last_op_id) VALUES ($1, $2, $3)
+ON CONFLICT (subject, client_id) DO UPDATE SET last_op_id = EXCLUDED.last_op_id, updated_at = now()
 WHERE l.last_op_id < EXCLUDED.last_op_id`
 
 const keptBefore = `
@@ -302,7 +307,7 @@ func (b *backend) transaction(ctx context.Context, subject, clientID string, tx 
 	index := -1
 	err := pgx.BeginFunc(ctx, b.pool, func(db pgx.Tx) error {
 		if key != nil {
-			tag, err := db.Exec(ctx, claim, clientID, *key)
+			tag, err := db.Exec(ctx, claim, subject, clientID, *key)
 			if err != nil {
 				return err
 			}
@@ -364,8 +369,17 @@ func classify(err error, tx api.CrudTransaction, index int) *fatalError {
 		"42501": "UNAUTHORIZED",
 	}[pgErr.Code]
 	if code == "" {
-		switch class := pgErr.Code[:2]; {
+		// A SQLSTATE has five characters; anything else is no class at all.
+		class := ""
+		if len(pgErr.Code) == 5 {
+			class = pgErr.Code[:2]
+		}
+		switch {
 		case pgErr.Code == "55P03" || pgErr.Code == "25006":
+			return nil
+		case pgErr.Code == "26000" || pgErr.Code == "42P05":
+			// A prepared statement missing on the server connection, or another's of
+			// the same name: a pooler in transaction mode, which the next try may pass.
 			return nil
 		case class == "08" || class == "40" || class == "53" || class == "57" || class == "58":
 			return nil
@@ -501,7 +515,7 @@ func (b *backend) keep(ctx context.Context, subject, clientID string, key *int64
 		if clientID != "" {
 			client = &clientID
 			if key != nil {
-				tag, err := db.Exec(ctx, claim, clientID, *key)
+				tag, err := db.Exec(ctx, claim, subject, clientID, *key)
 				if err != nil {
 					return err
 				}
