@@ -2,7 +2,8 @@
 //! and idle keep-alive connections are closed after the header timeout, a stalled or
 //! trickled body gets 408, at the connection cap new clients wait for a slot, and
 //! `/health` still answers under a low open-file limit with many half-open
-//! connections. Timeouts are short here; upper bounds are generous.
+//! connections, and a flood of large uploads stays within the memory the in-flight
+//! limit allows. Timeouts are short here; upper bounds are generous.
 #![cfg(unix)]
 
 use std::net::SocketAddr;
@@ -267,4 +268,139 @@ async fn health_answers_with_many_half_open_connections_and_few_files() {
     .expect("/health");
     assert_eq!(response.status(), 200);
     drop(half_open);
+}
+
+/// A `/proc/<pid>/status` figure in bytes (`VmRSS`, `VmHWM`: the peak RSS).
+fn memory_figure(pid: u32, name: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    let line = status
+        .lines()
+        .find(|line| line.starts_with(name))
+        .unwrap_or_else(|| panic!("no {name} in /proc/{pid}/status"));
+    let kib: u64 = line
+        .trim_start_matches(name)
+        .trim_start_matches(':')
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .expect("a number of kB");
+    kib * 1024
+}
+
+/// One upload of `size` bytes: a one-transaction batch padded with spaces (still
+/// valid JSON). Returns the status code, or 0 when no reply came (the server may
+/// close a refused connection while the body is still being sent).
+async fn large_upload(addr: SocketAddr, token: &str, n: usize, size: usize) -> u16 {
+    let mut body = format!(
+        r#"{{"client_id":"flood-{n}","transactions":[{{"crud":[{{"op":"PUT","table":"lists","id":"{}","op_id":1,"op_data":{{"name":"flood"}}}}]}}]}}"#,
+        uuid::Uuid::new_v4()
+    )
+    .into_bytes();
+    body.resize(size, b' ');
+    let head = format!(
+        "POST /api/data HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n"
+    );
+    let mut stream = connect(addr).await;
+    let (mut reader, mut writer) = stream.split();
+    let send = async {
+        // A refused upload's connection may be closed before the body is all sent.
+        if writer.write_all(head.as_bytes()).await.is_ok() {
+            let _ = writer.write_all(&body).await;
+        }
+    };
+    let read = async {
+        let mut reply = Vec::new();
+        let _ = reader.read_to_end(&mut reply).await;
+        reply
+    };
+    let ((), reply) = tokio::time::timeout(PATIENCE, async { tokio::join!(send, read) })
+        .await
+        .expect("every upload is answered or closed in time");
+    let reply = String::from_utf8_lossy(&reply);
+    reply
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_large_uploads_stays_within_the_memory_the_in_flight_limit_allows() {
+    const IN_FLIGHT: usize = 4;
+    const BODY: usize = 2 * 1024 * 1024;
+    const CLIENTS: usize = 150;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path().display().to_string();
+    ok(&["migrate", "--data-dir", &d, "--example-schema"]);
+    let token = ok(&["token", "--data-dir", &d, "--sub", "user-1"])
+        .trim()
+        .to_string();
+    let in_flight = IN_FLIGHT.to_string();
+    let (server, addr) = cli_support::serve(
+        dir.path(),
+        &[
+            ("POWERSYNC_WRITE__HTTP__MAX_BATCHES_IN_FLIGHT", &in_flight),
+            ("POWERSYNC_WRITE__HTTP__MAX_BATCHES_PER_USER", "1000"),
+        ],
+    )
+    .await;
+    let pid = server.child.id();
+
+    // Warm up with a few large uploads, one at a time, so the baseline holds what
+    // any large upload needs (allocator arenas, buffers).
+    for n in 0..3 {
+        let status = large_upload(addr, &token, n, BODY).await;
+        assert_eq!(status, 200, "{}", server.log());
+    }
+    let baseline = memory_figure(pid, "VmRSS");
+
+    // CLIENTS uploads at once: 300 MiB in all, were every body held.
+    let mut uploads = tokio::task::JoinSet::new();
+    for n in 0..CLIENTS {
+        let token = token.clone();
+        uploads.spawn(async move { large_upload(addr, &token, 100 + n, BODY).await });
+    }
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    while let Some(status) = uploads.join_next().await {
+        *statuses.entry(status.expect("upload task")).or_default() += 1;
+    }
+    let peak = memory_figure(pid, "VmHWM");
+    let allowed = (IN_FLIGHT * BODY * 4 + 48 * 1024 * 1024) as u64;
+    let grown = peak.saturating_sub(baseline);
+    println!(
+        "baseline RSS {} MiB, peak {} MiB, grown {} MiB (allowed {} MiB); replies {statuses:?}",
+        baseline >> 20,
+        peak >> 20,
+        grown >> 20,
+        allowed >> 20
+    );
+
+    // The limit was reached, and every upload was answered 200 or 503 (or, refused,
+    // closed while still sending).
+    assert!(
+        statuses.get(&503).copied().unwrap_or(0) > 0,
+        "no upload was refused: {statuses:?}\n{}",
+        server.log()
+    );
+    assert!(
+        statuses.get(&200).copied().unwrap_or(0) >= IN_FLIGHT,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.keys().all(|status| [0, 200, 503].contains(status)),
+        "{statuses:?}\n{}",
+        server.log()
+    );
+    // The peak grew by at most a few copies of the bodies in flight, plus slack for
+    // connections and the allocator; holding every body would add 300 MiB.
+    assert!(
+        grown <= allowed,
+        "the flood grew the peak RSS by {} MiB, more than the {} MiB that {IN_FLIGHT} \
+         batches in flight of {} MiB allow",
+        grown >> 20,
+        allowed >> 20,
+        BODY >> 20
+    );
 }
