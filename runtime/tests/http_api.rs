@@ -175,18 +175,55 @@ async fn a_valid_token_gets_200_with_one_result_per_transaction() {
     );
 }
 
+/// What the tracing subscriber of this test binary has written (see [`logs`]).
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogsWriter;
+
+impl std::io::Write for LogsWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The log lines of every test of this binary so far, as the backend writes them
+/// (text format); the subscriber is installed by the first call.
+fn logs() -> String {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(|| LogsWriter)
+            .try_init();
+    });
+    String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_whose_client_has_gone_is_still_finished() {
+    logs();
     let server = sqlite_server().await;
-    let token = server.key.sign(&claims("user-1"));
+    // A subject of its own, so its log line is this test's.
+    let user = "user-gone-away";
+    let token = server.key.sign(&claims(user));
     let second = "00000000-0000-4000-8000-000000000002";
     let batch = json!({
         "client_id": "c1",
         "transactions": [
             {"crud": [{"op": "PUT", "table": "lists", "id": LIST, "op_id": 1,
-                       "op_data": {"name": "first", "owner_id": "user-1"}}]},
+                       "op_data": {"name": "first", "owner_id": user}}]},
             {"crud": [{"op": "PUT", "table": "lists", "id": second, "op_id": 2,
-                       "op_data": {"name": "second", "owner_id": "user-1"}}]}
+                       "op_data": {"name": "second", "owner_id": user}}]},
+            // Not of the spec's shape (no `id`): kept as a dead letter.
+            {"crud": [{"op": "PUT", "table": "lists", "op_id": 3,
+                       "op_data": {"name": "third"}}]}
         ]
     });
     // Another writer holds the database: the first transaction waits for it.
@@ -208,25 +245,49 @@ async fn a_batch_whose_client_has_gone_is_still_finished() {
     blocker.execute_batch("COMMIT").expect("unlock");
     drop(blocker);
 
-    // Both transactions are applied, the second one too, which had not started when
-    // the client went away.
+    // The whole batch is processed, the transactions that had not started when the
+    // client went away too: two applied, the third kept as a dead letter, and the
+    // batch logged as any other.
+    let processed = |logs: &str| {
+        logs.lines()
+            .any(|line| line.contains("processed a batch") && line.contains(user))
+    };
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while lists(&server).len() < 2 && std::time::Instant::now() < deadline {
+    while !processed(&logs()) && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let logged = logs();
+    let line = logged
+        .lines()
+        .find(|line| line.contains("processed a batch") && line.contains(user))
+        .unwrap_or_else(|| panic!("no \"processed a batch\" line for {user}:\n{logged}"));
+    assert!(line.contains("transactions=3"), "{line}");
     let mut names = lists(&server);
     names.sort();
     assert_eq!(names, ["first", "second"]);
-    // The client's resend is answered from the ledger.
+    let conn = rusqlite::Connection::open(server.db_path()).expect("open");
+    let kept: Vec<(String, String)> = conn
+        .prepare("SELECT id, error_code FROM powersync_write_dead_letters WHERE subject = ?1")
+        .expect("prepare")
+        .query_map([user], |row| Ok((row.get(0)?, row.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].1, "INVALID_REQUEST", "{kept:?}");
+    // The client's resend is answered from the ledger and the dead letters.
     let (status, body) = post(&server, Some(&token), &batch).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        body,
-        json!({"results": [
-            {"status": "success", "duplicate": true},
-            {"status": "success", "duplicate": true}
-        ]})
+        body["results"][0],
+        json!({"status": "success", "duplicate": true})
     );
+    assert_eq!(
+        body["results"][1],
+        json!({"status": "success", "duplicate": true})
+    );
+    assert_eq!(body["results"][2]["status"], "fatal_error", "{body}");
+    assert_eq!(body["results"][2]["dead_letter_id"], kept[0].0, "{body}");
 }
 
 /// One list PUT by `user` under `client_id`.
