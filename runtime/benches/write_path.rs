@@ -322,6 +322,31 @@ async fn start_server(
     Ok((address, token))
 }
 
+/// A process's CPU time so far, user and system, all threads (`/proc/<pid>/stat`, in
+/// the kernel's fixed 100 ticks per second); `pid` is a number or `self`.
+fn cpu_time(pid: &str) -> Result<Duration> {
+    const TICKS_PER_SECOND: u64 = 100;
+    let path = format!("/proc/{pid}/stat");
+    let stat = std::fs::read_to_string(&path)?;
+    // The command name may hold spaces: fields count from after its closing `)`.
+    let after_name = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .ok_or_else(|| format!("{path}: no command name"))?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime, fields 14 and 15 of the line: 11 and 12 counting from the
+    // state (field 3) after the name.
+    let ticks = |i: usize| -> Result<u64> {
+        Ok(fields
+            .get(i)
+            .ok_or_else(|| format!("{path}: too few fields"))?
+            .parse()?)
+    };
+    Ok(Duration::from_millis(
+        (ticks(11)? + ticks(12)?) * 1000 / TICKS_PER_SECOND,
+    ))
+}
+
 // ---- the matrix ----
 
 #[derive(Clone, Copy, PartialEq)]

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use super::{
     COMPLETED_AT, CONCURRENCY, CREATED_AT, Client, Config, EngineConfig, JoinSet, Load, Measured,
     Options, Result, Row, SUBJECT, TRANSACTIONS_PER_REQUEST, Transaction, WorkerStats, collect,
-    print_table, start_server, summarize,
+    cpu_time, print_table, start_server, summarize,
 };
 
 /// The server's options beyond the helper's (which already flushes at every commit):
@@ -146,7 +146,11 @@ pub(super) fn run(options: &Options) -> Result<()> {
         .build()?;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let endpoint = format!("http://{address}/api/data");
-    let outcome = client_runtime.block_on(drive(options, &url, &endpoint, &token));
+    let mariadbd = server
+        .pid()
+        .ok_or("the throwaway MariaDB server has no process")?
+        .to_string();
+    let outcome = client_runtime.block_on(drive(options, &url, &endpoint, &token, &mariadbd));
     let _ = shutdown.send(());
     server_runtime.shutdown_timeout(Duration::from_secs(5));
     client_runtime.shutdown_timeout(Duration::from_secs(5));
@@ -154,7 +158,13 @@ pub(super) fn run(options: &Options) -> Result<()> {
     outcome
 }
 
-async fn drive(options: &Options, url: &str, endpoint: &str, token: &str) -> Result<()> {
+async fn drive(
+    options: &Options,
+    url: &str,
+    endpoint: &str,
+    token: &str,
+    mariadbd: &str,
+) -> Result<()> {
     let mut admin = Conn::new(mysql_async::Opts::from_url(url)?).await?;
     print_settings(&mut admin).await?;
     let pool = baseline_pool(url)?;
@@ -164,6 +174,7 @@ async fn drive(options: &Options, url: &str, endpoint: &str, token: &str) -> Res
         .build()?;
     let mut rows = Vec::new();
     let mut server_work = Vec::new();
+    let mut cpu = Vec::new();
     let mut run_number = 0usize;
     for per_request in TRANSACTIONS_PER_REQUEST {
         for concurrency in CONCURRENCY {
@@ -173,10 +184,13 @@ async fn drive(options: &Options, url: &str, endpoint: &str, token: &str) -> Res
                 continue;
             }
             let sides = [Side::Runtime, Side::Direct];
+            // Per side, over every round: this process's and mariadbd's CPU time, and
+            // the transactions.
+            let mut spent = [(Duration::ZERO, Duration::ZERO, 0u64); 2];
             let mut runs = Vec::new();
             for round_number in 0..options.rounds {
                 let mut round = Vec::new();
-                for side in sides {
+                for (index, side) in sides.into_iter().enumerate() {
                     run_number += 1;
                     reset(&mut admin).await?;
                     let load = Load {
@@ -187,11 +201,18 @@ async fn drive(options: &Options, url: &str, endpoint: &str, token: &str) -> Res
                     };
                     eprintln!("running MariaDB {cell}, {} ...", side.name());
                     let before = counters(&mut admin).await?;
+                    let cpu_before = (cpu_time("self")?, cpu_time(mariadbd)?);
                     let measured = match side {
                         Side::Runtime => load.http(&http, "runtime", endpoint, token).await?,
                         Side::Direct => load.mariadb_direct(&pool).await?,
                     };
+                    let cpu_after = (cpu_time("self")?, cpu_time(mariadbd)?);
                     let after = counters(&mut admin).await?;
+                    // Warm-up included, in the CPU time as in the transactions (every
+                    // acknowledged one: `verify` checks the tables hold them all).
+                    spent[index].0 += cpu_after.0 - cpu_before.0;
+                    spent[index].1 += cpu_after.1 - cpu_before.1;
+                    spent[index].2 += measured.transactions;
                     verify(&mut admin, side.name(), measured.transactions).await?;
                     // The statements are the same every round: the first round's counts.
                     if round_number == 0 {
@@ -204,6 +225,9 @@ async fn drive(options: &Options, url: &str, endpoint: &str, token: &str) -> Res
                     round.push(measured);
                 }
                 runs.push(round);
+            }
+            for (index, side) in sides.into_iter().enumerate() {
+                cpu.push((cell.clone(), side.name(), spent[index]));
             }
             let reference = |side: usize| (sides[side] == Side::Runtime).then_some((1, "direct"));
             for (side, (measured, ratio)) in summarize(runs, reference).into_iter().enumerate() {
@@ -219,7 +243,33 @@ async fn drive(options: &Options, url: &str, endpoint: &str, token: &str) -> Res
     pool.disconnect().await?;
     print_table("MariaDB", options, &rows);
     print_server_work(&server_work);
+    print_cpu(&cpu);
     Ok(())
+}
+
+/// Per cell and side: the CPU time of this process (runtime side: the backend and
+/// the load generator; direct side: the baseline's client) and of mariadbd, and the
+/// transactions they ran.
+fn print_cpu(cpu: &[(String, &str, (Duration, Duration, u64))]) {
+    println!();
+    println!("CPU time per upload transaction, every round and its warm-up (/proc/PID/stat)");
+    println!(
+        "{:<18} {:<8} {:>12} {:>12} {:>12}",
+        "cell", "path", "bench µs", "mariadbd µs", "total µs"
+    );
+    for (cell, path, (bench, mariadbd, transactions)) in cpu {
+        let per = |d: &Duration| d.as_secs_f64() * 1e6 / (*transactions).max(1) as f64;
+        println!(
+            "{cell:<18} {path:<8} {:>12.0} {:>12.0} {:>12.0}",
+            per(bench),
+            per(mariadbd),
+            per(bench) + per(mariadbd)
+        );
+    }
+    println!(
+        "(bench: this process, which on the runtime side holds the backend and the load \
+         generator and on the direct side the baseline's client)"
+    );
 }
 
 /// The baseline's pool: the runtime's size and session, connections kept while idle

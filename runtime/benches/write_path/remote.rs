@@ -14,7 +14,8 @@
 use std::time::{Duration, Instant};
 
 use super::{
-    CONCURRENCY, Load, Options, Result, Row, TRANSACTIONS_PER_REQUEST, print_table, summarize,
+    CONCURRENCY, Load, Options, Result, Row, TRANSACTIONS_PER_REQUEST, cpu_time, print_table,
+    summarize,
 };
 
 /// The backend to drive.
@@ -81,11 +82,11 @@ async fn drive(options: &Options, remote: &Remote) -> Result<()> {
                     options,
                 };
                 eprintln!("running {cell}, backend ...");
-                let (cpu, wall) = (process_cpu()?, Instant::now());
+                let (cpu, wall) = (cpu_time("self")?, Instant::now());
                 let measured = load
                     .http(&http, "backend", &remote.endpoint, &remote.token)
                     .await?;
-                let share = (process_cpu()? - cpu).as_secs_f64() / wall.elapsed().as_secs_f64();
+                let share = (cpu_time("self")? - cpu).as_secs_f64() / wall.elapsed().as_secs_f64();
                 cell_shares.push(share);
                 runs.push(vec![measured]);
             }
@@ -111,28 +112,4 @@ async fn drive(options: &Options, remote: &Remote) -> Result<()> {
         most * 100.0 / cores as f64
     );
     Ok(())
-}
-
-/// This process's CPU time so far, user and system, all threads
-/// (`/proc/self/stat`, in the kernel's fixed 100 ticks per second).
-fn process_cpu() -> Result<Duration> {
-    const TICKS_PER_SECOND: u64 = 100;
-    let stat = std::fs::read_to_string("/proc/self/stat")?;
-    // The command name may hold spaces: fields count from after its closing `)`.
-    let after_name = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest)
-        .ok_or("/proc/self/stat: no command name")?;
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // utime and stime, fields 14 and 15 of the line: 11 and 12 counting from the
-    // state (field 3) after the name.
-    let ticks = |i: usize| -> Result<u64> {
-        Ok(fields
-            .get(i)
-            .ok_or("/proc/self/stat: too few fields")?
-            .parse()?)
-    };
-    Ok(Duration::from_millis(
-        (ticks(11)? + ticks(12)?) * 1000 / TICKS_PER_SECOND,
-    ))
 }

@@ -97,6 +97,11 @@ impl Server {
         Ok(server)
     }
 
+    /// The running `mariadbd`'s process id (for CPU accounting), if it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     fn socket(&self) -> PathBuf {
         self.dir.join("mysqld.sock")
     }
