@@ -111,22 +111,18 @@ impl MappingConfig {
             .filter(|(column, _)| *column != "id")
             .map(|(column, value)| (rename(column), value.clone()))
             .collect();
-        let mapped = MappedEntry {
-            operation_index,
-            op,
-            table: db_table.clone(),
-            key_column: key_column.clone(),
-            id: Value::String(entry.id.clone()),
-            columns,
-            client_table: entry.table.clone(),
-            source: None,
-            guard: None,
-        };
         if handlers.contains(&entry.table) {
             // A table owned by a custom handler needs no database table.
             return Ok(Some(MappedEntry {
+                operation_index,
+                op,
+                table: db_table,
+                key_column,
+                id: Value::String(entry.id.clone()),
+                columns,
+                client_table: entry.table.clone(),
                 source: Some(Arc::new(entry.clone())),
-                ..mapped
+                guard: None,
             }));
         }
         let Some(table) = schema.tables.get(&db_table) else {
@@ -144,7 +140,7 @@ impl MappingConfig {
                 format!("table `{db_table}` has no primary-key column `{key_column}`"),
             ));
         }
-        for (column, _) in &mapped.columns {
+        for (column, _) in &columns {
             if table.column(column).is_none() {
                 return Err(mismatch(
                     Some(column),
@@ -152,7 +148,17 @@ impl MappingConfig {
                 ));
             }
         }
-        Ok(Some(mapped))
+        Ok(Some(MappedEntry {
+            operation_index,
+            op,
+            table: db_table,
+            key_column,
+            id: Value::String(entry.id.clone()),
+            columns,
+            client_table: entry.table.clone(),
+            source: None,
+            guard: None,
+        }))
     }
 }
 

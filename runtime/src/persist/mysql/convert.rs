@@ -83,7 +83,13 @@ pub fn to_value(column: &ColumnSchema, value: &Value) -> Result<Sql, String> {
 }
 
 fn convert(ty: &ColumnType, sql_type: &str, value: &Value) -> Result<Sql, String> {
-    let sql_type = sql_type.trim().to_ascii_lowercase();
+    // The server reports types in lower case: no copy per value then.
+    let sql_type = sql_type.trim();
+    let sql_type: std::borrow::Cow<'_, str> = if sql_type.bytes().any(|b| b.is_ascii_uppercase()) {
+        sql_type.to_ascii_lowercase().into()
+    } else {
+        sql_type.into()
+    };
     match ty {
         ColumnType::Bool => boolean(value),
         ColumnType::Int2 | ColumnType::Int4 | ColumnType::Int8 => {
@@ -722,6 +728,32 @@ mod tests {
 
     fn bytes(text: &str) -> Sql {
         Sql::Bytes(text.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn a_type_reported_in_upper_case_converts_as_in_lower_case() {
+        let unsigned = |sql_type: &str| ColumnSchema {
+            sql_type: sql_type.into(),
+            ..column("int", "int(10) unsigned")
+        };
+        let value = json!(-1);
+        assert_eq!(
+            to_value(&unsigned(" INT(10) UNSIGNED "), &value),
+            to_value(&unsigned("int(10) unsigned"), &value)
+        );
+        assert!(to_value(&unsigned("INT(10) UNSIGNED"), &value).is_err());
+        let precise = ColumnSchema {
+            sql_type: "DATETIME(6)".into(),
+            ..column("datetime", "datetime(6)")
+        };
+        assert_eq!(
+            to_value(&precise, &json!("2024-05-01T12:00:00.123456Z")),
+            Ok(ok(
+                "datetime",
+                "datetime(6)",
+                json!("2024-05-01T12:00:00.123456Z")
+            ))
+        );
     }
 
     #[test]
