@@ -5,14 +5,10 @@
 //! "retryable".
 //!
 //! A real server cannot drop a connection exactly at COMMIT on demand, so a small TCP
-//! proxy between the persister and the test server injects the fault, as
-//! tests/postgres_commit_loss.rs does for PostgreSQL.
+//! proxy between the persister and the test server (`throwaway_servers::commit_proxy`)
+//! injects the fault, as tests/postgres_commit_loss.rs does for PostgreSQL.
 
 mod mysql_support;
-
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use mysql_support::{Apply, TestDb, apply_with, database, put};
 use powersync_write_server::classify::DefaultClassifier;
@@ -23,9 +19,8 @@ use powersync_write_server::persist::{Applied, Persister};
 use powersync_write_server::schema::DatabaseSchema;
 use powersync_write_server::vocab::{DbError, MappedEntry};
 use serde_json::json;
+use throwaway_servers::commit_proxy::{CommitProxy, Fault};
 use throwaway_servers::mariadb;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 /// `Transaction::commit` sends the text query COMMIT: a packet of 7 bytes (3-byte
 /// length, sequence 0), COM_QUERY (0x03), "COMMIT".
@@ -33,97 +28,8 @@ const COMMIT_PACKET: &[u8] = b"\x07\0\0\0\x03COMMIT";
 
 const CLIENT_ID: &str = "client-1";
 
-/// What the proxy does at the next COMMIT (once, then it forwards again).
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Fault {
-    None,
-    /// Close both sides without forwarding the COMMIT.
-    DropCommit,
-    /// Forward the COMMIT, then close both sides instead of forwarding the answer.
-    DropCommitAnswer,
-}
-
-struct Proxy {
-    addr: SocketAddr,
-    fault: Arc<Mutex<Fault>>,
-    fired: Arc<AtomicUsize>,
-}
-
-impl Proxy {
-    async fn start(server_port: u16) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
-        let addr = listener.local_addr().expect("proxy address");
-        let fault = Arc::new(Mutex::new(Fault::None));
-        let fired = Arc::new(AtomicUsize::new(0));
-        let (accept_fault, accept_fired) = (fault.clone(), fired.clone());
-        tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let (fault, fired) = (accept_fault.clone(), accept_fired.clone());
-                tokio::spawn(async move {
-                    if let Ok(server) = TcpStream::connect(("127.0.0.1", server_port)).await {
-                        relay(client, server, &fault, &fired).await;
-                    }
-                });
-            }
-        });
-        Proxy { addr, fault, fired }
-    }
-
-    fn arm(&self, fault: Fault) {
-        *self.fault.lock().unwrap() = fault;
-    }
-
-    fn fired(&self) -> usize {
-        self.fired.load(Ordering::SeqCst)
-    }
-}
-
-/// Forwards both ways until either side closes or the armed fault fires; returning
-/// drops (closes) both sockets.
-async fn relay(client: TcpStream, server: TcpStream, fault: &Mutex<Fault>, fired: &AtomicUsize) {
-    let (mut client_read, mut client_write) = client.into_split();
-    let (mut server_read, mut server_write) = server.into_split();
-    let mut upstream = vec![0u8; 64 * 1024];
-    let mut downstream = vec![0u8; 64 * 1024];
-    // The COMMIT went through: the next answer is its answer, which is swallowed.
-    let mut swallow_answer = false;
-    loop {
-        tokio::select! {
-            read = client_read.read(&mut upstream) => {
-                let Ok(n @ 1..) = read else { return };
-                let chunk = &upstream[..n];
-                if chunk.windows(COMMIT_PACKET.len()).any(|w| w == COMMIT_PACKET) {
-                    let armed = std::mem::replace(&mut *fault.lock().unwrap(), Fault::None);
-                    match armed {
-                        Fault::None => {}
-                        Fault::DropCommit => {
-                            fired.fetch_add(1, Ordering::SeqCst);
-                            return;
-                        }
-                        Fault::DropCommitAnswer => swallow_answer = true,
-                    }
-                }
-                if server_write.write_all(chunk).await.is_err() {
-                    return;
-                }
-            }
-            read = server_read.read(&mut downstream) => {
-                let Ok(n @ 1..) = read else { return };
-                if swallow_answer {
-                    // The server answered, so it has committed: now lose the answer.
-                    fired.fetch_add(1, Ordering::SeqCst);
-                    return;
-                }
-                if client_write.write_all(&downstream[..n]).await.is_err() {
-                    return;
-                }
-            }
-        }
-    }
-}
-
 struct Setup {
-    proxy: Proxy,
+    proxy: CommitProxy,
     persister: MysqlPersister,
     schema: DatabaseSchema,
     db: TestDb,
@@ -135,7 +41,7 @@ struct Setup {
 async fn setup() -> Setup {
     let db = database();
     db.sql("CREATE TABLE notes (id VARCHAR(64) PRIMARY KEY, body TEXT) ENGINE=InnoDB");
-    let proxy = Proxy::start(mariadb::shared().port).await;
+    let proxy = CommitProxy::start(mariadb::shared().port, COMMIT_PACKET).await;
     let mut config = MysqlConfig::new(format!(
         "mysql://root@127.0.0.1:{}/{}",
         proxy.addr.port(),

@@ -4,13 +4,10 @@
 //! by the ledger as a duplicate). Either way the client is told "retryable".
 //!
 //! A real server cannot drop a connection exactly at COMMIT on demand, so a small TCP
-//! proxy between the persister and the test cluster injects the fault.
+//! proxy between the persister and the test cluster
+//! (`throwaway_servers::commit_proxy`) injects the fault.
 
 mod support;
-
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use powersync_write_server::classify::DefaultClassifier;
 use powersync_write_server::failure::Failure;
@@ -21,105 +18,15 @@ use powersync_write_server::schema::DatabaseSchema;
 use powersync_write_server::vocab::{DbError, MappedEntry};
 use serde_json::json;
 use support::postgres::{Apply, apply_with, database, put, rows};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use throwaway_servers::commit_proxy::{CommitProxy, Fault};
 
 /// `Transaction::commit` sends a simple query: 'Q', length 11 (itself + "COMMIT\0").
 const COMMIT_MESSAGE: &[u8] = b"Q\0\0\0\x0bCOMMIT\0";
 
 const CLIENT_ID: &str = "client-1";
 
-/// What the proxy does at the next COMMIT (once, then it forwards again).
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Fault {
-    None,
-    /// Close both sides without forwarding the COMMIT.
-    DropCommit,
-    /// Forward the COMMIT, then close both sides instead of forwarding the answer.
-    DropCommitAnswer,
-}
-
-struct Proxy {
-    addr: SocketAddr,
-    fault: Arc<Mutex<Fault>>,
-    fired: Arc<AtomicUsize>,
-}
-
-impl Proxy {
-    async fn start(server_port: u16) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
-        let addr = listener.local_addr().expect("proxy address");
-        let fault = Arc::new(Mutex::new(Fault::None));
-        let fired = Arc::new(AtomicUsize::new(0));
-        let (accept_fault, accept_fired) = (fault.clone(), fired.clone());
-        tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let (fault, fired) = (accept_fault.clone(), accept_fired.clone());
-                tokio::spawn(async move {
-                    if let Ok(server) = TcpStream::connect(("127.0.0.1", server_port)).await {
-                        relay(client, server, &fault, &fired).await;
-                    }
-                });
-            }
-        });
-        Proxy { addr, fault, fired }
-    }
-
-    fn arm(&self, fault: Fault) {
-        *self.fault.lock().unwrap() = fault;
-    }
-
-    fn fired(&self) -> usize {
-        self.fired.load(Ordering::SeqCst)
-    }
-}
-
-/// Forwards both ways until either side closes or the armed fault fires; returning
-/// drops (closes) both sockets.
-async fn relay(client: TcpStream, server: TcpStream, fault: &Mutex<Fault>, fired: &AtomicUsize) {
-    let (mut client_read, mut client_write) = client.into_split();
-    let (mut server_read, mut server_write) = server.into_split();
-    let mut upstream = vec![0u8; 64 * 1024];
-    let mut downstream = vec![0u8; 64 * 1024];
-    // The COMMIT went through: the next answer is its answer, which is swallowed.
-    let mut swallow_answer = false;
-    loop {
-        tokio::select! {
-            read = client_read.read(&mut upstream) => {
-                let Ok(n @ 1..) = read else { return };
-                let chunk = &upstream[..n];
-                if chunk.windows(COMMIT_MESSAGE.len()).any(|w| w == COMMIT_MESSAGE) {
-                    let armed = std::mem::replace(&mut *fault.lock().unwrap(), Fault::None);
-                    match armed {
-                        Fault::None => {}
-                        Fault::DropCommit => {
-                            fired.fetch_add(1, Ordering::SeqCst);
-                            return;
-                        }
-                        Fault::DropCommitAnswer => swallow_answer = true,
-                    }
-                }
-                if server_write.write_all(chunk).await.is_err() {
-                    return;
-                }
-            }
-            read = server_read.read(&mut downstream) => {
-                let Ok(n @ 1..) = read else { return };
-                if swallow_answer {
-                    // The server answered, so it has committed: now lose the answer.
-                    fired.fetch_add(1, Ordering::SeqCst);
-                    return;
-                }
-                if client_write.write_all(&downstream[..n]).await.is_err() {
-                    return;
-                }
-            }
-        }
-    }
-}
-
 struct Setup {
-    proxy: Proxy,
+    proxy: CommitProxy,
     persister: PostgresPersister,
     schema: DatabaseSchema,
     admin: tokio_postgres::Client,
@@ -131,7 +38,7 @@ async fn setup() -> Setup {
     let db = database().await;
     db.sql("CREATE TABLE notes (id text PRIMARY KEY, body text)")
         .await;
-    let proxy = Proxy::start(db.port).await;
+    let proxy = CommitProxy::start(db.port, COMMIT_MESSAGE).await;
     let mut config = PostgresConfig::new(format!(
         "postgres://postgres@127.0.0.1:{}/{}",
         proxy.addr.port(),
