@@ -211,6 +211,41 @@ impl Cluster {
         }
     }
 
+    /// Turns TLS on with this server certificate (PEM, its chain) and key, and
+    /// replaces the client authentication rules with `hba` (pg_hba.conf lines; the
+    /// socket stays trusted for the superuser). Takes effect at once (a reload).
+    pub fn enable_tls(&self, cert_pem: &str, key_pem: &str, hba: &[&str]) -> Result<(), String> {
+        let data = self.data();
+        let write = |name: &str, text: &str, mode: u32| -> Result<(), String> {
+            use std::os::unix::fs::PermissionsExt as _;
+            let path = data.join(name);
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            if is_root() {
+                let (uid, gid) = (postgres_id("-u")?, postgres_id("-g")?);
+                std::os::unix::fs::chown(&path, Some(uid), Some(gid))
+                    .map_err(|e| format!("chown {}: {e}", path.display()))?;
+            }
+            Ok(())
+        };
+        write("server.crt", cert_pem, 0o644)?;
+        // PostgreSQL refuses a key others can read.
+        write("server.key", key_pem, 0o600)?;
+        let rules = std::iter::once("local all postgres trust")
+            .chain(hba.iter().copied())
+            .collect::<Vec<_>>()
+            .join("\n");
+        write("pg_hba.conf", &format!("{rules}\n"), 0o600)?;
+        self.sql(
+            "ALTER SYSTEM SET ssl = on;\n\
+             ALTER SYSTEM SET ssl_cert_file = 'server.crt';\n\
+             ALTER SYSTEM SET ssl_key_file = 'server.key';\n\
+             SELECT pg_reload_conf();",
+        )?;
+        Ok(())
+    }
+
     /// The URL of `database` as the superuser `postgres` over TCP.
     pub fn url(&self, database: &str) -> String {
         self.url_as("postgres", database)

@@ -106,6 +106,16 @@ pub fn from_pool(error: PoolError) -> DbError {
             DbError::Database { message, code, .. } => DbError::Connection {
                 message: format!("cannot connect: {message} ({code})"),
             },
+            DbError::Connection { message } if message.contains("invalid peer certificate") => {
+                DbError::Connection {
+                    message: format!(
+                        "{message} (the server's TLS certificate did not pass the check \
+                         `sslmode` asks for: give its CA with `sslrootcert=PATH`, connect by \
+                         the name the certificate is for, or use `sslmode=require`, which \
+                         encrypts without checking)"
+                    ),
+                }
+            }
             other => other,
         },
         PoolError::Timeout(kind) => DbError::Connection {

@@ -13,7 +13,8 @@
 //! Custom handlers run again in that slow path, so their effects outside the database
 //! must be idempotent.
 //!
-//! Not supported yet: TLS connections (`NoTls` only).
+//! TLS follows the connection string's `sslmode` (and `sslrootcert`) as libpq does:
+//! see [`tls`].
 //!
 //! The files, as for every database: this one holds the configuration, the pool and
 //! the [`Persister`] implementation, which delegates; `introspect` reads the catalog,
@@ -26,6 +27,7 @@ mod convert;
 mod introspect;
 mod statements;
 mod store;
+pub mod tls;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -46,7 +48,8 @@ use crate::vocab::{DbError, Dialect};
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostgresConfig {
     /// `postgres://user[:password]@host[:port]/database[?options]` (or `postgresql://`,
-    /// or a key=value connection string). TLS is not supported yet.
+    /// or a key=value connection string); `sslmode` and `sslrootcert` choose TLS
+    /// ([`tls`]).
     pub url: String,
     /// Connections kept open at most (default 16).
     pub pool_size: usize,
@@ -106,18 +109,24 @@ pub struct PostgresPersister {
 impl PostgresPersister {
     /// Builds the pool; connections are opened on first use (see [`Persister::ping`]).
     pub fn new(config: PostgresConfig) -> Result<Self, DbError> {
-        let pg_config: tokio_postgres::Config =
-            config.url.parse().map_err(|error| DbError::Connection {
-                message: format!("invalid PostgreSQL URL: {error}"),
+        let invalid = |message: String| DbError::Connection {
+            message: format!("invalid PostgreSQL URL: {message}"),
+        };
+        let (rest, tls_options) = tls::split(&config.url).map_err(invalid)?;
+        let mut pg_config: tokio_postgres::Config =
+            rest.parse().map_err(|error| invalid(format!("{error}")))?;
+        pg_config.ssl_mode(tls_options.mode.negotiation());
+        let connector =
+            tls::RustlsConnect::new(&tls_options).map_err(|message| DbError::Connection {
+                message: format!("TLS to PostgreSQL: {message}"),
             })?;
-        let mut pg_config = pg_config;
         pg_config.connect_timeout(config.connect_timeout);
         if pg_config.get_application_name().is_none() {
             pg_config.application_name("powersync-write-server");
         }
         let manager = Manager::from_config(
             pg_config,
-            tokio_postgres::NoTls,
+            connector,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
