@@ -6,36 +6,8 @@
 use powersync_write_server::persist::Persister;
 use powersync_write_server::persist::postgres::{PostgresConfig, PostgresPersister};
 use powersync_write_server::vocab::DbError;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use throwaway_servers::certificates::Authority;
 use throwaway_servers::postgres::{Cluster, TEST_SETTINGS};
-
-/// A CA's certificate (PEM) with what signs with it.
-struct Authority {
-    pem: String,
-    params: CertificateParams,
-    key: KeyPair,
-}
-
-fn authority(name: &str) -> Authority {
-    let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.distinguished_name.push(DnType::CommonName, name);
-    let key = KeyPair::generate().expect("CA key");
-    let pem = params.clone().self_signed(&key).expect("CA").pem();
-    Authority { pem, params, key }
-}
-
-/// A server certificate for `names`, signed by `ca`: (certificate PEM, key PEM).
-fn server_certificate(ca: &Authority, names: &[&str]) -> (String, String) {
-    let issuer = ca.params.clone().self_signed(&ca.key).expect("CA");
-    let key = KeyPair::generate().expect("server key");
-    let params = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
-        .expect("server params");
-    let certificate = params
-        .signed_by(&key, &issuer, &ca.key)
-        .expect("server certificate");
-    (certificate.pem(), key.serialize_pem())
-}
 
 struct Setup {
     cluster: Cluster,
@@ -47,8 +19,8 @@ struct Setup {
 
 fn setup() -> Setup {
     let cluster = Cluster::start(TEST_SETTINGS).expect("cluster");
-    let ca = authority("Test CA");
-    let (cert, key) = server_certificate(&ca, &["db.example.test"]);
+    let ca = Authority::new("Test CA");
+    let (cert, key) = ca.issue(&["db.example.test"]);
     cluster
         .enable_tls(
             &cert,
@@ -69,8 +41,8 @@ fn setup() -> Setup {
         std::fs::write(&path, pem).expect("write");
         path.display().to_string()
     };
-    let ca_file = write("ca.pem", &ca.pem);
-    let other_ca = write("other-ca.pem", &authority("Another CA").pem);
+    let ca_file = write("ca.pem", &ca.pem());
+    let other_ca = write("other-ca.pem", &Authority::new("Another CA").pem());
     Setup {
         cluster,
         ca: ca_file,

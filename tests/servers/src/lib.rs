@@ -1,11 +1,13 @@
 //! Throwaway database servers for tests and benches (and a PgBouncer in front of the
-//! PostgreSQL one, and a proxy that loses connections at COMMIT): each starts a real server from
-//! the machine's binaries in a temporary folder, on a free loopback port, and stops it
-//! (and removes the folder) when the process that started it exits, however it exits.
+//! PostgreSQL one, a proxy that loses connections at COMMIT, and test certificates):
+//! each starts a real server from the machine's binaries in a temporary folder, on a
+//! free loopback port, and stops it (and removes the folder) when the process that
+//! started it exits, however it exits.
 //!
 //! Dev-only: the runtime's tests and benches depend on it, and so do the TypeScript
 //! and Kotlin tests, through the `throwaway-server` binary.
 
+pub mod certificates;
 pub mod commit_proxy;
 pub mod mariadb;
 pub mod pgbouncer;

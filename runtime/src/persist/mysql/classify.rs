@@ -127,8 +127,16 @@ pub fn from_acquire(error: &mysql_async::Error) -> DbError {
             message: format!("cannot connect: {} ({code})", server.message),
         };
     }
+    let message = error_chain(error);
+    let hint = if message.contains("invalid peer certificate") {
+        " (the server's TLS certificate did not pass the check `ssl-mode` asks for: give \
+         its CA with `ssl-ca=PATH`, connect by the name the certificate is for, or use \
+         `ssl-mode=REQUIRED`, which encrypts without checking)"
+    } else {
+        ""
+    };
     DbError::Connection {
-        message: format!("cannot connect: {}", error_chain(error)),
+        message: format!("cannot connect: {message}{hint}"),
     }
 }
 

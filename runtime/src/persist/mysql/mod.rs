@@ -15,7 +15,8 @@
 //! `utf8mb4`, and reports matched rather than changed rows (`CLIENT_FOUND_ROWS`), so
 //! a guarded `UPDATE` that sets a row to its current values still counts.
 //!
-//! Not supported yet: TLS connections.
+//! TLS follows the URL's `ssl-mode` (and `ssl-ca`) as the `mysql` client does: see
+//! [`tls`].
 //!
 //! The files, as for every database: this one holds the configuration, the pool and
 //! the [`Persister`] implementation, which delegates; `introspect` reads the catalog,
@@ -28,6 +29,7 @@ mod convert;
 mod introspect;
 mod statements;
 mod store;
+pub mod tls;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -71,8 +73,8 @@ const SESSION_INIT: [&str; 2] = [
 /// How to reach the database.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MysqlConfig {
-    /// `mysql://user[:password]@host[:port]/database[?options]`. TLS is not supported
-    /// yet.
+    /// `mysql://user[:password]@host[:port]/database[?options]`; `ssl-mode` and
+    /// `ssl-ca` choose TLS ([`tls`]).
     pub url: String,
     /// Connections kept open at most (default 16).
     pub pool_size: usize,
@@ -111,9 +113,11 @@ impl MysqlPersister {
     /// Builds the pool; connections are opened on first use (see [`Persister::ping`]).
     pub fn new(config: MysqlConfig) -> Result<Self, DbError> {
         let redacted = super::redact_url(&config.url);
-        let opts = Opts::from_url(&config.url).map_err(|error| DbError::Connection {
+        let invalid = |error: String| DbError::Connection {
             message: format!("invalid MySQL URL `{redacted}`: {error}"),
-        })?;
+        };
+        let (rest, ssl) = tls::split(&config.url).map_err(invalid)?;
+        let opts = Opts::from_url(&rest).map_err(|error| invalid(error.to_string()))?;
         if opts.db_name().is_none_or(str::is_empty) {
             return Err(DbError::Connection {
                 message: format!(
@@ -147,6 +151,13 @@ impl MysqlPersister {
             // TCP as the URL says, not a local socket the server happens to report.
             .prefer_socket(false)
             .client_found_rows(true);
+        let builder = match ssl {
+            Some(ssl) => {
+                tls::ensure_crypto_provider();
+                builder.ssl_opts(ssl)
+            }
+            None => builder,
+        };
         Ok(MysqlPersister {
             pool: Pool::new(builder),
             connect_timeout: config.connect_timeout,
