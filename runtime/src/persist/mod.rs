@@ -170,6 +170,14 @@ pub async fn open(url: &str, options: &OpenOptions) -> Result<SharedPersister, D
 /// work is in [`crate::redact`]).
 pub use crate::redact::redact_url;
 
+/// A connection string's option value with its `%XX` escapes decoded (`+` stays).
+pub(crate) fn percent_decode(value: &str) -> Result<String, String> {
+    percent_encoding::percent_decode_str(value)
+        .decode_utf8()
+        .map(|decoded| decoded.into_owned())
+        .map_err(|_| format!("`{value}` is not UTF-8 once decoded"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact_url;

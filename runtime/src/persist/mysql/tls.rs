@@ -31,7 +31,7 @@ pub fn split(url: &str) -> Result<(String, Option<SslOpts>), String> {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         match key {
             "ssl-mode" | "ssl_mode" => mode = Some(value.to_ascii_uppercase()),
-            "ssl-ca" | "ssl_ca" => ca = Some(PathBuf::from(percent_decode(value)?)),
+            "ssl-ca" | "ssl_ca" => ca = Some(PathBuf::from(crate::persist::percent_decode(value)?)),
             _ => kept.push(pair),
         }
     }
@@ -81,26 +81,6 @@ pub fn split(url: &str) -> Result<(String, Option<SslOpts>), String> {
         .with_danger_accept_invalid_certs(!verify_chain)
         .with_danger_skip_domain_validation(!verify_name);
     Ok((rest, Some(ssl)))
-}
-
-fn percent_decode(value: &str) -> Result<String, String> {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = value
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| format!("bad percent escape in `{value}`"))?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| format!("`{value}` is not UTF-8 once decoded"))
 }
 
 /// The driver builds its TLS configuration on rustls's process-wide crypto

@@ -103,7 +103,7 @@ pub fn split(connection: &str) -> Result<(String, TlsOptions), String> {
                 let mut kept = Vec::new();
                 for pair in query.split('&') {
                     let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-                    let value = percent_decode(value)?;
+                    let value = crate::persist::percent_decode(value)?;
                     if !take(key, &value)? {
                         kept.push(pair);
                     }
@@ -134,26 +134,6 @@ pub fn split(connection: &str) -> Result<(String, TlsOptions), String> {
         options.mode = SslMode::VerifyCa;
     }
     Ok((rest, options))
-}
-
-fn percent_decode(value: &str) -> Result<String, String> {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = value
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| format!("bad percent escape in `{value}`"))?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| format!("`{value}` is not UTF-8 once decoded"))
 }
 
 /// The connector the pool is built with.
