@@ -73,6 +73,25 @@ fn postgres_answers_and_stops_when_stdin_closes() {
 }
 
 #[test]
+fn postgres_with_pgbouncer_answers_through_the_pooler_and_stops_both() {
+    let (mut child, description) = spawn(&["postgres+pgbouncer"]);
+    let port = description["port"].as_u64().unwrap();
+    let pooler = description["pooler_port"].as_u64().expect("pooler_port");
+    assert_ne!(port, pooler);
+    let through = format!("postgres://postgres@127.0.0.1:{pooler}/postgres");
+    // The answer comes from the cluster behind PgBouncer.
+    assert_eq!(
+        psql(&through, "SHOW port").unwrap(),
+        format!("{port}\n"),
+        "PgBouncer forwards to the cluster"
+    );
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    assert!(port_closed(port), "the cluster stopped");
+    assert!(port_closed(pooler), "PgBouncer stopped");
+}
+
+#[test]
 fn postgres_stops_on_sigterm_and_sigint() {
     for signal in ["TERM", "INT"] {
         let (mut child, description) = spawn(&["postgres"]);
@@ -135,7 +154,11 @@ fn failures_say_why_on_stderr_without_a_json_line() {
             "`fsync`: write it as name=value",
             1,
         ),
-        (&[][..], "usage: throwaway-server postgres|mariadb", 2),
+        (
+            &[][..],
+            "usage: throwaway-server postgres|postgres+pgbouncer|mariadb",
+            2,
+        ),
     ] {
         let output = Command::new(BIN)
             .args(args)
