@@ -111,41 +111,32 @@ impl MappingConfig {
             .filter(|(column, _)| *column != "id")
             .map(|(column, value)| (rename(column), value.clone()))
             .collect();
-        if handlers.contains(&entry.table) {
-            // A table owned by a custom handler needs no database table.
-            return Ok(Some(MappedEntry {
-                operation_index,
-                op,
-                table: db_table,
-                key_column,
-                id: Value::String(entry.id.clone()),
-                columns,
-                client_table: entry.table.clone(),
-                source: Some(Arc::new(entry.clone())),
-                guard: None,
-            }));
-        }
-        let Some(table) = schema.tables.get(&db_table) else {
-            return Err(mismatch(
-                None,
-                format!("table `{db_table}` does not exist in the database"),
-            ));
-        };
-        if let Some(reason) = &table.unwritable {
-            return Err(mismatch(None, reason.clone()));
-        }
-        if table.column(&key_column).is_none() {
-            return Err(mismatch(
-                Some(&key_column),
-                format!("table `{db_table}` has no primary-key column `{key_column}`"),
-            ));
-        }
-        for (column, _) in &columns {
-            if table.column(column).is_none() {
+        // A table owned by a custom handler needs no database table; its handler sees
+        // the entry as sent.
+        let handled = handlers.contains(&entry.table);
+        if !handled {
+            let Some(table) = schema.tables.get(&db_table) else {
                 return Err(mismatch(
-                    Some(column),
-                    format!("table `{db_table}` has no column `{column}`"),
+                    None,
+                    format!("table `{db_table}` does not exist in the database"),
                 ));
+            };
+            if let Some(reason) = &table.unwritable {
+                return Err(mismatch(None, reason.clone()));
+            }
+            if table.column(&key_column).is_none() {
+                return Err(mismatch(
+                    Some(&key_column),
+                    format!("table `{db_table}` has no primary-key column `{key_column}`"),
+                ));
+            }
+            for (column, _) in &columns {
+                if table.column(column).is_none() {
+                    return Err(mismatch(
+                        Some(column),
+                        format!("table `{db_table}` has no column `{column}`"),
+                    ));
+                }
             }
         }
         Ok(Some(MappedEntry {
@@ -156,7 +147,7 @@ impl MappingConfig {
             id: Value::String(entry.id.clone()),
             columns,
             client_table: entry.table.clone(),
-            source: None,
+            source: handled.then(|| Arc::new(entry.clone())),
             guard: None,
         }))
     }

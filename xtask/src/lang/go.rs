@@ -32,7 +32,7 @@ const SUPPORT_TESTS: (&str, &str) = (
 const FIXTURES: &str = "generator/tests/fixtures/features";
 /// Modules checked on their own, outside the shared workspace: the example backend
 /// (its own `go.mod` requires pgx and a newer Go, and finds `generated/go` through a
-/// `replace`, as where a user vendors it).
+/// `replace`, as where a user vendors it), and its template with the tests.
 const STANDALONE: &[&str] = &["generated/go/examples/pgx", EXAMPLE_TESTED];
 /// The example backend's tests: `main_test.go` beside the template's `main.go` (which
 /// is copied verbatim into `generated/go/examples/pgx`, the test is not). They start a
