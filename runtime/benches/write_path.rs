@@ -325,14 +325,39 @@ async fn start_server(
 /// A process's CPU time so far, user and system, all threads (`/proc/<pid>/stat`, in
 /// the kernel's fixed 100 ticks per second); `pid` is a number or `self`.
 fn cpu_time(pid: &str) -> Result<Duration> {
+    Ok(stat_cpu_time(&format!("/proc/{pid}/stat"))?.1)
+}
+
+/// The CPU time of this process's live threads whose name is `name` (the tokio
+/// runtimes name theirs `server` and `client`), to split the bench's own time
+/// between the backend and the load generator.
+fn threads_cpu_time(name: &str) -> Result<Duration> {
+    let mut total = Duration::ZERO;
+    for task in std::fs::read_dir("/proc/self/task")? {
+        let path = task?.path().join("stat");
+        // A thread may end between the listing and the read.
+        let Ok((comm, time)) = stat_cpu_time(&path.to_string_lossy()) else {
+            continue;
+        };
+        if comm == name {
+            total += time;
+        }
+    }
+    Ok(total)
+}
+
+/// The command name and user plus system CPU time of a `/proc/.../stat` file.
+fn stat_cpu_time(path: &str) -> Result<(String, Duration)> {
     const TICKS_PER_SECOND: u64 = 100;
-    let path = format!("/proc/{pid}/stat");
-    let stat = std::fs::read_to_string(&path)?;
+    let stat = std::fs::read_to_string(path)?;
     // The command name may hold spaces: fields count from after its closing `)`.
-    let after_name = stat
+    let (head, after_name) = stat
         .rsplit_once(')')
-        .map(|(_, rest)| rest)
         .ok_or_else(|| format!("{path}: no command name"))?;
+    let comm = head
+        .split_once('(')
+        .map_or("", |(_, name)| name)
+        .to_string();
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     // utime and stime, fields 14 and 15 of the line: 11 and 12 counting from the
     // state (field 3) after the name.
@@ -342,8 +367,9 @@ fn cpu_time(pid: &str) -> Result<Duration> {
             .ok_or_else(|| format!("{path}: too few fields"))?
             .parse()?)
     };
-    Ok(Duration::from_millis(
-        (ticks(11)? + ticks(12)?) * 1000 / TICKS_PER_SECOND,
+    Ok((
+        comm,
+        Duration::from_millis((ticks(11)? + ticks(12)?) * 1000 / TICKS_PER_SECOND),
     ))
 }
 

@@ -738,3 +738,124 @@ async fn concurrent_replays_apply_once() {
         "user-1\tclient-a\t3\n"
     );
 }
+
+/// A transaction of unguarded writes travels as one script with its values written
+/// into the SQL text (persist/mysql/script.rs): every value reaches the server
+/// exactly, whatever it holds (quotes, backslashes, NUL, `?`, SQL, non-UTF-8 bytes,
+/// extreme doubles), and a `?` in an identifier is no placeholder. Compared as HEX()
+/// and as the server prints doubles, so no byte or bit can differ unseen.
+#[tokio::test]
+async fn script_literals_carry_every_value_exactly() {
+    let db = database();
+    db.sql(
+        "CREATE TABLE `q?t` (id VARCHAR(64) PRIMARY KEY, `what?` TEXT, bin BLOB, \
+         d DOUBLE, n DECIMAL(40,20)) ENGINE=InnoDB",
+    );
+    let persister = db.persister().await;
+    let hostile = "it's \\' \"q\" \0 \u{1a} \n ?, ? 🦀 ' OR 1=1; -- `x`";
+    let rows = [
+        ("a", 0.1, "12345678901234567890.12345678901234567890"),
+        ("b", 1e300, "-0.00000000000000000001"),
+        ("c", -2.5e-300, "0"),
+        ("d", 5e-324, "99999999999999999999.99999999999999999999"),
+    ];
+    let entries: Vec<MappedEntry> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (id, d, n))| {
+            put(
+                i,
+                "q?t",
+                id,
+                json!({"what?": format!("{hostile}{i}"), "bin": "\\xff00275c22", "d": d, "n": n}),
+            )
+        })
+        .collect();
+    apply(&persister, &entries).await.unwrap();
+    let mut expected = String::new();
+    for (i, (id, d, n)) in rows.iter().enumerate() {
+        let text: String = format!("{hostile}{i}")
+            .bytes()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        expected.push_str(&format!("{id}\t{text}\tFF00275C22\t{d:e}\t{n}\n"));
+    }
+    let stored = db.sql("SELECT id, HEX(`what?`), HEX(bin), d, n FROM `q?t` ORDER BY id");
+    // The server prints doubles in its own notation: read them back as f64.
+    let normalized: String = stored
+        .lines()
+        .map(|line| {
+            let mut fields: Vec<String> = line.split('\t').map(str::to_string).collect();
+            fields[3] = format!("{:e}", fields[3].parse::<f64>().unwrap());
+            let n: &str = &fields[4];
+            let n = n.trim_end_matches('0').trim_end_matches('.');
+            fields[4] = if n.is_empty() || n == "-" {
+                "0".into()
+            } else {
+                n.into()
+            };
+            fields.join("\t") + "\n"
+        })
+        .collect();
+    let expected: String = expected
+        .lines()
+        .map(|line| {
+            let mut fields: Vec<String> = line.split('\t').map(str::to_string).collect();
+            let n: &str = &fields[4];
+            let n = if n.contains('.') {
+                n.trim_end_matches('0').trim_end_matches('.')
+            } else {
+                n
+            };
+            fields[4] = n.to_string();
+            fields.join("\t") + "\n"
+        })
+        .collect();
+    assert_eq!(normalized, expected);
+}
+
+/// A script that fails part way is rolled back before its connection serves the next
+/// transaction: on a pool of one connection, the earlier statements of a failed
+/// transaction are not committed by the next one's START TRANSACTION (which commits
+/// whatever transaction is open).
+#[tokio::test]
+async fn a_failed_script_leaves_nothing_for_the_next_transaction_to_commit() {
+    let db = database();
+    db.sql(TODOS);
+    let mut config = powersync_write_server::persist::mysql::MysqlConfig::new(db.url());
+    config.pool_size = 1;
+    let persister = db.persister_with(config).await;
+    let schema = persister.introspect().await.unwrap();
+    // Two statements (PATCH is never grouped): the second fails in the server.
+    let failing = [
+        put(
+            0,
+            "todos",
+            "first",
+            json!({"description": "written, then rolled back"}),
+        ),
+        patch(1, "todos", "first", json!({"rank": null})),
+    ];
+    let options = Apply {
+        idempotency: Some(("client-1", 7)),
+        ..Apply::default()
+    };
+    let error = apply_with(&persister, &schema, &failing, &options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, DbError::Database { code, operation_index: Some(1), .. } if code == "1048"),
+        "{error:?}"
+    );
+    let next = [put(0, "todos", "next", json!({}))];
+    assert_eq!(
+        apply_with(&persister, &schema, &next, &Apply::default()).await,
+        WRITTEN
+    );
+    assert_eq!(db.sql("SELECT id FROM todos"), "next\n");
+    assert_eq!(
+        db.sql("SELECT COUNT(*) FROM powersync_write_ledger"),
+        "0\n",
+        "the failed transaction's ledger claim was committed"
+    );
+}

@@ -22,9 +22,10 @@ use serde_json::json;
 use throwaway_servers::commit_proxy::{CommitProxy, Fault};
 use throwaway_servers::mariadb;
 
-/// `Transaction::commit` sends the text query COMMIT: a packet of 7 bytes (3-byte
-/// length, sequence 0), COM_QUERY (0x03), "COMMIT".
-const COMMIT_PACKET: &[u8] = b"\x07\0\0\0\x03COMMIT";
+/// A transaction of unguarded writes is one script (`persist/mysql/script.rs`) whose
+/// last statement is COMMIT: the proxy acts on the packet that carries it, so a lost
+/// COMMIT loses the whole script, and a lost answer loses every statement's answer.
+const COMMIT_PACKET: &[u8] = b";\nCOMMIT";
 
 const CLIENT_ID: &str = "client-1";
 

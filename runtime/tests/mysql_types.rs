@@ -269,45 +269,85 @@ async fn tables_without_transactions_are_refused() {
     assert!(mapping.map(2, &entry("kept"), &schema, &handlers).is_ok());
 }
 
-/// A pooled connection keeps the runtime's session (UTC, strict) and its prepared
-/// statements when it is reused: on a server whose own time zone is +05:00, a
-/// TIMESTAMP written by the second transaction on the one pooled connection is the
-/// same instant as the first's, and that transaction prepares nothing again.
+/// A pooled connection keeps the runtime's session (UTC, strict) when it is reused:
+/// on a server whose own time zone is +05:00, a TIMESTAMP written by the second
+/// transaction on the one pooled connection is the same instant as the first's.
+/// A transaction of unguarded writes is one script (no prepared statement, one
+/// COMMIT); a guarded one runs statement by statement on prepared statements that
+/// the connection keeps, so its second run prepares nothing again.
 #[tokio::test]
-async fn a_reused_connection_keeps_its_session_and_prepared_statements() {
+async fn a_reused_connection_keeps_its_session_and_its_prepared_statements() {
     use powersync_write_server::persist::mysql::{MysqlConfig, MysqlPersister};
+    use powersync_write_server::vocab::RowGuard;
     use throwaway_servers::mariadb::Server;
 
     let server = Server::start(&["--default-time-zone=+05:00"]).expect("a private MariaDB");
     server
-        .sql("CREATE DATABASE d; CREATE TABLE d.events (id CHAR(36) PRIMARY KEY, at TIMESTAMP(0) NULL) ENGINE=InnoDB")
+        .sql(
+            "CREATE DATABASE d; CREATE TABLE d.events (id CHAR(36) PRIMARY KEY, \
+             at TIMESTAMP(0) NULL, owner VARCHAR(64)) ENGINE=InnoDB",
+        )
         .unwrap();
     let mut config = MysqlConfig::new(server.url("d"));
     config.pool_size = 1;
     let persister = MysqlPersister::new(config).expect("persister");
     let schema = persister.introspect().await.expect("introspect");
-    let write = |id: &'static str| {
+    let write = |id: &'static str, guarded: bool| {
         let schema = &schema;
         let persister = &persister;
         async move {
-            let entries = [put(0, "events", id, json!({"at": "2024-01-01T00:00:00Z"}))];
-            mysql_support::apply_with(persister, schema, &entries, &Default::default()).await
+            let mut entry = put(0, "events", id, json!({"at": "2024-01-01T00:00:00Z"}));
+            if guarded {
+                entry.columns.push(("owner".to_string(), json!("user-1")));
+                entry.guard = Some(RowGuard::Owner {
+                    column: "owner".to_string(),
+                });
+            }
+            mysql_support::apply_with(persister, schema, &[entry], &Default::default()).await
         }
     };
-    let prepared = || -> u64 {
+    let status = || -> [u64; 3] {
         let text = server
-            .sql("SHOW GLOBAL STATUS LIKE 'Com_stmt_prepare'")
+            .sql(
+                "SHOW GLOBAL STATUS WHERE Variable_name IN \
+                 ('Com_stmt_prepare', 'Com_stmt_execute', 'Com_commit')",
+            )
             .unwrap();
-        text.split_whitespace().nth(1).unwrap().parse().unwrap()
+        let value = |name: &str| -> u64 {
+            text.lines()
+                .find_map(|line| line.strip_prefix(name))
+                .map(|value| value.trim().parse().unwrap())
+                .unwrap_or_else(|| panic!("no {name} in {text}"))
+        };
+        [
+            value("Com_stmt_prepare"),
+            value("Com_stmt_execute"),
+            value("Com_commit"),
+        ]
     };
-    assert_eq!(write("a").await, WRITTEN);
-    let before = prepared();
-    assert_eq!(write("b").await, WRITTEN);
-    assert_eq!(prepared() - before, 0, "statements were prepared again");
+    let delta =
+        |before: [u64; 3], after: [u64; 3]| -> [u64; 3] { [0, 1, 2].map(|i| after[i] - before[i]) };
+    let before = status();
+    assert_eq!(write("a", false).await, WRITTEN);
+    assert_eq!(
+        delta(before, status()),
+        [0, 0, 1],
+        "an unguarded transaction is one script: nothing prepared or executed, one COMMIT"
+    );
+    assert_eq!(write("b", true).await, WRITTEN);
+    let before = status();
+    assert_eq!(write("c", true).await, WRITTEN);
+    let [prepared, executed, committed] = delta(before, status());
+    assert_eq!(prepared, 0, "statements were prepared again");
+    assert!(
+        executed >= 2,
+        "the guarded transaction ran {executed} prepared statements"
+    );
+    assert_eq!(committed, 1);
     assert_eq!(
         server
             .sql("SELECT id, UNIX_TIMESTAMP(at) FROM d.events ORDER BY id")
             .unwrap(),
-        "a\t1704067200\nb\t1704067200\n"
+        "a\t1704067200\nb\t1704067200\nc\t1704067200\n"
     );
 }

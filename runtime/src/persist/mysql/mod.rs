@@ -1,15 +1,24 @@
 //! MySQL/MariaDB persister: mysql_async over its own connection pool.
 //!
-//! One upload transaction is one database transaction: the ledger row is claimed and
-//! locked (`FOR UPDATE`), then one statement per group of consecutive same-shape
-//! entries (a multi-row `INSERT ... ON DUPLICATE KEY UPDATE` for PUTs, `DELETE ...
-//! WHERE key IN (...)` for DELETEs, one `UPDATE` per PATCH), then the write
-//! checkpoint; then COMMIT. Statement text depends only on the shape and the number
-//! of rows: it is built once per shape ([`statements::SqlCache`]) and prepared once
-//! per connection (mysql_async's statement cache). When a grouped statement fails,
-//! the transaction is rolled back and run again entry by entry to find the failing
-//! entry; that slow path runs only on failure. Custom handlers run again in that slow
-//! path, so their effects outside the database must be idempotent.
+//! One upload transaction is one database transaction: the ledger row is claimed
+//! (created or raised, and locked until the end; a replay is refused by the claim
+//! itself), then one statement per group of consecutive same-shape entries (a
+//! multi-row `INSERT ... ON DUPLICATE KEY UPDATE` for PUTs, `DELETE ... WHERE key IN
+//! (...)` for DELETEs, one `UPDATE` per PATCH), then the write checkpoint; then
+//! COMMIT. Statement text depends only on the shape and the number of rows: it is
+//! built once per shape ([`statements::SqlCache`]).
+//!
+//! A transaction of unguarded writes, the usual case, is sent as one script: all its
+//! statements in one text query, one round trip ([`script`]); the server stops at the
+//! first failing statement, which names the failing group. A transaction with a
+//! guarded write (an authorization policy's ownership check) or a custom handler
+//! needs the database's answers between statements: it runs statement by statement,
+//! on statements prepared once per connection (mysql_async's statement cache).
+//!
+//! When a grouped statement fails, the transaction is rolled back and run again entry
+//! by entry to find the failing entry; that slow path runs only on failure. Custom
+//! handlers run again in that slow path, so their effects outside the database must
+//! be idempotent.
 //!
 //! Every connection runs with a strict `sql_mode`, `time_zone = '+00:00'` and
 //! `utf8mb4`, and reports matched rather than changed rows (`CLIENT_FOUND_ROWS`), so
@@ -27,6 +36,7 @@
 pub mod classify;
 mod convert;
 mod introspect;
+mod script;
 mod statements;
 mod store;
 pub mod tls;
@@ -81,7 +91,8 @@ pub struct MysqlConfig {
     /// Longest wait to connect, or for a free connection when all are busy; then the
     /// transaction is answered retryable (default 5 s).
     pub connect_timeout: Duration,
-    /// Prepared statements kept per connection (default 256). Every shape of write
+    /// Prepared statements kept per connection (default 256), for transactions run
+    /// statement by statement (guarded writes, custom handlers). Every shape of write
     /// (table, operation, column set, and for groups the number of rows) is one
     /// statement: past this many, the least recently used is closed on the server.
     pub statement_cache_capacity: usize,

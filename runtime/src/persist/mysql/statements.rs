@@ -2,8 +2,9 @@
 //! the runtime's own tables' statements ([`RuntimeSql`]).
 //!
 //! Identifiers come only from the introspected schema and are always quoted with
-//! backticks; values never appear in SQL: each travels as a `?` parameter, converted
-//! to the column's type before binding.
+//! backticks. Values are `?` placeholders, converted to the column's type first; a
+//! prepared statement binds them, a script ([`super::script`]) writes them in as
+//! literals that no escaping rule can misread.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -332,6 +333,10 @@ impl SqlCache {
     }
 }
 
+/// The message fragment of the 1048 that [`RuntimeSql::ledger_claim`] raises for a
+/// replay.
+pub const LEDGER_REPLAY: &str = "'last_op_id'";
+
 /// The runtime's own statements (its tables live in the connection's database).
 pub struct RuntimeSql {
     /// Quoted names, for messages.
@@ -344,13 +349,13 @@ pub struct RuntimeSql {
     /// Which runtime tables exist and whether the ledger has `subject`.
     pub tables: String,
     pub version_select: String,
-    /// Makes sure the ledger row exists, and locks it until the transaction ends, so
-    /// uploads of one client queue up (`?`: subject, client id).
-    pub ledger_lock: String,
-    /// The locked row's last op id.
-    pub ledger_read: String,
-    /// Sets the last op id (`?`: op id, subject, client id).
-    pub ledger_set: String,
+    /// Claims the transaction's op id (`?`: subject, client id, op id): creates the
+    /// ledger row or raises it, and locks it until the transaction ends, so uploads
+    /// of one client queue up. An op id at or below the stored one is a replay: the
+    /// statement then sets the NOT NULL `last_op_id` to NULL, which the strict
+    /// session refuses (1048, [`LEDGER_REPLAY`]), so that nothing after it in a
+    /// script runs.
+    pub ledger_claim: String,
     /// Raises the ledger to at least the op id (dead letters; `?`: subject, client
     /// id, op id).
     pub ledger_advance: String,
@@ -434,18 +439,10 @@ impl RuntimeSql {
                      CURRENT_TIMESTAMP(6), migrated_at), version = VALUES(version)"
                 ),
             ],
-            // The starting value is below any op id, so the first claim passes.
-            ledger_lock: format!(
-                "INSERT INTO {ledger} (subject, client_id, last_op_id) VALUES (?, ?, {}) \
-                 ON DUPLICATE KEY UPDATE last_op_id = last_op_id",
-                i64::MIN
-            ),
-            ledger_read: format!(
-                "SELECT last_op_id FROM {ledger} WHERE subject = ? AND client_id = ? FOR UPDATE"
-            ),
-            ledger_set: format!(
-                "UPDATE {ledger} SET last_op_id = ?, updated_at = CURRENT_TIMESTAMP(6) \
-                 WHERE subject = ? AND client_id = ?"
+            ledger_claim: format!(
+                "INSERT INTO {ledger} (subject, client_id, last_op_id) VALUES (?, ?, ?) \
+                 ON DUPLICATE KEY UPDATE last_op_id = IF(last_op_id < VALUES(last_op_id), \
+                 VALUES(last_op_id), NULL), updated_at = CURRENT_TIMESTAMP(6)"
             ),
             ledger_advance: format!(
                 "INSERT INTO {ledger} (subject, client_id, last_op_id) VALUES (?, ?, ?) \

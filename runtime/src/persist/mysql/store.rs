@@ -16,7 +16,8 @@ use serde_json::{Map, Value};
 use super::MysqlPersister;
 use super::classify::{classify, from_mysql};
 use super::convert;
-use super::statements::{Guard, Shape, ShapeSql, SqlCache, quote_ident};
+use super::script::{Failed, Script};
+use super::statements::{Guard, LEDGER_REPLAY, Shape, ShapeSql, SqlCache, quote_ident};
 use crate::hooks::{SqlExecutor, SqlParam};
 use crate::persist::version::{self, SchemaProblem, TABLES, VERSION_TABLE};
 use crate::persist::{Applied, DeadLetter, NewDeadLetter, RuntimeTables, TransactionWork};
@@ -34,7 +35,165 @@ const NOT_NULL: u16 = 1048;
 
 impl MysqlPersister {
     /// One try at the transaction. `careful`: entry by entry.
+    ///
+    /// A transaction of unguarded writes only, the usual case, is one script: one
+    /// round trip ([`Self::attempt_script`]). A guarded write or a custom handler
+    /// needs the database's answers between statements, so such a transaction runs
+    /// statement by statement ([`Self::attempt_stepwise`]).
     async fn attempt(
+        &self,
+        lease: &mut Lease,
+        work: &TransactionWork<'_>,
+        steps: &[Step<'_>],
+        careful: bool,
+    ) -> Result<Option<i64>, Stop> {
+        let scripted = steps
+            .iter()
+            .all(|step| matches!(step, Step::Write(group) if group.subject.is_none()));
+        if scripted {
+            self.attempt_script(lease, work, steps, careful).await
+        } else {
+            self.attempt_stepwise(lease.conn(), work, steps, careful)
+                .await
+        }
+    }
+
+    /// The transaction as one script: `START TRANSACTION`, the ledger claim, one
+    /// statement per group, the checkpoint, `COMMIT`. The server stops at the first
+    /// failing statement, which locates the failure as the stepwise run would; the
+    /// transaction is then rolled back.
+    async fn attempt_script(
+        &self,
+        lease: &mut Lease,
+        work: &TransactionWork<'_>,
+        steps: &[Step<'_>],
+        careful: bool,
+    ) -> Result<Option<i64>, Stop> {
+        let mut script = Script::default();
+        let mut parts = Vec::with_capacity(steps.len() + 5);
+        script.push_text("START TRANSACTION");
+        parts.push(Part::Begin);
+        let unsendable = |message: String| {
+            Stop::Fail(DbError::Connection {
+                message: format!("cannot build the transaction's statements: {message}"),
+            })
+        };
+        if let Some(idempotency) = work.idempotency {
+            let claim = [
+                MyValue::from(work.principal.subject.as_str()),
+                MyValue::from(idempotency.client_id),
+                MyValue::from(idempotency.last_op_id),
+            ];
+            script
+                .push(&self.sql.ledger_claim, &claim)
+                .map_err(unsendable)?;
+            parts.push(Part::Ledger);
+        }
+        for (index, step) in steps.iter().enumerate() {
+            let Step::Write(group) = step else {
+                return Err(unsendable("a custom handler cannot run in a script".into()));
+            };
+            script
+                .push(
+                    &group.sql.for_rows(group.indexes.len()),
+                    group.ordered(None),
+                )
+                .map_err(unsendable)?;
+            parts.push(Part::Write(index));
+        }
+        if let Some(checkpoint) = work.checkpoint {
+            let key = [
+                MyValue::from(checkpoint.user_id),
+                MyValue::from(checkpoint.client_id),
+            ];
+            script
+                .push(&self.sql.checkpoint_bump, &key)
+                .map_err(unsendable)?;
+            parts.push(Part::CheckpointBump);
+            script
+                .push(&self.sql.checkpoint_read, &key)
+                .map_err(unsendable)?;
+            parts.push(Part::CheckpointRead);
+        }
+        script.push_text("COMMIT");
+        parts.push(Part::Commit);
+
+        // From here until COMMIT or ROLLBACK the connection may be in a transaction
+        // the driver does not track: the lease rolls it back if dropped.
+        lease.open = true;
+        let ran = script.run(lease.conn()).await;
+        let writes = |upto: usize| {
+            parts[..upto]
+                .iter()
+                .filter(|part| matches!(part, Part::Write(_)))
+                .count() as u64
+        };
+        match ran {
+            Ok(outcomes) => {
+                lease.open = false;
+                self.write_statements
+                    .fetch_add(writes(parts.len()), Ordering::Relaxed);
+                let checkpoint = parts
+                    .iter()
+                    .position(|part| matches!(part, Part::CheckpointRead))
+                    .and_then(|at| outcomes.get(at))
+                    .and_then(|rows| rows.first())
+                    .and_then(|row| row.get::<i64, _>(0));
+                Ok(checkpoint)
+            }
+            Err(Failed { index, error }) => {
+                self.write_statements
+                    .fetch_add(writes(index), Ordering::Relaxed);
+                // A failed ROLLBACK means a broken connection: the lease, still open,
+                // makes sure it serves no one else.
+                if lease.conn().query_drop("ROLLBACK").await.is_ok() {
+                    lease.open = false;
+                }
+                Err(self.script_stop(parts[index], &error, steps, careful))
+            }
+        }
+    }
+
+    /// Why a script stopped, from its failing statement.
+    fn script_stop(
+        &self,
+        part: Part,
+        error: &mysql_async::Error,
+        steps: &[Step<'_>],
+        careful: bool,
+    ) -> Stop {
+        match part {
+            Part::Begin => Stop::Fail(from_mysql(error, None)),
+            Part::Ledger if is_replay(error) => Stop::Duplicate,
+            Part::Ledger => Stop::Fail(runtime_error(&self.sql.ledger, error)),
+            Part::Write(index) => {
+                let Step::Write(group) = &steps[index] else {
+                    return Stop::Fail(from_mysql(error, None));
+                };
+                let single = group.indexes.len() == 1;
+                let error = group.error(error, single.then(|| group.indexes[0]));
+                if !single && worth_locating(&error) {
+                    Stop::Locate(error)
+                } else {
+                    Stop::Fail(error)
+                }
+            }
+            Part::CheckpointBump | Part::CheckpointRead => {
+                Stop::Fail(runtime_error(&self.sql.checkpoints, error))
+            }
+            Part::Commit => {
+                let error = from_mysql(error, None);
+                if !careful && worth_locating(&error) {
+                    Stop::Locate(error)
+                } else {
+                    Stop::Fail(error)
+                }
+            }
+        }
+    }
+
+    /// The transaction statement by statement, in a transaction the driver tracks.
+    async fn attempt_stepwise(
         &self,
         conn: &mut Conn,
         work: &TransactionWork<'_>,
@@ -75,23 +234,16 @@ impl MysqlPersister {
         steps: &[Step<'_>],
     ) -> Result<Option<i64>, Stop> {
         if let Some(idempotency) = work.idempotency {
-            let key = (work.principal.subject.as_str(), idempotency.client_id);
-            let ledger = |e: mysql_async::Error| Stop::Fail(runtime_error(&self.sql.ledger, &e));
-            // The row is created if missing and locked until COMMIT: uploads of one
-            // client queue up here, and a replay waits for the first to finish.
-            conn.exec_drop(&self.sql.ledger_lock, key)
-                .await
-                .map_err(ledger)?;
-            let last: Option<i64> = conn
-                .exec_first(&self.sql.ledger_read, key)
-                .await
-                .map_err(ledger)?;
-            if last.is_some_and(|last| last >= idempotency.last_op_id) {
-                return Err(Stop::Duplicate);
+            let claim = (
+                work.principal.subject.as_str(),
+                idempotency.client_id,
+                idempotency.last_op_id,
+            );
+            match conn.exec_drop(&self.sql.ledger_claim, claim).await {
+                Ok(()) => {}
+                Err(error) if is_replay(&error) => return Err(Stop::Duplicate),
+                Err(error) => return Err(Stop::Fail(runtime_error(&self.sql.ledger, &error))),
             }
-            conn.exec_drop(&self.sql.ledger_set, (idempotency.last_op_id, key.0, key.1))
-                .await
-                .map_err(ledger)?;
         }
         for step in steps {
             match step {
@@ -352,11 +504,14 @@ pub(super) async fn apply(
 ) -> Result<Applied, DbError> {
     // Values are converted before the database is touched.
     let steps = plan(&persister.statements, work, true)?;
-    let mut conn = persister.conn().await?;
-    let outcome = match persister.attempt(&mut conn, work, &steps, false).await {
+    let mut lease = Lease {
+        conn: Some(persister.conn().await?),
+        open: false,
+    };
+    let outcome = match persister.attempt(&mut lease, work, &steps, false).await {
         Err(Stop::Locate(_)) => {
             let steps = plan(&persister.statements, work, false)?;
-            persister.attempt(&mut conn, work, &steps, true).await
+            persister.attempt(&mut lease, work, &steps, true).await
         }
         other => other,
     };
@@ -365,6 +520,58 @@ pub(super) async fn apply(
         Err(Stop::Duplicate) => Ok(Applied::Duplicate),
         Err(Stop::Fail(error) | Stop::Locate(error)) => Err(error),
     }
+}
+
+/// A pooled connection that may be inside a transaction the driver does not track
+/// (one a script began). Dropped while `open` (its future dropped half way), it is
+/// rolled back, or closed, before it can serve anyone else: the next `START
+/// TRANSACTION` on it would otherwise commit the half-done writes.
+struct Lease {
+    conn: Option<Conn>,
+    open: bool,
+}
+
+impl Lease {
+    fn conn(&mut self) -> &mut Conn {
+        self.conn
+            .as_mut()
+            .expect("a lease holds its connection until it is dropped")
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let (true, Some(mut conn)) = (self.open, self.conn.take()) else {
+            return;
+        };
+        // Without a runtime the pool is going away too; closing the socket then rolls
+        // the transaction back.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if conn.query_drop("ROLLBACK").await.is_err() {
+                    let _ = conn.disconnect().await;
+                }
+            });
+        }
+    }
+}
+
+/// The ledger claim's refusal of a replay ([`LEDGER_REPLAY`]).
+fn is_replay(error: &mysql_async::Error) -> bool {
+    matches!(error, mysql_async::Error::Server(server)
+        if server.code == NOT_NULL && server.message.contains(LEDGER_REPLAY))
+}
+
+/// What a statement of a transaction's script is, to read its outcome.
+#[derive(Clone, Copy)]
+enum Part {
+    Begin,
+    Ledger,
+    /// The write of `steps[i]`.
+    Write(usize),
+    CheckpointBump,
+    CheckpointRead,
+    Commit,
 }
 
 pub(super) async fn store_dead_letter(
@@ -572,36 +779,43 @@ impl Group {
             .expect("a group's entries are the transaction's")
     }
 
-    /// The parameters in the order of the statement's placeholders.
-    fn params(&self) -> Params {
-        let subject = || MyValue::from(self.subject.as_deref().unwrap_or_default());
-        let mut params: Vec<MyValue> =
+    /// The parameters in the order of the statement's placeholders; `subject`: the
+    /// uploader's, for a guarded statement.
+    fn ordered<'g>(&'g self, subject: Option<&'g MyValue>) -> Vec<&'g MyValue> {
+        let mut params: Vec<&MyValue> =
             Vec::with_capacity(self.rows.iter().map(Vec::len).sum::<usize>() + 3);
         match self.op {
             WriteOp::Put(_) => {
-                params.extend(self.rows.iter().flatten().cloned());
+                params.extend(self.rows.iter().flatten());
             }
             WriteOp::Delete => {
-                params.extend(self.rows.iter().map(|row| row[0].clone()));
-                if self.subject.is_some() {
-                    params.push(subject());
-                }
+                params.extend(self.rows.iter().map(|row| &row[0]));
+                params.extend(subject);
             }
             WriteOp::Patch => {
                 // `SET c = ?, ... WHERE key = ? [AND stored] [AND sent]`.
                 let row = &self.rows[0];
-                params.extend(row[1..].iter().cloned());
-                params.push(row[0].clone());
-                if self.subject.is_some() {
-                    params.push(subject());
-                }
-                if let Some(sent) = self.sent_column {
-                    params.push(row[sent + 1].clone());
-                    params.push(subject());
+                params.extend(&row[1..]);
+                params.push(&row[0]);
+                params.extend(subject);
+                if let (Some(sent), Some(subject)) = (self.sent_column, subject) {
+                    params.push(&row[sent + 1]);
+                    params.push(subject);
                 }
             }
         }
-        Params::Positional(params)
+        params
+    }
+
+    /// The parameters to bind.
+    fn params(&self) -> Params {
+        let subject = self.subject.as_deref().map(MyValue::from);
+        Params::Positional(
+            self.ordered(subject.as_ref())
+                .into_iter()
+                .cloned()
+                .collect(),
+        )
     }
 
     /// A statement's error. A PUT whose row collides on a unique key other than the
@@ -903,5 +1117,43 @@ impl SqlExecutor for TxExecutor<'_, '_> {
         self.persister
             .apply_one(self.conn, self.schema, entry, self.subject)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::persist::mysql::MysqlConfig;
+
+    /// A lease dropped while its script's transaction is open (its future dropped
+    /// half way) rolls the transaction back before the connection serves anyone else;
+    /// otherwise the next `START TRANSACTION` on it would commit the half.
+    #[tokio::test]
+    async fn a_lease_dropped_open_rolls_back_before_the_connection_is_reused() {
+        let server = throwaway_servers::mariadb::shared();
+        let name = server.database();
+        server
+            .sql(&format!(
+                "CREATE TABLE `{name}`.t (id INT PRIMARY KEY) ENGINE=InnoDB"
+            ))
+            .unwrap();
+        let mut config = MysqlConfig::new(server.url(&name));
+        config.pool_size = 1;
+        let persister = MysqlPersister::new(config).unwrap();
+        let mut conn = persister.conn().await.unwrap();
+        // Begun as a script begins it: the driver does not know of it.
+        conn.query_drop("START TRANSACTION; INSERT INTO t VALUES (1)")
+            .await
+            .unwrap();
+        drop(Lease {
+            conn: Some(conn),
+            open: true,
+        });
+        let mut next = persister.conn().await.unwrap();
+        next.query_drop("START TRANSACTION; INSERT INTO t VALUES (2); COMMIT")
+            .await
+            .unwrap();
+        let ids: Vec<i64> = next.query("SELECT id FROM t ORDER BY id").await.unwrap();
+        assert_eq!(ids, [2]);
     }
 }
