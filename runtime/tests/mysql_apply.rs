@@ -859,3 +859,41 @@ async fn a_failed_script_leaves_nothing_for_the_next_transaction_to_commit() {
         "the failed transaction's ledger claim was committed"
     );
 }
+
+/// A script longer than one piece (`script::PIECE_BYTES`, 1 MiB) is sent in pieces,
+/// one transaction across them: a failure in the last piece leaves nothing of the
+/// earlier ones, and without it every row arrives whole.
+#[tokio::test]
+async fn a_script_sent_in_pieces_is_still_one_transaction() {
+    let db = database();
+    db.sql(TODOS);
+    let persister = db.persister().await;
+    // Under TEXT's 64 KiB; alternating shapes: one statement per entry, about 120 kB
+    // of literal each, 2.4 MB in all.
+    let big = "x".repeat(60_000);
+    let entries = |last_rank: Value| -> Vec<MappedEntry> {
+        let mut entries: Vec<MappedEntry> = (0..20)
+            .map(|i| {
+                let data = if i % 2 == 0 {
+                    json!({"description": format!("{big}{i}")})
+                } else {
+                    json!({"description": format!("{big}{i}"), "done": true})
+                };
+                put(i, "todos", &format!("row{i}"), data)
+            })
+            .collect();
+        entries.push(put(20, "todos", "last", json!({"rank": last_rank})));
+        entries
+    };
+    let error = apply(&persister, &entries(Value::Null)).await.unwrap_err();
+    assert!(
+        matches!(&error, DbError::Database { code, operation_index: Some(20), .. } if code == "1048"),
+        "{error:?}"
+    );
+    assert_eq!(db.sql("SELECT COUNT(*) FROM todos"), "0\n");
+    apply(&persister, &entries(json!(1))).await.unwrap();
+    assert_eq!(
+        db.sql("SELECT COUNT(*), MIN(LENGTH(description)), MAX(LENGTH(description)) FROM todos WHERE id LIKE 'row%'"),
+        "20\t60001\t60002\n"
+    );
+}
