@@ -7,6 +7,10 @@
 //! A real server cannot drop a connection exactly at COMMIT on demand, so a small TCP
 //! proxy between the persister and the test server (`throwaway_servers::commit_proxy`)
 //! injects the fault, as tests/postgres_commit_loss.rs does for PostgreSQL.
+//!
+//! Each case runs on both of the persister's paths: a transaction of unguarded writes
+//! is one script ending in COMMIT; one with a guarded write runs statement by
+//! statement and commits on its own.
 
 mod mysql_support;
 
@@ -17,7 +21,7 @@ use powersync_write_server::hooks::ErrorClassifier;
 use powersync_write_server::persist::mysql::{MysqlConfig, MysqlPersister};
 use powersync_write_server::persist::{Applied, Persister};
 use powersync_write_server::schema::DatabaseSchema;
-use powersync_write_server::vocab::{DbError, MappedEntry};
+use powersync_write_server::vocab::{DbError, MappedEntry, RowGuard};
 use serde_json::json;
 use throwaway_servers::commit_proxy::{CommitProxy, Fault};
 use throwaway_servers::mariadb;
@@ -25,7 +29,11 @@ use throwaway_servers::mariadb;
 /// A transaction of unguarded writes is one script (`persist/mysql/script.rs`) whose
 /// last statement is COMMIT: the proxy acts on the packet that carries it, so a lost
 /// COMMIT loses the whole script, and a lost answer loses every statement's answer.
-const COMMIT_PACKET: &[u8] = b";\nCOMMIT";
+const SCRIPT_COMMIT: &[u8] = b";\nCOMMIT";
+/// A transaction run statement by statement ends with `Transaction::commit`'s text
+/// query COMMIT: a packet of 7 bytes (3-byte length, sequence 0), COM_QUERY (0x03),
+/// "COMMIT".
+const COMMIT_PACKET: &[u8] = b"\x07\0\0\0\x03COMMIT";
 
 const CLIENT_ID: &str = "client-1";
 
@@ -41,8 +49,11 @@ struct Setup {
 /// the `mariadb` client for checks.
 async fn setup() -> Setup {
     let db = database();
-    db.sql("CREATE TABLE notes (id VARCHAR(64) PRIMARY KEY, body TEXT) ENGINE=InnoDB");
-    let proxy = CommitProxy::start(mariadb::shared().port, COMMIT_PACKET).await;
+    db.sql(
+        "CREATE TABLE notes (id VARCHAR(64) PRIMARY KEY, body TEXT, owner VARCHAR(64)) \
+         ENGINE=InnoDB",
+    );
+    let proxy = CommitProxy::start(mariadb::shared().port, &[SCRIPT_COMMIT, COMMIT_PACKET]).await;
     let mut config = MysqlConfig::new(format!(
         "mysql://root@127.0.0.1:{}/{}",
         proxy.addr.port(),
@@ -82,6 +93,18 @@ impl Setup {
     }
 }
 
+/// A PUT of a note; `guarded`: owned by the uploader, which sends the transaction
+/// statement by statement.
+fn note(id: &str, body: &str, guarded: bool) -> MappedEntry {
+    let mut entry = put(0, "notes", id, json!({"body": body, "owner": "user-1"}));
+    if guarded {
+        entry.guard = Some(RowGuard::Owner {
+            column: "owner".to_string(),
+        });
+    }
+    entry
+}
+
 fn ledger(last_op_id: i64, checkpoint: i64) -> String {
     format!("{last_op_id}\t{checkpoint}\n")
 }
@@ -102,10 +125,17 @@ fn assert_lost_and_retryable(result: Result<Applied, DbError>) {
 
 #[tokio::test]
 async fn commit_never_reaching_the_server_is_retryable_and_the_retry_writes() {
+    commit_never_reaching_the_server(false).await;
+}
+
+#[tokio::test]
+async fn commit_never_reaching_the_server_is_retryable_and_the_retry_writes_stepwise() {
+    commit_never_reaching_the_server(true).await;
+}
+
+async fn commit_never_reaching_the_server(guarded: bool) {
     let setup = setup().await;
-    let first = setup
-        .apply(&[put(0, "notes", "a", json!({"body": "first"}))], 1)
-        .await;
+    let first = setup.apply(&[note("a", "first", guarded)], 1).await;
     assert_eq!(
         first,
         Ok(Applied::Written {
@@ -113,7 +143,7 @@ async fn commit_never_reaching_the_server_is_retryable_and_the_retry_writes() {
         })
     );
 
-    let entries = [put(0, "notes", "b", json!({"body": "second"}))];
+    let entries = [note("b", "second", guarded)];
     setup.proxy.arm(Fault::DropCommit);
     assert_lost_and_retryable(setup.apply(&entries, 2).await);
     assert_eq!(
@@ -141,8 +171,17 @@ async fn commit_never_reaching_the_server_is_retryable_and_the_retry_writes() {
 
 #[tokio::test]
 async fn commit_answer_lost_is_retryable_and_the_replay_is_a_duplicate() {
+    commit_answer_lost(false).await;
+}
+
+#[tokio::test]
+async fn commit_answer_lost_is_retryable_and_the_replay_is_a_duplicate_stepwise() {
+    commit_answer_lost(true).await;
+}
+
+async fn commit_answer_lost(guarded: bool) {
     let setup = setup().await;
-    let entries = [put(0, "notes", "c", json!({"body": "third"}))];
+    let entries = [note("c", "third", guarded)];
     setup.proxy.arm(Fault::DropCommitAnswer);
     assert_lost_and_retryable(setup.apply(&entries, 7).await);
     assert_eq!(

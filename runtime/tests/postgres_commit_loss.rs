@@ -38,7 +38,7 @@ async fn setup() -> Setup {
     let db = database().await;
     db.sql("CREATE TABLE notes (id text PRIMARY KEY, body text)")
         .await;
-    let proxy = CommitProxy::start(db.port, COMMIT_MESSAGE).await;
+    let proxy = CommitProxy::start(db.port, &[COMMIT_MESSAGE]).await;
     let mut config = PostgresConfig::new(format!(
         "postgres://postgres@127.0.0.1:{}/{}",
         proxy.addr.port(),

@@ -3,8 +3,9 @@
 //! server cannot drop a connection exactly there on demand.
 //!
 //! It forwards both ways and watches the client's bytes for the protocol's COMMIT
-//! message (given by the test: PostgreSQL's simple query, MySQL's COM_QUERY). An armed
-//! [`Fault`] fires once, at the next COMMIT, then the proxy forwards again.
+//! messages (given by the test: PostgreSQL's simple query; MySQL's COM_QUERY, alone
+//! or ending a script). An armed [`Fault`] fires once, at the next COMMIT, then the
+//! proxy forwards again.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,8 +34,9 @@ pub struct CommitProxy {
 
 impl CommitProxy {
     /// Listens on a free loopback port and forwards every connection to
-    /// `127.0.0.1:server_port`, watching for `commit` (the whole protocol message).
-    pub async fn start(server_port: u16, commit: &'static [u8]) -> CommitProxy {
+    /// `127.0.0.1:server_port`, watching for any of `commits` (byte strings that only
+    /// a COMMIT's message holds).
+    pub async fn start(server_port: u16, commits: &'static [&'static [u8]]) -> CommitProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("proxy address");
         let fault = Arc::new(Mutex::new(Fault::None));
@@ -45,7 +47,7 @@ impl CommitProxy {
                 let (fault, fired) = (accept_fault.clone(), accept_fired.clone());
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(("127.0.0.1", server_port)).await {
-                        relay(client, server, commit, &fault, &fired).await;
+                        relay(client, server, commits, &fault, &fired).await;
                     }
                 });
             }
@@ -69,7 +71,7 @@ impl CommitProxy {
 async fn relay(
     client: TcpStream,
     server: TcpStream,
-    commit: &[u8],
+    commits: &[&[u8]],
     fault: &Mutex<Fault>,
     fired: &AtomicUsize,
 ) {
@@ -84,7 +86,10 @@ async fn relay(
             read = client_read.read(&mut upstream) => {
                 let Ok(n @ 1..) = read else { return };
                 let chunk = &upstream[..n];
-                if chunk.windows(commit.len()).any(|w| w == commit) {
+                if commits
+                    .iter()
+                    .any(|commit| chunk.windows(commit.len()).any(|w| w == *commit))
+                {
                     let armed = std::mem::replace(
                         &mut *fault.lock().unwrap_or_else(PoisonError::into_inner),
                         Fault::None,
