@@ -36,6 +36,8 @@ pub struct Config {
     pub sqlite: crate::persist::sqlite::SqliteOptions,
     /// PostgreSQL settings (`[postgres]`).
     pub postgres: crate::persist::postgres::PostgresOptions,
+    /// MySQL and MariaDB settings (`[mysql]`).
+    pub mysql: crate::persist::mysql::MysqlOptions,
     /// Log format: `text` or `json`.
     pub log_format: LogFormat,
     pub auth: AuthConfig,
@@ -65,6 +67,7 @@ impl Default for Config {
             pool_size: 16,
             sqlite: crate::persist::sqlite::SqliteOptions::default(),
             postgres: crate::persist::postgres::PostgresOptions::default(),
+            mysql: crate::persist::mysql::MysqlOptions::default(),
             log_format: LogFormat::Text,
             auth: AuthConfig::default(),
             engine: EngineConfig::default(),
@@ -140,6 +143,7 @@ impl Config {
             pool_size: self.pool_size,
             sqlite: self.sqlite.clone(),
             postgres: self.postgres.clone(),
+            mysql: self.mysql.clone(),
         }
     }
 
@@ -212,6 +216,14 @@ mod tests {
         .unwrap();
         assert!(config.open_options().postgres.transaction_pooler);
         assert!(!Config::default().open_options().postgres.transaction_pooler);
+    }
+
+    #[test]
+    fn the_mysql_scripts_switch_reaches_the_persister() {
+        assert!(Config::default().open_options().mysql.scripts);
+        let config =
+            Config::load(None, env(&[("POWERSYNC_WRITE__MYSQL__SCRIPTS", "false")])).unwrap();
+        assert!(!config.open_options().mysql.scripts);
     }
 
     #[test]

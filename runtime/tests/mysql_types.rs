@@ -344,10 +344,28 @@ async fn a_reused_connection_keeps_its_session_and_its_prepared_statements() {
         "the guarded transaction ran {executed} prepared statements"
     );
     assert_eq!(committed, 1);
+    // With `[mysql] scripts = false` (a server or proxy that refuses multi-statement
+    // queries) an unguarded transaction runs statement by statement too.
+    let mut config = MysqlConfig::new(server.url("d"));
+    config.pool_size = 1;
+    config.scripts = false;
+    let stepwise = MysqlPersister::new(config).expect("persister");
+    let before = status();
+    let entries = [put(0, "events", "d", json!({"at": "2024-01-01T00:00:00Z"}))];
+    assert_eq!(
+        mysql_support::apply_with(&stepwise, &schema, &entries, &Default::default()).await,
+        WRITTEN
+    );
+    let [_, executed, committed] = delta(before, status());
+    assert!(
+        executed >= 1,
+        "scripts off ran {executed} prepared statements"
+    );
+    assert_eq!(committed, 1);
     assert_eq!(
         server
             .sql("SELECT id, UNIX_TIMESTAMP(at) FROM d.events ORDER BY id")
             .unwrap(),
-        "a\t1704067200\nb\t1704067200\nc\t1704067200\n"
+        "a\t1704067200\nb\t1704067200\nc\t1704067200\nd\t1704067200\n"
     );
 }

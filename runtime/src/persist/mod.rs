@@ -121,14 +121,15 @@ pub trait Persister: Send + Sync + 'static {
 /// A shared persister.
 pub type SharedPersister = Arc<dyn Persister>;
 
-/// What [`open`] needs besides the URL (the configuration's `pool_size`, `[sqlite]`
-/// and `[postgres]`; see `Config::open_options`).
+/// What [`open`] needs besides the URL (the configuration's `pool_size`, `[sqlite]`,
+/// `[postgres]` and `[mysql]`; see `Config::open_options`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpenOptions {
     /// Connections kept open at most (PostgreSQL, MySQL).
     pub pool_size: usize,
     pub sqlite: sqlite::SqliteOptions,
     pub postgres: postgres::PostgresOptions,
+    pub mysql: mysql::MysqlOptions,
 }
 
 impl Default for OpenOptions {
@@ -137,6 +138,7 @@ impl Default for OpenOptions {
             pool_size: 16,
             sqlite: sqlite::SqliteOptions::default(),
             postgres: postgres::PostgresOptions::default(),
+            mysql: mysql::MysqlOptions::default(),
         }
     }
 }
@@ -150,6 +152,7 @@ pub async fn open(url: &str, options: &OpenOptions) -> Result<SharedPersister, D
     } else if url.starts_with("mysql://") {
         let mut my = mysql::MysqlConfig::new(url);
         my.pool_size = options.pool_size;
+        my.scripts = options.mysql.scripts;
         Ok(Arc::new(mysql::MysqlPersister::new(my)?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let mut pg = postgres::PostgresConfig::new(url);

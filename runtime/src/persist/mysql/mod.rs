@@ -96,6 +96,26 @@ pub struct MysqlConfig {
     /// (table, operation, column set, and for groups the number of rows) is one
     /// statement: past this many, the least recently used is closed on the server.
     pub statement_cache_capacity: usize,
+    /// Send a transaction of unguarded writes as one script (default true): see
+    /// [`MysqlOptions::scripts`].
+    pub scripts: bool,
+}
+
+/// The `[mysql]` configuration table.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MysqlOptions {
+    /// Send a transaction of unguarded writes as one multi-statement query, one round
+    /// trip ([`script`]). `false` for a MySQL-compatible server or proxy that refuses
+    /// multi-statement queries: every transaction then runs statement by statement,
+    /// on prepared statements.
+    pub scripts: bool,
+}
+
+impl Default for MysqlOptions {
+    fn default() -> Self {
+        MysqlOptions { scripts: true }
+    }
 }
 
 impl MysqlConfig {
@@ -105,6 +125,7 @@ impl MysqlConfig {
             pool_size: 16,
             connect_timeout: Duration::from_secs(5),
             statement_cache_capacity: 256,
+            scripts: true,
         }
     }
 }
@@ -117,6 +138,7 @@ pub struct MysqlPersister {
     sql: RuntimeSql,
     /// Write statement texts by shape.
     statements: SqlCache,
+    scripts: bool,
     write_statements: AtomicU64,
 }
 
@@ -175,6 +197,7 @@ impl MysqlPersister {
             pool_size: size,
             sql: RuntimeSql::new(),
             statements: SqlCache::default(),
+            scripts: config.scripts,
             write_statements: AtomicU64::new(0),
         })
     }

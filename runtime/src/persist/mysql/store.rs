@@ -47,9 +47,10 @@ impl MysqlPersister {
         steps: &[Step<'_>],
         careful: bool,
     ) -> Result<Option<i64>, Stop> {
-        let scripted = steps
-            .iter()
-            .all(|step| matches!(step, Step::Write(group) if group.subject.is_none()));
+        let scripted = self.scripts
+            && steps
+                .iter()
+                .all(|step| matches!(step, Step::Write(group) if group.subject.is_none()));
         if scripted {
             self.attempt_script(lease, work, steps, careful).await
         } else {
