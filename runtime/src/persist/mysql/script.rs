@@ -182,6 +182,38 @@ fn hex(bytes: &[u8], out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever bytes a value holds, its literal is hex digits between fixed
+        /// delimiters, and reads back to the same bytes: nothing can end it early.
+        #[test]
+        fn a_bytes_literal_is_only_hex_and_reads_back(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let mut out = String::new();
+            literal(&MyValue::Bytes(bytes.clone()), &mut out);
+            let hex = out
+                .strip_prefix("_utf8mb4 ")
+                .unwrap_or(&out)
+                .strip_prefix("X'")
+                .and_then(|rest| rest.strip_suffix('\''))
+                .expect("X'...'");
+            prop_assert!(hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()));
+            prop_assert_eq!(out.starts_with("_utf8mb4 "), std::str::from_utf8(&bytes).is_ok());
+            let decoded: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            prop_assert_eq!(decoded, bytes);
+        }
+
+        /// A double's literal reads back as the same double.
+        #[test]
+        fn a_double_literal_reads_back_exactly(value in any::<f64>().prop_filter("finite", |v| v.is_finite())) {
+            let mut out = String::new();
+            literal(&MyValue::Double(value), &mut out);
+            prop_assert_eq!(out.parse::<f64>().unwrap().to_bits(), value.to_bits());
+        }
+    }
 
     fn inlined(template: &str, params: &[MyValue]) -> Result<String, String> {
         let mut out = String::new();
