@@ -9,7 +9,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use powersync_write_api::models::{CrudEntry, UpdateType};
-use powersync_write_server::hooks::{HandlerRegistry, SqlExecutor, SqlParam, TableHandler};
+use powersync_write_server::classify::DefaultClassifier;
+use powersync_write_server::failure::Failure;
+use powersync_write_server::hooks::{
+    ErrorClassifier, HandlerRegistry, SqlExecutor, SqlParam, TableHandler,
+};
 use powersync_write_server::persist::{Applied, NewDeadLetter, Persister, version};
 use powersync_write_server::vocab::{DbError, MappedEntry, Principal, PutMode, WriteOp};
 use serde_json::{Value, json};
@@ -895,5 +899,89 @@ async fn a_script_sent_in_pieces_is_still_one_transaction() {
     assert_eq!(
         db.sql("SELECT COUNT(*), MIN(LENGTH(description)), MAX(LENGTH(description)) FROM todos WHERE id LIKE 'row%'"),
         "20\t60001\t60002\n"
+    );
+}
+
+/// On a server whose `max_allowed_packet` is below the 1 MiB pieces (here 512 KiB),
+/// the pieces of a script shrink to fit: a transaction of 2.4 MB in many statements
+/// of 120 kB is written whole, where a piece of 1 MiB would be refused.
+#[tokio::test]
+async fn script_pieces_fit_a_small_max_allowed_packet() {
+    use powersync_write_server::persist::mysql::{MysqlConfig, MysqlPersister};
+
+    let server = throwaway_servers::mariadb::Server::start(&["--max-allowed-packet=512K"])
+        .expect("a private MariaDB");
+    server
+        .sql(&format!(
+            "CREATE DATABASE d; USE d; {TODOS}; \
+             CREATE TABLE notes (id VARCHAR(64) PRIMARY KEY, body LONGTEXT) ENGINE=InnoDB"
+        ))
+        .unwrap();
+    let persister = MysqlPersister::new(MysqlConfig::new(server.url("d"))).expect("persister");
+    let schema = persister.introspect().await.expect("introspect");
+    let big = "y".repeat(60_000);
+    let entries: Vec<MappedEntry> = (0..20)
+        .map(|i| {
+            let data = if i % 2 == 0 {
+                json!({"description": format!("{big}{i}")})
+            } else {
+                json!({"description": format!("{big}{i}"), "done": true})
+            };
+            put(i, "todos", &format!("row{i}"), data)
+        })
+        .collect();
+    assert_eq!(
+        apply_with(&persister, &schema, &entries, &Apply::default()).await,
+        WRITTEN
+    );
+    assert_eq!(
+        server
+            .sql("SELECT COUNT(*), SUM(LENGTH(description)) FROM d.todos WHERE id LIKE 'row%'")
+            .unwrap(),
+        "20\t1200030\n"
+    );
+    // Six rows of one shape make one statement of 720 kB, over the limit: the
+    // transaction is run again entry by entry, on a working connection, and written.
+    let grouped: Vec<MappedEntry> = (0..6)
+        .map(|i| {
+            put(
+                i,
+                "todos",
+                &format!("grouped{i}"),
+                json!({"description": big}),
+            )
+        })
+        .collect();
+    assert_eq!(
+        apply_with(&persister, &schema, &grouped, &Apply::default()).await,
+        WRITTEN
+    );
+    // One row over the limit cannot be cut: it is the transaction's fatal failure,
+    // never a retry that would fail forever.
+    let huge = [put(
+        0,
+        "notes",
+        "huge",
+        json!({"body": "z".repeat(600_000)}),
+    )];
+    let error = apply_with(&persister, &schema, &huge, &Apply::default())
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("max_allowed_packet"),
+        "{error:?}"
+    );
+    let failure = DefaultClassifier::default().classify(&error, 0);
+    assert!(matches!(failure, Failure::Fatal { .. }), "{failure:?}");
+    assert_eq!(
+        apply_with(
+            &persister,
+            &schema,
+            &[put(0, "todos", "after", json!({}))],
+            &Apply::default()
+        )
+        .await,
+        WRITTEN,
+        "the connection serves the next transaction"
     );
 }

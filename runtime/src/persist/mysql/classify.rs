@@ -107,11 +107,33 @@ pub fn from_mysql(error: &mysql_async::Error, operation_index: Option<usize>) ->
             constraint: None,
             operation_index,
         },
+        // The driver's codec refuses a packet over the server's max_allowed_packet as
+        // an I/O error; the same statement would be refused on every retry, so it is
+        // the statement's failure, not the connection's.
+        mysql_async::Error::Io(_) if error.to_string().contains(PACKET_TOO_LARGE) => {
+            DbError::Database {
+                dialect: Dialect::Mysql,
+                code: String::new(),
+                message: format!(
+                    "{}: one statement of the transaction is larger than the server's \
+                     max_allowed_packet; raise max_allowed_packet on the server, or write \
+                     smaller rows",
+                    error_chain(error)
+                ),
+                table: None,
+                column: None,
+                constraint: None,
+                operation_index,
+            }
+        }
         _ => DbError::Connection {
             message: error_chain(error),
         },
     }
 }
+
+/// The text of mysql_async's codec error for a packet over `max_allowed_packet`.
+const PACKET_TOO_LARGE: &str = "Packet is larger than max_allowed_packet";
 
 /// Failing to get a connection: always "nothing was tried", so retryable. A server
 /// refusal in the retryable part of the table (too many connections, shutting down,

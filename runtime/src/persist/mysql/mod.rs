@@ -41,7 +41,7 @@ mod statements;
 mod store;
 pub mod tls;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -139,6 +139,9 @@ pub struct MysqlPersister {
     /// Write statement texts by shape.
     statements: SqlCache,
     scripts: bool,
+    /// The longest script piece ([`script::piece_bytes`]), from the server's
+    /// `max_allowed_packet`, read with the schema.
+    piece_bytes: AtomicUsize,
     write_statements: AtomicU64,
 }
 
@@ -198,6 +201,7 @@ impl MysqlPersister {
             sql: RuntimeSql::new(),
             statements: SqlCache::default(),
             scripts: config.scripts,
+            piece_bytes: AtomicUsize::new(script::PIECE_BYTES),
             write_statements: AtomicU64::new(0),
         })
     }
@@ -257,10 +261,15 @@ impl Persister for MysqlPersister {
 
     async fn introspect(&self) -> Result<DatabaseSchema, DbError> {
         let mut conn = self.conn().await?;
-        let database: Option<String> = conn
-            .query_first("SELECT DATABASE()")
+        let settings: Option<(Option<String>, u64)> = conn
+            .query_first("SELECT DATABASE(), @@max_allowed_packet")
             .await
             .map_err(|e| from_mysql(&e, None))?;
+        let (database, max_packet) = settings.unwrap_or((None, 0));
+        if max_packet > 0 {
+            self.piece_bytes
+                .store(script::piece_bytes(max_packet), Ordering::Relaxed);
+        }
         introspect::introspect(&mut conn, &database.unwrap_or_default())
             .await
             .map_err(|e| from_mysql(&e, None))

@@ -15,10 +15,18 @@ use std::fmt::Write as _;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row, Value as MyValue};
 
-/// A script longer than this is sent in pieces, cut between statements: well under
-/// the server's `max_allowed_packet` (16 MiB by default on MariaDB, 64 MiB on
-/// MySQL 8), however the values are written.
+/// A script longer than this is sent in pieces, cut between statements; less when
+/// the server's `max_allowed_packet` is smaller ([`piece_bytes`]).
 pub const PIECE_BYTES: usize = 1 << 20;
+
+/// The longest piece for a server whose `max_allowed_packet` is `max_packet`: 1 MiB,
+/// or less, with room for the packet's header, on a server that takes less
+/// (MariaDB's default is 16 MiB, MySQL 8's 64 MiB, MySQL 5.5's was 1 MiB).
+pub fn piece_bytes(max_packet: u64) -> usize {
+    usize::try_from(max_packet.saturating_sub(1024))
+        .unwrap_or(usize::MAX)
+        .clamp(4096, PIECE_BYTES)
+}
 
 /// Statements to send together, in order.
 #[derive(Default)]
@@ -53,16 +61,17 @@ impl Script {
         Ok(())
     }
 
-    /// Runs the statements on `conn`, one piece at a time, and returns each one's
-    /// rows (none but a `SELECT`'s), or the first that failed.
-    pub async fn run(&self, conn: &mut Conn) -> Result<Vec<Vec<Row>>, Failed> {
+    /// Runs the statements on `conn`, in pieces of at most `piece_bytes` (a longer
+    /// statement alone), and returns each one's rows (none but a `SELECT`'s), or the
+    /// first that failed.
+    pub async fn run(&self, conn: &mut Conn, piece_bytes: usize) -> Result<Vec<Vec<Row>>, Failed> {
         let mut outcomes = Vec::with_capacity(self.statements.len());
         let mut start = 0;
         while start < self.statements.len() {
             let mut end = start + 1;
             let mut bytes = self.statements[start].len();
             while end < self.statements.len()
-                && bytes + 2 + self.statements[end].len() <= PIECE_BYTES
+                && bytes + 2 + self.statements[end].len() <= piece_bytes
             {
                 bytes += 2 + self.statements[end].len();
                 end += 1;
@@ -230,6 +239,13 @@ mod tests {
             .unwrap(),
             "INSERT INTO `a?b` (`c``?`, d) VALUES (-7, '?', \"?\", NULL)"
         );
+    }
+
+    #[test]
+    fn pieces_fit_the_server_packet_limit() {
+        assert_eq!(piece_bytes(16 << 20), PIECE_BYTES);
+        assert_eq!(piece_bytes(1 << 20), (1 << 20) - 1024);
+        assert_eq!(piece_bytes(1024), 4096);
     }
 
     #[test]

@@ -122,7 +122,9 @@ impl MysqlPersister {
         // From here until COMMIT or ROLLBACK the connection may be in a transaction
         // the driver does not track: the lease rolls it back if dropped.
         lease.open = true;
-        let ran = script.run(lease.conn()).await;
+        let ran = script
+            .run(lease.conn(), self.piece_bytes.load(Ordering::Relaxed))
+            .await;
         let writes = |upto: usize| {
             parts[..upto]
                 .iter()
@@ -512,6 +514,14 @@ pub(super) async fn apply(
     let outcome = match persister.attempt(&mut lease, work, &steps, false).await {
         Err(Stop::Locate(_)) => {
             let steps = plan(&persister.statements, work, false)?;
+            // A failure can leave the connection closed (a statement over the
+            // server's max_allowed_packet does): locate on a working one.
+            if lease.open || lease.conn().ping().await.is_err() {
+                lease = Lease {
+                    conn: Some(persister.conn().await?),
+                    open: false,
+                };
+            }
             persister.attempt(&mut lease, work, &steps, true).await
         }
         other => other,
