@@ -674,15 +674,26 @@ impl TableHandler for Stuck {
     }
 }
 
+/// A migrated persister with a pool of one connection, and the schema.
+async fn one_connection(
+    db: &mysql_support::TestDb,
+) -> (
+    powersync_write_server::persist::mysql::MysqlPersister,
+    powersync_write_server::schema::DatabaseSchema,
+) {
+    let mut config = powersync_write_server::persist::mysql::MysqlConfig::new(db.url());
+    config.pool_size = 1;
+    let persister = db.persister_with(config).await;
+    let schema = persister.introspect().await.unwrap();
+    (persister, schema)
+}
+
 #[tokio::test]
 async fn a_dropped_transaction_is_rolled_back_before_its_connection_is_reused() {
     let db = database();
     db.sql(TODOS);
-    let mut config = powersync_write_server::persist::mysql::MysqlConfig::new(db.url());
     // One connection: the next transaction gets the very one that was abandoned.
-    config.pool_size = 1;
-    let persister = db.persister_with(config).await;
-    let schema = persister.introspect().await.unwrap();
+    let (persister, schema) = one_connection(&db).await;
     let mut handlers = HandlerRegistry::default();
     handlers.register("stuck", Arc::new(Stuck));
     let options = Apply {
@@ -826,10 +837,7 @@ async fn script_literals_carry_every_value_exactly() {
 async fn a_failed_script_leaves_nothing_for_the_next_transaction_to_commit() {
     let db = database();
     db.sql(TODOS);
-    let mut config = powersync_write_server::persist::mysql::MysqlConfig::new(db.url());
-    config.pool_size = 1;
-    let persister = db.persister_with(config).await;
-    let schema = persister.introspect().await.unwrap();
+    let (persister, schema) = one_connection(&db).await;
     // Two statements (PATCH is never grouped): the second fails in the server.
     let failing = [
         put(
@@ -864,6 +872,23 @@ async fn a_failed_script_leaves_nothing_for_the_next_transaction_to_commit() {
     );
 }
 
+/// Twenty todos `row0`..`row19` of 60 kB descriptions (under TEXT's 64 KiB) in
+/// alternating shapes: one statement per entry, about 120 kB of literal each, 2.4 MB
+/// in all.
+fn big_rows() -> Vec<MappedEntry> {
+    let big = "x".repeat(60_000);
+    (0..20)
+        .map(|i| {
+            let data = if i % 2 == 0 {
+                json!({"description": format!("{big}{i}")})
+            } else {
+                json!({"description": format!("{big}{i}"), "done": true})
+            };
+            put(i, "todos", &format!("row{i}"), data)
+        })
+        .collect()
+}
+
 /// A script longer than one piece (`script::PIECE_BYTES`, 1 MiB) is sent in pieces,
 /// one transaction across them: a failure in the last piece leaves nothing of the
 /// earlier ones, and without it every row arrives whole.
@@ -872,20 +897,8 @@ async fn a_script_sent_in_pieces_is_still_one_transaction() {
     let db = database();
     db.sql(TODOS);
     let persister = db.persister().await;
-    // Under TEXT's 64 KiB; alternating shapes: one statement per entry, about 120 kB
-    // of literal each, 2.4 MB in all.
-    let big = "x".repeat(60_000);
     let entries = |last_rank: Value| -> Vec<MappedEntry> {
-        let mut entries: Vec<MappedEntry> = (0..20)
-            .map(|i| {
-                let data = if i % 2 == 0 {
-                    json!({"description": format!("{big}{i}")})
-                } else {
-                    json!({"description": format!("{big}{i}"), "done": true})
-                };
-                put(i, "todos", &format!("row{i}"), data)
-            })
-            .collect();
+        let mut entries = big_rows();
         entries.push(put(20, "todos", "last", json!({"rank": last_rank})));
         entries
     };
@@ -919,19 +932,8 @@ async fn script_pieces_fit_a_small_max_allowed_packet() {
         .unwrap();
     let persister = MysqlPersister::new(MysqlConfig::new(server.url("d"))).expect("persister");
     let schema = persister.introspect().await.expect("introspect");
-    let big = "y".repeat(60_000);
-    let entries: Vec<MappedEntry> = (0..20)
-        .map(|i| {
-            let data = if i % 2 == 0 {
-                json!({"description": format!("{big}{i}")})
-            } else {
-                json!({"description": format!("{big}{i}"), "done": true})
-            };
-            put(i, "todos", &format!("row{i}"), data)
-        })
-        .collect();
     assert_eq!(
-        apply_with(&persister, &schema, &entries, &Apply::default()).await,
+        apply_with(&persister, &schema, &big_rows(), &Apply::default()).await,
         WRITTEN
     );
     assert_eq!(
@@ -942,6 +944,7 @@ async fn script_pieces_fit_a_small_max_allowed_packet() {
     );
     // Six rows of one shape make one statement of 720 kB, over the limit: the
     // transaction is run again entry by entry, on a working connection, and written.
+    let big = "y".repeat(60_000);
     let grouped: Vec<MappedEntry> = (0..6)
         .map(|i| {
             put(

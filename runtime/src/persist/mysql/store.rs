@@ -174,24 +174,15 @@ impl MysqlPersister {
                     return Stop::Fail(from_mysql(error, None));
                 };
                 let single = group.indexes.len() == 1;
-                let error = group.error(error, single.then(|| group.indexes[0]));
-                if !single && worth_locating(&error) {
-                    Stop::Locate(error)
-                } else {
-                    Stop::Fail(error)
-                }
+                stop(
+                    group.error(error, single.then(|| group.indexes[0])),
+                    !single,
+                )
             }
             Part::CheckpointBump | Part::CheckpointRead => {
                 Stop::Fail(runtime_error(&self.sql.checkpoints, error))
             }
-            Part::Commit => {
-                let error = from_mysql(error, None);
-                if !careful && worth_locating(&error) {
-                    Stop::Locate(error)
-                } else {
-                    Stop::Fail(error)
-                }
-            }
+            Part::Commit => stop(from_mysql(error, None), !careful),
         }
     }
 
@@ -211,14 +202,9 @@ impl MysqlPersister {
             .map_err(|e| Stop::Fail(from_mysql(&e, None)))?;
         match self.attempt_in(&mut tx, work, steps).await {
             Ok(checkpoint) => {
-                tx.commit().await.map_err(|e| {
-                    let error = from_mysql(&e, None);
-                    if !careful && worth_locating(&error) {
-                        Stop::Locate(error)
-                    } else {
-                        Stop::Fail(error)
-                    }
-                })?;
+                tx.commit()
+                    .await
+                    .map_err(|e| stop(from_mysql(&e, None), !careful))?;
                 Ok(checkpoint)
             }
             Err(stop) => {
@@ -286,13 +272,7 @@ impl MysqlPersister {
     ) -> Result<(), Stop> {
         let single = group.indexes.len() == 1;
         let located = single.then(|| group.indexes[0]);
-        let fail = |error: DbError| {
-            if !single && worth_locating(&error) {
-                Stop::Locate(error)
-            } else {
-                Stop::Fail(error)
-            }
-        };
+        let fail = |error: DbError| stop(error, !single);
         if single && matches!(group.op, WriteOp::Put(_)) && group.subject.is_some() {
             let entry = group.entry(entries);
             if !self
@@ -753,6 +733,16 @@ enum Stop {
     Locate(DbError),
     /// The ledger says the transaction was applied before.
     Duplicate,
+}
+
+/// `error` as a stop: located entry by entry when `may_locate` (a grouped statement,
+/// or a COMMIT before the careful run) and it is worth it.
+fn stop(error: DbError, may_locate: bool) -> Stop {
+    if may_locate && worth_locating(&error) {
+        Stop::Locate(error)
+    } else {
+        Stop::Fail(error)
+    }
 }
 
 /// Retryable errors need no entry; everything the database refused does.
