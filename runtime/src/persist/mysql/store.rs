@@ -74,9 +74,16 @@ impl MysqlPersister {
         let mut parts = Vec::with_capacity(steps.len() + 5);
         script.push_text("START TRANSACTION");
         parts.push(Part::Begin);
+        // A bug of ours, the same on every retry: not retryable.
         let unsendable = |message: String| {
-            Stop::Fail(DbError::Connection {
+            Stop::Fail(DbError::Database {
+                dialect: Dialect::Mysql,
+                code: String::new(),
                 message: format!("cannot build the transaction's statements: {message}"),
+                table: None,
+                column: None,
+                constraint: None,
+                operation_index: None,
             })
         };
         if let Some(idempotency) = work.idempotency {
